@@ -1,0 +1,42 @@
+/**
+ * The language model as the decode loop sees it: a forward pass over a batch with a KV cache.
+ * The transformers.js adapter implements it; the core never imports transformers.js directly,
+ * so the same loop runs with onnxruntime-node, onnxruntime-web (WASM) and WebGPU.
+ */
+
+/** Opaque KV cache handle owned by the model adapter. */
+export interface KvCache {
+  /** Sequence length already cached. */
+  readonly length: number;
+  readonly batchSize: number;
+}
+
+export interface ForwardResult {
+  /** Logits for the last position of each batch row: row r is logits[r * vocabSize .. (r+1) * vocabSize). */
+  logits: Float32Array;
+  cache: KvCache;
+}
+
+export interface CausalLM {
+  readonly name: string;
+  /** The backend that actually runs: 'cpu' | 'wasm' | 'webgpu'. */
+  readonly device: string;
+  readonly vocabSize: number;
+  readonly maxContext: number;
+  readonly eosTokenIds: readonly number[];
+  encode(text: string): number[];
+  decode(ids: readonly number[]): string;
+  /** Text of one token, as it would appear when streaming. */
+  tokenText(id: number): string;
+  /**
+   * Runs the model on `ids` (one row per sequence, all the same length) after `cache`.
+   * Returns the last position's logits for each row and the grown cache.
+   */
+  forward(ids: number[][], cache: KvCache | null): Promise<ForwardResult>;
+  /** A cache whose rows are `rows` of `cache` (repeat a row to fan out a shared prefill, drop finished rows). */
+  selectRows(cache: KvCache, rows: readonly number[]): KvCache;
+  /** Logits for every position of one sequence in a single full pass: [seqLen * vocabSize]. */
+  forwardFull(ids: readonly number[]): Promise<Float32Array>;
+  disposeCache(cache: KvCache): void;
+  dispose(): Promise<void>;
+}
