@@ -1,0 +1,76 @@
+/**
+ * Strategies and the results of decoding them. A strategy is a named preset of the sampler
+ * chain (plus best-of-N), so what the panel and the CLI print is exactly what ran.
+ */
+import type { SamplerSpec, StepResult } from '../sampling/types';
+
+export type StrategyKind = 'greedy' | 'temperature' | 'top_k' | 'top_p' | 'min_p' | 'best_of_n' | 'custom';
+
+export interface Strategy {
+  /** Display name, unique within one comparison, e.g. "top-p 0.9". */
+  name: string;
+  kind: StrategyKind;
+  sampler: SamplerSpec;
+  /** Best-of-N: how many candidates to draw; the one with the highest mean log-prob is kept. */
+  candidates?: number;
+}
+
+export interface DecodeOptions {
+  maxNewTokens: number;
+  /** Base seed. Sequence i of a strategy uses seed + i, so batched and sequential runs agree. */
+  seed: number;
+  stopStrings?: string[];
+  signal?: AbortSignal;
+  /** Called with every step of every sequence, in order, for streaming. */
+  onToken?: (event: TokenEvent) => void;
+}
+
+export interface TokenEvent {
+  /** Index of the strategy in the request. */
+  strategy: number;
+  /** Index of the sequence within the strategy (0 unless samples > 1 or best-of-N). */
+  sample: number;
+  step: number;
+  token: TokenInfo;
+}
+
+export interface TokenInfo extends StepResult {
+  text: string;
+  alternatives: Array<StepResult['alternatives'][number] & { text: string }>;
+}
+
+export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
+
+export interface Completion {
+  text: string;
+  tokens: TokenInfo[];
+  seed: number;
+  finishReason: FinishReason;
+  /** Mean of logprobRaw over generated tokens (the best-of-N score, AI Engineering ch. 2). */
+  meanLogprob: number;
+  sumLogprob: number;
+}
+
+export interface StrategyResult {
+  strategy: Strategy;
+  /** The completion shown for the strategy (for best-of-N: the winner). */
+  best: Completion;
+  /** All sequences drawn: N samples, or best-of-N's candidates with their scores. */
+  completions: Completion[];
+  /** Index of `best` within `completions`. */
+  bestIndex: number;
+  elapsedMs: number;
+  tokensPerSecond: number;
+}
+
+export interface CompareResult {
+  prompt: string;
+  promptTokens: number;
+  /** Set when the prompt was cut to fit the model's context. */
+  truncatedNotice?: string;
+  model: string;
+  device: string;
+  results: StrategyResult[];
+  prefillMs: number;
+  elapsedMs: number;
+}
