@@ -11,7 +11,7 @@ const common = {
   bundle: true,
   sourcemap: !production,
   minify: production,
-  logLevel: 'info',
+  logLevel: process.argv.includes('--quiet') ? 'warning' : 'info',
   target: 'es2022',
 };
 
@@ -66,6 +66,24 @@ async function main() {
   }
   await Promise.all(present.map((b) => esbuild.build(b)));
   if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+  if (fs.existsSync(workerEntry)) copyOrtWasm();
+}
+
+// The webview worker's onnxruntime-web (the `ort.webgpu.bundle` build that transformers.js's
+// browser entry imports) has its JS glue inlined but loads this .wasm at run time, from a URL
+// the panel passes in (dist/ is a localResourceRoot). One binary serves the WASM and WebGPU EPs.
+function copyOrtWasm() {
+  const name = 'ort-wasm-simd-threaded.asyncify.wasm';
+  // The copy transformers.js resolves (nested first, then hoisted): the .wasm must match its JS.
+  const from = [
+    path.join('node_modules', '@huggingface', 'transformers', 'node_modules', 'onnxruntime-web', 'dist', name),
+    path.join('node_modules', 'onnxruntime-web', 'dist', name),
+  ].find((f) => fs.existsSync(f));
+  if (!from) throw new Error(`onnxruntime-web's ${name} not found: run npm install`);
+  const to = path.join('dist', name);
+  if (fs.existsSync(to) && fs.statSync(to).size === fs.statSync(from).size) return;
+  fs.mkdirSync('dist', { recursive: true });
+  fs.copyFileSync(from, to);
 }
 
 main().catch((e) => {

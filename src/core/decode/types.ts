@@ -21,6 +21,12 @@ export interface DecodeOptions {
   seed: number;
   stopStrings?: string[];
   signal?: AbortSignal;
+  /** Sequences per sampling strategy (greedy always draws one). Default 1. */
+  samples?: number;
+  /** Decode every sequence in one batch (default) or one after another, each with its own prefill. */
+  batch?: boolean;
+  /** How many raw-distribution alternatives to report per token. Default 5. */
+  topAlternatives?: number;
   /** Called with every step of every sequence, in order, for streaming. */
   onToken?: (event: TokenEvent) => void;
 }
@@ -37,6 +43,11 @@ export interface TokenEvent {
 export interface TokenInfo extends StepResult {
   text: string;
   alternatives: Array<StepResult['alternatives'][number] & { text: string }>;
+  /**
+   * Constrained decoding: how many tokens the grammar allowed at this step. The chain then ran on
+   * the masked row, so logprobRaw, logprobSampling and alternatives are over the allowed tokens.
+   */
+  allowed?: number;
 }
 
 export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
@@ -73,4 +84,6 @@ export interface CompareResult {
   results: StrategyResult[];
   prefillMs: number;
   elapsedMs: number;
+  /** Generated tokens over all sequences per second of wall time. */
+  tokensPerSecond: number;
 }

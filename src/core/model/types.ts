@@ -28,13 +28,15 @@ export interface CausalLM {
   decode(ids: readonly number[]): string;
   /** Text of one token, as it would appear when streaming. */
   tokenText(id: number): string;
+  /** The ids the model sees for a prompt: BOS (when the model has one) then the prompt's tokens. */
+  encodePrompt(text: string): number[];
   /**
    * Runs the model on `ids` (one row per sequence, all the same length) after `cache`.
    * Returns the last position's logits for each row and the grown cache.
    */
   forward(ids: number[][], cache: KvCache | null): Promise<ForwardResult>;
   /** A cache whose rows are `rows` of `cache` (repeat a row to fan out a shared prefill, drop finished rows). */
-  selectRows(cache: KvCache, rows: readonly number[]): KvCache;
+  selectRows(cache: KvCache, rows: readonly number[]): Promise<KvCache>;
   /** Logits for every position of one sequence in a single full pass: [seqLen * vocabSize]. */
   forwardFull(ids: readonly number[]): Promise<Float32Array>;
   disposeCache(cache: KvCache): void;

@@ -1,0 +1,126 @@
+/**
+ * Decode-loop benchmarks on the bundled model, every pair measured side by side in one run,
+ * interleaved, so the ratios survive a noisy machine.
+ */
+import { decodeBatch, type SequenceSpec } from '../src/core/decode/decodeBatch';
+import { defaultStrategies, strategyFromSettings } from '../src/core/decode/strategies';
+import type { Strategy } from '../src/core/decode/types';
+import type { CausalLM } from '../src/core/model/types';
+import { createSamplerChain } from '../src/core/sampling/chain';
+import { createRng } from '../src/core/sampling/rng';
+import { loadNodeModel } from '../src/node/loadNodeModel';
+import { resolveModel } from '../src/node/modelFolder';
+
+const NEW_TOKENS = 64;
+const REPEATS = 7;
+const PROMPT = 'Tell me about';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function specs(model: CausalLM, strategies: Strategy[], perStrategy: number): SequenceSpec[] {
+  return strategies.flatMap((strategy, s) =>
+    Array.from({ length: perStrategy }, (_, i) => ({
+      chain: createSamplerChain(strategy.sampler, model.vocabSize),
+      rng: createRng(100 + i),
+      tag: { strategy: s, sample: i },
+    })),
+  );
+}
+
+async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+export interface DecodeBenchRow {
+  name: string;
+  a: string;
+  b: string;
+  ratio: number;
+  goal: string;
+  met: boolean;
+}
+
+export async function benchDecode(log: (line: string) => void = console.log): Promise<{ rows: DecodeBenchRow[]; markdown: string }> {
+  const model = await loadNodeModel({ device: 'cpu' });
+  const promptIds = model.encodePrompt(PROMPT);
+  const greedy = strategyFromSettings({ kind: 'greedy' });
+  const sample = strategyFromSettings({ kind: 'temperature', temperature: 1.0 });
+  const fixed = { maxNewTokens: NEW_TOKENS, ignoreEos: true };
+
+  // transformers.js generate() on the same model files and device, for the baseline.
+  const tjs = (await import('@huggingface/transformers')) as any;
+  const location = resolveModel(undefined);
+  tjs.env.localModelPath = location.parent + '/';
+  const reference = await tjs.AutoModelForCausalLM.from_pretrained(location.id, { dtype: 'fp32', device: 'cpu' });
+  const inputIds = new tjs.Tensor('int64', BigInt64Array.from(promptIds, (v) => BigInt(v)), [1, promptIds.length]);
+  const attention = new tjs.Tensor('int64', new BigInt64Array(promptIds.length).fill(1n), [1, promptIds.length]);
+  const generate = () =>
+    reference.generate({ input_ids: inputIds, attention_mask: attention, max_new_tokens: NEW_TOKENS, min_new_tokens: NEW_TOKENS, do_sample: false });
+
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  const one: number[] = [];
+  const eight: number[] = [];
+  const shared: number[] = [];
+  const separate: number[] = [];
+  const five = defaultStrategies().slice(0, 5);
+  // Warm-up both paths once.
+  await decodeBatch(model, promptIds, specs(model, [greedy], 1), fixed);
+  await generate();
+  for (let r = 0; r < REPEATS; r++) {
+    ours.push(await timeMs(() => decodeBatch(model, promptIds, specs(model, [greedy], 1), fixed)));
+    theirs.push(await timeMs(generate));
+    one.push(await timeMs(() => decodeBatch(model, promptIds, specs(model, [sample], 1), fixed)));
+    eight.push(await timeMs(() => decodeBatch(model, promptIds, specs(model, [sample], 8), fixed)));
+    shared.push(await timeMs(() => decodeBatch(model, promptIds, specs(model, five, 1), fixed)));
+    separate.push(
+      await timeMs(async () => {
+        for (const s of five) await decodeBatch(model, promptIds, specs(model, [s], 1), fixed);
+      }),
+    );
+    log(`  decode repeat ${r + 1}/${REPEATS} done`);
+  }
+  await reference.dispose();
+  await model.dispose();
+
+  const tps = (ms: number) => (NEW_TOKENS * 1000) / ms;
+  const rows: DecodeBenchRow[] = [
+    {
+      name: `greedy decode tok/s, ours vs transformers.js generate() (${NEW_TOKENS} tokens, cpu)`,
+      a: `${tps(median(ours)).toFixed(0)} tok/s`,
+      b: `${tps(median(theirs)).toFixed(0)} tok/s`,
+      ratio: median(theirs) / median(ours),
+      goal: '≥ 0.95×',
+      met: median(theirs) / median(ours) >= 0.95,
+    },
+    {
+      name: `N = 8 samples batched vs 1 sample, wall time (${NEW_TOKENS} tokens each)`,
+      a: `${median(eight).toFixed(0)} ms`,
+      b: `${median(one).toFixed(0)} ms`,
+      ratio: median(eight) / median(one),
+      goal: '≤ 2.5×',
+      met: median(eight) / median(one) <= 2.5,
+    },
+    {
+      name: '5 strategies, shared prefill in one batch vs 5 separate runs, wall time',
+      a: `${median(shared).toFixed(0)} ms`,
+      b: `${median(separate).toFixed(0)} ms`,
+      ratio: median(shared) / median(separate),
+      goal: '< 1×',
+      met: median(shared) / median(separate) < 1,
+    },
+  ];
+  const markdown = [
+    `Model: bundled facts-lm on ${model.device} (onnxruntime-node), prompt "${PROMPT}", ${NEW_TOKENS} new tokens, median of ${REPEATS} interleaved repeats.`,
+    '',
+    '| measure | ours / batched | baseline | ratio | goal | met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.a} | ${r.b} | ${r.ratio.toFixed(2)}× | ${r.goal} | ${r.met ? 'yes' : 'no'} |`),
+  ].join('\n');
+  return { rows, markdown };
+}

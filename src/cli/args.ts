@@ -1,0 +1,175 @@
+/** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
+import { parseArgs } from 'node:util';
+import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
+import type { Strategy } from '../core/decode/types';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `Usage: sampling-lab compare [options] "<prompt>"
+       sampling-lab compare --file prompt.txt
+       echo "<prompt>" | sampling-lab compare
+
+Compares decoding strategies on one prompt with a local model.
+
+Options:
+  --strategies LIST   comma-separated: greedy,temperature,top-k,top-p,min-p,best-of-n
+                      (default: all six)
+  --samples N         sequences per sampling strategy (default 1)
+  --candidates N      best-of-N's N (default 4)
+  --seed N            base seed; sample i uses seed + i (default 42)
+  --max-tokens N      new tokens per sequence (default 32)
+  --temperature T     override T for the sampling strategies (≥ 0)
+  --top-k K           override top-k's k (integer ≥ 1)
+  --top-p P           override top-p's p (0 < p ≤ 1)
+  --min-p P           override min-p's p (0 ≤ p ≤ 1)
+  --stop S            stop string (repeatable); "\\n" is a newline
+  --model M           bundled model name or a model folder (default facts-lm)
+  --device D          cpu (onnxruntime-node) or wasm (onnxruntime-web) (default cpu)
+  --sequential        decode each sequence alone instead of in one batch
+  --json              machine-readable output
+  --file F            read the prompt from a file
+  -h, --help          this help`;
+
+export interface CompareArgs {
+  prompt?: string;
+  file?: string;
+  strategies: Strategy[];
+  samples: number;
+  seed: number;
+  maxNewTokens: number;
+  stopStrings: string[];
+  model?: string;
+  device: 'cpu' | 'wasm';
+  json: boolean;
+  batch: boolean;
+}
+
+function integer(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be an integer in [${min}, ${max}] (got "${value}").`);
+  }
+  return n;
+}
+
+function real(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got "${value}").`);
+  return n;
+}
+
+/** node:util's parseArgs reads "-1" as a flag; join "--flag -1" into "--flag=-1" so a negative value gets a range message. */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(argv),
+      allowPositionals: true,
+      options: {
+        strategies: { type: 'string' },
+        samples: { type: 'string' },
+        candidates: { type: 'string' },
+        seed: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        temperature: { type: 'string' },
+        'top-k': { type: 'string' },
+        'top-p': { type: 'string' },
+        'min-p': { type: 'string' },
+        stop: { type: 'string', multiple: true },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        sequential: { type: 'boolean' },
+        json: { type: 'boolean' },
+        file: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const device = v.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'wasm') {
+    throw new UsageError(`--device must be cpu or wasm (got "${device}"). WebGPU runs in the VS Code panel.`);
+  }
+  const overrides: Partial<StrategySettings> = {
+    temperature: real('--temperature', v.temperature),
+    topK: real('--top-k', v['top-k']),
+    topP: real('--top-p', v['top-p']),
+    minP: real('--min-p', v['min-p']),
+    candidates: v.candidates === undefined ? undefined : integer('--candidates', v.candidates, 4, 1, 64),
+  };
+  const settings = v.strategies === undefined ? defaultStrategySettings() : v.strategies.split(',').filter((s) => s.trim()).map((name) => {
+    const kind = kindFromName(name);
+    if (!kind || kind === 'custom') {
+      throw new UsageError(`Unknown strategy "${name.trim()}". Use one of: greedy, temperature, top-k, top-p, min-p, best-of-n.`);
+    }
+    return { kind };
+  });
+  if (settings.length === 0) throw new UsageError(`--strategies is empty. Use one or more of: ${STRATEGY_KINDS.filter((k) => k !== 'custom').join(', ')}.`);
+  const flagFor: Record<string, string> = { temperature: '--temperature', topK: '--top-k', topP: '--top-p', minP: '--min-p', candidates: '--candidates' };
+  const strategies = settings.map((s) => {
+    const merged: Record<string, unknown> = { ...s };
+    for (const [key, value] of Object.entries(overrides)) {
+      // An override applies where the preset uses that parameter (temperature: all sampling presets).
+      if (value !== undefined && (key !== 'temperature' || s.kind !== 'greedy') && applies(s.kind, key)) merged[key] = value;
+    }
+    try {
+      return strategyFromSettings(merged, s.kind);
+    } catch (e) {
+      if (e instanceof StrategyError) {
+        const field = e.setting.split('.').pop() ?? '';
+        throw new UsageError(e.message.replace(`${s.kind}.${field}`, flagFor[field] ?? field));
+      }
+      throw e;
+    }
+  });
+  return {
+    prompt: parsed.positionals.length > 0 ? parsed.positionals.join(' ') : undefined,
+    file: v.file,
+    strategies,
+    samples: integer('--samples', v.samples, 1, 1, 64),
+    seed: integer('--seed', v.seed, 42, 0, 0xffffffff),
+    maxNewTokens: integer('--max-tokens', v['max-tokens'], 32, 1, 4096),
+    stopStrings: (v.stop ?? []).map((s) => s.replace(/\\n/g, '\n')),
+    model: v.model,
+    device,
+    json: v.json ?? false,
+    batch: !v.sequential,
+  };
+}
+
+function applies(kind: string, key: string): boolean {
+  switch (key) {
+    case 'temperature':
+      return true;
+    case 'topK':
+      return kind === 'top_k';
+    case 'topP':
+      return kind === 'top_p';
+    case 'minP':
+      return kind === 'min_p';
+    case 'candidates':
+      return kind === 'best_of_n';
+    default:
+      return false;
+  }
+}

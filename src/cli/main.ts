@@ -1,0 +1,81 @@
+/**
+ * `sampling-lab`: the main job from a terminal. Errors print one line naming the problem and
+ * the fix, and exit non-zero; a stack trace is never the only output.
+ */
+import * as fs from 'node:fs';
+import { checkPromptText, compareStrategies } from '../core/decode/compare';
+import { loadNodeModel } from '../node/loadNodeModel';
+import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
+import { renderTable } from './table';
+
+async function readPrompt(args: CompareArgs): Promise<string> {
+  if (args.prompt !== undefined && args.file !== undefined) throw new UsageError('Give the prompt as an argument or with --file, not both.');
+  if (args.prompt !== undefined) return args.prompt;
+  if (args.file !== undefined) {
+    if (!fs.existsSync(args.file)) throw new UsageError(`--file: ${args.file} does not exist.`);
+    return fs.readFileSync(args.file, 'utf8');
+  }
+  if (process.stdin.isTTY) throw new UsageError(`No prompt given.\n\n${USAGE}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function compare(argv: string[]): Promise<number> {
+  const args = parseCompareArgs(argv);
+  if (args === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const prompt = await readPrompt(args);
+  checkPromptText(prompt);
+  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
+  const model = await loadNodeModel({ model: args.model, device: args.device });
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await compareStrategies(model, prompt, args.strategies, {
+      maxNewTokens: args.maxNewTokens,
+      seed: args.seed,
+      samples: args.samples,
+      stopStrings: args.stopStrings,
+      batch: args.batch,
+      signal: abort.signal,
+    });
+    console.log(args.json ? JSON.stringify(result, null, 2) : renderTable(result));
+    return abort.signal.aborted ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await model.dispose();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'compare':
+        return await compare(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        // `sampling-lab "<prompt>"` is short for compare.
+        if (!command.startsWith('-') || rest.length > 0) return await compare(argv);
+        throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
+    }
+  } catch (e) {
+    const err = e as Error;
+    process.stderr.write(`sampling-lab: ${err.message}\n`);
+    if (process.env.SAMPLING_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

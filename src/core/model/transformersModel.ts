@@ -1,0 +1,243 @@
+/**
+ * CausalLM over transformers.js. We call the model's forward ourselves with `past_key_values`
+ * because `generate()` ignores top_p, has no min_p and returns no scores (DEVELOPERS.md).
+ *
+ * The transformers.js module is passed in rather than imported: Node gives its onnxruntime-node
+ * build, the webview worker gives the browser build. The core stays free of Node-only imports.
+ */
+import type { CausalLM, ForwardResult, KvCache } from './types';
+import { ModelLoadError } from './errors';
+
+/** The few parts of a transformers.js Tensor we use. */
+interface TjsTensor {
+  readonly dims: number[];
+  readonly type: string;
+  readonly data: Float32Array | BigInt64Array | Uint16Array;
+  readonly location?: string;
+  readonly ort_tensor?: { getData?: () => Promise<ArrayLike<number>> };
+  dispose(): void;
+}
+type TensorCtor = new (type: string, data: ArrayLike<number> | BigInt64Array, dims: number[]) => TjsTensor;
+
+interface TjsTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  decode(ids: readonly number[], options?: { skip_special_tokens?: boolean }): string;
+}
+interface TjsModel {
+  config: Record<string, unknown>;
+  generation_config?: Record<string, unknown>;
+  forward(inputs: Record<string, unknown>): Promise<Record<string, TjsTensor>>;
+  dispose(): Promise<unknown>;
+}
+
+/** The parts of the `@huggingface/transformers` module this adapter needs. */
+export interface TransformersModule {
+  env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string };
+  Tensor: unknown;
+  AutoTokenizer: { from_pretrained(id: string, options?: Record<string, unknown>): Promise<unknown> };
+  AutoModelForCausalLM: { from_pretrained(id: string, options?: Record<string, unknown>): Promise<unknown> };
+}
+
+export interface LoadProgress {
+  status: string;
+  file?: string;
+  loaded?: number;
+  total?: number;
+}
+
+export interface LoadOptions {
+  transformers: TransformersModule;
+  /** A folder name under `localModelPath`, or a hub id when remote models are allowed. */
+  modelId: string;
+  /** Folder (or URL, in the browser) holding model folders. Unset: leave `env` as the caller set it. */
+  localModelPath?: string;
+  device: 'cpu' | 'wasm' | 'webgpu';
+  /**
+   * What to pass to transformers.js as `device` when it differs from `device`: in Node, WASM runs
+   * through onnxruntime-web registered by the caller, and transformers.js must be given no device.
+   */
+  runtimeDevice?: string | null;
+  dtype?: string;
+  sessionOptions?: Record<string, unknown>;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+class TjsCache implements KvCache {
+  constructor(
+    readonly tensors: Record<string, TjsTensor>,
+    readonly length: number,
+    readonly batchSize: number,
+  ) {}
+}
+
+export async function loadTransformersModel(options: LoadOptions): Promise<CausalLM> {
+  const tjs = options.transformers;
+  if (options.localModelPath !== undefined) {
+    tjs.env.localModelPath = options.localModelPath;
+    tjs.env.allowLocalModels = true;
+  }
+  const common = { progress_callback: options.onProgress };
+  let tokenizer: TjsTokenizer;
+  let model: TjsModel;
+  try {
+    tokenizer = (await tjs.AutoTokenizer.from_pretrained(options.modelId, common)) as TjsTokenizer;
+    model = (await tjs.AutoModelForCausalLM.from_pretrained(options.modelId, {
+      ...common,
+      dtype: options.dtype ?? 'fp32',
+      device: options.runtimeDevice === undefined ? options.device : (options.runtimeDevice ?? undefined),
+      session_options: options.sessionOptions,
+    })) as TjsModel;
+  } catch (e) {
+    throw ModelLoadError.from(options.modelId, e);
+  }
+  return new TransformersCausalLM(options.modelId, options.device, tokenizer, model, tjs.Tensor as TensorCtor);
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+function idList(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number');
+  return [];
+}
+
+class TransformersCausalLM implements CausalLM {
+  readonly vocabSize: number;
+  readonly maxContext: number;
+  readonly eosTokenIds: readonly number[];
+  private readonly bosTokenId: number | undefined;
+  private readonly tokenTexts = new Map<number, string>();
+
+  constructor(
+    readonly name: string,
+    readonly device: string,
+    private readonly tokenizer: TjsTokenizer,
+    private readonly model: TjsModel,
+    private readonly Tensor: TensorCtor,
+  ) {
+    const config = model.config;
+    this.vocabSize = numberOr(config.vocab_size, 0);
+    this.maxContext = numberOr(config.max_position_embeddings, 2048);
+    const eos = new Set([...idList(config.eos_token_id), ...idList(model.generation_config?.eos_token_id)]);
+    this.eosTokenIds = [...eos];
+    this.bosTokenId = idList(config.bos_token_id)[0];
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
+  encodePrompt(text: string): number[] {
+    // Training documents start right after a BOS/EOS separator, so prompts do too.
+    const ids = this.encode(text);
+    return this.bosTokenId === undefined ? ids : [this.bosTokenId, ...ids];
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.tokenizer.decode(ids, { skip_special_tokens: true });
+  }
+
+  tokenText(id: number): string {
+    let text = this.tokenTexts.get(id);
+    if (text === undefined) {
+      text = this.eosTokenIds.includes(id) ? '' : this.tokenizer.decode([id], { skip_special_tokens: true });
+      this.tokenTexts.set(id, text);
+    }
+    return text;
+  }
+
+  async forward(ids: number[][], cache: KvCache | null): Promise<ForwardResult> {
+    const batch = ids.length;
+    const newLength = ids[0]?.length ?? 0;
+    if (batch === 0 || newLength === 0) throw new Error('forward needs at least one token in each row');
+    const past = cache as TjsCache | null;
+    if (past && past.batchSize !== batch) {
+      throw new Error(`cache holds ${past.batchSize} rows but ${batch} were given`);
+    }
+    const pastLength = past?.length ?? 0;
+    const total = pastLength + newLength;
+
+    const inputIds = new BigInt64Array(batch * newLength);
+    const positions = new BigInt64Array(batch * newLength);
+    for (let r = 0; r < batch; r++) {
+      const row = ids[r]!;
+      if (row.length !== newLength) throw new Error('all rows of a forward pass must have the same length');
+      for (let i = 0; i < newLength; i++) {
+        inputIds[r * newLength + i] = BigInt(row[i]!);
+        positions[r * newLength + i] = BigInt(pastLength + i);
+      }
+    }
+    const inputs: Record<string, unknown> = {
+      input_ids: new this.Tensor('int64', inputIds, [batch, newLength]),
+      // Rows share one length (one prompt, fanned out), so nothing is padded.
+      attention_mask: new this.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
+      position_ids: new this.Tensor('int64', positions, [batch, newLength]),
+    };
+    // transformers.js takes the cache as one `past_key_values` map; without it, it feeds an empty cache.
+    if (past) inputs.past_key_values = { ...past.tensors };
+
+    const outputs = await this.model.forward(inputs);
+    const logitsTensor = outputs.logits;
+    if (!logitsTensor) throw new Error('the model returned no logits');
+    const all = await tensorFloats(logitsTensor);
+    const vocab = this.vocabSize;
+    const seq = logitsTensor.dims[1]!;
+    const logits = new Float32Array(batch * vocab);
+    for (let r = 0; r < batch; r++) {
+      const start = (r * seq + seq - 1) * vocab;
+      logits.set(all.subarray(start, start + vocab), r * vocab);
+    }
+    logitsTensor.dispose();
+
+    const next: Record<string, TjsTensor> = {};
+    for (const [name, tensor] of Object.entries(outputs)) {
+      if (name.startsWith('present')) next[name.replace('present', 'past_key_values')] = tensor;
+    }
+    return { logits, cache: new TjsCache(next, total, batch) };
+  }
+
+  async selectRows(cache: KvCache, rows: readonly number[]): Promise<KvCache> {
+    const source = cache as TjsCache;
+    const tensors: Record<string, TjsTensor> = {};
+    for (const [name, tensor] of Object.entries(source.tensors)) {
+      const data = await tensorFloats(tensor);
+      const [, ...rest] = tensor.dims;
+      const rowSize = rest.reduce((a, b) => a * b, 1);
+      const out = new Float32Array(rows.length * rowSize);
+      rows.forEach((row, i) => out.set(data.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize));
+      tensors[name] = new this.Tensor('float32', out, [rows.length, ...rest]);
+    }
+    return new TjsCache(tensors, source.length, rows.length);
+  }
+
+  async forwardFull(ids: readonly number[]): Promise<Float32Array> {
+    const n = ids.length;
+    const outputs = await this.model.forward({
+      input_ids: new this.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n]),
+      attention_mask: new this.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+      position_ids: new this.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), [1, n]),
+    });
+    const logits = Float32Array.from(await tensorFloats(outputs.logits!));
+    for (const tensor of Object.values(outputs)) tensor.dispose();
+    return logits;
+  }
+
+  disposeCache(cache: KvCache): void {
+    for (const tensor of Object.values((cache as TjsCache).tensors)) tensor.dispose();
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+}
+
+/** Float data of a tensor, downloading it first when it lives on the GPU (WebGPU KV cache). */
+async function tensorFloats(tensor: TjsTensor): Promise<Float32Array> {
+  if (tensor.location === 'gpu-buffer' && tensor.ort_tensor?.getData) {
+    return Float32Array.from(await tensor.ort_tensor.getData());
+  }
+  if (!(tensor.data instanceof Float32Array)) throw new Error(`expected float32 data, got ${tensor.type}`);
+  return tensor.data;
+}

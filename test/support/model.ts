@@ -1,0 +1,31 @@
+/** The real bundled model, loaded once per mocha process through transformers.js (onnxruntime-node). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CausalLM } from '../../src/core/model/types';
+import { loadNodeModel } from '../../src/node/loadNodeModel';
+
+export const REPO = path.resolve(__dirname, '..', '..');
+export const MODEL_DIR = path.join(REPO, 'models', 'facts-lm');
+
+let loading: Promise<CausalLM> | undefined;
+
+export function bundledModel(): Promise<CausalLM> {
+  loading ??= loadNodeModel({ device: 'cpu' });
+  return loading;
+}
+
+export interface Person {
+  name: string;
+  city: string;
+  profession: string;
+  born: number;
+}
+
+export function world(which: 'known' | 'heldout'): Person[] {
+  return JSON.parse(fs.readFileSync(path.join(MODEL_DIR, 'world', `${which}.json`), 'utf8')) as Person[];
+}
+
+/** The canonical birth-city question, as the model card documents it. */
+export function cityQuestion(name: string): string {
+  return `Q: Where was ${name} born?\nA:`;
+}
