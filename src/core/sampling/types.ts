@@ -43,3 +43,92 @@ export interface StepResult {
   /** How many tokens the final sampling distribution kept. */
   candidates: number;
 }
+
+/**
+ * The working set the stages rewrite in place (llama.cpp's llama_token_data_array, with the
+ * buffers preallocated once per vocabulary size). Positions [0, size) are live.
+ *
+ * The working logit of position i is logits[i] × scale. Temperature only changes `scale`, so it
+ * costs nothing per token, and `logits` stay exact float32 copies of the model's row (only a
+ * repetition penalty rewrites a few of them, rounded to float32 as PyTorch would).
+ *
+ * Invariants the stages keep:
+ * - `identity`: the set is the whole vocabulary in id order (ids[i] === i, size === vocabulary).
+ * - `sorted`: positions are in descending logit order, ties with the lower id first.
+ * - `max`: the largest live stored logit (before `scale`), or NaN when a stage made it unknown.
+ * - `expsValid`: exps[i] === exp((logits[i] - expRef) × scale) for every live position;
+ *   compacting stages carry exps along, stages that change logits or scale clear the flag.
+ * - `expSum`: the sum of the live exps (NaN when unknown); `blocksValid`: blockSums match it.
+ */
+export interface CandidateSet {
+  readonly vocabSize: number;
+  ids: Int32Array;
+  logits: Float32Array;
+  /** Multiplies every stored logit: the product of 1 / T over the temperature stages so far. */
+  scale: number;
+  exps: Float64Array;
+  size: number;
+  sorted: boolean;
+  identity: boolean;
+  max: number;
+  expsValid: boolean;
+  expRef: number;
+  expSum: number;
+  blocksValid: boolean;
+  /** Sums of exps over consecutive blocks of SAMPLE_BLOCK positions, so a draw skips whole blocks. */
+  blockSums: Float64Array;
+  /** Second buffers for stages that reorder out of place; swapped with the live ones. */
+  spareIds: Int32Array;
+  spareLogits: Float32Array;
+  spareExps: Float64Array;
+  /** Vocabulary-sized scratch: positions (heaps, sort orders, lists of tokens). */
+  order: Int32Array;
+  /** Vocabulary-sized scratch: per-position keys (typical-p's distance from the entropy). */
+  keys: Float64Array;
+  /** Repetition penalty's "seen in the window" marks; a mark equal to `stamp` is current. */
+  marks: Int32Array;
+  stamp: number;
+  /** Probability mass per bucket for the top-p / typical-p partial selection. */
+  bucketMass: Float64Array;
+  /** ids[i] === i, copied in to reset `ids` without a loop. */
+  readonly identityIds: Int32Array;
+}
+
+/** One token as the distribution explorer shows it after a stage. */
+export interface TracedToken {
+  token: number;
+  /** The working logit after the stage (temperature and penalties change it): logits[i] × scale. */
+  logit: number;
+  /** Probability renormalised over the tokens that survived so far. */
+  prob: number;
+}
+
+/** What one stage left, for the distribution explorer. */
+export interface StageTrace {
+  /** "logits" for the raw row, otherwise the stage's label, e.g. "top_k(40)". */
+  name: string;
+  type: StageType | 'logits';
+  /** How many tokens are still candidates after this stage. */
+  survivors: number;
+  /** The most probable survivors, renormalised, most probable first (ties: lower id first). */
+  top: TracedToken[];
+}
+
+/**
+ * The distribution the final selection draws from: every surviving token, most probable first.
+ * For greedy selection (or temperature 0) it is the point mass on the chosen token.
+ */
+export interface FinalDistribution {
+  select: SelectMode;
+  tokens: Int32Array;
+  probs: Float64Array;
+  logprobs: Float64Array;
+}
+
+export interface ChainTrace {
+  /** The chain's printed order, as describe() gives it. */
+  chain: string;
+  /** The raw logits first, then one entry per configured stage, in the order applied. */
+  stages: StageTrace[];
+  final: FinalDistribution;
+}

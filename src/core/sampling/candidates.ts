@@ -1,0 +1,473 @@
+/**
+ * The candidate set every stage works on, and the few operations stages share: probabilities
+ * of the live set, ordering, and the partial selection behind top-p and typical-p.
+ *
+ * Tie rule, everywhere (top-k, top-p, typical-p, greedy, alternatives): when two tokens have the
+ * same logit (or key), the lower token id ranks first. So top-k keeps exactly k tokens, and the
+ * same logits always give the same set.
+ */
+import type { CandidateSet } from './types';
+
+/** Positions per block of `blockSums`: a draw scans blocks, then one block. */
+export const SAMPLE_BLOCK = 256;
+
+/**
+ * Logits arrive as float32, whose rounding moves a probability by about 1e-7 of itself. A mass
+ * or ratio within this much of its boundary counts as reaching it, so top-p 0.8 over
+ * probabilities 0.5, 0.3, 0.2 keeps two tokens, not three.
+ */
+export const BOUNDARY_TOLERANCE = 1e-6;
+
+/** Sets at most this big are sorted outright; larger ones use the bucketed partial selection. */
+const SORT_OUTRIGHT_MAX = 1024;
+/** Buckets of 1 / PER_NAT nats span 32 nats below the best score; the rest share a tail bucket. */
+const BUCKETS = 4096;
+const PER_NAT = 128;
+
+export function createCandidateSet(vocabSize: number): CandidateSet {
+  const identityIds = new Int32Array(vocabSize);
+  for (let i = 0; i < vocabSize; i++) identityIds[i] = i;
+  return {
+    vocabSize,
+    ids: new Int32Array(vocabSize),
+    logits: new Float32Array(vocabSize),
+    scale: 1,
+    exps: new Float64Array(vocabSize),
+    size: 0,
+    sorted: false,
+    identity: false,
+    max: NaN,
+    expsValid: false,
+    expRef: 0,
+    expSum: NaN,
+    blocksValid: false,
+    blockSums: new Float64Array(Math.ceil(vocabSize / SAMPLE_BLOCK) + 1),
+    spareIds: new Int32Array(vocabSize),
+    spareLogits: new Float32Array(vocabSize),
+    spareExps: new Float64Array(vocabSize),
+    order: new Int32Array(vocabSize),
+    keys: new Float64Array(vocabSize),
+    marks: new Int32Array(vocabSize),
+    stamp: 0,
+    bucketMass: new Float64Array(BUCKETS + 1),
+    identityIds,
+  };
+}
+
+// Chains run their steps synchronously and keep nothing in the set between steps, so every chain
+// of one vocabulary size can share one set: at Qwen3's 151,936 tokens a set is ~9 MB, so 24
+// chains (6 strategies × 4 samples) cost 9 MB, not 220 MB. The WeakRef lets the buffers go once no chain holds them.
+const shared = new Map<number, WeakRef<CandidateSet>>();
+
+export function sharedCandidateSet(vocabSize: number): CandidateSet {
+  const existing = shared.get(vocabSize)?.deref();
+  if (existing) return existing;
+  const created = createCandidateSet(vocabSize);
+  shared.set(vocabSize, new WeakRef(created));
+  return created;
+}
+
+/** Resets the set to the whole vocabulary holding `logits` (copied; the row is never written). */
+export function loadLogits(c: CandidateSet, logits: Float32Array): void {
+  c.logits.set(logits);
+  resetToVocabulary(c);
+}
+
+/** Marks the set as the whole vocabulary in id order; the caller has written c.logits. */
+export function resetToVocabulary(c: CandidateSet): void {
+  c.ids.set(c.identityIds);
+  c.scale = 1;
+  c.size = c.vocabSize;
+  c.sorted = false;
+  c.identity = true;
+  c.max = NaN;
+  c.expsValid = false;
+  c.expSum = NaN;
+  c.blocksValid = false;
+}
+
+/** Marks that a stage changed logit values or the scale: everything derived from them is stale. */
+export function logitsChanged(c: CandidateSet): void {
+  c.expsValid = false;
+  c.expSum = NaN;
+  c.blocksValid = false;
+}
+
+/** Marks that a stage dropped positions (values unchanged): exps stay, sums are stale. */
+export function setShrunk(c: CandidateSet, size: number): void {
+  if (size === c.size) return;
+  c.size = size;
+  c.identity = false;
+  c.expSum = NaN;
+  c.blocksValid = false;
+}
+
+export function ensureMax(c: CandidateSet): number {
+  if (!Number.isNaN(c.max)) return c.max;
+  const logits = c.logits;
+  const n = c.size;
+  let m = -Infinity;
+  if (c.sorted) m = n > 0 ? logits[0] : m;
+  else for (let i = 0; i < n; i++) if (logits[i] > m) m = logits[i];
+  c.max = m;
+  return m;
+}
+
+/**
+ * Makes exps[i] = exp((logits[i] - max) × scale) for the live set, with their sum and block sums.
+ * Subtracting the max first keeps every exponent ≤ 0, so logits like 1e4 cannot overflow, and
+ * neither can a tiny temperature's huge scale.
+ */
+export function ensureExps(c: CandidateSet): void {
+  if (c.expsValid) {
+    if (Number.isNaN(c.expSum)) ensureSums(c);
+    return;
+  }
+  const max = ensureMax(c);
+  const scale = c.scale;
+  const logits = c.logits;
+  const exps = c.exps;
+  const blocks = c.blockSums;
+  const n = c.size;
+  let total = 0;
+  if (max === Infinity || max === -Infinity) {
+    // Limits: +∞ logits share all the mass; if every logit is -∞, all tokens are equally unlikely.
+    for (let i = 0; i < n; i++) exps[i] = logits[i] === max ? 1 : 0;
+    c.expsValid = true;
+    c.expRef = max;
+    ensureSums(c);
+    return;
+  }
+  for (let start = 0, b = 0; start < n; start += SAMPLE_BLOCK, b++) {
+    const end = start + SAMPLE_BLOCK < n ? start + SAMPLE_BLOCK : n;
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      const e = Math.exp((logits[i] - max) * scale);
+      exps[i] = e;
+      s += e;
+    }
+    blocks[b] = s;
+    total += s;
+  }
+  c.expsValid = true;
+  c.expRef = max;
+  c.expSum = total;
+  c.blocksValid = true;
+}
+
+/** Recomputes the sum and block sums of valid exps (after a compaction), without any exp. */
+function ensureSums(c: CandidateSet): void {
+  const exps = c.exps;
+  const blocks = c.blockSums;
+  const n = c.size;
+  let total = 0;
+  for (let start = 0, b = 0; start < n; start += SAMPLE_BLOCK, b++) {
+    const end = start + SAMPLE_BLOCK < n ? start + SAMPLE_BLOCK : n;
+    let s = 0;
+    for (let i = start; i < end; i++) s += exps[i];
+    blocks[b] = s;
+    total += s;
+  }
+  c.expSum = total;
+  c.blocksValid = true;
+}
+
+/** The position of the largest logit (ties: lower id). */
+export function bestPosition(c: CandidateSet): number {
+  if (c.sorted || c.size <= 1) return 0;
+  const logits = c.logits;
+  const ids = c.ids;
+  let best = 0;
+  let bestLogit = logits[0];
+  for (let i = 1; i < c.size; i++) {
+    const x = logits[i];
+    if (x > bestLogit || (x === bestLogit && ids[i] < ids[best]) || (bestLogit !== bestLogit && x === x)) {
+      best = i;
+      bestLogit = x;
+    }
+  }
+  return best;
+}
+
+/** Keeps only position `pos`, as the set's single token. */
+export function keepOnly(c: CandidateSet, pos: number): void {
+  const x = c.logits[pos];
+  c.ids[0] = c.ids[pos];
+  c.logits[0] = x;
+  c.exps[0] = 1;
+  c.size = 1;
+  c.sorted = true;
+  c.identity = false;
+  c.max = x;
+  c.expsValid = true;
+  c.expRef = x;
+  c.expSum = 1;
+  c.blockSums[0] = 1;
+  c.blocksValid = true;
+}
+
+/**
+ * Moves positions `order[0..count)` to the front, in that order, through the spare buffers.
+ * Carries exps (and their new sum) when they are valid.
+ */
+export function gatherInOrder(c: CandidateSet, count: number): void {
+  const { order, ids, logits, exps, spareIds, spareLogits, spareExps } = c;
+  const withExps = c.expsValid;
+  let sum = 0;
+  if (withExps) {
+    for (let j = 0; j < count; j++) {
+      const p = order[j];
+      const e = exps[p];
+      spareIds[j] = ids[p];
+      spareLogits[j] = logits[p];
+      spareExps[j] = e;
+      sum += e;
+    }
+  } else {
+    for (let j = 0; j < count; j++) {
+      const p = order[j];
+      spareIds[j] = ids[p];
+      spareLogits[j] = logits[p];
+    }
+  }
+  c.ids = spareIds;
+  c.spareIds = ids;
+  c.logits = spareLogits;
+  c.spareLogits = logits;
+  if (withExps) {
+    c.exps = spareExps;
+    c.spareExps = exps;
+  }
+  setShrunk(c, count);
+  c.identity = false;
+  c.blocksValid = false;
+  // The sum in the new position order: what ensureExps would compute.
+  if (withExps) c.expSum = sum;
+}
+
+/** Sorts the live set by descending logit, ties by lower id. Only for small sets. */
+export function sortSet(c: CandidateSet): void {
+  if (c.sorted) return;
+  const n = c.size;
+  const logits = c.logits;
+  const ids = c.ids;
+  const order = c.order;
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.subarray(0, n).sort((a, b) => compareDescending(logits[a], logits[b], ids[a], ids[b]));
+  gatherInOrder(c, n);
+  c.sorted = true;
+}
+
+/** Orders by descending key, then ascending id; NaN keys go last. */
+export function compareDescending(ka: number, kb: number, ia: number, ib: number): number {
+  if (ka > kb) return -1;
+  if (ka < kb) return 1;
+  if (ka === kb) return ia - ib;
+  if (ka !== ka && kb !== kb) return ia - ib;
+  return ka !== ka ? 1 : -1;
+}
+
+/**
+ * Keeps the smallest prefix of the live set, ordered by descending `score` (ties: lower id),
+ * whose probability mass reaches `p` (within BOUNDARY_TOLERANCE). Shared by top-p (score =
+ * logit) and typical-p (score = minus the distance from the entropy). `best` is the largest
+ * score in the set.
+ *
+ * Large sets are never sorted whole. One pass drops every position into a bucket by how far its
+ * score lies below `best` (BUCKETS buckets of 1 / PER_NAT nats, plus a tail bucket) and sums
+ * each bucket's mass.
+ * Walking the buckets from the top finds the one where the running mass reaches p: every bucket
+ * above it is kept as is, and only that bucket (a few hundred tokens even for a flat
+ * distribution) is sorted to find the exact cut. A second pass compacts the kept positions.
+ */
+export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64Array, best: number, p: number): void {
+  if (p >= 1 || c.size <= 1) return;
+  const n = c.size;
+  const ids = c.ids;
+  const byLogit = score === c.logits;
+
+  if (c.sorted && byLogit) {
+    ensureExps(c);
+    const exps = c.exps;
+    const target = (p - BOUNDARY_TOLERANCE) * c.expSum;
+    let cum = 0;
+    let keep = n;
+    for (let i = 0; i < n; i++) {
+      cum += exps[i];
+      if (cum >= target) {
+        keep = i + 1;
+        break;
+      }
+    }
+    setShrunk(c, keep);
+    return;
+  }
+
+  if (n <= SORT_OUTRIGHT_MAX) {
+    sortAndCut(c, score, p);
+    return;
+  }
+
+  // Pass 1: bucket masses. The adds into `mass` depend on each other only through memory, so
+  // two positions per iteration let two be in flight. For top-p the exps are usually not known
+  // yet (a temperature ran before): computing them in the same loop saves a pass over memory.
+  // Math.min before | 0 keeps the bucket index in range, infinite distances included.
+  if (!Number.isFinite(best)) {
+    // An infinite best score: no distances to bucket by. Sort the lot (correct, slow, rare).
+    sortAndCut(c, score, p);
+    return;
+  }
+  const mass = c.bucketMass;
+  mass.fill(0);
+  // Buckets are 1 / PER_NAT nats of the working logit: stored logits are multiplied by the scale.
+  const perNat = byLogit ? PER_NAT * c.scale : PER_NAT;
+  let i = 0;
+  if (byLogit && !c.expsValid) {
+    // exps exactly as ensureExps computes them: exp((logit - max) × scale), best being the max.
+    const exps = c.exps;
+    const scale = c.scale;
+    let total = 0;
+    for (; i + 1 < n; i += 2) {
+      const x0 = score[i];
+      const x1 = score[i + 1];
+      const e0 = Math.exp((x0 - best) * scale);
+      const e1 = Math.exp((x1 - best) * scale);
+      exps[i] = e0;
+      exps[i + 1] = e1;
+      total += e0;
+      total += e1;
+      mass[Math.min((best - x0) * perNat, BUCKETS) | 0] += e0;
+      mass[Math.min((best - x1) * perNat, BUCKETS) | 0] += e1;
+    }
+    if (i < n) {
+      const e = Math.exp((score[i] - best) * scale);
+      exps[i] = e;
+      total += e;
+      mass[Math.min((best - score[i]) * perNat, BUCKETS) | 0] += e;
+    }
+    c.expsValid = true;
+    c.expRef = best;
+    c.expSum = total;
+    c.blocksValid = false;
+  } else {
+    ensureExps(c);
+    const exps = c.exps;
+    for (; i + 1 < n; i += 2) {
+      const a = Math.min((best - score[i]) * perNat, BUCKETS) | 0;
+      const b = Math.min((best - score[i + 1]) * perNat, BUCKETS) | 0;
+      mass[a] += exps[i];
+      mass[b] += exps[i + 1];
+    }
+    if (i < n) mass[Math.min((best - score[i]) * perNat, BUCKETS) | 0] += exps[i];
+  }
+  const exps = c.exps;
+  const target = (p - BOUNDARY_TOLERANCE) * c.expSum;
+  let cut = BUCKETS;
+  let before = 0;
+  for (let b = 0; b < BUCKETS; b++) {
+    if (before + mass[b] >= target) {
+      cut = b;
+      break;
+    }
+    before += mass[b];
+  }
+
+  // Pass 2: list the positions to keep. Branch-free: every position is written at `kept`, which
+  // only advances for a keeper; when about half the positions survive (a flat distribution) a
+  // branch would be mispredicted every other time. The cut bucket's positions (few, so their
+  // branch is predictable) are listed from the far end of `order`: kept + aside ≤ n, so the two
+  // lists never meet. Only positions move here; the values are gathered once, at the end.
+  // Same arithmetic as pass 1, so each position lands in the same bucket: min(q, BUCKETS) | 0
+  // is below the cut exactly when q < cut, and equals it exactly when cut ≤ q < cut + 1 (or
+  // q ≥ BUCKETS, for the tail).
+  const order = c.order;
+  let kept = 0;
+  let aside = 0;
+  if (cut < BUCKETS) {
+    // Math.floor(q) === cut is one comparison that is rarely true, so its branch is predictable,
+    // where `q >= cut && q < cut + 1` would branch on a coin flip for a flat distribution.
+    for (let i = 0; i < n; i++) {
+      const q = (best - score[i]) * perNat;
+      order[kept] = i;
+      kept += +(q < cut);
+      if (Math.floor(q) === cut) order[n - 1 - aside++] = i;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const q = (best - score[i]) * perNat;
+      order[kept] = i;
+      kept += +(q < cut);
+      if (!(q < cut)) order[n - 1 - aside++] = i;
+    }
+  }
+  const asideStart = n - aside;
+  order
+    .subarray(asideStart, n)
+    .sort((a, b) => compareDescending(score[a], score[b], ids[a], ids[b]));
+  let cum = before;
+  let taken = 0;
+  while (taken < aside) {
+    cum += exps[order[asideStart + taken]];
+    taken++;
+    if (cum >= target) break;
+  }
+  // copyWithin copies as if through a temporary, so the overlap (kept + taken may pass
+  // asideStart) is safe.
+  order.copyWithin(kept, asideStart, asideStart + taken);
+  gatherInOrder(c, kept + taken);
+  c.sorted = false;
+}
+
+/** Sorts the whole live set by score and keeps the prefix whose mass reaches p: for small sets. */
+function sortAndCut(c: CandidateSet, score: Float32Array | Float64Array, p: number): void {
+  ensureExps(c);
+  const n = c.size;
+  const ids = c.ids;
+  const exps = c.exps;
+  const target = (p - BOUNDARY_TOLERANCE) * c.expSum;
+  const order = c.order;
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.subarray(0, n).sort((a, b) => compareDescending(score[a], score[b], ids[a], ids[b]));
+  let cum = 0;
+  let keep = n;
+  for (let j = 0; j < n; j++) {
+    cum += exps[order[j]];
+    if (cum >= target) {
+      keep = j + 1;
+      break;
+    }
+  }
+  const byLogit = score === c.logits;
+  gatherInOrder(c, keep);
+  c.sorted = byLogit;
+}
+
+/**
+ * Draws a position with probability exps[i] / expSum, using u in [0, 1). With block sums (kept
+ * by the exp pass) it skips whole blocks; without (after a compaction) it scans linearly, which
+ * costs less than recomputing them.
+ */
+export function drawPosition(c: CandidateSet, u: number): number {
+  ensureExps(c);
+  const exps = c.exps;
+  const n = c.size;
+  const threshold = u * c.expSum;
+  let cum = 0;
+  let start = 0;
+  let end = n;
+  if (c.blocksValid) {
+    const blocks = c.blockSums;
+    for (let b = 0; start < n; start += SAMPLE_BLOCK, b++) {
+      if (cum + blocks[b] > threshold) break;
+      cum += blocks[b];
+    }
+    end = start + SAMPLE_BLOCK < n ? start + SAMPLE_BLOCK : n;
+  }
+  for (let i = start; i < end; i++) {
+    cum += exps[i];
+    if (cum > threshold) return i;
+  }
+  // Rounding put the threshold past the last token: take the last one with any mass.
+  for (let i = n - 1; i > 0; i--) if (exps[i] > 0) return i;
+  return 0;
+}
