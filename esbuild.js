@@ -33,7 +33,7 @@ const builds = [
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
     // transformers.js loads onnxruntime-node's native binding at run time: keep it a dependency.
-    external: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web'],
+    external: ['@huggingface/transformers', 'onnxruntime-node', 'onnxruntime-web', '@mlc-ai/web-xgrammar'],
   },
 ];
 

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchDecode } from './decode';
 import { benchSampler } from './sampler';
+import { benchStructured } from './structured';
 
 async function main() {
   const only = process.argv.slice(2);
@@ -23,6 +24,12 @@ async function main() {
     const decode = await benchDecode();
     console.log(decode.markdown + '\n');
     sections.push('## Decode loop\n\n' + decode.markdown);
+  }
+  if (want('structured')) {
+    console.log('Constrained decoding: mask time per token and end-to-end speed…');
+    const structured = await benchStructured();
+    console.log(structured.markdown + '\n');
+    sections.push('## Constrained decoding\n\n' + structured.markdown);
   }
   const header = [
     '# Benchmarks',

@@ -10,6 +10,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: sampling-lab compare [options] "<prompt>"
        sampling-lab compare --file prompt.txt
        echo "<prompt>" | sampling-lab compare
+       sampling-lab json --schema person.schema.json "<prompt>"   (sampling-lab json --help)
 
 Compares decoding strategies on one prompt with a local model.
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { checkPromptText, compareStrategies } from '../core/decode/compare';
 import { loadNodeModel } from '../node/loadNodeModel';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
+import { json } from './json';
 import { renderTable } from './table';
 
 async function readPrompt(args: CompareArgs): Promise<string> {
@@ -57,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'compare':
         return await compare(rest);
+      case 'json':
+        return await json(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -72,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     process.stderr.write(`sampling-lab: ${err.message}\n`);
     if (process.env.SAMPLING_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' ? 2 : 1;
+    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' ? 2 : 1;
   }
 }
 

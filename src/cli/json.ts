@@ -1,0 +1,233 @@
+/**
+ * `sampling-lab json --schema file.json "<prompt>"`: the four structured-output routes on one
+ * prompt and schema, printed side by side (or as JSON with --json).
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { checkPromptText } from '../core/decode/compare';
+import { kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
+import type { Strategy } from '../core/decode/types';
+import { ROUTE_IDS, STRUCTURED_DEFAULTS, runStructuredRoutes, type RouteId, type StructuredRoutesResult } from '../core/structured/routes';
+import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
+import { nodeConstraintEngines } from '../node/constraintEngines';
+import { loadNodeModel } from '../node/loadNodeModel';
+import { joinNegativeValues, UsageError } from './args';
+
+export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
+
+Runs four ways to get JSON that matches a schema, side by side:
+  prompting + validation, post-processing (jsonrepair), constrained sampling,
+  and test-time compute (sample N, keep the valid one with the highest mean log-prob).
+"\\n" in the prompt is a newline, e.g. "JSON for Ada Lovelace:\\n".
+
+Options:
+  --schema FILE       a JSON Schema (2020-12) file (required)
+  --strategy KIND     greedy, temperature, top-k, top-p, min-p or best-of-n (default temperature, T = 1)
+  --temperature T     T for the strategy (≥ 0)
+  --top-k K / --top-p P / --min-p P / --candidates N   the strategy's parameter
+  --samples N         test-time compute's N (default ${STRUCTURED_DEFAULTS.samples})
+  --retries N         prompting's re-asks after the first try (default ${STRUCTURED_DEFAULTS.maxRetries})
+  --routes LIST       comma-separated subset of: ${ROUTE_IDS.join(', ')}
+  --seed N            base seed (default ${STRUCTURED_DEFAULTS.seed})
+  --max-tokens N      new tokens per try (default ${STRUCTURED_DEFAULTS.maxNewTokens})
+  --model M           bundled model name or a model folder (default facts-lm)
+  --device D          cpu or wasm (default cpu)
+  --json              machine-readable output
+  -h, --help          this help`;
+
+export interface JsonArgs {
+  schemaFile: string;
+  prompt: string;
+  strategy: Strategy;
+  samples: number;
+  maxRetries: number;
+  routes: RouteId[];
+  seed: number;
+  maxNewTokens: number;
+  model?: string;
+  device: 'cpu' | 'wasm';
+  json: boolean;
+}
+
+export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(argv),
+      allowPositionals: true,
+      options: {
+        schema: { type: 'string' },
+        strategy: { type: 'string' },
+        temperature: { type: 'string' },
+        'top-k': { type: 'string' },
+        'top-p': { type: 'string' },
+        'min-p': { type: 'string' },
+        candidates: { type: 'string' },
+        samples: { type: 'string' },
+        retries: { type: 'string' },
+        routes: { type: 'string' },
+        seed: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${JSON_USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.schema === undefined) throw new UsageError(`--schema is required: the JSON Schema file the output must match.\n\n${JSON_USAGE}`);
+  const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');
+  if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${JSON_USAGE}`);
+  const device = v.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'wasm') throw new UsageError(`--device must be cpu or wasm (got "${device}").`);
+  const kind = kindFromName(v.strategy ?? 'temperature');
+  if (!kind || kind === 'custom') throw new UsageError(`Unknown strategy "${v.strategy}". Use one of: greedy, temperature, top-k, top-p, min-p, best-of-n.`);
+  const flags: Array<[string, string, string | undefined]> = [
+    ['temperature', '--temperature', v.temperature],
+    ['topK', '--top-k', v['top-k']],
+    ['topP', '--top-p', v['top-p']],
+    ['minP', '--min-p', v['min-p']],
+    ['candidates', '--candidates', v.candidates],
+  ];
+  const settings: Record<string, unknown> = { kind, ...(kind === 'temperature' && { temperature: 1.0 }) };
+  for (const [field, flag, value] of flags) {
+    if (value === undefined) continue;
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got "${value}").`);
+    settings[field] = n;
+  }
+  let strategy: Strategy;
+  try {
+    strategy = strategyFromSettings(settings, kind);
+  } catch (e) {
+    if (!(e instanceof StrategyError)) throw e;
+    const field = e.setting.split('.').pop() ?? '';
+    const flag = flags.find(([f]) => f === field)?.[1] ?? field;
+    throw new UsageError(e.message.replace(`${kind}.${field}`, flag));
+  }
+  const routes = v.routes === undefined ? [...ROUTE_IDS] : v.routes.split(',').map((r) => r.trim().replace(/-/g, '_')).filter(Boolean);
+  const unknown = routes.filter((r) => !(ROUTE_IDS as readonly string[]).includes(r));
+  if (unknown.length > 0 || routes.length === 0) throw new UsageError(`--routes takes a comma-separated subset of: ${ROUTE_IDS.join(', ')} (got "${v.routes}").`);
+  return {
+    schemaFile: v.schema,
+    prompt,
+    strategy,
+    samples: integer('--samples', v.samples, STRUCTURED_DEFAULTS.samples, 1, 64),
+    maxRetries: integer('--retries', v.retries, STRUCTURED_DEFAULTS.maxRetries, 0, 10),
+    routes: routes as RouteId[],
+    seed: integer('--seed', v.seed, STRUCTURED_DEFAULTS.seed, 0, 0xffffffff),
+    maxNewTokens: integer('--max-tokens', v['max-tokens'], STRUCTURED_DEFAULTS.maxNewTokens, 1, 4096),
+    model: v.model,
+    device,
+    json: v.json ?? false,
+  };
+}
+
+function integer(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer in [${min}, ${max}] (got "${value}").`);
+  return n;
+}
+
+/** Reads and checks the schema before the model loads, so a bad file fails in milliseconds. */
+export function readSchemaFile(file: string): unknown {
+  if (!fs.existsSync(file)) throw new UsageError(`--schema: ${file} does not exist.`);
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`--schema: ${file} is a folder; pass a .schema.json file.`);
+  const schema = parseSchemaText(fs.readFileSync(file, 'utf8'), file);
+  checkSchema(schema, file);
+  return schema;
+}
+
+export async function json(argv: string[]): Promise<number> {
+  const args = parseJsonArgs(argv);
+  if (args === 'help') {
+    console.log(JSON_USAGE);
+    return 0;
+  }
+  checkPromptText(args.prompt);
+  const schema = readSchemaFile(args.schemaFile);
+  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
+  const model = await loadNodeModel({ model: args.model, device: args.device });
+  const engines = nodeConstraintEngines(model, args.model);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await runStructuredRoutes(model, args.prompt, schema, {
+      engines,
+      strategy: args.strategy,
+      seed: args.seed,
+      maxNewTokens: args.maxNewTokens,
+      maxRetries: args.maxRetries,
+      samples: args.samples,
+      routes: args.routes,
+      signal: abort.signal,
+      schemaSource: args.schemaFile,
+    });
+    console.log(args.json ? JSON.stringify(result, null, 2) : renderRoutesTable(result, process.stdout.columns ?? 160));
+    return abort.signal.aborted ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    engines.dispose();
+    await model.dispose();
+  }
+}
+
+/** The routes as columns: status, cost, note, then the output and its errors, each cut to the column. */
+export function renderRoutesTable(result: StructuredRoutesResult, terminalWidth = 160): string {
+  const gap = ' │ ';
+  const n = result.routes.length;
+  const width = Math.max(24, Math.floor((terminalWidth - gap.length * (n - 1)) / Math.max(1, n)));
+  const columns = result.routes.map((r) => {
+    const lines = [
+      r.title,
+      '─'.repeat(Math.min(width, r.title.length)),
+      r.error ? '– not run' : r.valid ? '✓ valid' : '✗ invalid',
+      `tries ${r.tries} · tokens ${r.tokens} · ${r.timeMs.toFixed(0)} ms`,
+      ...wrap(r.note, width),
+    ];
+    if (r.engine) lines.push(...wrap(`engine ${r.engine}: ${r.engineReason ?? ''}`, width));
+    const allowed = r.outputTokens.filter((t) => t.allowed !== undefined).map((t) => t.allowed!);
+    if (allowed.length > 0) lines.push(...wrap(`allowed per step: median ${median(allowed)} of ${r.vocabSize.toLocaleString('en-US')}`, width));
+    lines.push('');
+    if (r.error) lines.push(...wrap(r.error, width));
+    else lines.push(...r.output.split('\n').flatMap((l) => wrap(l, width)));
+    if (r.issues.length > 0) {
+      lines.push('', 'errors:');
+      for (const issue of formatIssues(r.issues)) lines.push(...wrap(`  ${issue}`, width));
+    }
+    return lines;
+  });
+  const height = Math.max(...columns.map((c) => c.length));
+  const out = [`prompt ${JSON.stringify(result.prompt)} · strategy ${result.strategy} · seed ${result.seed} · ${result.elapsedMs.toFixed(0)} ms`];
+  if (result.truncatedNotice) out.push(`note: ${result.truncatedNotice}`);
+  out.push('');
+  for (let i = 0; i < height; i++) out.push(columns.map((c) => (c[i] ?? '').padEnd(width)).join(gap).trimEnd());
+  return out.join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  for (let rest = text; rest.length > 0; ) {
+    if (rest.length <= width) {
+      lines.push(rest);
+      break;
+    }
+    const cut = rest.lastIndexOf(' ', width);
+    const at = cut > width / 2 ? cut : width;
+    lines.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^ /, '');
+  }
+  return lines;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

@@ -1,0 +1,304 @@
+/**
+ * The glue between a JSON schema and the decode loop: pick the engine that can enforce the schema,
+ * compile it once, and give every sequence of a batch its own matcher (decodeBatch's
+ * `SequenceSpec.constraint`). The matcher only masks the row before the sampler chain runs, so it
+ * composes with every strategy: greedy, temperature, top-k, top-p, min-p and best-of-N.
+ *
+ * Engine choice (measured by bench/structured.ts over 13 schemas; its tables go to BENCHMARKS.md):
+ * - Speed. XGrammar (WASM) masks a token in ~0.3 ms p50 at Qwen3's 151,936 tokens and ~25 µs at
+ *   the bundled 1,400; transformers-structured-output takes ~1.9 ms and ~0.2 ms. Only XGrammar
+ *   meets the 1 ms goal at 151,936.
+ * - Coverage. XGrammar enforces `pattern` and `format`, which the other refuses, and its mask never
+ *   leads into a dead end. It compiles but lets through oneOf, allOf, not, if/then/else,
+ *   multipleOf, uniqueItems, contains and dependentRequired; its integer ranges are wrong for some
+ *   bounds (1776–1864 lets 1999 through), and on other numbers it bounds only the integer part
+ *   (6.5 passes `"maximum": 6`).
+ *   transformers-structured-output checks all of those when the document ends, but its mask can
+ *   walk into dead ends (digits that no exponent brings back into bounds, lone UTF-8 continuation
+ *   bytes in a bounded string), so alone it rambles until the budget runs out.
+ * So: XGrammar alone for every schema it fully enforces (the fast path). For the rest, bounded
+ * numbers included, both masks at once: XGrammar's keeps the output on a path that can finish, the other's
+ * adds the keywords XGrammar misses. A schema the other engine refuses (a `pattern` next to a
+ * `oneOf`) is refused with both reasons; coverage.ts lists the keywords.
+ */
+import type { SequenceConstraint } from '../decode/decodeBatch';
+import { describeUses, xgrammarGaps } from './coverage';
+import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
+import { tokenBytesOf } from './engines/walk';
+import { createStructuredOutputEngine, type StructuredOutputModule } from './engines/transformersStructuredOutput';
+import { createXGrammarEngine, type XGrammarModule } from './engines/xgrammar';
+import type { CheckedSchema } from './schema';
+
+/** A schema no engine can enforce while decoding; the message names the keywords and where they are. */
+export class UnsupportedSchemaError extends Error {
+  override readonly name = 'UnsupportedSchemaError';
+}
+
+/** The engine packages, passed in (Node and the webview load them differently). */
+export interface EngineModules {
+  xgrammar?: XGrammarModule;
+  structuredOutput?: StructuredOutputModule;
+}
+
+/** The engine, or both: XGrammar's mask keeps the output on a path that can finish, the other's adds the keywords XGrammar lets through. */
+export type EngineLabel = EngineName | 'xgrammar + transformers-structured-output';
+
+/** A schema compiled for one vocabulary, ready to hand out one matcher per sequence. */
+export interface SchemaConstraint {
+  engine: EngineLabel;
+  /** Why this engine, e.g. "XGrammar cannot enforce `oneOf` at /properties/id". */
+  reason: string;
+  vocabSize: number;
+  /**
+   * A fresh matcher for one sequence; dispose it when the sequence is done. With `maxNewTokens`
+   * (the sequence's real budget), it closes the document before the budget runs out.
+   */
+  createSequenceConstraint(budget?: { maxNewTokens: number }): Promise<SchemaSequenceConstraint>;
+  dispose(): void;
+}
+
+export interface SchemaSequenceConstraint extends SequenceConstraint {
+  /** The step at which the budget forced closing, or undefined when the model closed the document itself. */
+  readonly closingFromStep: number | undefined;
+  /** The step at which the masks left no token (the output ends there, invalid). */
+  readonly deadEndAtStep: number | undefined;
+  dispose(): void;
+}
+
+export interface ConstraintEngines {
+  readonly vocab: ConstraintVocab;
+  /** Compiles a checked schema with the engine that enforces all of it. Throws UnsupportedSchemaError. */
+  compile(schema: CheckedSchema): Promise<SchemaConstraint>;
+  dispose(): void;
+}
+
+/** Engines are built lazily, once per vocabulary: XGrammar's tokenizer info takes ~0.3 s at 151,936 tokens. */
+export function createConstraintEngines(modules: EngineModules, vocab: ConstraintVocab): ConstraintEngines {
+  let xgrammar: Promise<ConstraintEngine> | undefined;
+  let structuredOutput: ConstraintEngine | undefined;
+  const getXGrammar = () => (xgrammar ??= createXGrammarEngine(modules.xgrammar!, vocab));
+  const getStructuredOutput = () => (structuredOutput ??= createStructuredOutputEngine(modules.structuredOutput!, vocab));
+
+  let tables: TokenTables | undefined;
+  const wrap = (engine: EngineLabel, compiled: readonly CompiledSchema[], reason: string): SchemaConstraint => ({
+    engine,
+    reason,
+    vocabSize: vocab.vocabSize,
+    async createSequenceConstraint(budget) {
+      const matcher = intersect(await Promise.all(compiled.map((c) => c.createMatcher())));
+      const eos = vocab.eosTokenIds[0] ?? 0;
+      const reserve = budget ? closingReserve(budget.maxNewTokens) : 0;
+      let step = 0;
+      let closingFromStep: number | undefined;
+      let deadEndAtStep: number | undefined;
+      const text = budget ? new StringState() : undefined;
+      return {
+        get closingFromStep() {
+          return closingFromStep;
+        },
+        get deadEndAtStep() {
+          return deadEndAtStep;
+        },
+        async mask(row) {
+          let allowed = await matcher.mask(row);
+          tables ??= tokenTables(vocab);
+          for (const id of tables.neverValidIds) {
+            if (row[id] !== -Infinity) {
+              row[id] = -Infinity;
+              allowed--;
+            }
+          }
+          if (allowed === 0) {
+            // A dead end (no engine should reach one): end the sequence here, and ajv will say why.
+            deadEndAtStep = step;
+            row.fill(-Infinity);
+            row[eos] = 0;
+          } else if (budget && budget.maxNewTokens - step <= reserve && !text!.escaped) {
+            closingFromStep ??= step;
+            allowed = keepClosingTokens(row, text!.inString ? tables.inString : tables.outside);
+          }
+          step++;
+          return allowed;
+        },
+        accept(token) {
+          if (deadEndAtStep !== undefined) return;
+          if (!matcher.accept(token)) {
+            throw new Error(`${engine} rejected token ${token}, which its own mask allowed: please report this schema.`);
+          }
+          if (text) text.follow(tables!.bytes[token] ?? new Uint8Array(0));
+        },
+        isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
+        dispose: () => matcher.dispose(),
+      };
+    },
+    dispose: () => compiled.forEach((c) => c.dispose()),
+  });
+
+  return {
+    vocab,
+    async compile(checked) {
+      if (checked.schema === false) throw new UnsupportedSchemaError('The schema is `false`: no output can be valid.');
+      const schema = checked.schema === true ? {} : checked.schema;
+      const gaps = xgrammarGaps(schema);
+      let xgrammarCompiled: CompiledSchema | undefined;
+      let xgrammarError: string | undefined;
+      if (modules.xgrammar) {
+        try {
+          xgrammarCompiled = await (await getXGrammar()).compile(schema);
+        } catch (e) {
+          // XGrammar aborts on what it cannot parse (e.g. a lookahead in `pattern`).
+          xgrammarError = errorText(e);
+        }
+      }
+      if (xgrammarCompiled && gaps.length === 0) return wrap('xgrammar', [xgrammarCompiled], 'XGrammar enforces every keyword of this schema');
+
+      const problem = !modules.xgrammar
+        ? 'XGrammar is not loaded'
+        : xgrammarError !== undefined
+          ? `XGrammar could not compile it (${xgrammarError})`
+          : `XGrammar cannot enforce ${describeUses(gaps)}`;
+      let exact: CompiledSchema;
+      try {
+        if (!modules.structuredOutput) throw new Error('it is not loaded');
+        exact = await getStructuredOutput().compile(schema);
+      } catch (e) {
+        xgrammarCompiled?.dispose();
+        throw new UnsupportedSchemaError(
+          `Constrained decoding cannot enforce this schema: ${problem}, and transformers-structured-output refuses it (${errorText(e)}). ` +
+            'The other routes still run, and ajv still validates their output.',
+        );
+      }
+      if (xgrammarCompiled && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword))) {
+        const loose = gaps.some((g) => g.keyword.endsWith('(on a non-integer)'))
+          ? '. Neither engine holds bounds on non-integers exactly: a value just past an integer bound (6.5 for "maximum": 6) can still come out, and ajv reports it'
+          : '';
+        return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply${loose}`);
+      }
+      xgrammarCompiled?.dispose();
+      return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`);
+    },
+    dispose() {
+      void xgrammar?.then((e) => e.dispose());
+      structuredOutput?.dispose();
+    },
+  };
+}
+
+/** Keywords where XGrammar's grammar is narrower than the schema: its mask would forbid valid output. */
+const XGRAMMAR_REJECTS_VALID = new Set(['patternProperties']);
+
+/**
+ * A token is allowed only if both engines allow it (each writes its -Infinity into the same row).
+ * Where the second engine's mask has led into a dead end (it does, on bounds of non-integers),
+ * XGrammar's alone carries on: the output finishes, and ajv reports the bound it broke.
+ */
+function intersect(matchers: readonly TokenMatcher[]): TokenMatcher {
+  if (matchers.length === 1) return matchers[0]!;
+  const [first, second] = matchers as [TokenMatcher, TokenMatcher];
+  let both = true;
+  let backup: Float32Array | undefined;
+  return {
+    async mask(row) {
+      if (!both) return first.mask(row);
+      (backup ??= new Float32Array(row.length)).set(row);
+      await first.mask(row);
+      // The second engine counts what is left after both.
+      const allowed = await second.mask(row);
+      if (allowed > 0) return allowed;
+      both = false;
+      row.set(backup);
+      return first.mask(row);
+    },
+    accept: (token) => first.accept(token) && (!both || second.accept(token)),
+    isTerminated: () => first.isTerminated() || (both && second.isTerminated()),
+    dispose: () => matchers.forEach((m) => m.dispose()),
+  };
+}
+
+function errorText(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\.?\s*Build with -sASSERTIONS for more info\.?/, '').replace(/\.$/, '');
+}
+
+/**
+ * A grammar guarantees the output can still become valid, not that it will before the token budget
+ * ends: at T = 1.5 the model can ramble inside a string until the budget is gone, and the output is
+ * cut off. So for the last tokens of the budget the sampler may only pick, among the tokens the
+ * grammar allows, those of the best class that moves toward the end. Inside a string: a token that
+ * closes it (one unescaped quote), then one that closes and opens the next (a key or an item).
+ * Outside: a token of only `}`, `]` and spaces, or a stop token; then one without digits (the next
+ * key, a comma), so a number stops growing as soon as it may. Digits are left for a number still
+ * short of its bounds. The rest of the way is forced by the grammar (required keys). The model still
+ * chooses among the kept tokens, by its own probabilities. Tracking whether the output is inside a
+ * string is the only JSON this file knows; the engine does the rest.
+ */
+function closingReserve(maxNewTokens: number): number {
+  return Math.min(Math.max(16, Math.ceil(maxNewTokens / 4)), Math.floor(maxNewTokens / 2));
+}
+
+const BEST = 0;
+const NEXT = 1;
+const OTHER = 2;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+interface TokenTables {
+  bytes: Uint8Array[];
+  /**
+   * Tokens holding a byte no output needs: below 0x20 (JSON escapes control characters in strings,
+   * and the one-line layout has no newlines), or one that never occurs in UTF-8 (0xC0, 0xC1,
+   * 0xF5–0xFF). XGrammar allows both inside strings; a stray 0xF5 also leaves the other engine
+   * stuck in its string state, never allowing the closing quote again.
+   */
+  neverValidIds: Int32Array;
+  /** Class of each token when the output is inside a string, and when it is not. */
+  inString: Uint8Array;
+  outside: Uint8Array;
+}
+
+function tokenTables(vocab: ConstraintVocab): TokenTables {
+  const bytes = tokenBytesOf(vocab);
+  const neverValid = (x: number) => x < 0x20 || x === 0xc0 || x === 0xc1 || x >= 0xf5;
+  const neverValidIds = Int32Array.from(bytes.flatMap((b, id) => (b.some(neverValid) ? [id] : [])));
+  const inString = new Uint8Array(vocab.vocabSize).fill(OTHER);
+  const outside = new Uint8Array(vocab.vocabSize).fill(OTHER);
+  bytes.forEach((b, id) => {
+    if (b.length === 0 || b.includes(BACKSLASH)) return;
+    const quotes = b.reduce((n, x) => n + (x === QUOTE ? 1 : 0), 0);
+    if (quotes === 1) inString[id] = BEST;
+    else if (quotes > 1) inString[id] = NEXT;
+    if (b.every((x) => x === 0x7d || x === 0x5d || x === 0x20)) outside[id] = BEST;
+    else if (!b.some((x) => x >= 0x30 && x <= 0x39)) outside[id] = NEXT;
+  });
+  for (const id of vocab.eosTokenIds) outside[id] = BEST;
+  return { bytes, neverValidIds, inString, outside };
+}
+
+/** Whether the output is inside a JSON string, from the bytes accepted so far. */
+class StringState {
+  inString = false;
+  escaped = false;
+  follow(bytes: Uint8Array): void {
+    for (const b of bytes) {
+      if (!this.inString) this.inString = b === QUOTE;
+      else if (this.escaped) this.escaped = false;
+      else if (b === BACKSLASH) this.escaped = true;
+      else if (b === QUOTE) this.inString = false;
+    }
+  }
+}
+
+/** Forbids every allowed token of a worse class than the best allowed one; returns how many stay. */
+function keepClosingTokens(row: Float32Array, classes: Uint8Array): number {
+  let best = OTHER;
+  const n = Math.min(row.length, classes.length);
+  for (let t = 0; t < n && best > BEST; t++) if (row[t] !== -Infinity && classes[t]! < best) best = classes[t]!;
+  let kept = 0;
+  for (let t = 0; t < n; t++) {
+    if (row[t] === -Infinity) continue;
+    if (classes[t]! > best) row[t] = -Infinity;
+    else kept++;
+  }
+  for (let t = n; t < row.length; t++) if (row[t] !== -Infinity) kept++;
+  return kept;
+}

@@ -1,0 +1,95 @@
+/**
+ * Which schema keywords each engine enforces while decoding, as measured by bench/structured.ts
+ * (its coverage table feeds each engine a valid and an invalid instance per keyword). A keyword an
+ * engine compiles but does not enforce would let invalid output through, so the glue must know.
+ */
+
+export interface KeywordUse {
+  keyword: string;
+  /** JSON pointer to the subschema that holds the keyword. */
+  path: string;
+}
+
+/** Keywords that never constrain output (annotations), in any engine. */
+const ANNOTATIONS = new Set([
+  '$schema', '$id', '$comment', '$anchor', 'title', 'description', 'examples', 'default', 'deprecated',
+  'readOnly', 'writeOnly', 'contentMediaType', 'contentEncoding', 'contentSchema',
+]);
+
+/**
+ * XGrammar 0.1.27 (WASM) enforced these in our probes. Not here, so routed to the other engine:
+ * multipleOf, uniqueItems, contains, oneOf, allOf, not, if/then/else, dependentRequired,
+ * dependentSchemas (compiled but not enforced); patternProperties (rejects valid output);
+ * minContains/maxContains (aborts the WASM module); and numeric bounds. Its integer ranges hold for
+ * some bounds and not others (1900–1999 holds; 1776–1864 lets any 1xxx through), on other
+ * numbers it bounds only the integer part (`"maximum": 6` lets 6.5 through), and given a
+ * fractional bound it accepts text that is not a number ("5}000001").
+ */
+const XGRAMMAR_ENFORCED = new Set([
+  'type', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', 'minItems', 'maxItems',
+  'enum', 'const', 'minLength', 'maxLength', 'pattern', 'format', 'anyOf', '$ref', '$defs', 'definitions',
+  'minProperties', 'maxProperties', 'propertyNames', 'unevaluatedProperties',
+]);
+const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+/** Formats XGrammar turned into a grammar in our probes; others it would accept as any string. */
+const XGRAMMAR_FORMATS = new Set(['date', 'time', 'date-time', 'duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
+/** Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through. */
+const AJV_FORMATS = new Set([
+  'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
+  'email', 'hostname', 'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
+  'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double', 'password', 'binary',
+]);
+
+/** Subschema-holding keywords: name -> how its value holds schemas. */
+const SCHEMA_MAP = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+const SCHEMA_LIST = new Set(['prefixItems', 'anyOf', 'oneOf', 'allOf']);
+const SCHEMA_ONE = new Set([
+  'items', 'additionalProperties', 'contains', 'not', 'if', 'then', 'else', 'propertyNames',
+  'unevaluatedProperties', 'unevaluatedItems',
+]);
+
+/** The keyword uses XGrammar would not enforce: the schema must go to another engine (or fail). */
+export function xgrammarGaps(schema: unknown): KeywordUse[] {
+  const gaps: KeywordUse[] = [];
+  const walk = (node: unknown, at: string) => {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
+    const record = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      const here = `${at}/${escapePointer(key)}`;
+      if (ANNOTATIONS.has(key) || key.startsWith('x-')) continue;
+      if (BOUNDS.has(key)) {
+        gaps.push({ keyword: record.type === 'integer' ? key : `${key} (on a non-integer)`, path: at });
+        continue;
+      }
+      if (key === 'format') {
+        if (typeof value === 'string' && AJV_FORMATS.has(value) && !XGRAMMAR_FORMATS.has(value)) gaps.push({ keyword: `format "${value}"`, path: at });
+        continue;
+      }
+      if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) {
+        gaps.push({ keyword: `$ref to "${value}" (outside the schema)`, path: at });
+        continue;
+      }
+      if (!XGRAMMAR_ENFORCED.has(key)) gaps.push({ keyword: key, path: at });
+      if (SCHEMA_MAP.has(key) && typeof value === 'object' && value !== null) {
+        for (const [name, sub] of Object.entries(value)) walk(sub, `${here}/${escapePointer(name)}`);
+      } else if (SCHEMA_LIST.has(key) && Array.isArray(value)) {
+        value.forEach((sub, i) => walk(sub, `${here}/${i}`));
+      } else if (SCHEMA_ONE.has(key)) {
+        walk(value, here);
+      }
+    }
+  };
+  walk(schema, '');
+  return gaps;
+}
+
+/** "`oneOf` at /properties/id, `uniqueItems` at /properties/tags" */
+export function describeUses(uses: readonly KeywordUse[], limit = 4): string {
+  const shown = uses.slice(0, limit).map((u) => `\`${u.keyword}\` at ${u.path === '' ? '(root)' : u.path}`);
+  if (uses.length > limit) shown.push(`and ${uses.length - limit} more`);
+  return shown.join(', ');
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,59 @@
+/**
+ * `@huggingface/transformers-structured-output` behind our engine interface. The package exports
+ * only a transformers.js LogitsProcessor (batch size 1), so each sequence gets its own processor
+ * and we call it on a one-row tensor view of our logits copy. The module is passed in: importing
+ * it loads transformers.js, which must not happen before Node's WASM backend is registered.
+ */
+import type * as StructuredOutput from '@huggingface/transformers-structured-output';
+import type { CompiledSchema, ConstraintEngine, ConstraintVocab, TokenMatcher } from './types';
+
+export type StructuredOutputModule = Pick<typeof StructuredOutput, 'StructuredOutputProcessor'>;
+type Processor = InstanceType<StructuredOutputModule['StructuredOutputProcessor']>;
+type TensorArg = Parameters<Processor['_call']>[1];
+
+export function createStructuredOutputEngine(module: StructuredOutputModule, vocab: ConstraintVocab): ConstraintEngine {
+  // The package caches its token tries per tokenizer object: keep one object for every matcher.
+  const tokenizer = { tokenizer_json: vocab.tokenizerJson, eos_token_id: vocab.eosTokenIds[0] };
+  module.StructuredOutputProcessor.warmup(tokenizer);
+  return {
+    name: 'transformers-structured-output',
+    vocab,
+    async compile(schema) {
+      const responseFormat = { type: 'json_schema', json_schema: schema } as StructuredOutput.ResponseFormat;
+      // The constructor compiles the schema: a refused keyword throws here, before any decoding.
+      new module.StructuredOutputProcessor(tokenizer, responseFormat);
+      const compiled: CompiledSchema = {
+        createMatcher: async () => structuredOutputMatcher(new module.StructuredOutputProcessor(tokenizer, responseFormat), vocab),
+        dispose: () => {},
+      };
+      return compiled;
+    },
+    dispose: () => {},
+  };
+}
+
+function structuredOutputMatcher(processor: Processor, vocab: ConstraintVocab): TokenMatcher {
+  const ids: bigint[] = [];
+  const input = [ids];
+  let lastRow: Float32Array | undefined;
+  let terminated = false;
+  const eos = vocab.eosTokenIds[0];
+  return {
+    async mask(row) {
+      // The processor commits the tokens appended to `ids` since its last call, then masks.
+      processor._call(input, { data: row, dims: [1, row.length] } as unknown as TensorArg);
+      lastRow = row;
+      let allowed = 0;
+      for (let i = 0; i < row.length; i++) if (row[i] !== -Infinity) allowed++;
+      return allowed;
+    },
+    accept(token) {
+      if (lastRow && lastRow[token] === -Infinity) return false;
+      ids.push(BigInt(token));
+      if (token === eos) terminated = true;
+      return true;
+    },
+    isTerminated: () => terminated,
+    dispose: () => {},
+  };
+}
