@@ -1,0 +1,23 @@
+/**
+ * What `activate` returns: a small surface for the extension-host tests (and other
+ * extensions), so they can drive the panel protocol and watch runs without the UI.
+ */
+import type * as vscode from 'vscode';
+import type { RunRecord } from '../protocol/messages';
+import type { ModelState } from './modelSession';
+import type { PanelEvent } from './panelProvider';
+
+export interface SamplingLabApi {
+  /** Feeds a message to the host as if the panel sent it; invalid ones are rejected, not thrown. */
+  receiveFromPanel(raw: unknown): { ok: true } | { ok: false; error: string };
+  /** Posts a raw (possibly malformed) message to the panel; the panel answers bad ones with protocolError. */
+  postToPanel(raw: unknown): Thenable<boolean>;
+  readonly onPanelEvent: vscode.Event<PanelEvent>;
+  /** Tokens streamed so far by a run (fires per batch). */
+  readonly onTokens: vscode.Event<{ runId: string; count: number }>;
+  modelState(): ModelState;
+  history(): RunRecord[];
+  clearHistory(): Promise<void>;
+  /** The last error shown to the user. */
+  lastError(): string | undefined;
+}

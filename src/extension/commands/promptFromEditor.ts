@@ -1,0 +1,33 @@
+/**
+ * The prompt of a selection-based command: the selected text, or (with no selection) the
+ * current line offered in an input box. Insert later goes to the end of that text.
+ */
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../protocol/messages';
+
+export interface EditorPrompt {
+  prompt: string;
+  insertAt?: RunRecord['insertAt'];
+}
+
+function at(document: vscode.TextDocument, position: vscode.Position): RunRecord['insertAt'] {
+  return { uri: document.uri.toString(), line: position.line, character: position.character };
+}
+
+export async function promptFromEditor(given?: string): Promise<EditorPrompt | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (given !== undefined) return { prompt: given, insertAt: editor && at(editor.document, editor.selection.end) };
+  if (editor && !editor.selection.isEmpty) {
+    return { prompt: editor.document.getText(editor.selection), insertAt: at(editor.document, editor.selection.end) };
+  }
+  const line = editor?.document.lineAt(editor.selection.active.line);
+  const prompt = await vscode.window.showInputBox({
+    title: 'Sampling Lab: prompt',
+    prompt: 'No text is selected. Edit the prompt (the current line) and press Enter.',
+    value: line?.text ?? '',
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() ? undefined : 'The prompt is empty.'),
+  });
+  if (prompt === undefined) return undefined;
+  return { prompt, insertAt: editor && line ? at(editor.document, line.range.end) : undefined };
+}

@@ -1,0 +1,126 @@
+/**
+ * Sampling Lab's extension host side: commands, the side panel, the status bar item, settings
+ * and history. The model itself runs in the panel's webview (worker); this side never loads it.
+ */
+import * as vscode from 'vscode';
+import { compareSelection, type CompareArgs } from './commands/compareSelection';
+import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
+import { selectModel, type SelectModelArgs } from './commands/selectModel';
+import { RunHistory } from './history';
+import { insertCompletion } from './insertCompletion';
+import { ModelSession } from './modelSession';
+import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
+import { reportError } from './reportError';
+import { Runner } from './runner';
+import { readSettings, SECTION } from './settings';
+import { createModelStatusItem, showModelState } from './statusBar';
+import type { SamplingLabApi } from './api';
+
+export function activate(context: vscode.ExtensionContext): SamplingLabApi {
+  const log = vscode.window.createOutputChannel('Sampling Lab', { log: true });
+  const panel = new PanelProvider(context.extensionUri, log);
+  const history = new RunHistory(context.workspaceState, log);
+  const session = new ModelSession(panel, context.extensionUri, log, safeModelName());
+  const runner = new Runner(panel, session, history, log);
+  const statusItem = createModelStatusItem();
+  let lastError: string | undefined;
+
+  showModelState(statusItem, session.current);
+
+  /** Wraps a command: errors become a message naming the fix, never an unhandled rejection. */
+  const command = <A extends unknown[], R>(id: string, run: (...args: A) => Promise<R>) =>
+    vscode.commands.registerCommand(id, async (...args: A): Promise<R | undefined> => {
+      try {
+        return await run(...args);
+      } catch (e) {
+        lastError = reportError(e, log);
+        return undefined;
+      }
+    });
+
+  context.subscriptions.push(
+    log,
+    panel,
+    session,
+    runner,
+    statusItem,
+    vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
+    session.onDidChange((state) => showModelState(statusItem, state)),
+    panel.onReady(() => void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined)),
+    panel.onEvent((event) => void onPanelEvent(event)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;
+      if (session.current.status !== 'ready') showModelState(statusItem, { status: 'none', name: safeModelName() });
+      try {
+        const s = readSettings();
+        void session.settingsChanged(s.model, s.device);
+      } catch (e) {
+        lastError = reportError(e, log);
+      }
+    }),
+    command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
+    command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
+    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),
+    command('samplingLab.stop', async () => {
+      if (!runner.stop()) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
+    }),
+    command('samplingLab.showLog', async () => log.show()),
+  );
+
+  async function onPanelEvent(event: PanelEvent): Promise<void> {
+    switch (event.type) {
+      case 'insert':
+        try {
+          await insertCompletion(history.get(event.runId)?.insertAt, event.text);
+        } catch (e) {
+          lastError = reportError(e, log);
+        }
+        break;
+      case 'copy':
+        await vscode.env.clipboard.writeText(event.text);
+        vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);
+        break;
+      case 'stop':
+        runner.stop();
+        break;
+      case 'log':
+        log[event.level](`[panel] ${event.message}`);
+        break;
+      case 'protocolError':
+        log.error(event.error);
+        lastError = event.error;
+        break;
+      case 'readFile':
+        break; // served by ModelSession
+    }
+  }
+
+  log.info('Sampling Lab activated.');
+  return {
+    receiveFromPanel: (raw) => panel.receive(raw),
+    postToPanel: async (raw) => {
+      await panel.reveal();
+      return panel.webview!.postMessage(raw);
+    },
+    onPanelEvent: panel.onEvent,
+    onTokens: runner.onTokens,
+    modelState: () => session.current,
+    history: () => history.all(),
+    clearHistory: () => history.clear(),
+    lastError: () => lastError,
+  };
+}
+
+/** The model's display name for the status bar, even when the setting is unusable. */
+function safeModelName(): string {
+  try {
+    const model = readSettings().model;
+    return model.split(/[\\/]/).filter(Boolean).pop() ?? model;
+  } catch {
+    return 'facts-lm';
+  }
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

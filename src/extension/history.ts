@@ -1,0 +1,67 @@
+/**
+ * The runs of this workspace, newest first, kept in workspace storage so they survive a window
+ * reload (the panel also keeps a copy in its webview state, for an instant restore).
+ */
+import * as vscode from 'vscode';
+import type { RunRecord } from '../protocol/messages';
+import { validateRunRecords } from '../protocol/validate';
+
+const KEY = 'samplingLab.runs';
+/** Enough to scroll back through a working session; older runs drop off the end. */
+export const MAX_RUNS = 50;
+
+export class RunHistory {
+  private runs: RunRecord[];
+
+  constructor(
+    private readonly storage: vscode.Memento,
+    log: vscode.LogOutputChannel,
+  ) {
+    const stored = storage.get<unknown>(KEY, []);
+    const checked = validateRunRecords(stored);
+    if (!checked.ok) log.warn(`Ignoring unreadable run history (${checked.error}).`);
+    // A run still "running" in storage was cut off by a reload: say so rather than spin forever.
+    this.runs = (checked.ok ? checked.message : []).map((r) =>
+      r.status === 'running' ? { ...r, status: 'aborted', error: 'Interrupted: the window was reloaded during the run.' } : r,
+    );
+  }
+
+  all(): RunRecord[] {
+    return this.runs;
+  }
+
+  get(id: string): RunRecord | undefined {
+    return this.runs.find((r) => r.id === id);
+  }
+
+  async upsert(run: RunRecord): Promise<void> {
+    const compact = compactRun(run);
+    const i = this.runs.findIndex((r) => r.id === run.id);
+    if (i >= 0) this.runs[i] = compact;
+    else this.runs = [compact, ...this.runs].slice(0, MAX_RUNS);
+    await this.storage.update(KEY, this.runs);
+  }
+
+  async clear(): Promise<void> {
+    this.runs = [];
+    await this.storage.update(KEY, this.runs);
+  }
+}
+
+/**
+ * What history keeps of a run: everything shown on its cards. The tokens of candidates that
+ * were not kept (best-of-N, extra samples) are dropped; their text and scores stay.
+ */
+export function compactRun(run: RunRecord): RunRecord {
+  if (!run.result) return run;
+  return {
+    ...run,
+    result: {
+      ...run.result,
+      results: run.result.results.map((r) => ({
+        ...r,
+        completions: r.completions.map((c, i) => (i === r.bestIndex ? c : { ...c, tokens: [] })),
+      })),
+    },
+  };
+}

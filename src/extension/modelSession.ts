@@ -1,0 +1,180 @@
+/**
+ * The model loaded in the panel's worker. It is loaded once and kept across runs, hides and
+ * shows; it is reloaded only when the model or device setting changes, and released when the
+ * panel closes or another model is picked.
+ */
+import * as vscode from 'vscode';
+import type { Backend, DevicePreference } from '../protocol/messages';
+import { modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+import { PanelClosedError, type PanelProvider } from './panelProvider';
+import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
+
+export interface LoadedModel {
+  name: string;
+  backend: Backend;
+  fallbackReason?: string;
+}
+
+export type ModelState =
+  | { status: 'none'; name: string }
+  | { status: 'loading'; name: string }
+  | ({ status: 'ready'; key: string } & LoadedModel);
+
+export class ModelSession implements vscode.Disposable {
+  private state: ModelState;
+  private loading: { key: string; promise: Promise<LoadedModel> } | undefined;
+  private choice: ModelChoice | undefined;
+  private readonly emitter = new vscode.EventEmitter<ModelState>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly panel: PanelProvider,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+    initialName: string,
+  ) {
+    this.state = { status: 'none', name: initialName };
+    this.disposables.push(
+      this.emitter,
+      // A new webview document (first open, or after it was closed) has an empty worker.
+      panel.onReady(() => this.forget('the panel started')),
+      panel.onClosed(() => this.forget('the panel was closed; its worker and the model were released')),
+      panel.onEvent((event) => {
+        if (event.type === 'readFile') void this.serveFile(event.requestId, event.path);
+      }),
+    );
+  }
+
+  get current(): ModelState {
+    return this.state;
+  }
+
+  /**
+   * The loaded model for these settings, loading it if needed, with a notification whose
+   * Cancel (or `token`, e.g. the run's Stop) abandons the load.
+   */
+  async ensureLoaded(model: string, device: DevicePreference, token?: vscode.CancellationToken): Promise<LoadedModel> {
+    const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const choice = resolveModelChoice(model, this.extensionUri, workspaceRoot);
+    const key = `${choice.dir}|${device}`;
+    if (this.state.status === 'ready' && this.state.key === key) return this.state;
+    if (this.loading?.key === key) return this.loading.promise;
+    const promise = this.load(choice, device, key, token);
+    this.loading = { key, promise };
+    try {
+      return await promise;
+    } finally {
+      if (this.loading?.promise === promise) this.loading = undefined;
+    }
+  }
+
+  /** Settings changed: release the model if it is not the one they now name. */
+  async settingsChanged(model: string, device: DevicePreference): Promise<void> {
+    let key: string | undefined;
+    try {
+      const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      key = `${resolveModelChoice(model, this.extensionUri, workspaceRoot).dir}|${device}`;
+    } catch {
+      // An unusable model setting: the next run reports it; the old model goes either way.
+    }
+    if (this.state.status === 'ready' && this.state.key !== key) await this.unload('the model or device setting changed');
+  }
+
+  /** Releases the model's memory in the worker (another model was picked, or settings changed). */
+  async unload(reason: string): Promise<void> {
+    if (this.state.status !== 'ready') return;
+    const requestId = newRequestId('unload');
+    this.setState({ status: 'none', name: this.state.name });
+    try {
+      const reply = waitForReply(this.panel, requestId, ['modelUnloaded']);
+      await this.panel.post({ type: 'unloadModel', requestId });
+      await reply;
+      this.log.info(`Released the model: ${reason}.`);
+    } catch (e) {
+      if (!(e instanceof PanelClosedError)) this.log.warn(`Releasing the model failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async load(choice: ModelChoice, device: DevicePreference, key: string, stopToken?: vscode.CancellationToken): Promise<LoadedModel> {
+    await this.panel.reveal();
+    const webview = this.panel.webview;
+    if (!webview) throw new PanelClosedError();
+    this.choice = choice;
+    this.setState({ status: 'loading', name: choice.name });
+    const requestId = newRequestId('load');
+    const wasmUrl = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'ort-wasm-simd-threaded.asyncify.wasm')).toString();
+    this.log.info(`Loading ${choice.name} (${choice.kind}, ${choice.dir}) with device "${device}".`);
+    try {
+      const loaded = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: loading ${choice.name}`, cancellable: true },
+        async (progress, cancelToken) => {
+          const cancel = linkedCancellation(cancelToken, stopToken);
+          const reply = waitForReply(this.panel, requestId, ['modelLoaded'], {
+            token: cancel.token,
+            onCancel: () => void this.panel.post({ type: 'cancel', requestId }).catch(() => undefined),
+            onProgress: (event) => {
+              // Per file, so no overall increment: the message carries the numbers.
+              if (event.type !== 'loadProgress') return;
+              if (event.status === 'warmup') progress.report({ message: 'compiling for the backend…' });
+              else if (event.total > 0) progress.report({ message: `${event.file}: ${bytes(event.loaded)} of ${bytes(event.total)}` });
+            },
+          });
+          // If posting fails, that error is the one reported; the reply's own rejection is moot.
+          void reply.catch(() => undefined);
+          await this.panel.post({
+            type: 'loadModel',
+            requestId,
+            model: modelSpecFor(choice, webview, this.extensionUri),
+            device,
+            runtime: { wasmUrl },
+          });
+          try {
+            const event = await reply;
+            if (event.type !== 'modelLoaded') throw new Error(`unexpected ${event.type}`);
+            return event;
+          } finally {
+            cancel.dispose();
+          }
+        },
+      );
+      const state = { status: 'ready', key, name: choice.name, backend: loaded.backend, fallbackReason: loaded.fallbackReason } as const;
+      this.setState(state);
+      this.log.info(`Loaded ${choice.name} on ${loaded.backend.toUpperCase()} in ${Math.round(loaded.loadMs)} ms.`);
+      // A fallback is worth a warning; WASM because the user asked for it is not.
+      if (loaded.fallbackReason) this.log[device === 'wasm' ? 'info' : 'warn'](`Backend: WASM, because ${loaded.fallbackReason}.`);
+      return state;
+    } catch (e) {
+      this.setState({ status: 'none', name: choice.name });
+      throw e;
+    }
+  }
+
+  private async serveFile(requestId: string, relative: string): Promise<void> {
+    const choice = this.choice;
+    try {
+      if (!choice || choice.kind !== 'folder') throw Object.assign(new Error('no model folder is being loaded'), { status: 404 });
+      const data = await readModelFile(choice, relative);
+      await this.panel.post({ type: 'fileData', requestId, data });
+    } catch (e) {
+      const status = (e as { status?: number }).status ?? 500;
+      if (status !== 404) this.log.warn(`Serving model file ${relative} failed: ${(e as Error).message}`);
+      await this.panel.post({ type: 'fileError', requestId, status, error: (e as Error).message }).catch(() => undefined);
+    }
+  }
+
+  private forget(reason: string): void {
+    if (this.state.status === 'none') return;
+    this.log.info(`Model state reset: ${reason}.`);
+    this.setState({ status: 'none', name: this.state.name });
+  }
+
+  private setState(state: ModelState): void {
+    this.state = state;
+    this.emitter.fire(state);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

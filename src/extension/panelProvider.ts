@@ -1,0 +1,146 @@
+/**
+ * The side panel (a WebviewView in its own activity-bar container). It owns the webview's
+ * lifetime, validates every message the webview sends, and routes replies to the request that
+ * asked for them. Commands call `reveal()` first, so they work while the panel is closed.
+ */
+import * as vscode from 'vscode';
+import type { HostToWebview, ReadFileRequest, ReadyEvent, WebviewToHost } from '../protocol/messages';
+import { PROTOCOL_VERSION } from '../protocol/messages';
+import { validateWebviewToHost } from '../protocol/validate';
+import { panelHtml } from './panelHtml';
+
+export const PANEL_VIEW_ID = 'samplingLab.panel';
+
+/** A reply to one of our requests, addressed to whoever waits on its requestId. */
+export type Reply = Exclude<Extract<WebviewToHost, { requestId: string }>, ReadFileRequest>;
+/** The rest: panel actions, logs, and the worker's own file requests. */
+export type PanelEvent = Exclude<WebviewToHost, Reply | ReadyEvent>;
+
+export class PanelClosedError extends Error {
+  override readonly name = 'PanelClosedError';
+  constructor() {
+    super('The Sampling Lab panel was closed, which released the model. Run the command again to reopen it.');
+  }
+}
+
+export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private ready: Promise<void> | undefined;
+  private markReady: (() => void) | undefined;
+  private readonly replyHandlers = new Map<string, (reply: Reply) => void>();
+  private readonly viewDisposables: vscode.Disposable[] = [];
+  private readonly onEventEmitter = new vscode.EventEmitter<PanelEvent>();
+  private readonly onReadyEmitter = new vscode.EventEmitter<void>();
+  private readonly onClosedEmitter = new vscode.EventEmitter<void>();
+  /** Panel actions, logs and file requests (insert, copy, stop, log, protocolError, readFile). */
+  readonly onEvent = this.onEventEmitter.event;
+  /** A (new) webview document started; it holds no model yet. */
+  readonly onReady = this.onReadyEmitter.event;
+  /** The webview went away, and its worker and model with it. */
+  readonly onClosed = this.onClosedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get webview(): vscode.Webview | undefined {
+    return this.view?.webview;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.disposeView();
+    this.view = view;
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: ['dist', 'media', 'models'].map((d) => vscode.Uri.joinPath(this.extensionUri, d)),
+    };
+    view.webview.html = panelHtml(view.webview, this.extensionUri);
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
+      view.onDidDispose(() => {
+        if (this.view !== view) return;
+        this.disposeView();
+        this.onClosedEmitter.fire();
+      }),
+    );
+  }
+
+  /** Shows the panel (creating it if needed) and waits until its script runs. */
+  async reveal(timeoutMs = 30_000): Promise<void> {
+    if (this.view) this.view.show(true);
+    else await vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!this.ready) throw new Error('The Sampling Lab panel did not open. Open it from the activity bar and try again.');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.ready,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('The Sampling Lab panel did not start within 30 s. See "Sampling Lab: Show Log".')), Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async post(message: HostToWebview): Promise<void> {
+    if (!this.view) throw new PanelClosedError();
+    const delivered = await this.view.webview.postMessage(message);
+    if (!delivered) throw new PanelClosedError();
+  }
+
+  /** Routes replies carrying `requestId` to `handler` until the returned disposable is disposed. */
+  onReplies(requestId: string, handler: (reply: Reply) => void): vscode.Disposable {
+    this.replyHandlers.set(requestId, handler);
+    return new vscode.Disposable(() => this.replyHandlers.delete(requestId));
+  }
+
+  /**
+   * Entry point for everything the webview sends. Public so tests can feed it malformed input:
+   * an invalid message is logged and dropped, and the result says why.
+   */
+  receive(raw: unknown): { ok: true } | { ok: false; error: string } {
+    const checked = validateWebviewToHost(raw);
+    if (!checked.ok) {
+      this.log.error(`Rejected a message from the panel: ${checked.error}`);
+      return checked;
+    }
+    const message = checked.message;
+    if (message.type === 'ready') {
+      if (message.protocolVersion !== PROTOCOL_VERSION) {
+        this.log.warn(`The panel speaks protocol ${message.protocolVersion}, the extension ${PROTOCOL_VERSION}; reload the window.`);
+      }
+      this.markReady?.();
+      this.onReadyEmitter.fire();
+    } else if (message.type === 'protocolError' && message.requestId) {
+      // The panel could not read a message of ours: the request it belonged to has failed.
+      this.replyHandlers.get(message.requestId)?.({ type: 'requestFailed', requestId: message.requestId, error: message.error, errorName: 'ProtocolError' });
+      this.onEventEmitter.fire(message);
+    } else if ('requestId' in message && message.type !== 'readFile' && message.type !== 'protocolError') {
+      const handler = this.replyHandlers.get(message.requestId);
+      if (handler) handler(message);
+      else if (message.type !== 'tokens') this.log.debug(`No one waits for ${message.type} of ${message.requestId} (cancelled or finished).`);
+    } else {
+      this.onEventEmitter.fire(message);
+    }
+    return { ok: true };
+  }
+
+  private disposeView(): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.view = undefined;
+    this.ready = undefined;
+    this.markReady = undefined;
+  }
+
+  dispose(): void {
+    this.disposeView();
+    this.onEventEmitter.dispose();
+    this.onReadyEmitter.dispose();
+    this.onClosedEmitter.dispose();
+  }
+}

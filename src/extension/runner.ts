@@ -1,0 +1,131 @@
+/**
+ * Runs comparisons in the panel: one at a time, each with a request id, streaming into the
+ * panel, cancellable from the notification, the panel's Stop button or "Sampling Lab: Stop".
+ * Every run lands in history, finished, stopped or failed.
+ */
+import * as vscode from 'vscode';
+import type { Strategy } from '../core/decode/types';
+import type { RunOptions, RunRecord } from '../protocol/messages';
+import type { RunHistory } from './history';
+import type { ModelSession } from './modelSession';
+import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
+import { newRequestId, waitForReply } from './requests';
+import { strategyViews } from './strategyViews';
+
+export interface RunRequest {
+  prompt: string;
+  strategies: Strategy[];
+  options: RunOptions;
+  model: string;
+  device: 'auto' | 'webgpu' | 'wasm';
+  insertAt?: RunRecord['insertAt'];
+}
+
+/** How long a stopped run may take to hand back its partial result. */
+const STOP_GRACE_MS = 3_000;
+
+export class Runner implements vscode.Disposable {
+  private current: { id: string; cts: vscode.CancellationTokenSource; done: Promise<unknown> } | undefined;
+  private readonly onTokensEmitter = new vscode.EventEmitter<{ runId: string; count: number }>();
+  /** Streaming progress (tests wait on it to stop a run mid-way). */
+  readonly onTokens = this.onTokensEmitter.event;
+
+  constructor(
+    private readonly panel: PanelProvider,
+    private readonly session: ModelSession,
+    private readonly history: RunHistory,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Stops the run in progress; true if there was one. */
+  stop(): boolean {
+    if (!this.current) return false;
+    this.log.info(`Stopping run ${this.current.id}.`);
+    this.current.cts.cancel();
+    return true;
+  }
+
+  async run(request: RunRequest): Promise<RunRecord> {
+    // One run at a time: a new run replaces the one in progress.
+    if (this.current) {
+      this.stop();
+      await this.current?.done.catch(() => undefined);
+    }
+    const cts = new vscode.CancellationTokenSource();
+    const id = newRequestId('run');
+    const done = this.execute(id, request, cts.token);
+    this.current = { id, cts, done };
+    try {
+      return await done;
+    } finally {
+      cts.dispose();
+      if (this.current?.id === id) this.current = undefined;
+    }
+  }
+
+  private async execute(id: string, request: RunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
+    await this.panel.reveal();
+    const model = await this.session.ensureLoaded(request.model, request.device, token);
+    let record: RunRecord = {
+      id,
+      startedAt: new Date().toISOString(),
+      prompt: request.prompt,
+      model: model.name,
+      backend: model.backend,
+      options: request.options,
+      strategies: strategyViews(request.strategies),
+      status: 'running',
+      insertAt: request.insertAt,
+    };
+    await this.history.upsert(record);
+    if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
+
+    try {
+      // Progress shows on the panel itself; Stop (panel button, view title, command) cancels.
+      const reply = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, async () => {
+        let tokens = 0;
+        const waiting = waitForReply(this.panel, id, ['compareDone'], {
+          token,
+          cancelGraceMs: STOP_GRACE_MS,
+          onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+          onProgress: (event) => {
+            if (event.type !== 'tokens') return;
+            tokens += event.events.length;
+            this.onTokensEmitter.fire({ runId: id, count: tokens });
+          },
+        });
+        // If posting fails, that error is the one reported; the reply's own rejection is moot.
+        void waiting.catch(() => undefined);
+        await this.panel.post({ type: 'compare', requestId: id, prompt: request.prompt, strategies: record.strategies, options: request.options, run: record });
+        return waiting;
+      });
+      if (reply.type !== 'compareDone') throw new Error(`unexpected ${reply.type}`);
+      const aborted = reply.result.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
+      record = { ...record, status: aborted ? 'aborted' : 'done', result: reply.result };
+      this.log.info(
+        `Run ${id}: ${record.status} in ${Math.round(reply.result.elapsedMs)} ms on ${reply.result.device} (${reply.result.tokensPerSecond.toFixed(1)} tokens/s).`,
+      );
+      return await this.finish(record);
+    } catch (e) {
+      if (e instanceof vscode.CancellationError) {
+        return this.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
+      }
+      await this.finish({ ...record, status: 'failed', error: (e as Error).message });
+      throw e;
+    }
+  }
+
+  private async finish(record: RunRecord): Promise<RunRecord> {
+    await this.history.upsert(record);
+    return record;
+  }
+
+  dispose(): void {
+    this.current?.cts.cancel();
+    this.onTokensEmitter.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Reads `samplingLab.*` into typed values. A bad value never throws out of here: it becomes a
+ * SettingsError naming the setting and the fix, which the commands show to the user.
+ */
+import * as vscode from 'vscode';
+import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
+import type { Strategy } from '../core/decode/types';
+import type { DevicePreference, RunOptions } from '../protocol/messages';
+
+export const SECTION = 'samplingLab';
+
+export interface LabSettings {
+  model: string;
+  device: DevicePreference;
+  strategies: Strategy[];
+  options: RunOptions;
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(
+    message: string,
+    /** The full setting id, e.g. `samplingLab.strategies[2].topP`. */
+    readonly setting: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The same ranges as the JSON schema in package.json (VS Code only warns; we enforce). */
+export const LIMITS = {
+  samples: { min: 1, max: 16 },
+  maxNewTokens: { min: 1, max: 512 },
+  seed: { min: 0, max: 0xffffffff },
+} as const;
+
+export const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
+
+/** A view of the configuration, so tests can pass plain objects. */
+export type SettingsSource = Pick<vscode.WorkspaceConfiguration, 'get'>;
+
+export function readSettings(config: SettingsSource = vscode.workspace.getConfiguration(SECTION)): LabSettings {
+  const model = config.get<unknown>('model', 'facts-lm');
+  if (typeof model !== 'string') throw new SettingsError(`${SECTION}.model must be a string: "facts-lm" or a folder path.`, `${SECTION}.model`);
+
+  const device = config.get<unknown>('device', 'auto');
+  if (!DEVICES.includes(device as DevicePreference)) {
+    throw new SettingsError(`${SECTION}.device is ${JSON.stringify(device)}; use one of ${DEVICES.join(', ')}.`, `${SECTION}.device`);
+  }
+
+  const raw = config.get<unknown>('strategies');
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw new SettingsError(`${SECTION}.strategies must be a non-empty list of strategies, e.g. [{ "kind": "greedy" }].`, `${SECTION}.strategies`);
+  }
+  const strategies = uniqueNames(
+    raw.map((entry, i) => {
+      try {
+        return strategyFromSettings(entry, `${SECTION}.strategies[${i}]`);
+      } catch (e) {
+        const err = e as Error & { setting?: string };
+        throw new SettingsError(err.message, err.setting ?? `${SECTION}.strategies[${i}]`);
+      }
+    }),
+  );
+
+  return {
+    model: model.trim() || 'facts-lm',
+    device: device as DevicePreference,
+    strategies,
+    options: {
+      samples: integerSetting(config, 'samples', 1),
+      maxNewTokens: integerSetting(config, 'maxNewTokens', 24),
+      seed: integerSetting(config, 'seed', 42),
+    },
+  };
+}
+
+function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallback: number): number {
+  const value = config.get<unknown>(key, fallback);
+  const { min, max } = LIMITS[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new SettingsError(
+      `${SECTION}.${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`,
+      `${SECTION}.${key}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,36 @@
+/**
+ * The status bar item: which model is loaded and on which backend.
+ */
+import * as vscode from 'vscode';
+import type { ModelState } from './modelSession';
+
+export function createModelStatusItem(): vscode.StatusBarItem {
+  const item = vscode.window.createStatusBarItem('samplingLab.model', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'Sampling Lab Model';
+  item.command = 'samplingLab.selectModel';
+  return item;
+}
+
+export function showModelState(item: vscode.StatusBarItem, state: ModelState): void {
+  switch (state.status) {
+    case 'none':
+      item.text = `$(beaker) ${state.name}`;
+      item.tooltip = `Sampling Lab: ${state.name} is not loaded; it loads on the next run. Click to pick a model.`;
+      break;
+    case 'loading':
+      item.text = `$(loading~spin) ${state.name}`;
+      item.tooltip = `Sampling Lab: loading ${state.name}…`;
+      break;
+    case 'ready': {
+      const backend = state.backend === 'webgpu' ? 'WebGPU' : 'WASM';
+      item.text = `$(beaker) ${state.name} · ${backend}`;
+      item.tooltip = new vscode.MarkdownString(
+        `Sampling Lab: **${state.name}** runs on **${backend}** in the panel.` +
+          (state.fallbackReason ? `\n\nNot WebGPU because ${state.fallbackReason}.` : '') +
+          '\n\nClick to pick another model.',
+      );
+      break;
+    }
+  }
+  item.show();
+}

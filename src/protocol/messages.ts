@@ -1,0 +1,217 @@
+/**
+ * The one message protocol between the extension host, the panel (webview) and the model
+ * worker inside it. Both sides import these types, and both validate what they receive
+ * (validate.ts): a webview is another process, and a malformed message must become a logged
+ * error, never a crash.
+ *
+ * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
+ * names it, so replies are matched and a cancel stops exactly the run it names.
+ */
+import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
+
+/** Bumped when a message changes shape; the webview reports it in `ready`. */
+export const PROTOCOL_VERSION = 1;
+
+/** What the user asked for in `samplingLab.device`. */
+export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
+/** What actually runs the model. */
+export type Backend = 'webgpu' | 'wasm';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Where the worker loads a model from.
+ * - `fetch`: files under `baseUrl` (a webview resource URI of the extension's models folder).
+ * - `host`: files the host reads from a folder on disk and sends as `fileData`; the webview may
+ *   only fetch from the extension's own folders (localResourceRoots).
+ */
+export interface ModelSpec {
+  /** Shown in the status bar and on cards. */
+  name: string;
+  /** transformers.js model id: the folder name under `baseUrl`. */
+  id: string;
+  via: 'fetch' | 'host';
+  baseUrl: string;
+}
+
+/** A strategy as the panel shows it: the exact chain that runs, printed in order. */
+export interface StrategyView {
+  strategy: Strategy;
+  /** The chain's own description, e.g. "temperature(0.8) -> top-p(0.9) -> sample". */
+  chain: string;
+}
+
+export interface RunOptions {
+  maxNewTokens: number;
+  seed: number;
+  samples: number;
+}
+
+/** One run as kept in history (workspace storage and webview state). */
+export interface RunRecord {
+  id: string;
+  /** ISO time the run started. */
+  startedAt: string;
+  prompt: string;
+  model: string;
+  backend?: Backend;
+  options: RunOptions;
+  strategies: StrategyView[];
+  status: 'running' | 'done' | 'aborted' | 'failed';
+  result?: CompareResult;
+  error?: string;
+  /** Where Insert puts a completion: the end of the selection the prompt came from. */
+  insertAt?: { uri: string; line: number; character: number };
+}
+
+// ---------------------------------------------------------------- host -> webview (and worker)
+
+export interface LoadModelRequest {
+  type: 'loadModel';
+  requestId: string;
+  model: ModelSpec;
+  device: DevicePreference;
+  /** Where the worker finds onnxruntime-web's .wasm (a webview URI inside dist/). */
+  runtime: { wasmUrl: string };
+}
+export interface UnloadModelRequest {
+  type: 'unloadModel';
+  requestId: string;
+}
+export interface CompareRequest {
+  type: 'compare';
+  requestId: string;
+  prompt: string;
+  strategies: StrategyView[];
+  options: RunOptions;
+  /** Shown on the run's header while it streams (the host owns the record). */
+  run: RunRecord;
+}
+/** Stops the load or run named by `requestId`. */
+export interface CancelRequest {
+  type: 'cancel';
+  requestId: string;
+}
+/** Reply to `readFile`: the bytes of a model file from a folder on disk. */
+export interface FileDataReply {
+  type: 'fileData';
+  requestId: string;
+  data: Uint8Array;
+}
+export interface FileErrorReply {
+  type: 'fileError';
+  requestId: string;
+  /** 404 when the file does not exist (transformers.js treats optional files that way). */
+  status: number;
+  error: string;
+}
+/** The whole history, sent when the panel starts and whenever it changes. */
+export interface HistoryUpdate {
+  type: 'history';
+  runs: RunRecord[];
+}
+
+/** Everything the host sends to the webview. */
+export type HostToWebview =
+  | LoadModelRequest
+  | UnloadModelRequest
+  | CompareRequest
+  | CancelRequest
+  | FileDataReply
+  | FileErrorReply
+  | HistoryUpdate;
+
+/** The part of it the webview forwards to the worker. */
+export type WorkerRequest = LoadModelRequest | UnloadModelRequest | CompareRequest | CancelRequest | FileDataReply | FileErrorReply;
+
+// ---------------------------------------------------------------- worker / webview -> host
+
+export interface LoadProgressEvent {
+  type: 'loadProgress';
+  requestId: string;
+  status: string;
+  file: string;
+  loaded: number;
+  total: number;
+}
+export interface ModelLoadedEvent {
+  type: 'modelLoaded';
+  requestId: string;
+  model: string;
+  backend: Backend;
+  /** Why the backend is not the one asked for (or not WebGPU under `auto`). */
+  fallbackReason?: string;
+  loadMs: number;
+}
+export interface ModelUnloadedEvent {
+  type: 'modelUnloaded';
+  requestId: string;
+}
+/** Tokens coalesced over ~30 ms: never one message per token. */
+export interface TokensEvent {
+  type: 'tokens';
+  requestId: string;
+  events: TokenEvent[];
+}
+export interface CompareDoneEvent {
+  type: 'compareDone';
+  requestId: string;
+  result: CompareResult;
+}
+export interface RequestFailedEvent {
+  type: 'requestFailed';
+  requestId: string;
+  error: string;
+  /** The error's class name (ModelLoadError, PromptError, StrategyError, ...). */
+  errorName: string;
+}
+/** The worker asks the host for a file of a `via: 'host'` model. */
+export interface ReadFileRequest {
+  type: 'readFile';
+  requestId: string;
+  path: string;
+}
+export interface LogEvent {
+  type: 'log';
+  level: LogLevel;
+  message: string;
+}
+
+/** Everything the worker sends to the webview page. */
+export type WorkerEvent =
+  | LoadProgressEvent
+  | ModelLoadedEvent
+  | ModelUnloadedEvent
+  | TokensEvent
+  | CompareDoneEvent
+  | RequestFailedEvent
+  | ReadFileRequest
+  | LogEvent;
+
+export interface ReadyEvent {
+  type: 'ready';
+  protocolVersion: number;
+}
+/** Card actions. */
+export interface InsertAction {
+  type: 'insert';
+  runId: string;
+  text: string;
+}
+export interface CopyAction {
+  type: 'copy';
+  text: string;
+}
+/** The panel's Stop button. */
+export interface StopAction {
+  type: 'stop';
+}
+/** The webview rejected a message from the host (it failed validation). */
+export interface ProtocolErrorEvent {
+  type: 'protocolError';
+  error: string;
+  /** The rejected message's requestId, when it had one: that request has failed. */
+  requestId?: string;
+}
+
+/** Everything the webview sends to the host: the worker's events plus the panel's own. */
+export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | StopAction | ProtocolErrorEvent;

@@ -1,0 +1,209 @@
+/**
+ * Validators for every message of messages.ts. Each side calls the one for what it receives;
+ * a message that fails is reported (logged, and answered with `protocolError` by the webview)
+ * and dropped, never half-handled.
+ *
+ * Hand-written checkers rather than a schema library: the protocol is small, and the
+ * checkers double as its executable specification.
+ */
+import type {
+  HostToWebview,
+  ModelSpec,
+  RunOptions,
+  RunRecord,
+  StrategyView,
+  WebviewToHost,
+  WorkerEvent,
+  WorkerRequest,
+} from './messages';
+import type { CompareResult, Completion, Strategy, StrategyResult, TokenEvent, TokenInfo } from '../core/decode/types';
+
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+}
+
+export type Validation<T> = { ok: true; message: T } | { ok: false; error: string };
+
+type Check<T> = (value: unknown, at: string) => T;
+
+const fail = (at: string, expected: string, value: unknown): never => {
+  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+  throw new ProtocolError(`${at} must be ${expected} (got ${got})`);
+};
+
+const str: Check<string> = (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v));
+// Log-probs may be -Infinity and are still numbers; only the type is checked.
+const num: Check<number> = (v, at) => (typeof v === 'number' ? v : fail(at, 'a number', v));
+const int: Check<number> = (v, at) => (Number.isInteger(v) ? (v as number) : fail(at, 'an integer', v));
+const bytes: Check<Uint8Array> = (v, at) => (v instanceof Uint8Array ? v : fail(at, 'a Uint8Array', v));
+
+function oneOf<T extends string>(...values: T[]): Check<T> {
+  return (v, at) => ((values as unknown[]).includes(v) ? (v as T) : fail(at, `one of ${values.join(', ')}`, v));
+}
+
+function arr<T>(item: Check<T>): Check<T[]> {
+  return (v, at) => {
+    if (!Array.isArray(v)) return fail(at, 'an array', v);
+    return v.map((x, i) => item(x, `${at}[${i}]`));
+  };
+}
+
+function optional<T>(check: Check<T>): Check<T | undefined> {
+  return (v, at) => (v === undefined ? undefined : check(v, at));
+}
+
+type Shape = Record<string, Check<unknown>>;
+type FromShape<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+
+/** Checks the listed fields; extra fields are kept (a newer peer may add some). */
+function obj<S extends Shape>(shape: S): Check<FromShape<S>> {
+  return (v, at) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(at, 'an object', v);
+    const record = v as Record<string, unknown>;
+    for (const [key, check] of Object.entries(shape)) check(record[key], `${at}.${key}`);
+    return v as FromShape<S>;
+  };
+}
+
+// ---------------------------------------------------------------- shared payloads
+
+const stageCheck = obj({ type: oneOf('repetition_penalty', 'temperature', 'top_k', 'top_p', 'min_p', 'typical_p') });
+const strategy: Check<Strategy> = obj({
+  name: str,
+  kind: oneOf('greedy', 'temperature', 'top_k', 'top_p', 'min_p', 'best_of_n', 'custom'),
+  sampler: obj({ stages: arr(stageCheck), select: oneOf('sample', 'greedy') }),
+  candidates: optional(int),
+}) as Check<Strategy>;
+
+const strategyView: Check<StrategyView> = obj({ strategy, chain: str });
+const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, seed: int, samples: int });
+const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str });
+const backend = oneOf('webgpu', 'wasm');
+
+const alternative = obj({ token: int, prob: num, logprob: num, text: str });
+const tokenInfo: Check<TokenInfo> = obj({
+  token: int,
+  text: str,
+  logprobRaw: num,
+  logprobSampling: num,
+  candidates: int,
+  alternatives: arr(alternative),
+}) as Check<TokenInfo>;
+const tokenEvent: Check<TokenEvent> = obj({ strategy: int, sample: int, step: int, token: tokenInfo });
+
+const completion: Check<Completion> = obj({
+  text: str,
+  tokens: arr(tokenInfo),
+  seed: int,
+  finishReason: oneOf('eos', 'stop', 'length', 'context', 'aborted'),
+  meanLogprob: num,
+  sumLogprob: num,
+});
+const strategyResult: Check<StrategyResult> = obj({
+  strategy,
+  best: completion,
+  completions: arr(completion),
+  bestIndex: int,
+  elapsedMs: num,
+  tokensPerSecond: num,
+});
+const compareResult: Check<CompareResult> = obj({
+  prompt: str,
+  promptTokens: int,
+  truncatedNotice: optional(str),
+  model: str,
+  device: str,
+  results: arr(strategyResult),
+  prefillMs: num,
+  elapsedMs: num,
+  tokensPerSecond: num,
+}) as Check<CompareResult>;
+
+const runRecord: Check<RunRecord> = obj({
+  id: str,
+  startedAt: str,
+  prompt: str,
+  model: str,
+  backend: optional(backend),
+  options: runOptions,
+  strategies: arr(strategyView),
+  status: oneOf('running', 'done', 'aborted', 'failed'),
+  result: optional(compareResult),
+  error: optional(str),
+  insertAt: optional(obj({ uri: str, line: int, character: int })),
+});
+
+// ---------------------------------------------------------------- messages
+
+const id = { requestId: str };
+
+const hostToWebviewShapes = {
+  loadModel: obj({ ...id, model: modelSpec, device: oneOf('auto', 'webgpu', 'wasm'), runtime: obj({ wasmUrl: str }) }),
+  unloadModel: obj(id),
+  compare: obj({ ...id, prompt: str, strategies: arr(strategyView), options: runOptions, run: runRecord }),
+  cancel: obj(id),
+  fileData: obj({ ...id, data: bytes }),
+  fileError: obj({ ...id, status: int, error: str }),
+  history: obj({ runs: arr(runRecord) }),
+} satisfies Record<HostToWebview['type'], Check<unknown>>;
+
+const workerEventShapes = {
+  loadProgress: obj({ ...id, status: str, file: str, loaded: num, total: num }),
+  modelLoaded: obj({ ...id, model: str, backend, fallbackReason: optional(str), loadMs: num }),
+  modelUnloaded: obj(id),
+  tokens: obj({ ...id, events: arr(tokenEvent) }),
+  compareDone: obj({ ...id, result: compareResult }),
+  requestFailed: obj({ ...id, error: str, errorName: str }),
+  readFile: obj({ ...id, path: str }),
+  log: obj({ level: oneOf('trace', 'debug', 'info', 'warn', 'error'), message: str }),
+} satisfies Record<WorkerEvent['type'], Check<unknown>>;
+
+const webviewToHostShapes = {
+  ...workerEventShapes,
+  ready: obj({ protocolVersion: int }),
+  insert: obj({ runId: str, text: str }),
+  copy: obj({ text: str }),
+  stop: obj({}),
+  protocolError: obj({ error: str, requestId: optional(str) }),
+} satisfies Record<WebviewToHost['type'], Check<unknown>>;
+
+const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'cancel', 'fileData', 'fileError'];
+
+function byType<T>(shapes: Record<string, Check<unknown>>, value: unknown, allowed?: readonly string[]): Validation<T> {
+  try {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('message', 'an object', value);
+    const type = (value as { type?: unknown }).type;
+    if (typeof type !== 'string' || !Object.hasOwn(shapes, type) || (allowed && !allowed.includes(type))) {
+      throw new ProtocolError(`unknown message type ${JSON.stringify(type)}`);
+    }
+    shapes[type]!(value, type);
+    return { ok: true, message: value as T };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export function validateHostToWebview(value: unknown): Validation<HostToWebview> {
+  return byType(hostToWebviewShapes, value);
+}
+
+export function validateWorkerRequest(value: unknown): Validation<WorkerRequest> {
+  return byType(hostToWebviewShapes, value, workerRequestTypes);
+}
+
+export function validateWorkerEvent(value: unknown): Validation<WorkerEvent> {
+  return byType(workerEventShapes, value);
+}
+
+export function validateWebviewToHost(value: unknown): Validation<WebviewToHost> {
+  return byType(webviewToHostShapes, value);
+}
+
+/** For history read back from storage, which an older version may have written. */
+export function validateRunRecords(value: unknown): Validation<RunRecord[]> {
+  try {
+    return { ok: true, message: arr(runRecord)(value, 'history') };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}

@@ -1,0 +1,39 @@
+/** Shared by the suites: the activated extension's API and settings that restore themselves. */
+import * as vscode from 'vscode';
+import type { SamplingLabApi } from '../../src/extension/api';
+
+export const EXTENSION_ID = 'sampling-lab.sampling-lab';
+
+export async function labApi(): Promise<SamplingLabApi> {
+  const extension = vscode.extensions.getExtension<SamplingLabApi>(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not installed in this extension host`);
+  return extension.activate();
+}
+
+/** Sets user settings for the duration of `body`, then puts the old values back. */
+export async function withSettings<T>(values: Record<string, unknown>, body: () => Thenable<T>): Promise<T> {
+  const config = vscode.workspace.getConfiguration('samplingLab');
+  const old = Object.fromEntries(Object.keys(values).map((k) => [k, config.inspect(k)?.globalValue]));
+  for (const [k, v] of Object.entries(values)) await config.update(k, v, vscode.ConfigurationTarget.Global);
+  try {
+    return await body();
+  } finally {
+    for (const [k, v] of Object.entries(old)) await config.update(k, v, vscode.ConfigurationTarget.Global);
+  }
+}
+
+/** Resolves with the first event of `event` that satisfies `predicate`, or rejects after `timeoutMs`. */
+export function nextEvent<T>(event: vscode.Event<T>, predicate: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`no matching event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const sub = event((value) => {
+      if (!predicate(value)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(value);
+    });
+  });
+}

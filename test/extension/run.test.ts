@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../src/protocol/messages';
+import { labApi, nextEvent, withSettings } from './extensionApi';
+
+const PROMPT = 'Q: Where was Ada Lovelace born?\nA:';
+
+function compare(prompt = PROMPT): Thenable<RunRecord | undefined> {
+  return vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection', { prompt });
+}
+
+/** Waits for tokens to stream; fails at once if the run ends (or fails) before any arrive. */
+async function untilStreaming(streaming: Promise<unknown>, running: Thenable<RunRecord | undefined>): Promise<void> {
+  const ended = Promise.resolve(running).then((r) => {
+    throw new Error(`the run ended before streaming: ${r?.status ?? 'no record'} ${r?.error ?? ''}`);
+  });
+  await Promise.race([streaming, ended]);
+}
+
+describe('runs in the panel', function () {
+  // The first run loads the model in the webview (WASM, single thread).
+  this.timeout(300_000);
+
+  it('a comparison gives a completed card per configured strategy, from the bundled model', async () => {
+    const api = await labApi();
+    const run = await compare();
+    assert.ok(run, `the run returned a record (last error: ${api.lastError()})`);
+    assert.equal(run.status, 'done', run.error);
+    const strategies = vscode.workspace.getConfiguration('samplingLab').get<unknown[]>('strategies')!;
+    assert.equal(run.result!.results.length, strategies.length);
+    for (const r of run.result!.results) {
+      assert.ok(r.best.tokens.length > 0, `${r.strategy.name} generated tokens`);
+      assert.notEqual(r.best.finishReason, 'aborted');
+    }
+    assert.equal(api.modelState().status, 'ready');
+    assert.ok(api.history().some((h) => h.id === run.id && h.status === 'done'), 'the run is in history');
+  });
+
+  it('keeps the loaded model across runs instead of reloading it', async () => {
+    const api = await labApi();
+    const before = api.modelState();
+    assert.equal(before.status, 'ready');
+    const run = await compare('Q: Where was Alan Turing born?\nA:');
+    assert.equal(run?.status, 'done');
+    assert.strictEqual(api.modelState(), before, 'the same loaded-model state: no load happened');
+  });
+
+  it('a run cancelled mid-way stops promptly, and the panel runs the next one', async () => {
+    const api = await labApi();
+    // T = 5 flattens the distribution so EOS is rare: the run would go on for hundreds of steps.
+    const long = await withSettings(
+      { strategies: [{ kind: 'temperature', temperature: 5 }], samples: 8, maxNewTokens: 400 },
+      async () => {
+        const streaming = nextEvent(api.onTokens, (e) => e.count >= 16, 120_000);
+        const running = compare();
+        await untilStreaming(streaming, running);
+        const stoppedAt = Date.now();
+        await vscode.commands.executeCommand('samplingLab.stop');
+        const record = await running;
+        return { record, stopMs: Date.now() - stoppedAt };
+      },
+    );
+    assert.equal(long.record?.status, 'aborted');
+    assert.ok(long.stopMs < 3_000, `stopped in ${long.stopMs} ms`);
+    const tokens = long.record!.result!.results[0]!.completions.reduce((n, c) => n + c.tokens.length, 0);
+    assert.ok(tokens < 8 * 400, `stopped before the end (${tokens} tokens)`);
+
+    const next = await compare();
+    assert.equal(next?.status, 'done', 'the panel still runs after a stop');
+  });
+
+  it('a run started while another runs replaces it', async () => {
+    const api = await labApi();
+    await withSettings({ strategies: [{ kind: 'temperature', temperature: 5 }], maxNewTokens: 400 }, async () => {
+      const streaming = nextEvent(api.onTokens, (e) => e.count >= 4, 120_000);
+      const first = compare();
+      await untilStreaming(streaming, first);
+      const second = compare('Q: Where was Grace Hopper born?\nA:');
+      assert.equal((await first)?.status, 'aborted');
+      await vscode.commands.executeCommand('samplingLab.stop');
+      assert.equal((await second)?.status, 'aborted');
+    });
+  });
+});
+
+describe('Sample with Settings and Select Model', function () {
+  this.timeout(300_000);
+
+  it('Sample with Settings runs the one strategy picked, and remembers the choice', async () => {
+    const picked = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', {
+      prompt: PROMPT,
+      choice: { kind: 'top_k', topK: 5, temperature: 0.7, seed: 7, maxNewTokens: 8 },
+    });
+    assert.equal(picked?.status, 'done', picked?.error);
+    assert.deepEqual(picked.strategies.map((s) => s.strategy.name), ['top-k 5']);
+    assert.equal(picked.strategies[0]!.chain, 'logits -> temperature(0.7) -> top_k(5) -> dist');
+    assert.deepEqual(picked.options, { seed: 7, maxNewTokens: 8, samples: 1 });
+
+    // An empty choice means "as last time".
+    const again = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', { prompt: PROMPT, choice: {} });
+    assert.deepEqual(again?.strategies.map((s) => s.chain), [picked.strategies[0]!.chain]);
+    assert.equal(again?.options.seed, 7);
+  });
+
+  it('Select Model loads a model folder from disk (its files served by the host) in place of the bundled one', async () => {
+    const api = await labApi();
+    const extension = vscode.extensions.getExtension('sampling-lab.sampling-lab')!;
+    const folder = vscode.Uri.joinPath(extension.extensionUri, 'models', 'facts-lm').fsPath;
+    const bundled = api.modelState();
+    try {
+      const loaded = await vscode.commands.executeCommand<{ name: string; backend: string } | undefined>('samplingLab.selectModel', { model: folder });
+      assert.ok(loaded, `loaded (last error: ${api.lastError()})`);
+      const state = api.modelState();
+      assert.equal(state.status, 'ready');
+      assert.notStrictEqual(state, bundled, 'a new load, not the bundled model kept');
+      const run = await compare();
+      assert.equal(run?.status, 'done', run?.error);
+    } finally {
+      await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+      await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
+    }
+    assert.equal(api.modelState().status, 'ready');
+  });
+});

@@ -1,0 +1,34 @@
+// Bundles the extension-host test suites into out/test/extension/ (the extension host runs
+// JavaScript; VS Code loads index.js through `extensionTestsPath`). The e2e files need no
+// build: mocha runs them as TypeScript through test/support/register.cjs.
+// Packages stay external (required from node_modules at run time); our sources are bundled.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..', '..');
+const dir = path.join(root, 'test', 'extension');
+const entryPoints = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => path.join('test', 'extension', f));
+
+esbuild
+  .build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir: 'out',
+    outbase: '.',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'es2022',
+    sourcemap: true,
+    packages: 'external',
+    external: ['vscode'],
+    logLevel: 'warning',
+  })
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

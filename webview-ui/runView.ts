@@ -1,0 +1,219 @@
+/**
+ * One run in the panel: a header (prompt, model, backend, options) and one card per strategy.
+ * Cards fill with tokens while the run streams, then show the final result: the completion,
+ * mean log-prob, token count, tokens/s and seed, with Insert and Copy.
+ */
+import type { CompareResult, StrategyResult, TokenEvent } from '../src/core/decode/types';
+import type { RunRecord, StrategyView } from '../src/protocol/messages';
+import { fixed } from './format';
+import { resetRovingFocus, tokenElement } from './tokenView';
+
+export interface RunActions {
+  insert(runId: string, text: string): void;
+  copy(text: string): void;
+}
+
+export class RunView {
+  readonly element: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly toggle: HTMLButtonElement;
+  private readonly meta: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly cards: CardView[];
+  private readonly startedMs = performance.now();
+
+  constructor(
+    private run: RunRecord,
+    private readonly actions: RunActions,
+    expanded: boolean,
+  ) {
+    this.element = el('section', 'run');
+    this.element.dataset.runId = run.id;
+    const bodyId = `run-${run.id}-body`;
+    this.toggle = el('button', 'run-toggle');
+    this.toggle.setAttribute('aria-controls', bodyId);
+    const prompt = el('span', 'run-prompt');
+    prompt.textContent = run.prompt;
+    this.meta = el('span', 'run-meta');
+    this.toggle.append(prompt, this.meta);
+    this.toggle.addEventListener('click', () => this.setExpanded(!this.expanded));
+    this.body = el('div', 'run-body');
+    this.body.id = bodyId;
+    this.notice = el('p', 'notice');
+    this.notice.hidden = true;
+    const grid = el('div', 'cards');
+    this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions));
+    grid.append(...this.cards.map((c) => c.element));
+    this.body.append(this.notice, grid);
+    this.element.append(this.toggle, this.body);
+    this.setExpanded(expanded);
+    this.update(run);
+  }
+
+  get id(): string {
+    return this.run.id;
+  }
+
+  get expanded(): boolean {
+    return !this.body.hidden;
+  }
+
+  setExpanded(expanded: boolean): void {
+    this.body.hidden = !expanded;
+    this.toggle.setAttribute('aria-expanded', String(expanded));
+    this.element.dispatchEvent(new CustomEvent('run-toggled', { bubbles: true }));
+  }
+
+  /** Shows a record: its status, and its result or error when it has one. */
+  update(run: RunRecord): void {
+    this.run = run;
+    this.element.dataset.status = run.status;
+    const time = new Date(run.startedAt).toLocaleTimeString();
+    const o = run.options;
+    this.meta.textContent = [
+      run.model,
+      run.backend ? run.backend.toUpperCase() : undefined,
+      time,
+      run.status,
+      `max ${o.maxNewTokens} tokens, seed ${o.seed}${o.samples > 1 ? `, ${o.samples} samples` : ''}`,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
+    this.notice.textContent = notes.join(' ');
+    this.notice.hidden = notes.length === 0;
+    if (run.result) this.showResult(run.result);
+  }
+
+  applyTokens(events: readonly TokenEvent[]): void {
+    const elapsedMs = performance.now() - this.startedMs;
+    for (const e of events) this.cards[e.strategy]?.appendToken(e);
+    for (const card of this.cards) card.showLiveStats(elapsedMs);
+  }
+
+  private showResult(result: CompareResult): void {
+    result.results.forEach((r, i) => this.cards[i]?.showResult(r));
+  }
+}
+
+class CardView {
+  readonly element: HTMLElement;
+  private readonly completions: HTMLElement;
+  private readonly stats: Record<'mean' | 'tokens' | 'speed' | 'seed', HTMLElement>;
+  private readonly candidates: HTMLDetailsElement;
+  private readonly insert: HTMLButtonElement;
+  private readonly copy: HTMLButtonElement;
+  private text = '';
+  private liveTokens = 0;
+
+  constructor(
+    view: StrategyView,
+    index: number,
+    private readonly run: RunRecord,
+    actions: RunActions,
+  ) {
+    this.element = el('article', 'card');
+    this.element.dataset.strategyIndex = String(index);
+    this.element.dataset.strategy = view.strategy.name;
+    this.element.dataset.state = 'streaming';
+    this.element.setAttribute('aria-label', `Strategy ${view.strategy.name}`);
+    const header = el('header', 'card-header');
+    const name = el('h3', 'card-name');
+    name.textContent = view.strategy.name;
+    const chain = el('code', 'card-chain');
+    chain.textContent = view.chain;
+    chain.title = 'Sampler chain, in the order it runs';
+    header.append(name, chain);
+
+    this.completions = el('div', 'completions');
+    this.stats = { mean: el('dd'), tokens: el('dd'), speed: el('dd'), seed: el('dd') };
+    const dl = el('dl', 'stats');
+    for (const [key, label] of [['mean', 'mean log-prob'], ['tokens', 'tokens'], ['speed', 'tokens/s'], ['seed', 'seed']] as const) {
+      const pair = el('div', `stat stat-${key}`);
+      const dt = el('dt');
+      dt.textContent = label;
+      this.stats[key].textContent = '…';
+      pair.append(dt, this.stats[key]);
+      dl.append(pair);
+    }
+    this.stats.seed.textContent = String(run.options.seed);
+    this.candidates = el('details', 'candidates') as HTMLDetailsElement;
+    this.candidates.hidden = true;
+
+    const actionsRow = el('div', 'actions');
+    this.insert = button('Insert', 'Insert this completion after the selection', () => actions.insert(this.run.id, this.text));
+    this.copy = button('Copy', 'Copy this completion', () => actions.copy(this.text));
+    this.insert.disabled = this.copy.disabled = true;
+    actionsRow.append(this.insert, this.copy);
+    this.element.append(header, this.completions, dl, this.candidates, actionsRow);
+  }
+
+  appendToken(e: TokenEvent): void {
+    let line = this.completions.querySelector<HTMLElement>(`.completion[data-sample="${e.sample}"]`);
+    if (!line) {
+      line = completionElement(e.sample);
+      this.completions.append(line);
+    }
+    line.append(tokenElement(e.token));
+    resetRovingFocus(line);
+    if (e.sample === 0) this.liveTokens++;
+  }
+
+  showLiveStats(elapsedMs: number): void {
+    if (this.element.dataset.state !== 'streaming') return;
+    const all = this.completions.querySelectorAll('.tok').length;
+    this.stats.tokens.textContent = String(this.liveTokens);
+    this.stats.speed.textContent = elapsedMs > 0 ? fixed((all * 1000) / elapsedMs, 1) : '…';
+  }
+
+  showResult(r: StrategyResult): void {
+    const best = r.best;
+    this.text = best.text;
+    const line = completionElement(r.bestIndex);
+    line.dataset.text = best.text;
+    line.append(...best.tokens.map(tokenElement));
+    resetRovingFocus(line);
+    this.completions.replaceChildren(line);
+    this.element.dataset.state = 'done';
+    this.element.dataset.finishReason = best.finishReason;
+    this.stats.mean.textContent = fixed(best.meanLogprob, 3);
+    this.stats.tokens.textContent = String(best.tokens.length);
+    this.stats.speed.textContent = fixed(r.tokensPerSecond, 1);
+    this.stats.seed.textContent = String(best.seed);
+    this.insert.disabled = this.copy.disabled = false;
+    if (r.completions.length > 1) {
+      const summary = el('summary');
+      summary.textContent = `All ${r.completions.length} ${r.strategy.kind === 'best_of_n' ? 'candidates (best by mean log-prob)' : 'samples'}`;
+      const list = el('ol');
+      r.completions.forEach((c, i) => {
+        const item = el('li', i === r.bestIndex ? 'best' : '');
+        item.textContent = `${JSON.stringify(c.text)} · mean log-prob ${fixed(c.meanLogprob, 3)} · seed ${c.seed}${i === r.bestIndex ? ' · kept' : ''}`;
+        list.append(item);
+      });
+      this.candidates.replaceChildren(summary, list);
+      this.candidates.hidden = false;
+    }
+  }
+}
+
+function completionElement(sample: number): HTMLElement {
+  const p = el('p', 'completion');
+  p.dataset.sample = String(sample);
+  p.setAttribute('aria-label', 'Completion; arrow keys move between tokens');
+  return p;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  return node;
+}
+
+function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
+  const b = el('button', 'action');
+  b.type = 'button';
+  b.textContent = label;
+  b.title = title;
+  b.addEventListener('click', onClick);
+  return b;
+}
