@@ -11,9 +11,16 @@ import { createRng } from '../src/core/sampling/rng';
 import { loadNodeModel } from '../src/node/loadNodeModel';
 import { resolveModel } from '../src/node/modelFolder';
 
-const NEW_TOKENS = 64;
-const REPEATS = 7;
 const PROMPT = 'Tell me about';
+
+/** A model to measure: the bundled one, or the random-weight SmolLM2-135M-shaped one. */
+export interface BenchModel {
+  label: string;
+  /** Bundled model name or folder, as `--model` takes it. */
+  model?: string;
+  newTokens: number;
+  repeats: number;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,8 +52,13 @@ export interface DecodeBenchRow {
   met: boolean;
 }
 
-export async function benchDecode(log: (line: string) => void = console.log): Promise<{ rows: DecodeBenchRow[]; markdown: string }> {
-  const model = await loadNodeModel({ device: 'cpu' });
+export async function benchDecode(
+  target: BenchModel = { label: 'bundled facts-lm (1.8 M parameters)', newTokens: 64, repeats: 7 },
+  log: (line: string) => void = console.log,
+): Promise<{ rows: DecodeBenchRow[]; markdown: string }> {
+  const NEW_TOKENS = target.newTokens;
+  const REPEATS = target.repeats;
+  const model = await loadNodeModel({ device: 'cpu', model: target.model });
   const promptIds = model.encodePrompt(PROMPT);
   const greedy = strategyFromSettings({ kind: 'greedy' });
   const sample = strategyFromSettings({ kind: 'temperature', temperature: 1.0 });
@@ -54,7 +66,7 @@ export async function benchDecode(log: (line: string) => void = console.log): Pr
 
   // transformers.js generate() on the same model files and device, for the baseline.
   const tjs = (await import('@huggingface/transformers')) as any;
-  const location = resolveModel(undefined);
+  const location = resolveModel(target.model);
   tjs.env.localModelPath = location.parent + '/';
   const reference = await tjs.AutoModelForCausalLM.from_pretrained(location.id, { dtype: 'fp32', device: 'cpu' });
   const inputIds = new tjs.Tensor('int64', BigInt64Array.from(promptIds, (v) => BigInt(v)), [1, promptIds.length]);
@@ -116,7 +128,7 @@ export async function benchDecode(log: (line: string) => void = console.log): Pr
     },
   ];
   const markdown = [
-    `Model: bundled facts-lm on ${model.device} (onnxruntime-node), prompt "${PROMPT}", ${NEW_TOKENS} new tokens, median of ${REPEATS} interleaved repeats.`,
+    `Model: ${target.label} on ${model.device} (onnxruntime-node), prompt "${PROMPT}", ${NEW_TOKENS} new tokens, median of ${REPEATS} interleaved repeats.`,
     '',
     '| measure | ours / batched | baseline | ratio | goal | met |',
     '|---|---|---|---|---|---|',

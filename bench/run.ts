@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { benchDecode } from './decode';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
@@ -24,6 +25,16 @@ async function main() {
     const decode = await benchDecode();
     console.log(decode.markdown + '\n');
     sections.push('## Decode loop\n\n' + decode.markdown);
+    const smol = benchModelFolder(console.log);
+    if (smol.folder) {
+      const shaped = await benchDecode({ label: 'random weights, SmolLM2-135M layer shapes (107 M parameters)', model: smol.folder, newTokens: 32, repeats: 3 });
+      console.log(shaped.markdown + '\n');
+      sections.push(
+        'The bundled model is so small that per-step overheads, not weights, set its batching cost. The same loop on a ' +
+          'model with a real small LM\'s layer shapes (random weights: speed does not depend on their values; built by ' +
+          '`tools/model/export_bench_model.py`, not committed):\n\n' + shaped.markdown,
+      );
+    } else sections.push(`(SmolLM2-shaped model not measured: ${smol.why})`);
   }
   if (want('structured')) {
     console.log('Constrained decoding: mask time per token and end-to-end speed…');
@@ -41,6 +52,19 @@ async function main() {
   const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
   if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n');
   else console.log('(partial run: BENCHMARKS.md left as it was)');
+}
+
+/** The random-weight SmolLM2-shaped model, exported with Debian's PyTorch on first use. */
+function benchModelFolder(log: (line: string) => void): { folder?: string; why?: string } {
+  const folder = path.resolve(__dirname, '..', 'tools', 'model', 'work', 'bench-smol');
+  if (fs.existsSync(path.join(folder, 'onnx', 'model.onnx'))) return { folder };
+  log('Exporting the SmolLM2-shaped benchmark model (needs Debian python3-torch)…');
+  const r = spawnSync('/usr/bin/python3', ['export_bench_model.py'], {
+    cwd: path.resolve(__dirname, '..', 'tools', 'model'),
+    stdio: 'inherit',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+  });
+  return r.status === 0 ? { folder } : { why: 'tools/model/export_bench_model.py failed (apt-get install python3-torch python3-onnx)' };
 }
 
 main().catch((e) => {
