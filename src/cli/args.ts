@@ -2,15 +2,17 @@
 import { parseArgs } from 'node:util';
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
+import { integer, real } from './flags';
+import { UsageError } from './usageError';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export const USAGE = `Usage: sampling-lab compare [options] "<prompt>"
        sampling-lab compare --file prompt.txt
        echo "<prompt>" | sampling-lab compare
        sampling-lab json --schema person.schema.json "<prompt>"   (sampling-lab json --help)
+       sampling-lab explore "<prompt>" --step K                   (sampling-lab explore --help)
+       sampling-lab anatomy [--model M] [--json]
 
 Compares decoding strategies on one prompt with a local model.
 
@@ -47,21 +49,6 @@ export interface CompareArgs {
   batch: boolean;
 }
 
-function integer(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be an integer in [${min}, ${max}] (got "${value}").`);
-  }
-  return n;
-}
-
-function real(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got "${value}").`);
-  return n;
-}
 
 /** node:util's parseArgs reads "-1" as a flag; join "--flag -1" into "--flag=-1" so a negative value gets a range message. */
 export function joinNegativeValues(argv: readonly string[]): string[] {

@@ -12,6 +12,7 @@ import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/s
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadNodeModel } from '../node/loadNodeModel';
 import { joinNegativeValues, UsageError } from './args';
+import { integer } from './flags';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
 
@@ -127,12 +128,6 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
   };
 }
 
-function integer(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer in [${min}, ${max}] (got "${value}").`);
-  return n;
-}
 
 /** Reads and checks the schema before the model loads, so a bad file fails in milliseconds. */
 export function readSchemaFile(file: string): unknown {

@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import { checkPromptText, compareStrategies } from '../core/decode/compare';
 import { loadNodeModel } from '../node/loadNodeModel';
+import { anatomy } from './anatomy';
+import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
 import { json } from './json';
 import { renderTable } from './table';
@@ -60,6 +62,10 @@ export async function main(argv: string[]): Promise<number> {
         return await compare(rest);
       case 'json':
         return await json(rest);
+      case 'anatomy':
+        return await anatomy(rest);
+      case 'explore':
+        return await explore(rest);
       case undefined:
       case '-h':
       case '--help':

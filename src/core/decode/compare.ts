@@ -134,15 +134,13 @@ export function sequencesFor(strategy: Strategy, samples: number): number {
 }
 
 function toCompletion(seq: DecodedSequence, seed: number): Completion {
-  const sumLogprob = seq.tokens.reduce((sum, t) => sum + t.logprobRaw, 0);
-  return {
-    text: seq.text,
-    tokens: seq.tokens,
-    seed,
-    finishReason: seq.finishReason,
-    sumLogprob,
-    meanLogprob: seq.tokens.length > 0 ? sumLogprob / seq.tokens.length : 0,
-  };
+  return completionOf(seq.tokens, seq.text, seq.finishReason, seed);
+}
+
+/** A completion with its sum and mean log-prob (the best-of-N score). */
+export function completionOf(tokens: Completion['tokens'], text: string, finishReason: Completion['finishReason'], seed: number): Completion {
+  const sumLogprob = tokens.reduce((sum, t) => sum + t.logprobRaw, 0);
+  return { text, tokens, seed, finishReason, sumLogprob, meanLogprob: tokens.length > 0 ? sumLogprob / tokens.length : 0 };
 }
 
 /** Best-of-N's pick: the highest mean log-prob; ties go to the earlier candidate. */

@@ -1,0 +1,220 @@
+/**
+ * `sampling-lab explore "<prompt>" --step K`: the distribution explorer in a terminal. Generates
+ * one completion, then shows step K's distribution as a text chart, what each stage of the chain
+ * keeps under the given settings, and optionally the temperature sweep and a branch.
+ */
+import { parseArgs } from 'node:util';
+import { compareStrategies, preparePrompt } from '../core/decode/compare';
+import { DEFAULT_ORDER, kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
+import type { Strategy } from '../core/decode/types';
+import { completionLogits, continueFrom, stepHistory, type BranchResult } from '../core/explorer/branch';
+import { explainStep, type StepExplanation } from '../core/explorer/explainStep';
+import { explorerSettingsOf, explorerStrategy, type ExplorerSettings } from '../core/explorer/settings';
+import { temperatureSweep, type SweepPoint } from '../core/explorer/temperatureSweep';
+import type { CausalLM } from '../core/model/types';
+import type { StageType } from '../core/sampling/types';
+import { loadNodeModel } from '../node/loadNodeModel';
+import { joinNegativeValues, UsageError } from './args';
+import { integer, real } from './flags';
+
+export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
+
+Generates one completion, then shows the distribution at step K: the top tokens with their raw
+probabilities, the entropy, the tail mass, and what each stage of the sampler chain keeps under
+the settings below. "\\n" in the prompt is a newline.
+
+Options:
+  --step K            the step to explore, from 0 (default 0)
+  --strategy KIND     how the completion is generated: greedy, temperature, top-k, top-p, min-p
+                      (default greedy)
+  --temperature T / --top-k K / --top-p P / --min-p P
+                      the explorer's settings (default: the strategy's own); --top-k 0 is off
+  --order LIST        chain order, e.g. top_p,temperature (default ${DEFAULT_ORDER.filter((t) => t !== 'repetition_penalty' && t !== 'typical_p').join(',')})
+  --top N             tokens shown (default 30)
+  --sweep             also print the temperature sweep (T from 0.1 to 2.0)
+  --branch ID         continue from token ID instead of the chosen one, with the settings above
+  --seed N            seed (default 42)
+  --max-tokens N      new tokens (default 16)
+  --model M           bundled model name or a model folder (default facts-lm)
+  --device D          cpu or wasm (default cpu)
+  --json              machine-readable output
+  -h, --help          this help`;
+
+interface ExploreArgs {
+  prompt: string;
+  step: number;
+  strategy: Strategy;
+  overrides: Partial<ExplorerSettings>;
+  topN: number;
+  sweep: boolean;
+  branch?: number;
+  seed: number;
+  maxNewTokens: number;
+  model?: string;
+  device: 'cpu' | 'wasm';
+  json: boolean;
+}
+
+
+
+export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(argv),
+      allowPositionals: true,
+      options: {
+        step: { type: 'string' },
+        strategy: { type: 'string' },
+        temperature: { type: 'string' },
+        'top-k': { type: 'string' },
+        'top-p': { type: 'string' },
+        'min-p': { type: 'string' },
+        order: { type: 'string' },
+        top: { type: 'string' },
+        sweep: { type: 'boolean' },
+        branch: { type: 'string' },
+        seed: { type: 'string' },
+        'max-tokens': { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${EXPLORE_USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');
+  if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${EXPLORE_USAGE}`);
+  const device = v.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'wasm') throw new UsageError(`--device must be cpu or wasm (got "${device}").`);
+  const kind = kindFromName(v.strategy ?? 'greedy');
+  if (!kind || kind === 'custom' || kind === 'best_of_n') {
+    throw new UsageError(`Unknown strategy "${v.strategy}". Use one of: greedy, temperature, top-k, top-p, min-p.`);
+  }
+  let order: StageType[] | undefined;
+  if (v.order !== undefined) {
+    order = v.order.split(',').map((s) => s.trim().replace(/-/g, '_')) as StageType[];
+    const bad = order.filter((t) => !['temperature', 'top_k', 'top_p', 'min_p'].includes(t));
+    if (bad.length > 0) throw new UsageError(`--order takes stage names from: temperature, top_k, top_p, min_p (got "${bad.join(', ')}").`);
+  }
+  const overrides: Partial<ExplorerSettings> = {
+    temperature: real('--temperature', v.temperature),
+    topK: real('--top-k', v['top-k']),
+    topP: real('--top-p', v['top-p']),
+    minP: real('--min-p', v['min-p']),
+    order,
+  };
+  return {
+    prompt,
+    step: integer('--step', v.step, 0, 0, 4095),
+    strategy: strategyFromSettings({ kind }, kind),
+    overrides,
+    topN: integer('--top', v.top, 30, 1, 1000),
+    sweep: v.sweep ?? false,
+    branch: v.branch === undefined ? undefined : integer('--branch', v.branch, 0, 0, Number.MAX_SAFE_INTEGER),
+    seed: integer('--seed', v.seed, 42, 0, 0xffffffff),
+    maxNewTokens: integer('--max-tokens', v['max-tokens'], 16, 1, 4096),
+    model: v.model,
+    device,
+    json: v.json ?? false,
+  };
+}
+
+/** The strategy's settings with the flags laid over them; a flag's error names the flag. */
+function settingsFor(args: ExploreArgs): ExplorerSettings {
+  const settings: ExplorerSettings = { ...explorerSettingsOf(args.strategy.sampler).settings };
+  for (const [key, value] of Object.entries(args.overrides)) {
+    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
+  }
+  try {
+    explorerStrategy(settings);
+  } catch (e) {
+    if (!(e instanceof StrategyError)) throw e;
+    const flags: Record<string, string> = { temperature: '--temperature', topK: '--top-k', topP: '--top-p', minP: '--min-p', order: '--order' };
+    const field = e.setting.split('.').pop() ?? '';
+    throw new UsageError(e.message.replace(`explorer.${field}`, flags[field] ?? field));
+  }
+  return settings;
+}
+
+const quote = (model: CausalLM, id: number) => JSON.stringify(model.tokenText(id));
+
+export function renderExplanation(model: CausalLM, view: StepExplanation, step: number, steps: number, barWidth = 30): string {
+  const chosen = view.chosen!;
+  const out = [
+    `step ${step} of ${steps}: chose ${quote(model, chosen.token)} (id ${chosen.token}, raw rank ${chosen.rank}, p ${chosen.rawProb.toPrecision(4)})`,
+    `raw distribution: entropy ${view.entropyNats.toFixed(3)} nats (${view.entropyBits.toFixed(3)} bits) · top ${view.tokens.length} shown · tail mass ${view.tailMass.toPrecision(3)}`,
+    `chain: ${view.chain} · ${view.stages.map((s) => `${s.name} ${s.survivors}`).join(' → ')} · sampling chooses among ${view.final.surviving}`,
+    `the chosen token under these settings: p ${chosen.finalProb.toPrecision(4)}${chosen.cutBy ? ` (cut by ${chosen.cutBy})` : ''}`,
+    '',
+  ];
+  const texts = view.tokens.map((t) => quote(model, t.token));
+  const textWidth = Math.min(24, Math.max(5, ...texts.map((s) => s.length)));
+  const maxProb = Math.max(...view.tokens.map((t) => t.prob), 1e-300);
+  out.push(`${'rank'.padStart(4)}  ${'token'.padEnd(textWidth)}  ${'p raw'.padStart(9)}  ${''.padEnd(barWidth)}  ${'p sampling'.padStart(10)}`);
+  view.tokens.forEach((t, i) => {
+    const text = texts[i]!.length > textWidth ? texts[i]!.slice(0, textWidth - 1) + '…' : texts[i]!.padEnd(textWidth);
+    const bar = '█'.repeat(Math.round((t.prob / maxProb) * barWidth)).padEnd(barWidth);
+    const final = t.cutBy ? `cut by ${t.cutBy}` : t.finalProb.toFixed(4).padStart(10);
+    out.push(`${String(t.rank).padStart(4)}  ${text}  ${t.prob.toFixed(6).padStart(9)}  ${bar}  ${final}${t.chosen ? '  ◀ chosen' : ''}`);
+  });
+  return out.join('\n');
+}
+
+function renderSweep(points: SweepPoint[]): string {
+  const out = ['', 'temperature sweep (chosen token):', `${'T'.padStart(5)}  ${'p(chosen)'.padStart(10)}  ${'entropy (bits)'.padStart(14)}`];
+  for (const p of points) out.push(`${p.temperature.toFixed(2).padStart(5)}  ${p.chosenProb.toFixed(4).padStart(10)}  ${p.entropyBits.toFixed(3).padStart(14)}`);
+  return out.join('\n');
+}
+
+export async function explore(argv: string[]): Promise<number> {
+  const args = parseExploreArgs(argv);
+  if (args === 'help') {
+    console.log(EXPLORE_USAGE);
+    return 0;
+  }
+  const settings = settingsFor(args);
+  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
+  const model = await loadNodeModel({ model: args.model, device: args.device });
+  try {
+    const run = await compareStrategies(model, args.prompt, [args.strategy], { maxNewTokens: args.maxNewTokens, seed: args.seed });
+    const completion = run.results[0]!.best;
+    const generated = completion.tokens.map((t) => t.token);
+    if (args.step >= generated.length) {
+      throw new UsageError(`--step ${args.step} is past the completion, which has ${generated.length} tokens (steps 0 to ${generated.length - 1}).`);
+    }
+    const promptIds = preparePrompt(model, args.prompt, args.maxNewTokens).ids;
+    const logits = (await completionLogits(model, promptIds, generated)).at(args.step);
+    const history = stepHistory(promptIds, generated, args.step);
+    const view = explainStep(logits, history, settings, { chosenToken: generated[args.step]!, topN: args.topN });
+    const sweep = args.sweep ? temperatureSweep(logits, generated[args.step]!) : undefined;
+    let branch: BranchResult | undefined;
+    if (args.branch !== undefined) {
+      branch = await continueFrom(model, promptIds, generated.slice(0, args.step), args.branch, explorerStrategy(settings), {
+        maxNewTokens: args.maxNewTokens - args.step,
+        seed: args.seed,
+      });
+    }
+    if (args.json) {
+      console.log(JSON.stringify({ prompt: args.prompt, completion, step: args.step, settings, explanation: view, sweep, branch }, null, 2));
+      return 0;
+    }
+    const lines = [
+      `prompt ${JSON.stringify(args.prompt)} (${promptIds.length} tokens) · ${run.results[0]!.strategy.name}: ${JSON.stringify(completion.text)}`,
+      renderExplanation(model, view, args.step, generated.length),
+    ];
+    if (sweep) lines.push(renderSweep(sweep));
+    if (branch) {
+      const before = args.step > 0 ? model.decode(generated.slice(0, args.step)) : '';
+      lines.push('', `branch from step ${args.step} with ${quote(model, args.branch!)}: ${JSON.stringify(before)} + ${JSON.stringify(branch.completion.text)} (${branch.completion.finishReason})`);
+    }
+    console.log(lines.join('\n'));
+    return 0;
+  } finally {
+    await model.dispose();
+  }
+}
