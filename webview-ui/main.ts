@@ -28,7 +28,7 @@ let frame = 0;
 let worker: WorkerClient | undefined;
 
 const actions: RunActions = {
-  insert: (runId, text) => postToHost({ type: 'insert', runId, text }),
+  insert: (runId, text, strategy) => postToHost({ type: 'insert', runId, text, strategy }),
   copy: (text) => postToHost({ type: 'copy', text }),
 };
 
@@ -160,6 +160,9 @@ function onHostMessage(message: HostToWebview): void {
       state.runs = message.runs;
       render();
       persist();
+      return;
+    case 'runUpdated':
+      upsertRun(message.run);
       return;
     case 'loadModel':
       status.startLoad(message.model.name);

@@ -1,15 +1,20 @@
 /**
  * One run in the panel: a header (prompt, model, backend, options) and one card per strategy.
  * Cards fill with tokens while the run streams, then show the final result: the completion,
- * mean log-prob, token count, tokens/s and seed, with Insert and Copy.
+ * mean log-prob, token count, tokens/s and seed, a risk badge when the card has samples, with
+ * Insert and Copy. A risk check leads with its risk card; its two runs (greedy, samples) fold
+ * away below it.
  */
-import type { CompareResult, StrategyResult, TokenEvent } from '../src/core/decode/types';
-import type { RunRecord, StrategyView } from '../src/protocol/messages';
+import type { StrategyResult, TokenEvent } from '../src/core/decode/types';
+import type { RiskReport, RunRecord, StrategyView } from '../src/protocol/messages';
+import { button, el } from './dom';
 import { fixed } from './format';
+import { RiskCardView, riskBadge } from './riskView';
 import { resetRovingFocus, tokenElement } from './tokenView';
 
 export interface RunActions {
-  insert(runId: string, text: string): void;
+  /** `strategy`: the card's index, so the host can mark the answer's risky sentences. */
+  insert(runId: string, text: string, strategy: number): void;
   copy(text: string): void;
 }
 
@@ -20,6 +25,7 @@ export class RunView {
   private readonly meta: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly cards: CardView[];
+  private readonly riskCard: RiskCardView | undefined;
   private readonly startedMs = performance.now();
 
   constructor(
@@ -44,7 +50,16 @@ export class RunView {
     const grid = el('div', 'cards');
     this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions));
     grid.append(...this.cards.map((c) => c.element));
-    this.body.append(this.notice, grid);
+    if (run.kind === 'risk') {
+      this.riskCard = new RiskCardView(run, actions);
+      const runs = el('details', 'risk-runs');
+      const summary = el('summary');
+      summary.textContent = 'The answers behind the check (greedy, and the samples with their tokens)';
+      runs.append(summary, grid);
+      this.body.append(this.notice, this.riskCard.element, runs);
+    } else {
+      this.body.append(this.notice, grid);
+    }
     this.element.append(this.toggle, this.body);
     this.setExpanded(expanded);
     this.update(run);
@@ -68,6 +83,8 @@ export class RunView {
   update(run: RunRecord): void {
     this.run = run;
     this.element.dataset.status = run.status;
+    this.element.dataset.kind = run.kind ?? 'compare';
+    this.element.dataset.cached = String(run.cached === true);
     const time = new Date(run.startedAt).toLocaleTimeString();
     const o = run.options;
     this.meta.textContent = [
@@ -75,6 +92,7 @@ export class RunView {
       run.backend ? run.backend.toUpperCase() : undefined,
       time,
       run.status,
+      run.cached ? 'cached' : undefined,
       `max ${o.maxNewTokens} tokens, seed ${o.seed}${o.samples > 1 ? `, ${o.samples} samples` : ''}`,
     ]
       .filter(Boolean)
@@ -82,7 +100,8 @@ export class RunView {
     const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
     this.notice.textContent = notes.join(' ');
     this.notice.hidden = notes.length === 0;
-    if (run.result) this.showResult(run.result);
+    if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
+    this.riskCard?.update(run);
   }
 
   applyTokens(events: readonly TokenEvent[]): void {
@@ -91,9 +110,6 @@ export class RunView {
     for (const card of this.cards) card.showLiveStats(elapsedMs);
   }
 
-  private showResult(result: CompareResult): void {
-    result.results.forEach((r, i) => this.cards[i]?.showResult(r));
-  }
 }
 
 class CardView {
@@ -103,6 +119,7 @@ class CardView {
   private readonly candidates: HTMLDetailsElement;
   private readonly insert: HTMLButtonElement;
   private readonly copy: HTMLButtonElement;
+  private readonly badgeSlot: HTMLElement;
   private text = '';
   private liveTokens = 0;
 
@@ -123,7 +140,8 @@ class CardView {
     const chain = el('code', 'card-chain');
     chain.textContent = view.chain;
     chain.title = 'Sampler chain, in the order it runs';
-    header.append(name, chain);
+    this.badgeSlot = el('span', 'risk-badge-slot');
+    header.append(name, chain, this.badgeSlot);
 
     this.completions = el('div', 'completions');
     this.stats = { mean: el('dd'), tokens: el('dd'), speed: el('dd'), seed: el('dd') };
@@ -141,7 +159,7 @@ class CardView {
     this.candidates.hidden = true;
 
     const actionsRow = el('div', 'actions');
-    this.insert = button('Insert', 'Insert this completion after the selection', () => actions.insert(this.run.id, this.text));
+    this.insert = button('Insert', 'Insert this completion after the selection', () => actions.insert(this.run.id, this.text, index));
     this.copy = button('Copy', 'Copy this completion', () => actions.copy(this.text));
     this.insert.disabled = this.copy.disabled = true;
     actionsRow.append(this.insert, this.copy);
@@ -166,7 +184,9 @@ class CardView {
     this.stats.speed.textContent = elapsedMs > 0 ? fixed((all * 1000) / elapsedMs, 1) : '…';
   }
 
-  showResult(r: StrategyResult): void {
+  /** The final result; `risk`: the shown completion checked against all of the card's completions. */
+  showResult(r: StrategyResult, risk?: RiskReport): void {
+    this.badgeSlot.replaceChildren(...(risk ? [riskBadge(risk)] : []));
     const best = r.best;
     this.text = best.text;
     const line = completionElement(r.bestIndex);
@@ -201,19 +221,4 @@ function completionElement(sample: number): HTMLElement {
   p.dataset.sample = String(sample);
   p.setAttribute('aria-label', 'Completion; arrow keys move between tokens');
   return p;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  return node;
-}
-
-function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
-  const b = el('button', 'action');
-  b.type = 'button';
-  b.textContent = label;
-  b.title = title;
-  b.addEventListener('click', onClick);
-  return b;
 }

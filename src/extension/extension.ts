@@ -3,6 +3,7 @@
  * and history. The model itself runs in the panel's webview (worker); this side never loads it.
  */
 import * as vscode from 'vscode';
+import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
@@ -11,6 +12,8 @@ import { insertCompletion } from './insertCompletion';
 import { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
 import { reportError } from './reportError';
+import { ResponseCache } from './responseCache';
+import { RiskMarks } from './riskMarks';
 import { Runner } from './runner';
 import { readSettings, SECTION } from './settings';
 import { createModelStatusItem, showModelState } from './statusBar';
@@ -21,7 +24,9 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const panel = new PanelProvider(context.extensionUri, log);
   const history = new RunHistory(context.workspaceState, log);
   const session = new ModelSession(panel, context.extensionUri, log, safeModelName());
-  const runner = new Runner(panel, session, history, log);
+  const cache = new ResponseCache(context.workspaceState, log);
+  const runner = new Runner(panel, session, history, cache, log);
+  const riskMarks = new RiskMarks();
   const statusItem = createModelStatusItem();
   let lastError: string | undefined;
 
@@ -43,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     panel,
     session,
     runner,
+    riskMarks,
     statusItem,
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
@@ -60,6 +66,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     }),
     command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
+    command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
+    command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
     command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),
     command('samplingLab.stop', async () => {
       if (!runner.stop()) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
@@ -71,7 +79,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     switch (event.type) {
       case 'insert':
         try {
-          await insertCompletion(history.get(event.runId)?.insertAt, event.text);
+          const run = history.get(event.runId);
+          const inserted = await insertCompletion(run?.insertAt, event.text);
+          // The inserted answer's own report: the card's, and only while its text is unchanged.
+          const report = run?.risks?.find((r) => r.mainStrategy === event.strategy && r.answer === event.text);
+          if (report) riskMarks.mark(inserted.document, inserted.startOffset, report);
         } catch (e) {
           lastError = reportError(e, log);
         }

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import type { RunRecord } from '../protocol/messages';
 
-export async function insertCompletion(insertAt: RunRecord['insertAt'], text: string): Promise<void> {
+/** Returns the document and the offset the text now starts at (where risk marks go). */
+export async function insertCompletion(insertAt: RunRecord['insertAt'], text: string): Promise<{ document: vscode.TextDocument; startOffset: number }> {
   let editor: vscode.TextEditor | undefined;
   let position: vscode.Position | undefined;
   if (insertAt) {
@@ -26,4 +27,5 @@ export async function insertCompletion(insertAt: RunRecord['insertAt'], text: st
   const end = editor.document.positionAt(editor.document.offsetAt(at) + text.length);
   editor.selection = new vscode.Selection(at, end);
   editor.revealRange(new vscode.Range(at, end));
+  return { document: editor.document, startOffset: editor.document.offsetAt(at) };
 }

@@ -39,7 +39,8 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   <span id="load-label" aria-live="polite"></span>
 </div>
 <p id="empty" class="empty">Select a prompt in an editor and run <strong>Sampling Lab: Compare Strategies on Selection</strong>
-(editor context menu, or the command palette). Each strategy gets a card here.</p>
+(editor context menu, or the command palette). Each strategy gets a card here. <strong>Sampling Lab: Check Hallucination Risk</strong>
+samples the answer several times and shows how much the samples agree.</p>
 <main id="runs" aria-label="Runs, newest first"></main>
 <div id="token-tooltip" class="tooltip" role="tooltip" hidden></div>
 <script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>

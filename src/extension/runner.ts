@@ -1,24 +1,32 @@
 /**
- * Runs comparisons in the panel: one at a time, each with a request id, streaming into the
- * panel, cancellable from the notification, the panel's Stop button or "Sampling Lab: Stop".
- * Every run lands in history, finished, stopped or failed.
+ * Runs comparisons and risk checks in the panel: one at a time, each with a request id,
+ * streaming into the panel, cancellable from the notification, the panel's Stop button or
+ * "Sampling Lab: Stop". A finished run is scored for hallucination risk here, in the host, and
+ * kept in the response cache; a repeated run is served from it. Every run lands in history,
+ * finished, stopped or failed, and the panel gets the host's final record.
  */
 import * as vscode from 'vscode';
 import type { Strategy } from '../core/decode/types';
-import type { RunOptions, RunRecord } from '../protocol/messages';
-import type { RunHistory } from './history';
+import type { RunKind, RunOptions, RunRecord } from '../protocol/messages';
+import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
 import { newRequestId, waitForReply } from './requests';
+import { responseCacheKey, type ResponseCache } from './responseCache';
+import { riskReports } from './riskReports';
 import { strategyViews } from './strategyViews';
 
 export interface RunRequest {
+  /** A comparison, or a risk check (strategy 0 greedy, strategy 1 the N samples). */
+  kind: RunKind;
   prompt: string;
   strategies: Strategy[];
   options: RunOptions;
   model: string;
   device: 'auto' | 'webgpu' | 'wasm';
   insertAt?: RunRecord['insertAt'];
+  /** Serve a repeated run from the response cache, and keep this one there (`samplingLab.cache.enabled`). */
+  cache: boolean;
 }
 
 /** How long a stopped run may take to hand back its partial result. */
@@ -34,6 +42,7 @@ export class Runner implements vscode.Disposable {
     private readonly panel: PanelProvider,
     private readonly session: ModelSession,
     private readonly history: RunHistory,
+    private readonly cache: ResponseCache,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
@@ -68,10 +77,32 @@ export class Runner implements vscode.Disposable {
   }
 
   private async execute(id: string, request: RunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
+    const kind = request.kind;
     await this.panel.reveal();
+    const cacheKey = request.cache ? responseCacheKey(request) : undefined;
+    const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
+    if (hit) {
+      this.log.info(`Run ${id}: served from the response cache (first run ${hit.savedAt}).`);
+      return this.finish({
+        id,
+        kind,
+        startedAt: new Date().toISOString(),
+        prompt: request.prompt,
+        model: hit.model,
+        backend: hit.backend,
+        options: request.options,
+        strategies: strategyViews(request.strategies),
+        status: 'done',
+        insertAt: request.insertAt,
+        result: hit.result,
+        risks: hit.risks,
+        cached: true,
+      });
+    }
     const model = await this.session.ensureLoaded(request.model, request.device, token);
     let record: RunRecord = {
       id,
+      kind,
       startedAt: new Date().toISOString(),
       prompt: request.prompt,
       model: model.name,
@@ -109,6 +140,19 @@ export class Runner implements vscode.Disposable {
       this.log.info(
         `Run ${id}: ${record.status} in ${Math.round(reply.result.elapsedMs)} ms on ${reply.result.device} (${reply.result.tokensPerSecond.toFixed(1)} tokens/s).`,
       );
+      if (aborted) return await this.finish(record);
+      // A check that cannot be scored throws here (ConsistencyError): the run is recorded as failed.
+      record = compactRun({ ...record, risks: riskReports(kind, reply.result) });
+      if (cacheKey) {
+        await this.cache.set({
+          key: cacheKey,
+          savedAt: new Date().toISOString(),
+          model: record.model,
+          backend: record.backend,
+          result: record.result!,
+          risks: record.risks,
+        });
+      }
       return await this.finish(record);
     } catch (e) {
       if (e instanceof vscode.CancellationError) {
@@ -119,8 +163,11 @@ export class Runner implements vscode.Disposable {
     }
   }
 
+  /** Stores the run and shows the host's record in the panel (scored, or from the cache). */
   private async finish(record: RunRecord): Promise<RunRecord> {
     await this.history.upsert(record);
+    const stored = this.history.get(record.id) ?? record;
+    await this.panel.post({ type: 'runUpdated', run: stored }).catch((e) => this.log.warn(`The panel did not take run ${record.id}: ${(e as Error).message}`));
     return record;
   }
 

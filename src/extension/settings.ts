@@ -14,6 +14,15 @@ export interface LabSettings {
   device: DevicePreference;
   strategies: Strategy[];
   options: RunOptions;
+  /** `samplingLab.cache.enabled`: serve a repeated run from the response cache. */
+  cacheEnabled: boolean;
+}
+
+/** Check Hallucination Risk's own settings (`samplingLab.risk.*`). */
+export interface RiskSettings {
+  /** N, samples drawn beside the greedy answer. */
+  samples: number;
+  temperature: number;
 }
 
 export class SettingsError extends Error {
@@ -32,7 +41,11 @@ export const LIMITS = {
   samples: { min: 1, max: 16 },
   maxNewTokens: { min: 1, max: 512 },
   seed: { min: 0, max: 0xffffffff },
+  'risk.samples': { min: 2, max: 32 },
 } as const;
+
+/** `samplingLab.risk.temperature`: above 0 (at T = 0 every sample is the greedy answer), at most this. */
+export const MAX_RISK_TEMPERATURE = 5;
 
 export const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
 
@@ -72,15 +85,37 @@ export function readSettings(config: SettingsSource = vscode.workspace.getConfig
       maxNewTokens: integerSetting(config, 'maxNewTokens', 24),
       seed: integerSetting(config, 'seed', 42),
     },
+    cacheEnabled: booleanSetting(config, 'cache.enabled', true),
   };
 }
 
-function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallback: number): number {
+export function readRiskSettings(config: SettingsSource = vscode.workspace.getConfiguration(SECTION)): RiskSettings {
+  const samples = integerSetting(config, 'risk.samples', 8, ' Self-consistency compares samples with each other, so it needs at least 2.');
+  const temperature = config.get<unknown>('risk.temperature', 1);
+  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0 || temperature > MAX_RISK_TEMPERATURE) {
+    throw new SettingsError(
+      `${SECTION}.risk.temperature must be a number above 0 and at most ${MAX_RISK_TEMPERATURE} (got ${JSON.stringify(temperature)}). ` +
+        'At 0 every sample is the greedy answer, so they cannot disagree.',
+      `${SECTION}.risk.temperature`,
+    );
+  }
+  return { samples, temperature };
+}
+
+function booleanSetting(config: SettingsSource, key: string, fallback: boolean): boolean {
+  const value = config.get<unknown>(key, fallback);
+  if (typeof value !== 'boolean') {
+    throw new SettingsError(`${SECTION}.${key} must be true or false (got ${JSON.stringify(value)}).`, `${SECTION}.${key}`);
+  }
+  return value;
+}
+
+function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallback: number, why = ''): number {
   const value = config.get<unknown>(key, fallback);
   const { min, max } = LIMITS[key];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new SettingsError(
-      `${SECTION}.${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).`,
+      `${SECTION}.${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}).${why}`,
       `${SECTION}.${key}`,
     );
   }

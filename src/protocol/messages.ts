@@ -7,10 +7,11 @@
  * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
  * names it, so replies are matched and a cancel stops exactly the run it names.
  */
+import type { RiskBand } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** What the user asked for in `samplingLab.device`. */
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
@@ -46,9 +47,54 @@ export interface RunOptions {
   samples: number;
 }
 
+/**
+ * A sentence at or above this risk is "not backed by the samples": highlighted as high in the
+ * panel and marked in the editor. The same cut the core's explanation uses ("n of m sentences
+ * are not backed").
+ */
+export const UNBACKED_SENTENCE_RISK = 0.5;
+
+/**
+ * The self-consistency check of one answer (core/consistency's `scoreConsistency`, as the panel
+ * and history keep it): the answer is the shown completion of strategy `mainStrategy`, the
+ * samples are the completions of strategy `samplesStrategy`.
+ */
+export interface RiskReport {
+  mainStrategy: number;
+  samplesStrategy: number;
+  /** The checked answer: what Insert puts in the editor, and what sentence offsets index. */
+  answer: string;
+  /** In [0, 1], calibrated (core/consistency/calibration.json). */
+  risk: number;
+  band: RiskBand;
+  /** One line a person can check against the samples, e.g. "5 of 8 samples name a different city". */
+  explanation: string;
+  /** N, the number of samples. */
+  samples: number;
+  /** Share of samples in the answer's cluster. */
+  agreement: number;
+  majorityShare: number;
+  /** Over clusters, in nats. */
+  entropy: number;
+  /** The cluster the answer falls in, or -1 when no sample agrees with it. */
+  mainCluster: number;
+  /** Largest first; `members` index the samples. */
+  clusters: { size: number; example: string; members: number[] }[];
+  /** The answer's sentences with offsets into `answer`. */
+  sentences: { text: string; start: number; end: number; risk: number; weakestWords: string[] }[];
+  /** The answer's mean and lowest token log-prob; absent when not finite (JSON has no -Infinity). */
+  meanLogprob?: number;
+  minLogprob?: number;
+}
+
+/** What a run is for: a side-by-side comparison, or a hallucination-risk check. */
+export type RunKind = 'compare' | 'risk';
+
 /** One run as kept in history (workspace storage and webview state). */
 export interface RunRecord {
   id: string;
+  /** Absent in history written before risk checks existed: a comparison. */
+  kind?: RunKind;
   /** ISO time the run started. */
   startedAt: string;
   prompt: string;
@@ -61,6 +107,25 @@ export interface RunRecord {
   error?: string;
   /** Where Insert puts a completion: the end of the selection the prompt came from. */
   insertAt?: { uri: string; line: number; character: number };
+  /**
+   * Risk of each shown completion that has samples to check it against: for a risk check, the
+   * greedy answer against N samples; for a comparison, each card with several completions.
+   */
+  risks?: RiskReport[];
+  /** The result came from the response cache, not from the model. */
+  cached?: boolean;
+}
+
+/** A finished run's outcome as the host's response cache keeps it (workspace storage). */
+export interface CachedResponse {
+  /** Hash of everything that decides the tokens: kind, prompt, model, device, strategies, options. */
+  key: string;
+  /** ISO time the run that produced it finished. */
+  savedAt: string;
+  model: string;
+  backend?: Backend;
+  result: CompareResult;
+  risks?: RiskReport[];
 }
 
 // ---------------------------------------------------------------- host -> webview (and worker)
@@ -110,6 +175,15 @@ export interface HistoryUpdate {
   runs: RunRecord[];
 }
 
+/**
+ * A run as the host finished it: scored (risks), stored, or served from the response cache.
+ * It replaces the panel's copy of the run (or adds it, for a cached run the panel never saw).
+ */
+export interface RunUpdate {
+  type: 'runUpdated';
+  run: RunRecord;
+}
+
 /** Everything the host sends to the webview. */
 export type HostToWebview =
   | LoadModelRequest
@@ -118,7 +192,8 @@ export type HostToWebview =
   | CancelRequest
   | FileDataReply
   | FileErrorReply
-  | HistoryUpdate;
+  | HistoryUpdate
+  | RunUpdate;
 
 /** The part of it the webview forwards to the worker. */
 export type WorkerRequest = LoadModelRequest | UnloadModelRequest | CompareRequest | CancelRequest | FileDataReply | FileErrorReply;
@@ -196,6 +271,8 @@ export interface InsertAction {
   type: 'insert';
   runId: string;
   text: string;
+  /** The card's strategy index: the host marks the answer's risky sentences from its RiskReport. */
+  strategy?: number;
 }
 export interface CopyAction {
   type: 'copy';

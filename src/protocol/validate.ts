@@ -7,8 +7,10 @@
  * checkers double as its executable specification.
  */
 import type {
+  CachedResponse,
   HostToWebview,
   ModelSpec,
+  RiskReport,
   RunOptions,
   RunRecord,
   StrategyView,
@@ -34,6 +36,7 @@ const fail = (at: string, expected: string, value: unknown): never => {
 const str: Check<string> = (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v));
 // Log-probs may be -Infinity and are still numbers; only the type is checked.
 const num: Check<number> = (v, at) => (typeof v === 'number' ? v : fail(at, 'a number', v));
+const bool: Check<boolean> = (v, at) => (typeof v === 'boolean' ? v : fail(at, 'a boolean', v));
 const int: Check<number> = (v, at) => (Number.isInteger(v) ? (v as number) : fail(at, 'an integer', v));
 const bytes: Check<Uint8Array> = (v, at) => (v instanceof Uint8Array ? v : fail(at, 'a Uint8Array', v));
 
@@ -119,8 +122,27 @@ const compareResult: Check<CompareResult> = obj({
   tokensPerSecond: num,
 }) as Check<CompareResult>;
 
+const riskReport: Check<RiskReport> = obj({
+  mainStrategy: int,
+  samplesStrategy: int,
+  answer: str,
+  risk: num,
+  band: oneOf('Low', 'Medium', 'High'),
+  explanation: str,
+  samples: int,
+  agreement: num,
+  majorityShare: num,
+  entropy: num,
+  mainCluster: int,
+  clusters: arr(obj({ size: int, example: str, members: arr(int) })),
+  sentences: arr(obj({ text: str, start: int, end: int, risk: num, weakestWords: arr(str) })),
+  meanLogprob: optional(num),
+  minLogprob: optional(num),
+});
+
 const runRecord: Check<RunRecord> = obj({
   id: str,
+  kind: optional(oneOf('compare', 'risk')),
   startedAt: str,
   prompt: str,
   model: str,
@@ -131,6 +153,17 @@ const runRecord: Check<RunRecord> = obj({
   result: optional(compareResult),
   error: optional(str),
   insertAt: optional(obj({ uri: str, line: int, character: int })),
+  risks: optional(arr(riskReport)),
+  cached: optional(bool),
+});
+
+const cachedResponse: Check<CachedResponse> = obj({
+  key: str,
+  savedAt: str,
+  model: str,
+  backend: optional(backend),
+  result: compareResult,
+  risks: optional(arr(riskReport)),
 });
 
 // ---------------------------------------------------------------- messages
@@ -145,6 +178,7 @@ const hostToWebviewShapes = {
   fileData: obj({ ...id, data: bytes }),
   fileError: obj({ ...id, status: int, error: str }),
   history: obj({ runs: arr(runRecord) }),
+  runUpdated: obj({ run: runRecord }),
 } satisfies Record<HostToWebview['type'], Check<unknown>>;
 
 const workerEventShapes = {
@@ -161,7 +195,7 @@ const workerEventShapes = {
 const webviewToHostShapes = {
   ...workerEventShapes,
   ready: obj({ protocolVersion: int }),
-  insert: obj({ runId: str, text: str }),
+  insert: obj({ runId: str, text: str, strategy: optional(int) }),
   copy: obj({ text: str }),
   stop: obj({}),
   protocolError: obj({ error: str, requestId: optional(str) }),
@@ -203,6 +237,15 @@ export function validateWebviewToHost(value: unknown): Validation<WebviewToHost>
 export function validateRunRecords(value: unknown): Validation<RunRecord[]> {
   try {
     return { ok: true, message: arr(runRecord)(value, 'history') };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** For the response cache read back from storage. */
+export function validateCachedResponses(value: unknown): Validation<CachedResponse[]> {
+  try {
+    return { ok: true, message: arr(cachedResponse)(value, 'response cache') };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }

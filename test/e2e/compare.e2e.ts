@@ -82,6 +82,10 @@ describe('Compare Strategies on Selection, end to end', function () {
         assert.ok(greedy, 'a greedy card');
         assert.equal(greedy.text, expectedGreedy, 'greedy in the panel equals the CLI');
         assert.equal(await panelBackend(panel), scenario.backend, 'the panel names the backend that ran');
+        // Cards with several completions (best-of-N) carry a risk badge; greedy, with one, does not.
+        const run = panel.locator('.run').first();
+        assert.match((await run.locator('.card[data-strategy^="best-of"] .risk-badge').textContent()) ?? '', /^(Low|Medium|High) risk \d\.\d\d$/);
+        assert.equal(await run.locator('.card[data-strategy="greedy"] .risk-badge').count(), 0);
         assert.match((await page.locator('#status\\.samplingLab\\.model, [id="sampling-lab.sampling-lab.samplingLab.model"]').first().textContent()) ?? '', new RegExp(scenario.backend === 'webgpu' ? 'WebGPU' : 'WASM'), 'the status bar names the backend');
         console.log(`      ${scenario.backend}: workbench ${seconds(tReady - t0)}, load + run ${seconds(tDone - tReady)}, total ${seconds(Date.now() - t0)}; ${path.relative(REPO_ROOT, shot)}`);
         for (const card of cards) console.log(`        ${card.strategy.padEnd(16)} ${JSON.stringify(card.text)}  [${card.chain}]`);

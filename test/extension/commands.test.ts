@@ -5,6 +5,8 @@ import { EXTENSION_ID, labApi } from './extensionApi';
 const COMMANDS = [
   'samplingLab.compareSelection',
   'samplingLab.sampleWithSettings',
+  'samplingLab.checkRisk',
+  'samplingLab.clearRiskMarks',
   'samplingLab.selectModel',
   'samplingLab.stop',
   'samplingLab.showLog',
@@ -15,10 +17,13 @@ describe('commands', () => {
     await labApi();
   });
 
-  it('registers every Sampling Lab command, and no stub for Check Hallucination Risk', async () => {
+  it('registers every Sampling Lab command, Check Hallucination Risk and Clear Hallucination Risk Marks included', async () => {
     const all = await vscode.commands.getCommands(true);
     for (const id of COMMANDS) assert.ok(all.includes(id), `${id} is registered`);
-    assert.ok(!all.some((id) => /hallucination/i.test(id)), 'no hallucination-risk command yet');
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const titles = Object.fromEntries((pkg.contributes.commands as { command: string; title: string }[]).map((c) => [c.command, c.title]));
+    assert.equal(titles['samplingLab.checkRisk'], 'Check Hallucination Risk');
+    assert.equal(titles['samplingLab.clearRiskMarks'], 'Clear Hallucination Risk Marks');
   });
 
   it('contributes each command under the "Sampling Lab" category', () => {
@@ -32,9 +37,18 @@ describe('commands', () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
     const menu = pkg.contributes.menus['editor/context'] as { command: string; when: string }[];
     const keys = pkg.contributes.keybindings as { command: string }[];
-    for (const id of ['samplingLab.compareSelection', 'samplingLab.sampleWithSettings']) {
+    for (const id of ['samplingLab.compareSelection', 'samplingLab.sampleWithSettings', 'samplingLab.checkRisk']) {
       assert.equal(menu.find((m) => m.command === id)?.when, 'editorHasSelection', id);
       assert.ok(keys.some((k) => k.command === id), `${id} has a keybinding`);
+    }
+  });
+
+  it("gives each keybinding its own keys, on every platform", () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    const keys = pkg.contributes.keybindings as { command: string; key: string; mac?: string }[];
+    for (const platform of ['key', 'mac'] as const) {
+      const chords = keys.map((k) => k[platform] ?? k.key);
+      assert.equal(new Set(chords).size, chords.length, `${platform}: ${chords.join(', ')}`);
     }
   });
 

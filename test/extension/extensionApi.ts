@@ -22,6 +22,20 @@ export async function withSettings<T>(values: Record<string, unknown>, body: () 
   }
 }
 
+/** Sets user settings for a whole suite (mocha before/after hooks), then puts the old values back. */
+export function useSettingsInSuite(values: Record<string, unknown>): void {
+  let old: Record<string, unknown> = {};
+  before(async () => {
+    const config = vscode.workspace.getConfiguration('samplingLab');
+    old = Object.fromEntries(Object.keys(values).map((k) => [k, config.inspect(k)?.globalValue]));
+    for (const [k, v] of Object.entries(values)) await config.update(k, v, vscode.ConfigurationTarget.Global);
+  });
+  after(async () => {
+    const config = vscode.workspace.getConfiguration('samplingLab');
+    for (const [k, v] of Object.entries(old)) await config.update(k, v, vscode.ConfigurationTarget.Global);
+  });
+}
+
 /** Resolves with the first event of `event` that satisfies `predicate`, or rejects after `timeoutMs`. */
 export function nextEvent<T>(event: vscode.Event<T>, predicate: (value: T) => boolean, timeoutMs: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -25,8 +25,42 @@ describe('host <-> panel protocol', () => {
     }
   });
 
+  it('checks risk reports, run updates and the card index of Insert', () => {
+    const report = {
+      mainStrategy: 0,
+      samplesStrategy: 1,
+      answer: ' Ashgrove.',
+      risk: 0.9,
+      band: 'High',
+      explanation: '2 of 8 samples name a different birthplace.',
+      samples: 8,
+      agreement: 0.75,
+      majorityShare: 0.75,
+      entropy: 0.73,
+      mainCluster: 0,
+      clusters: [{ size: 6, example: ' Ashgrove.', members: [0, 1, 3, 5, 6, 7] }],
+      sentences: [{ text: 'Ashgrove.', start: 1, end: 10, risk: 0.1, weakestWords: [] }],
+    };
+    const run = { id: 'r', kind: 'risk', startedAt: 't', prompt: 'p', model: 'm', options: { maxNewTokens: 1, seed: 1, samples: 8 }, strategies: [], status: 'done', risks: [report], cached: true };
+    assert.ok(validateHostToWebview({ type: 'runUpdated', run }).ok);
+    assert.ok(validateWebviewToHost({ type: 'insert', runId: 'r', text: 'x', strategy: 0 }).ok);
+    const cases: [unknown, RegExp][] = [
+      [{ type: 'runUpdated', run: { ...run, risks: [{ ...report, band: 'Severe' }] } }, /runUpdated\.run\.risks\[0\]\.band must be one of Low, Medium, High/],
+      [{ type: 'runUpdated', run: { ...run, risks: [{ ...report, clusters: [{ size: '6' }] }] } }, /clusters\[0\]\.size must be an integer/],
+      [{ type: 'runUpdated', run: { ...run, cached: 'yes' } }, /runUpdated\.run\.cached must be a boolean/],
+      [{ type: 'runUpdated', run: { ...run, kind: 'quiz' } }, /runUpdated\.run\.kind must be one of compare, risk/],
+    ];
+    for (const [message, error] of cases) {
+      const checked = validateHostToWebview(message);
+      assert.equal(checked.ok, false, JSON.stringify(message));
+      assert.match((checked as { error: string }).error, error);
+    }
+    assert.match((validateWebviewToHost({ type: 'insert', runId: 'r', text: 'x', strategy: 'greedy' }) as { error: string }).error, /insert\.strategy must be an integer/);
+  });
+
   it('the worker accepts only requests meant for it', () => {
     assert.equal(validateWorkerRequest({ type: 'history', runs: [] }).ok, false);
+    assert.equal(validateWorkerRequest({ type: 'runUpdated', run: {} }).ok, false);
     assert.equal(validateWorkerRequest({ type: 'cancel', requestId: 'r' }).ok, true);
   });
 

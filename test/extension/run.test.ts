@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/protocol/messages';
-import { labApi, nextEvent, withSettings } from './extensionApi';
+import { labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
 
 const PROMPT = 'Q: Where was Ada Lovelace born?\nA:';
 
@@ -20,6 +20,8 @@ async function untilStreaming(streaming: Promise<unknown>, running: Thenable<Run
 describe('runs in the panel', function () {
   // The first run loads the model in the webview (WASM, single thread).
   this.timeout(300_000);
+  // These runs repeat prompts on purpose: each must reach the model, not the response cache.
+  useSettingsInSuite({ 'cache.enabled': false });
 
   it('a comparison gives a completed card per configured strategy, from the bundled model', async () => {
     const api = await labApi();
@@ -85,6 +87,7 @@ describe('runs in the panel', function () {
 
 describe('Sample with Settings and Select Model', function () {
   this.timeout(300_000);
+  useSettingsInSuite({ 'cache.enabled': false });
 
   it('Sample with Settings runs the one strategy picked, and remembers the choice', async () => {
     const picked = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', {

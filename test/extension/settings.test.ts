@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { readSettings, SettingsError, type SettingsSource } from '../../src/extension/settings';
+import { readRiskSettings, readSettings, SettingsError, type SettingsSource } from '../../src/extension/settings';
 import { labApi, withSettings } from './extensionApi';
 
 /** A configuration holding `values` over the defaults package.json declares. */
@@ -11,9 +11,9 @@ function config(values: Record<string, unknown>): SettingsSource {
   } as SettingsSource;
 }
 
-function settingOf(values: Record<string, unknown>): string {
+function settingOf(values: Record<string, unknown>, read: (c: SettingsSource) => unknown = readSettings): string {
   try {
-    readSettings(config(values));
+    read(config(values));
   } catch (e) {
     assert.ok(e instanceof SettingsError, `a SettingsError, got ${(e as Error).name}: ${(e as Error).message}`);
     assert.ok(e.message.includes(e.setting), `the message "${e.message}" names ${e.setting}`);
@@ -44,6 +44,18 @@ describe('settings', () => {
     assert.equal(settingOf({ samples: 2.5 }), 'samplingLab.samples');
     assert.equal(settingOf({ seed: -1 }), 'samplingLab.seed');
     assert.equal(settingOf({ model: 42 }), 'samplingLab.model');
+    assert.equal(settingOf({ 'cache.enabled': 'yes' }), 'samplingLab.cache.enabled');
+  });
+
+  it('the risk check defaults to 8 samples at T = 1 with the cache on; N < 2 and T ≤ 0 name their setting', () => {
+    assert.deepEqual(readRiskSettings(config({})), { samples: 8, temperature: 1 });
+    assert.equal(readSettings(config({})).cacheEnabled, true);
+    assert.equal(settingOf({ 'risk.samples': 1 }, readRiskSettings), 'samplingLab.risk.samples');
+    assert.equal(settingOf({ 'risk.samples': 33 }, readRiskSettings), 'samplingLab.risk.samples');
+    assert.equal(settingOf({ 'risk.temperature': 0 }, readRiskSettings), 'samplingLab.risk.temperature');
+    assert.equal(settingOf({ 'risk.temperature': 'hot' }, readRiskSettings), 'samplingLab.risk.temperature');
+    // A bad risk setting does not stop comparisons.
+    assert.doesNotThrow(() => readSettings(config({ 'risk.samples': 1 })));
   });
 
   it('a command run with an invalid setting shows a message naming it and does not crash', async () => {

@@ -17,11 +17,13 @@ export async function compareSelection(runner: Runner, args: CompareArgs = {}): 
   const target = await promptFromEditor(args.prompt);
   if (!target) return undefined;
   return runner.run({
+    kind: 'compare',
     prompt: target.prompt,
     insertAt: target.insertAt,
     strategies: settings.strategies,
     options: settings.options,
     model: settings.model,
     device: settings.device,
+    cache: settings.cacheEnabled,
   });
 }

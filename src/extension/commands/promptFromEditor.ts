@@ -1,8 +1,10 @@
 /**
  * The prompt of a selection-based command: the selected text, or (with no selection) the
- * current line offered in an input box. Insert later goes to the end of that text.
+ * current line offered in an input box. Insert later goes to the end of that text. A blank
+ * prompt is refused here, before any model work.
  */
 import * as vscode from 'vscode';
+import { checkPromptText } from '../../core/decode/compare';
 import type { RunRecord } from '../../protocol/messages';
 
 export interface EditorPrompt {
@@ -16,9 +18,14 @@ function at(document: vscode.TextDocument, position: vscode.Position): RunRecord
 
 export async function promptFromEditor(given?: string): Promise<EditorPrompt | undefined> {
   const editor = vscode.window.activeTextEditor;
-  if (given !== undefined) return { prompt: given, insertAt: editor && at(editor.document, editor.selection.end) };
+  if (given !== undefined) {
+    checkPromptText(given);
+    return { prompt: given, insertAt: editor && at(editor.document, editor.selection.end) };
+  }
   if (editor && !editor.selection.isEmpty) {
-    return { prompt: editor.document.getText(editor.selection), insertAt: at(editor.document, editor.selection.end) };
+    const prompt = editor.document.getText(editor.selection);
+    checkPromptText(prompt);
+    return { prompt, insertAt: at(editor.document, editor.selection.end) };
   }
   const line = editor?.document.lineAt(editor.selection.active.line);
   const prompt = await vscode.window.showInputBox({

@@ -78,12 +78,14 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
   const target = await promptFromEditor(args.prompt);
   if (!target) return undefined;
   return runner.run({
+    kind: 'compare',
     prompt: target.prompt,
     insertAt: target.insertAt,
     strategies: [strategy],
     options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples },
     model: settings.model,
     device: settings.device,
+    cache: settings.cacheEnabled,
   });
 }
 

@@ -1,6 +1,6 @@
 /**
- * Prompts about people the bundled model knows (models/facts-lm/world/known.json), and the
- * CLI's greedy answer for one, the reference the panel must match.
+ * Prompts about people the bundled model knows (models/facts-lm/world/known.json) or never saw
+ * (world/heldout.json), and the CLI's greedy answer for one, the reference the panel must match.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,7 +16,16 @@ export function birthplacePrompt(name: string): string {
 
 /** A person the model was trained on. */
 export function knownPerson(index = 0): string {
-  const file = path.join(MODEL_DIR, 'world', 'known.json');
+  return personFrom('known', index);
+}
+
+/** A person the model never saw: it can only make up an answer. */
+export function heldOutPerson(index = 0): string {
+  return personFrom('heldout', index);
+}
+
+function personFrom(world: 'known' | 'heldout', index: number): string {
+  const file = path.join(MODEL_DIR, 'world', `${world}.json`);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: build the bundled model first (tools/model).`);
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
   const list = Array.isArray(data) ? data : Object.values(data as Record<string, unknown>).find(Array.isArray) ?? [];

@@ -1,0 +1,70 @@
+/**
+ * The response cache: a finished run's result (and its risk reports) by everything that decides
+ * its tokens. Kept in memory and in workspace storage, newest first, capped in entries and bytes.
+ *
+ * Why a cached result is the right answer and not a stale one: every sequence is seeded (sequence
+ * i of a strategy uses seed + i, core/decode/compare.ts), so the same prompt, model, device,
+ * strategies, samples, length and seed give the same tokens. That is also what makes a risk check
+ * reproducible. The key therefore holds all of them; change any and the run is new.
+ */
+import { createHash } from 'node:crypto';
+import type * as vscode from 'vscode';
+import type { Strategy } from '../core/decode/types';
+import type { CachedResponse, DevicePreference, RunKind, RunOptions } from '../protocol/messages';
+import { validateCachedResponses } from '../protocol/validate';
+
+const KEY = 'samplingLab.responseCache';
+/** Enough for the prompts of a working session; the oldest drop off first. */
+export const MAX_CACHED_RUNS = 32;
+/** Workspace storage is not meant for bulk data: about 2 MB of JSON at most. */
+export const MAX_CACHE_BYTES = 2_000_000;
+
+/** What decides a run's tokens. */
+export interface CacheKeyParts {
+  kind: RunKind;
+  prompt: string;
+  /** The `samplingLab.model` setting (bundled name or folder path). */
+  model: string;
+  device: DevicePreference;
+  strategies: readonly Strategy[];
+  options: RunOptions;
+}
+
+export function responseCacheKey(parts: CacheKeyParts): string {
+  const { kind, prompt, model, device, strategies, options } = parts;
+  const canonical = JSON.stringify([kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export class ResponseCache {
+  private entries: CachedResponse[];
+
+  constructor(
+    private readonly storage: vscode.Memento,
+    log: vscode.LogOutputChannel,
+  ) {
+    const checked = validateCachedResponses(storage.get<unknown>(KEY, []));
+    if (!checked.ok) log.warn(`Ignoring an unreadable response cache (${checked.error}).`);
+    this.entries = checked.ok ? checked.message : [];
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get(key: string): CachedResponse | undefined {
+    return this.entries.find((e) => e.key === key);
+  }
+
+  async set(entry: CachedResponse): Promise<void> {
+    const kept = [entry, ...this.entries.filter((e) => e.key !== entry.key)].slice(0, MAX_CACHED_RUNS);
+    let bytes = 0;
+    this.entries = kept.filter((e) => (bytes += JSON.stringify(e).length) <= MAX_CACHE_BYTES);
+    await this.storage.update(KEY, this.entries);
+  }
+
+  async clear(): Promise<void> {
+    this.entries = [];
+    await this.storage.update(KEY, this.entries);
+  }
+}
