@@ -55,6 +55,8 @@ if (fs.existsSync(workerEntry)) {
     outdir: 'dist',
     platform: 'browser',
     format: 'esm',
+    // @mlc-ai/web-xgrammar's Emscripten glue names these in branches taken only under Node.
+    external: ['url', 'module'],
   });
 }
 

@@ -3,9 +3,12 @@
  * worker's events to the host. Everything crossing a boundary is validated on arrival.
  */
 import type { HostToWebview, RunRecord, WorkerEvent } from '../src/protocol/messages';
+import { ROUTE_IDS } from '../src/core/structured/routeIds';
 import { PROTOCOL_VERSION } from '../src/protocol/messages';
 import { validateHostToWebview } from '../src/protocol/validate';
+import { ExplorerView } from './explorerView';
 import { ModelStatus } from './modelStatus';
+import { JsonRunView } from './jsonRoutesView';
 import { RunView, type RunActions } from './runView';
 import { installTokenInteractions } from './tokenView';
 import { loadState, postToHost, saveState, type PanelState } from './vscodeApi';
@@ -19,7 +22,7 @@ state.model = undefined;
 const runsEl = byId<HTMLElement>('runs');
 const emptyEl = byId<HTMLElement>('empty');
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
-const views = new Map<string, RunView>();
+const views = new Map<string, RunView | JsonRunView>();
 /** Requests sent to the worker and not yet answered: failed at once if the worker dies. */
 const outstanding = new Set<string>();
 /** Token batches wait for the next frame, so a burst costs one layout. */
@@ -53,7 +56,8 @@ function render(): void {
   state.runs.forEach((run, i) => {
     let view = views.get(run.id);
     if (!view) {
-      view = new RunView(run, actions, i === 0 || state.expanded.includes(run.id));
+      const open = i === 0 || state.expanded.includes(run.id);
+      view = run.kind === 'json' ? new JsonRunView(run, actions, open) : new RunView(run, actions, open);
       views.set(run.id, view);
     } else {
       view.update(run);
@@ -77,6 +81,7 @@ function ensureWorker(): WorkerClient {
   worker ??= startWorker(document.body.dataset.workerUrl!, {
     onEvent: onWorkerEvent,
     onInvalid: (error) => log('error', `panel rejected a message from the model worker: ${error}`),
+    onExplorer: (data) => explorer.onReply(data),
     onCrash: (error) => {
       log('error', error);
       worker?.terminate();
@@ -116,6 +121,22 @@ function onWorkerEvent(event: WorkerEvent): void {
       queuedTokens.push({ runId: event.requestId, events: event });
       frame ||= requestAnimationFrame(flushTokens);
       break;
+    case 'routeDone': {
+      const run = runOfRequest(event.requestId);
+      if (run?.structured) upsertRun({ ...run, structured: { ...run.structured, routes: [...run.structured.routes, event.result] } });
+      break;
+    }
+    case 'structuredDone': {
+      outstanding.delete(event.requestId);
+      const run = runOfRequest(event.requestId);
+      if (run?.structured) {
+        const { routes, elapsedMs, truncatedNotice } = event.result;
+        // The host's record follows (runUpdated); until then, a run short of routes was stopped.
+        const status = routes.length < ROUTE_IDS.length ? 'aborted' : 'done';
+        upsertRun({ ...run, status, structured: { ...run.structured, routes, elapsedMs, truncatedNotice } });
+      }
+      break;
+    }
     case 'compareDone': {
       outstanding.delete(event.requestId);
       dropQueuedTokens(event.requestId);
@@ -172,6 +193,7 @@ function onHostMessage(message: HostToWebview): void {
       outstanding.add(message.requestId);
       break;
     case 'compare':
+    case 'structured':
       outstanding.add(message.requestId);
       upsertRun(message.run);
       break;
@@ -202,6 +224,17 @@ window.addEventListener('message', (e: MessageEvent) => {
 byId('stop').addEventListener('click', () => postToHost({ type: 'stop' }));
 runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
+// The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.
+const explorer = new ExplorerView((request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]));
+runsEl.before(explorer.element);
+const openExplorer = (e: Event) => {
+  const t = e.target instanceof HTMLElement && e.target.classList.contains('tok') ? e.target : undefined;
+  if (t && explorer.openAt(t, state.runs)) e.preventDefault();
+};
+runsEl.addEventListener('click', openExplorer);
+runsEl.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') openExplorer(e);
+});
 // The model's memory goes with the worker when the panel is closed.
 window.addEventListener('pagehide', () => worker?.terminate());
 

@@ -14,27 +14,36 @@ export function probabilityBand(p: number): 'p-high' | 'p-mid' | 'p-low' | 'p-ra
   return 'p-rare';
 }
 
-export function tokenElement(token: TokenInfo): HTMLSpanElement {
+/** `vocabSize`: the logits width, for a constrained token's "12,304 of 151,936 tokens allowed". */
+export function tokenElement(token: TokenInfo, vocabSize?: number): HTMLSpanElement {
   const span = document.createElement('span');
   const p = Math.exp(token.logprobRaw);
   span.className = `tok ${probabilityBand(p)}`;
   span.textContent = token.text;
   span.tabIndex = -1;
   span.setAttribute('role', 'button');
-  span.setAttribute('aria-label', `${JSON.stringify(token.text)}, probability ${percent(p)}`);
+  const allowed = allowedText(token, vocabSize);
+  span.setAttribute('aria-label', `${JSON.stringify(token.text)}, probability ${percent(p)}${allowed ? `, ${allowed}` : ''}`);
   span.setAttribute('aria-describedby', 'token-tooltip');
-  tokenData.set(span, token);
+  if (allowed) span.dataset.allowed = allowed;
+  tokenData.set(span, { token, vocabSize });
   return span;
 }
 
-const tokenData = new WeakMap<HTMLElement, TokenInfo>();
+/** "12,304 of 151,936 tokens allowed" for a token decoded under a schema's mask; undefined otherwise. */
+export function allowedText(token: TokenInfo, vocabSize?: number): string | undefined {
+  if (token.allowed === undefined || vocabSize === undefined) return undefined;
+  return `${token.allowed.toLocaleString('en-US')} of ${vocabSize.toLocaleString('en-US')} tokens allowed`;
+}
+
+const tokenData = new WeakMap<HTMLElement, { token: TokenInfo; vocabSize?: number }>();
 
 /** Wires tooltips and arrow-key movement for every completion under `root`, once. */
 export function installTokenInteractions(root: HTMLElement, tooltip: HTMLElement): void {
   const show = (target: HTMLElement) => {
-    const token = tokenData.get(target);
-    if (!token) return;
-    tooltip.replaceChildren(tooltipContent(token));
+    const data = tokenData.get(target);
+    if (!data) return;
+    tooltip.replaceChildren(tooltipContent(data.token, data.vocabSize));
     tooltip.hidden = false;
     const box = target.getBoundingClientRect();
     const top = box.bottom + 4 + tooltip.offsetHeight > window.innerHeight ? box.top - tooltip.offsetHeight - 4 : box.bottom + 4;
@@ -84,7 +93,7 @@ export function resetRovingFocus(completion: HTMLElement): void {
   tokens[0]!.tabIndex = 0;
 }
 
-function tooltipContent(token: TokenInfo): DocumentFragment {
+function tooltipContent(token: TokenInfo, vocabSize?: number): DocumentFragment {
   const frag = document.createDocumentFragment();
   const head = document.createElement('div');
   head.className = 'tip-head';
@@ -105,6 +114,15 @@ function tooltipContent(token: TokenInfo): DocumentFragment {
     bar.style.setProperty('--p', String(alt.prob));
     row.insertCell().textContent = percent(alt.prob);
   }
-  frag.append(head, sub, table);
+  const allowed = allowedText(token, vocabSize);
+  if (allowed) {
+    // The chain ran on the masked row: its numbers are over the allowed tokens only.
+    const mask = document.createElement('div');
+    mask.className = 'tip-allowed';
+    mask.textContent = `Schema mask: ${allowed}`;
+    frag.append(head, mask, sub, table);
+  } else {
+    frag.append(head, sub, table);
+  }
   return frag;
 }

@@ -9,8 +9,12 @@ import type { CausalLM } from '../src/core/model/types';
 import { loadTransformersModel, type TransformersModule } from '../src/core/model/transformersModel';
 import type { CompareRequest, LoadModelRequest, WorkerEvent, WorkerRequest } from '../src/protocol/messages';
 import { validateWorkerRequest } from '../src/protocol/validate';
+import { isExplorerMessage, validateExplorerRequest } from '../src/protocol/explorer';
+import { handleExplorer } from './explorerWorker';
 import { chooseBackend } from './chooseBackend';
 import { ModelFiles, MODEL_PREFIX } from './modelFiles';
+import { StructuredEngines } from './structuredEngines';
+import { runStructuredRequest } from './structuredRun';
 import { TokenBatcher } from './tokenBatcher';
 import { yieldingModel } from './yieldingModel';
 
@@ -30,6 +34,8 @@ function errorText(e: unknown): { error: string; errorName: string } {
 
 const modelFiles = new ModelFiles(post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`));
 let loaded: { model: CausalLM } | undefined;
+/** Constrained decoding's engines for the loaded model (Generate JSON for Selection). */
+const structuredEngines = new StructuredEngines(() => modelFiles.fetch(`${MODEL_PREFIX}model/tokenizer.json`));
 /** Requests run one after another: a comparison waits for the load before it. */
 let queue: Promise<void> = Promise.resolve();
 const aborts = new Map<string, AbortController>();
@@ -59,6 +65,7 @@ function configureRuntime(request: LoadModelRequest): void {
 async function unload(): Promise<void> {
   const current = loaded;
   loaded = undefined;
+  structuredEngines.release();
   if (current) {
     await current.model.dispose();
     log('info', `released ${current.model.name}`);
@@ -190,6 +197,12 @@ function handle(request: WorkerRequest): void {
     case 'compare':
       enqueue(request.requestId, (signal) => compare(request, signal));
       break;
+    case 'structured':
+      enqueue(request.requestId, async (signal) => {
+        if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or run the command again to load one.');
+        await runStructuredRequest(loaded.model, structuredEngines, request, signal, post);
+      });
+      break;
     case 'cancel':
       aborts.get(request.requestId)?.abort();
       if (request.requestId === loadingRequestId) modelFiles.cancelAll();
@@ -202,6 +215,13 @@ function handle(request: WorkerRequest): void {
 }
 
 self.onmessage = (e: MessageEvent) => {
+  if (isExplorerMessage(e.data)) {
+    const request = validateExplorerRequest(e.data);
+    if (typeof request === 'string') return log('error', `model worker rejected an explorer message: ${request}`);
+    // After whatever the model is busy with: one forward pass at a time.
+    queue = queue.then(() => handleExplorer(request, loaded?.model, (reply) => self.postMessage(reply)));
+    return;
+  }
   const checked = validateWorkerRequest(e.data);
   if (!checked.ok) {
     log('error', `model worker rejected a message: ${checked.error}`);

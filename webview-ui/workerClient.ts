@@ -3,6 +3,7 @@
  * so the script is fetched and started from a blob: URL (CSP: worker-src blob:).
  */
 import type { WorkerEvent, WorkerRequest } from '../src/protocol/messages';
+import { isExplorerMessage } from '../src/protocol/explorer';
 import { validateWorkerEvent } from '../src/protocol/validate';
 
 export interface WorkerClient {
@@ -15,6 +16,8 @@ export interface WorkerHandlers {
   /** The worker failed to start or crashed: every request it held is lost. */
   onCrash(error: string): void;
   onInvalid(error: string): void;
+  /** The distribution explorer's replies (validated by the explorer). */
+  onExplorer?(data: unknown): void;
 }
 
 export function startWorker(scriptUrl: string, handlers: WorkerHandlers): WorkerClient {
@@ -30,6 +33,7 @@ export function startWorker(scriptUrl: string, handlers: WorkerHandlers): Worker
     if (terminated) return;
     worker = new Worker(blobUrl, { type: 'module', name: 'sampling-lab-model' });
     worker.onmessage = (e: MessageEvent) => {
+      if (isExplorerMessage(e.data)) return handlers.onExplorer?.(e.data);
       const checked = validateWorkerEvent(e.data);
       if (checked.ok) handlers.onEvent(checked.message);
       else handlers.onInvalid(checked.error);

@@ -13,6 +13,8 @@ export const USAGE = `Usage: sampling-lab compare [options] "<prompt>"
        sampling-lab json --schema person.schema.json "<prompt>"   (sampling-lab json --help)
        sampling-lab explore "<prompt>" --step K                   (sampling-lab explore --help)
        sampling-lab anatomy [--model M] [--json]
+       sampling-lab test [glob] [--junit out.xml] [--no-cache]    (sampling-lab test --help)
+       sampling-lab prefs [--export out.csv]                      (sampling-lab prefs --help)
 
 Compares decoding strategies on one prompt with a local model.
 

@@ -9,7 +9,9 @@ import { anatomy } from './anatomy';
 import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
 import { json } from './json';
+import { prefs } from './prefs';
 import { renderTable } from './table';
+import { test } from './test';
 
 async function readPrompt(args: CompareArgs): Promise<string> {
   if (args.prompt !== undefined && args.file !== undefined) throw new UsageError('Give the prompt as an argument or with --file, not both.');
@@ -66,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
         return await anatomy(rest);
       case 'explore':
         return await explore(rest);
+      case 'test':
+        return await test(rest);
+      case 'prefs':
+        return await prefs(rest);
       case undefined:
       case '-h':
       case '--help':

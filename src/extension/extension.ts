@@ -5,8 +5,10 @@
 import * as vscode from 'vscode';
 import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
+import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
+import { showAnatomy } from './commands/showAnatomy';
 import { RunHistory } from './history';
 import { insertCompletion } from './insertCompletion';
 import { ModelSession } from './modelSession';
@@ -16,6 +18,7 @@ import { ResponseCache } from './responseCache';
 import { RiskMarks } from './riskMarks';
 import { Runner } from './runner';
 import { readSettings, SECTION } from './settings';
+import { StructuredRuns } from './structuredRuns';
 import { createModelStatusItem, showModelState } from './statusBar';
 import type { SamplingLabApi } from './api';
 
@@ -26,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const session = new ModelSession(panel, context.extensionUri, log, safeModelName());
   const cache = new ResponseCache(context.workspaceState, log);
   const runner = new Runner(panel, session, history, cache, log);
+  const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
   const statusItem = createModelStatusItem();
   let lastError: string | undefined;
@@ -67,12 +71,14 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
+    command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
     command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),
     command('samplingLab.stop', async () => {
       if (!runner.stop()) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
     }),
     command('samplingLab.showLog', async () => log.show()),
+    command('samplingLab.showAnatomy', () => showAnatomy(context.extensionUri)),
   );
 
   async function onPanelEvent(event: PanelEvent): Promise<void> {

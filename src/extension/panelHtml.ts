@@ -11,11 +11,13 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   const src = webview.cspSource;
   // 'wasm-unsafe-eval': onnxruntime-web compiles WebAssembly (in the worker too).
   // worker-src blob: the model worker starts from a blob: URL of the fetched dist/worker.js.
+  // 'unsafe-eval': ajv compiles each JSON schema's validator with new Function (Generate JSON for
+  // Selection validates in the worker, which inherits this policy); it has no eval-free mode.
   const csp = [
     "default-src 'none'",
     `img-src ${src} data:`,
     `style-src ${src} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval' ${src}`,
+    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval' 'unsafe-eval' ${src}`,
     `worker-src ${src} blob:`,
     `connect-src ${src}`,
   ].join('; ');
@@ -26,6 +28,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('media', 'panel.css')}">
+<link rel="stylesheet" href="${asset('media', 'json-routes.css')}">
 <title>Sampling Lab</title>
 </head>
 <body data-worker-url="${asset('dist', 'worker.js')}">

@@ -59,6 +59,15 @@ export class Runner implements vscode.Disposable {
   }
 
   async run(request: RunRequest): Promise<RunRecord> {
+    return this.runExclusive((id, token) => this.execute(id, request, token));
+  }
+
+  /**
+   * Runs `execute` as the one run in progress, under a new request id: it replaces a run in
+   * progress, and Stop cancels its token. Other kinds of run (Generate JSON for Selection) use it
+   * with their own executor.
+   */
+  async runExclusive<T>(execute: (id: string, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
     // One run at a time: a new run replaces the one in progress.
     if (this.current) {
       this.stop();
@@ -66,7 +75,7 @@ export class Runner implements vscode.Disposable {
     }
     const cts = new vscode.CancellationTokenSource();
     const id = newRequestId('run');
-    const done = this.execute(id, request, cts.token);
+    const done = execute(id, cts.token);
     this.current = { id, cts, done };
     try {
       return await done;

@@ -9,6 +9,7 @@
  */
 import type { RiskBand } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
+import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
 export const PROTOCOL_VERSION = 2;
@@ -87,8 +88,28 @@ export interface RiskReport {
   minLogprob?: number;
 }
 
-/** What a run is for: a side-by-side comparison, or a hallucination-risk check. */
-export type RunKind = 'compare' | 'risk';
+/** What a run is for: a side-by-side comparison, a hallucination-risk check, or JSON by the four structured-output routes. */
+export type RunKind = 'compare' | 'risk' | 'json';
+
+/** A JSON schema as given: an object, or `true`/`false`. */
+export type JsonSchema = Record<string, unknown> | boolean;
+
+/**
+ * What a JSON run (Generate JSON for Selection) keeps beside its RunRecord: the schema, where it
+ * came from, and each route's result. The routes sample with the run's one strategy; its options
+ * are the budget (`maxNewTokens`), the base seed and test-time compute's N (`samples`).
+ */
+export interface StructuredRun {
+  schema: JsonSchema;
+  /** Where the schema came from, e.g. "person.schema.json" or "inferred from the example in the selection". */
+  schemaSource: string;
+  /** Prompting's re-asks after the first try. */
+  maxRetries: number;
+  /** The routes finished so far, in the order they ran; all four when the run is done. */
+  routes: RouteResult[];
+  elapsedMs?: number;
+  truncatedNotice?: string;
+}
 
 /** One run as kept in history (workspace storage and webview state). */
 export interface RunRecord {
@@ -114,6 +135,8 @@ export interface RunRecord {
   risks?: RiskReport[];
   /** The result came from the response cache, not from the model. */
   cached?: boolean;
+  /** A JSON run's schema and route results (kind `json`; `result` stays empty). */
+  structured?: StructuredRun;
 }
 
 /** A finished run's outcome as the host's response cache keeps it (workspace storage). */
@@ -149,6 +172,21 @@ export interface CompareRequest {
   strategies: StrategyView[];
   options: RunOptions;
   /** Shown on the run's header while it streams (the host owns the record). */
+  run: RunRecord;
+}
+/** Generate JSON for Selection: the four structured-output routes on one prompt and schema, in the worker. */
+export interface StructuredRequest {
+  type: 'structured';
+  requestId: string;
+  prompt: string;
+  /** The strategy every route samples with. */
+  strategy: StrategyView;
+  /** maxNewTokens per try, the base seed, and test-time compute's N as `samples`. */
+  options: RunOptions;
+  maxRetries: number;
+  schema: JsonSchema;
+  schemaSource: string;
+  /** Shown while it runs (the host owns the record). */
   run: RunRecord;
 }
 /** Stops the load or run named by `requestId`. */
@@ -189,6 +227,7 @@ export type HostToWebview =
   | LoadModelRequest
   | UnloadModelRequest
   | CompareRequest
+  | StructuredRequest
   | CancelRequest
   | FileDataReply
   | FileErrorReply
@@ -196,7 +235,14 @@ export type HostToWebview =
   | RunUpdate;
 
 /** The part of it the webview forwards to the worker. */
-export type WorkerRequest = LoadModelRequest | UnloadModelRequest | CompareRequest | CancelRequest | FileDataReply | FileErrorReply;
+export type WorkerRequest =
+  | LoadModelRequest
+  | UnloadModelRequest
+  | CompareRequest
+  | StructuredRequest
+  | CancelRequest
+  | FileDataReply
+  | FileErrorReply;
 
 // ---------------------------------------------------------------- worker / webview -> host
 
@@ -232,6 +278,17 @@ export interface CompareDoneEvent {
   requestId: string;
   result: CompareResult;
 }
+/** One structured-output route finished (they stream in one by one). */
+export interface RouteDoneEvent {
+  type: 'routeDone';
+  requestId: string;
+  result: RouteResult;
+}
+export interface StructuredDoneEvent {
+  type: 'structuredDone';
+  requestId: string;
+  result: StructuredRoutesResult;
+}
 export interface RequestFailedEvent {
   type: 'requestFailed';
   requestId: string;
@@ -258,6 +315,8 @@ export type WorkerEvent =
   | ModelUnloadedEvent
   | TokensEvent
   | CompareDoneEvent
+  | RouteDoneEvent
+  | StructuredDoneEvent
   | RequestFailedEvent
   | ReadFileRequest
   | LogEvent;

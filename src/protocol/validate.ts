@@ -8,17 +8,21 @@
  */
 import type {
   CachedResponse,
+  JsonSchema,
   HostToWebview,
   ModelSpec,
   RiskReport,
   RunOptions,
   RunRecord,
+  StructuredRun,
   StrategyView,
   WebviewToHost,
   WorkerEvent,
   WorkerRequest,
 } from './messages';
 import type { CompareResult, Completion, Strategy, StrategyResult, TokenEvent, TokenInfo } from '../core/decode/types';
+import type { Attempt, RouteResult, StructuredRoutesResult } from '../core/structured/routes';
+import type { ValidationIssue } from '../core/structured/schema';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -140,9 +144,54 @@ const riskReport: Check<RiskReport> = obj({
   minLogprob: optional(num),
 });
 
+// Structured output (Generate JSON for Selection).
+const jsonSchema: Check<JsonSchema> = (v, at) =>
+  typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Array.isArray(v)) ? (v as JsonSchema) : fail(at, 'a JSON schema (an object or a boolean)', v);
+const validationIssue: Check<ValidationIssue> = obj({ path: str, message: str });
+/** A token of a route's output; constrained tokens also say how many tokens the grammar allowed. */
+const routeToken: Check<TokenInfo> = (v, at) => {
+  tokenInfo(v, at);
+  optional(int)((v as { allowed?: unknown }).allowed, `${at}.allowed`);
+  return v as TokenInfo;
+};
+const attempt: Check<Attempt> = obj({ text: str, valid: bool, issues: arr(validationIssue), tokens: int, meanLogprob: num });
+const routeResult: Check<RouteResult> = obj({
+  route: oneOf('prompting', 'repair', 'constrained', 'test_time'),
+  title: str,
+  output: str,
+  valid: bool,
+  issues: arr(validationIssue),
+  tries: int,
+  tokens: int,
+  timeMs: num,
+  note: str,
+  error: optional(str),
+  attempts: arr(attempt),
+  outputTokens: arr(routeToken),
+  engine: optional(oneOf('xgrammar', 'transformers-structured-output', 'xgrammar + transformers-structured-output')),
+  engineReason: optional(str),
+  vocabSize: int,
+}) as Check<RouteResult>;
+const structuredRoutesResult: Check<StructuredRoutesResult> = obj({
+  prompt: str,
+  strategy: str,
+  seed: int,
+  routes: arr(routeResult),
+  elapsedMs: num,
+  truncatedNotice: optional(str),
+}) as Check<StructuredRoutesResult>;
+const structuredRun: Check<StructuredRun> = obj({
+  schema: jsonSchema,
+  schemaSource: str,
+  maxRetries: int,
+  routes: arr(routeResult),
+  elapsedMs: optional(num),
+  truncatedNotice: optional(str),
+}) as Check<StructuredRun>;
+
 const runRecord: Check<RunRecord> = obj({
   id: str,
-  kind: optional(oneOf('compare', 'risk')),
+  kind: optional(oneOf('compare', 'risk', 'json')),
   startedAt: str,
   prompt: str,
   model: str,
@@ -155,6 +204,7 @@ const runRecord: Check<RunRecord> = obj({
   insertAt: optional(obj({ uri: str, line: int, character: int })),
   risks: optional(arr(riskReport)),
   cached: optional(bool),
+  structured: optional(structuredRun),
 });
 
 const cachedResponse: Check<CachedResponse> = obj({
@@ -174,6 +224,7 @@ const hostToWebviewShapes = {
   loadModel: obj({ ...id, model: modelSpec, device: oneOf('auto', 'webgpu', 'wasm'), runtime: obj({ wasmUrl: str }) }),
   unloadModel: obj(id),
   compare: obj({ ...id, prompt: str, strategies: arr(strategyView), options: runOptions, run: runRecord }),
+  structured: obj({ ...id, prompt: str, strategy: strategyView, options: runOptions, maxRetries: int, schema: jsonSchema, schemaSource: str, run: runRecord }),
   cancel: obj(id),
   fileData: obj({ ...id, data: bytes }),
   fileError: obj({ ...id, status: int, error: str }),
@@ -187,6 +238,8 @@ const workerEventShapes = {
   modelUnloaded: obj(id),
   tokens: obj({ ...id, events: arr(tokenEvent) }),
   compareDone: obj({ ...id, result: compareResult }),
+  routeDone: obj({ ...id, result: routeResult }),
+  structuredDone: obj({ ...id, result: structuredRoutesResult }),
   requestFailed: obj({ ...id, error: str, errorName: str }),
   readFile: obj({ ...id, path: str }),
   log: obj({ level: oneOf('trace', 'debug', 'info', 'warn', 'error'), message: str }),
@@ -201,7 +254,7 @@ const webviewToHostShapes = {
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;
 
-const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'cancel', 'fileData', 'fileError'];
+const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'structured', 'cancel', 'fileData', 'fileError'];
 
 function byType<T>(shapes: Record<string, Check<unknown>>, value: unknown, allowed?: readonly string[]): Validation<T> {
   try {

@@ -7,9 +7,11 @@ const COMMANDS = [
   'samplingLab.sampleWithSettings',
   'samplingLab.checkRisk',
   'samplingLab.clearRiskMarks',
+  'samplingLab.generateJson',
   'samplingLab.selectModel',
   'samplingLab.stop',
   'samplingLab.showLog',
+  'samplingLab.showAnatomy',
 ];
 
 describe('commands', () => {

@@ -136,6 +136,8 @@ class TransformersCausalLM implements CausalLM {
   }
 
   decode(ids: readonly number[]): string {
+    // A sequence stopped before its first token has no text; transformers.js throws on [].
+    if (ids.length === 0) return '';
     return this.tokenizer.decode(ids, { skip_special_tokens: true });
   }
 

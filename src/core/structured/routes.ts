@@ -20,16 +20,10 @@ import type { CausalLM } from '../model/types';
 import { createSamplerChain } from '../sampling/chain';
 import { createRng } from '../sampling/rng';
 import { UnsupportedSchemaError, type ConstraintEngines, type EngineLabel, type SchemaConstraint } from './constraint';
+import { ROUTE_IDS, ROUTE_TITLES, type RouteId } from './routeIds';
 import { checkSchema, formatIssues, parseJsonText, type CheckedSchema, type ValidationIssue, type ValidationResult } from './schema';
 
-export type RouteId = 'prompting' | 'repair' | 'constrained' | 'test_time';
-export const ROUTE_IDS: readonly RouteId[] = ['prompting', 'repair', 'constrained', 'test_time'];
-export const ROUTE_TITLES: Record<RouteId, string> = {
-  prompting: 'Prompting + validation',
-  repair: 'Post-processing (jsonrepair)',
-  constrained: 'Constrained sampling',
-  test_time: 'Test-time compute (best valid of N)',
-};
+export { ROUTE_IDS, ROUTE_TITLES, type RouteId };
 
 /** One generated text and what it cost. */
 export interface Generation {

@@ -1,0 +1,167 @@
+/**
+ * `sampling-lab test [glob…]`: runs prompt test suites headless, for CI. Prints each case with its
+ * pass rate, the failed assertions at their lines, and a summary; writes JUnit XML with --junit;
+ * exits 1 when a case fails or a suite file has errors.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  CaseCancelledError,
+  describeAssertion,
+  formatProblem,
+  suiteCounts,
+  toJUnitXml,
+  type CaseResult,
+  type ParsedSuite,
+  type SuiteReport,
+} from '../core/prompttest';
+import { loadNodeModel } from '../node/loadNodeModel';
+import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
+import { UsageError } from './usageError';
+
+export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
+
+Runs prompt test suites (*.prompttest.yaml) on the model: each case runs N times (repeat) and
+passes when at least pass_rate of its runs meet every assertion. Quote globs so the shell
+leaves them alone, e.g. "prompts/**/*.prompttest.yaml". Default: ${SUITE_GLOB} below here.
+
+Options:
+  --junit FILE        also write JUnit XML for CI
+  --no-cache          run every case on the model (default: reuse outputs cached by prompt,
+                      model, settings and seed in ${DEFAULT_CACHE_DIR})
+  --cache-dir DIR     where cached outputs live
+  --model M           bundled model name or a model folder (default facts-lm)
+  --device D          cpu or wasm (default cpu)
+  -h, --help          this help
+
+Exit status: 0 when every case passes, 1 when a case fails or a suite has errors, 2 on bad usage.`;
+
+export interface TestArgs {
+  patterns: string[];
+  junit?: string;
+  cache: boolean;
+  cacheDir: string;
+  model?: string;
+  device: 'cpu' | 'wasm';
+}
+
+export function parseTestArgs(argv: string[]): TestArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        junit: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        'cache-dir': { type: 'string' },
+        model: { type: 'string' },
+        device: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${TEST_USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const device = v.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'wasm') throw new UsageError(`--device must be cpu or wasm (got "${device}").`);
+  if (v.junit !== undefined && v.junit.trim() === '') throw new UsageError('--junit needs a file name, e.g. --junit prompt-tests.xml.');
+  return {
+    patterns: parsed.positionals,
+    junit: v.junit,
+    cache: !v['no-cache'],
+    cacheDir: v['cache-dir'] ?? DEFAULT_CACHE_DIR,
+    model: v.model,
+    device,
+  };
+}
+
+export async function test(argv: string[]): Promise<number> {
+  const args = parseTestArgs(argv);
+  if (args === 'help') {
+    console.log(TEST_USAGE);
+    return 0;
+  }
+  const files = findSuiteFiles(args.patterns);
+  if (files.length === 0) {
+    const what = args.patterns.length > 0 ? args.patterns.map((p) => JSON.stringify(p)).join(', ') : `${SUITE_GLOB} below ${process.cwd()}`;
+    throw new UsageError(`No prompt test files match ${what}. Suite files end in .prompttest.yaml.`);
+  }
+
+  // Parse everything first: a broken file is reported in milliseconds, before the model loads.
+  const suites: Array<{ file: string; parsed: ParsedSuite }> = files.map((file) => ({ file, parsed: readSuiteFile(file) }));
+  for (const { file, parsed } of suites) {
+    for (const p of parsed.problems) process.stderr.write(`${formatProblem(file, p)}\n`);
+  }
+  const caseCount = suites.reduce((n, s) => n + s.parsed.cases.length, 0);
+
+  const started = performance.now();
+  const reports: SuiteReport[] = [];
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const model = caseCount > 0 ? await loadModel(args) : undefined;
+  try {
+    const cache = args.cache ? new PromptTestCache(args.cacheDir) : undefined;
+    const identity = model ? nodeModelIdentity(model, args.model) : undefined;
+    for (const { file, parsed } of suites) {
+      console.log(file);
+      if (!model || !identity || parsed.cases.length === 0) {
+        reports.push({ file, problems: parsed.problems, results: [], errors: [], durationMs: 0 });
+        if (parsed.problems.some((p) => p.severity === 'error')) console.log('  ! not run: the file has errors (above)');
+        continue;
+      }
+      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, onCase: (r) => console.log(renderCase(r)) });
+      for (const e of report.errors) console.log(`  ! ${e.name}: ${e.message}`);
+      reports.push(report);
+    }
+  } catch (e) {
+    if (e instanceof CaseCancelledError) {
+      process.stderr.write('sampling-lab: cancelled.\n');
+      return 130;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await model?.dispose();
+  }
+
+  const totals = reports.map(suiteCounts).reduce((a, b) => ({ tests: a.tests + b.tests, failures: a.failures + b.failures, errors: a.errors + b.errors }));
+  const results = reports.flatMap((r) => r.results);
+  const passed = results.filter((r) => r.pass).length;
+  const cached = results.filter((r) => r.cached).length;
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `\n${passed} passed, ${totals.failures} failed, ${totals.errors} error${totals.errors === 1 ? '' : 's'}` +
+      ` · ${results.length} case${results.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}` +
+      ` · ${cached} from cache · ${seconds} s`,
+  );
+  if (args.junit) {
+    fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
+    fs.writeFileSync(args.junit, toJUnitXml(reports));
+    console.log(`JUnit XML: ${args.junit}`);
+  }
+  return totals.failures > 0 || totals.errors > 0 ? 1 : 0;
+}
+
+async function loadModel(args: TestArgs) {
+  process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
+  return loadNodeModel({ model: args.model, device: args.device });
+}
+
+/** One case: mark, name, rate and time; for a failure, each failing run's assertion at its line. */
+export function renderCase(r: CaseResult, maxRuns = 3): string {
+  const time = r.cached ? 'cached' : `${Math.round(r.durationMs)} ms`;
+  const lines = [`  ${r.pass ? '✓' : '✗'} ${r.name} — ${r.summary} · ${time}`];
+  if (!r.pass) {
+    for (const f of r.failures.slice(0, maxRuns)) {
+      const a = r.assertions[f.assertionIndex]!.assertion;
+      lines.push(`      run ${f.run + 1}, line ${a.range.line} (${describeAssertion(a)}): ${f.message}`);
+    }
+    if (r.failures.length > maxRuns) lines.push(`      … and ${r.failures.length - maxRuns} more failed runs`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,127 @@
+/**
+ * What a case asks of the model, as data (a plan), and running that plan with the decode loop.
+ * The plan is plain JSON: the CLI runs it here, the extension can send it to the worker that
+ * holds the model, and its canonical text is the cache key, since seeded decoding makes the same
+ * plan on the same model give the same tokens (core/decode/compare.ts).
+ */
+import { compareStrategies } from '../decode/compare';
+import { strategyFromSettings } from '../decode/strategies';
+import type { Completion, Strategy } from '../decode/types';
+import type { CausalLM } from '../model/types';
+import type { CaseGeneration, PromptTestCase, RunOutput } from './types';
+
+export interface RiskSampling {
+  samples: number;
+  temperature: number;
+}
+
+export interface GenerationPlan {
+  prompt: string;
+  strategy: Strategy;
+  /** N runs. Sampling strategies use seeds seed … seed + N − 1; best-of-N run i uses seed + i × candidates. */
+  runs: number;
+  seed: number;
+  maxNewTokens: number;
+  stopStrings: string[];
+  /** One batch of risk samples per distinct (samples, temperature) among the max-risk assertions. */
+  risk: RiskSampling[];
+}
+
+/** The model a plan ran on, as far as it decides the tokens. */
+export interface ModelIdentity {
+  name: string;
+  device: string;
+  /** Changes when the weights change (the Node runner uses the ONNX file's size and time). */
+  fingerprint?: string;
+}
+
+export class CaseCancelledError extends Error {
+  override readonly name = 'CaseCancelledError';
+  constructor() {
+    super('The prompt test run was cancelled.');
+  }
+}
+
+export function planGeneration(c: PromptTestCase): GenerationPlan {
+  const risk: RiskSampling[] = [];
+  for (const a of c.assertions) {
+    if (a.type !== 'max-risk') continue;
+    if (!risk.some((r) => r.samples === a.samples && r.temperature === a.temperature)) risk.push({ samples: a.samples, temperature: a.temperature });
+  }
+  return { prompt: c.prompt, strategy: c.strategy, runs: c.repeat, seed: c.seed, maxNewTokens: c.maxNewTokens, stopStrings: c.stopStrings, risk };
+}
+
+export function riskSamplesKey(r: RiskSampling): string {
+  return `${r.samples}@T${r.temperature}`;
+}
+
+/** Canonical text of everything that decides a case's outputs; hash it for a cache file name. */
+export function generationCacheKeyText(plan: GenerationPlan, model: ModelIdentity): string {
+  return JSON.stringify({
+    v: 1,
+    model: [model.name, model.device, model.fingerprint ?? ''],
+    prompt: plan.prompt,
+    strategy: { kind: plan.strategy.kind, sampler: plan.strategy.sampler, candidates: plan.strategy.candidates ?? null },
+    runs: plan.runs,
+    seed: plan.seed,
+    maxNewTokens: plan.maxNewTokens,
+    stop: plan.stopStrings,
+    risk: plan.risk.map(riskSamplesKey).sort(),
+  });
+}
+
+/**
+ * Seeds of the risk samples. After a greedy main answer they are seed … seed + K − 1, the same
+ * draw as "Check Hallucination Risk", so the numbers match the panel's. After sampled runs they
+ * continue past the runs' seeds, so no run is scored against a copy of itself.
+ */
+export function riskSeed(plan: GenerationPlan): number {
+  if (plan.strategy.sampler.select === 'greedy' && plan.strategy.kind !== 'best_of_n') return plan.seed;
+  const used = plan.strategy.kind === 'best_of_n' ? plan.runs * (plan.strategy.candidates ?? 4) : plan.runs;
+  return (plan.seed + used) % 0x1_0000_0000;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+}
+
+export async function generateCase(model: CausalLM, plan: GenerationPlan, options: GenerateOptions = {}): Promise<CaseGeneration> {
+  const { signal } = options;
+  const decode = { maxNewTokens: plan.maxNewTokens, stopStrings: plan.stopStrings, signal, topAlternatives: 0 };
+  const checkCancelled = () => {
+    if (signal?.aborted) throw new CaseCancelledError();
+  };
+
+  let runs: RunOutput[];
+  let deterministic = false;
+  if (plan.strategy.kind === 'best_of_n') {
+    // Each run is a whole best-of-N pick; give each its own candidates' seeds.
+    const candidates = plan.strategy.candidates ?? 4;
+    runs = [];
+    for (let i = 0; i < plan.runs; i++) {
+      const r = await compareStrategies(model, plan.prompt, [plan.strategy], { ...decode, seed: plan.seed + i * candidates, samples: 1 });
+      checkCancelled();
+      runs.push(runOutput(r.results[0]!.best));
+    }
+  } else {
+    const r = await compareStrategies(model, plan.prompt, [plan.strategy], { ...decode, seed: plan.seed, samples: plan.runs });
+    checkCancelled();
+    const completions = r.results[0]!.completions;
+    // Greedy draws one sequence whatever N is: it stands for all N runs.
+    deterministic = completions.length === 1 && plan.runs > 1;
+    runs = Array.from({ length: plan.runs }, (_, i) => runOutput(completions[Math.min(i, completions.length - 1)]!));
+  }
+
+  const riskSamples: Record<string, string[]> = {};
+  for (const r of plan.risk) {
+    const sampler = strategyFromSettings({ kind: 'temperature', temperature: r.temperature }, 'max-risk');
+    const result = await compareStrategies(model, plan.prompt, [sampler], { ...decode, seed: riskSeed(plan), samples: r.samples });
+    checkCancelled();
+    riskSamples[riskSamplesKey(r)] = result.results[0]!.completions.map((c) => c.text);
+  }
+  return { runs, deterministic, riskSamples };
+}
+
+function runOutput(c: Completion): RunOutput {
+  return { text: c.text, tokenLogprobs: c.tokens.map((t) => t.logprobRaw), meanLogprob: c.meanLogprob, seed: c.seed, finishReason: c.finishReason };
+}

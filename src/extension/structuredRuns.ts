@@ -1,0 +1,123 @@
+/**
+ * Runs Generate JSON for Selection in the panel: the four structured-output routes on one prompt
+ * and schema, in the worker beside the model (engines included). The run is the Runner's one run
+ * in progress, so Stop (panel button, view title, command) cancels it as it does a comparison;
+ * routes stream into the panel as they finish, and the finished run lands in history.
+ */
+import * as vscode from 'vscode';
+import { ROUTE_IDS } from '../core/structured/routeIds';
+import type { RouteResult } from '../core/structured/routes';
+import type { Strategy } from '../core/decode/types';
+import type { DevicePreference, JsonSchema, RunOptions, RunRecord } from '../protocol/messages';
+import type { RunHistory } from './history';
+import type { ModelSession } from './modelSession';
+import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
+import { waitForReply } from './requests';
+import type { Runner } from './runner';
+import { strategyViews } from './strategyViews';
+
+export interface StructuredRunRequest {
+  prompt: string;
+  schema: JsonSchema;
+  /** Where the schema came from, for the panel and for error messages. */
+  schemaSource: string;
+  /** The strategy every route samples with. */
+  strategy: Strategy;
+  /** maxNewTokens per try, the base seed, and test-time compute's N as `samples`. */
+  options: RunOptions;
+  maxRetries: number;
+  model: string;
+  device: DevicePreference;
+  insertAt?: RunRecord['insertAt'];
+}
+
+/** How long a stopped run may take to hand back the routes it finished. */
+const STOP_GRACE_MS = 3_000;
+
+export class StructuredRuns {
+  constructor(
+    private readonly runner: Runner,
+    private readonly panel: PanelProvider,
+    private readonly session: ModelSession,
+    private readonly history: RunHistory,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  run(request: StructuredRunRequest): Promise<RunRecord> {
+    return this.runner.runExclusive((id, token) => this.execute(id, request, token));
+  }
+
+  private async execute(id: string, request: StructuredRunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
+    await this.panel.reveal();
+    const model = await this.session.ensureLoaded(request.model, request.device, token);
+    const routes: RouteResult[] = [];
+    let record: RunRecord = {
+      id,
+      kind: 'json',
+      startedAt: new Date().toISOString(),
+      prompt: request.prompt,
+      model: model.name,
+      backend: model.backend,
+      options: request.options,
+      strategies: strategyViews([request.strategy]),
+      status: 'running',
+      insertAt: request.insertAt,
+      structured: { schema: request.schema, schemaSource: request.schemaSource, maxRetries: request.maxRetries, routes: [] },
+    };
+    await this.history.upsert(record);
+    if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
+
+    try {
+      const reply = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, async () => {
+        const waiting = waitForReply(this.panel, id, ['structuredDone'], {
+          token,
+          cancelGraceMs: STOP_GRACE_MS,
+          onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+          onProgress: (event) => {
+            if (event.type === 'routeDone') routes.push(event.result);
+          },
+        });
+        // If posting fails, that error is the one reported; the reply's own rejection is moot.
+        void waiting.catch(() => undefined);
+        await this.panel.post({
+          type: 'structured',
+          requestId: id,
+          prompt: request.prompt,
+          strategy: record.strategies[0]!,
+          options: request.options,
+          maxRetries: request.maxRetries,
+          schema: request.schema,
+          schemaSource: request.schemaSource,
+          run: record,
+        });
+        return waiting;
+      });
+      if (reply.type !== 'structuredDone') throw new Error(`unexpected ${reply.type}`);
+      const result = reply.result;
+      const stopped = token.isCancellationRequested || result.routes.length < ROUTE_IDS.length;
+      record = {
+        ...record,
+        status: stopped ? 'aborted' : 'done',
+        structured: { ...record.structured!, routes: result.routes, elapsedMs: result.elapsedMs, truncatedNotice: result.truncatedNotice },
+      };
+      const verdicts = result.routes.map((r) => `${r.route} ${r.error ? 'not run' : r.valid ? 'valid' : 'invalid'}`).join(', ');
+      this.log.info(`JSON run ${id}: ${record.status} in ${Math.round(result.elapsedMs)} ms (${verdicts}).`);
+      return await this.finish(record);
+    } catch (e) {
+      const structured = { ...record.structured!, routes };
+      // Stopped before the worker started it (AbortError), or the panel gave nothing back in time.
+      if (e instanceof vscode.CancellationError || (e as Error).name === 'AbortError') {
+        return this.finish({ ...record, structured, status: 'aborted', error: 'Stopped; the panel did not return the routes in time.' });
+      }
+      await this.finish({ ...record, structured, status: 'failed', error: (e as Error).message });
+      throw e;
+    }
+  }
+
+  /** Stores the run and shows the host's record in the panel. */
+  private async finish(record: RunRecord): Promise<RunRecord> {
+    await this.history.upsert(record);
+    await this.panel.post({ type: 'runUpdated', run: record }).catch((e) => this.log.warn(`The panel did not take run ${record.id}: ${(e as Error).message}`));
+    return record;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Messages between the panel and the model worker for the distribution explorer. They travel
+ * beside the main protocol under their own `explorer` key, so each side can tell them apart
+ * before the main validators run. Cut tokens' log-probs are −∞, which JSON cannot carry: only
+ * probabilities cross, and the validators check them.
+ */
+import type { ExplorerSettings } from '../core/explorer/settings';
+
+export interface ExplorerStepRequest {
+  explorer: 'step';
+  id: number;
+  prompt: string;
+  maxNewTokens: number;
+  generated: number[];
+  step: number;
+  settings: ExplorerSettings;
+}
+
+export interface ExplorerBranchRequest extends Omit<ExplorerStepRequest, 'explorer'> {
+  explorer: 'branch';
+  altToken: number;
+  seed: number;
+}
+
+export type ExplorerRequest = ExplorerStepRequest | ExplorerBranchRequest;
+
+export interface ExplorerBar {
+  token: number;
+  text: string;
+  rank: number;
+  logit: number;
+  prob: number;
+  finalProb: number;
+  chosen: boolean;
+  cutBy?: string;
+  /** Survives each stage after the raw logits, in chain order. */
+  survives: boolean[];
+}
+
+export interface ExplorerStepReply {
+  explorer: 'stepResult';
+  id: number;
+  promptIds: number[];
+  vocabSize: number;
+  bars: ExplorerBar[];
+  entropyBits: number;
+  tailMass: number;
+  chain: string;
+  stages: { name: string; survivors: number }[];
+  surviving: number;
+  chosen: { token: number; text: string; rank: number; rawProb: number; finalProb: number; cutBy?: string };
+  sweep: { temperature: number; chosenProb: number; entropyBits: number }[];
+}
+
+export interface ExplorerBranchReply {
+  explorer: 'branchResult';
+  id: number;
+  step: number;
+  token: number;
+  tokenText: string;
+  text: string;
+  tokens: { token: number; text: string; prob: number }[];
+}
+
+export interface ExplorerErrorReply {
+  explorer: 'error';
+  id: number;
+  error: string;
+}
+
+export type ExplorerReply = ExplorerStepReply | ExplorerBranchReply | ExplorerErrorReply;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isOptNum = (v: unknown) => v === undefined || isNum(v);
+
+function validSettings(s: unknown): boolean {
+  if (!isObj(s) || !isNum(s.temperature) || !isOptNum(s.topK) || !isOptNum(s.topP) || !isOptNum(s.minP)) return false;
+  return s.order === undefined || (Array.isArray(s.order) && s.order.every((t) => typeof t === 'string'));
+}
+
+/** Is this an explorer message at all (whether or not it is well formed)? */
+export function isExplorerMessage(data: unknown): boolean {
+  return isObj(data) && typeof data.explorer === 'string';
+}
+
+export function validateExplorerRequest(data: unknown): ExplorerRequest | string {
+  if (!isObj(data) || (data.explorer !== 'step' && data.explorer !== 'branch')) return 'unknown explorer request';
+  if (!isInt(data.id) || typeof data.prompt !== 'string' || !isInt(data.maxNewTokens) || !isInt(data.step)) return 'bad explorer request fields';
+  if (!Array.isArray(data.generated) || !data.generated.every(isInt) || data.step >= data.generated.length) return 'bad generated ids or step';
+  if (!validSettings(data.settings)) return 'bad explorer settings';
+  if (data.explorer === 'branch' && (!isInt(data.altToken) || !isInt(data.seed))) return 'bad branch token or seed';
+  return data as unknown as ExplorerRequest;
+}
+
+export function validateExplorerReply(data: unknown): ExplorerReply | string {
+  if (!isObj(data) || !isInt(data.id)) return 'bad explorer reply';
+  switch (data.explorer) {
+    case 'stepResult': {
+      if (!Array.isArray(data.bars) || !isObj(data.chosen) || !Array.isArray(data.sweep) || !Array.isArray(data.stages)) return 'bad explorer step reply';
+      const barsOk = data.bars.every((b) => isObj(b) && isInt(b.token) && typeof b.text === 'string' && isNum(b.prob) && isNum(b.finalProb) && isNum(b.logit) && Array.isArray(b.survives));
+      if (!barsOk || !isNum(data.entropyBits) || !isNum(data.tailMass) || !isNum(data.chosen.finalProb)) return 'bad explorer numbers';
+      return data as unknown as ExplorerStepReply;
+    }
+    case 'branchResult':
+      if (typeof data.text !== 'string' || !Array.isArray(data.tokens) || !isInt(data.token)) return 'bad explorer branch reply';
+      return data as unknown as ExplorerBranchReply;
+    case 'error':
+      return typeof data.error === 'string' ? (data as unknown as ExplorerErrorReply) : 'bad explorer error';
+    default:
+      return 'unknown explorer reply';
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The distribution explorer in real VS Code (code-server + Chromium, WASM): run a comparison,
+ * click a token of the greedy card, move the temperature control, and check the top token's
+ * shown probability against softmax(logits / T) and the core's explainStep for that step,
+ * computed here in Node on the same model. Then branch from an alternative token.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { explainStep, stepHistory, stepLogits } from '../../src/core/explorer';
+import type { CausalLM } from '../../src/core/model/types';
+import { loadNodeModel } from '../../src/node/loadNodeModel';
+import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
+import { birthplacePrompt, knownPerson } from './support/facts';
+import { EXTENSION_ID, panelFrame, waitForFinishedCards } from './support/panel';
+import { findWebviewFrame, openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+
+const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
+
+function softmaxTop(logits: Float32Array, token: number, T: number): number {
+  let max = -Infinity;
+  for (const l of logits) if (l > max) max = l;
+  let z = 0;
+  for (const l of logits) z += Math.exp((l - max) / T);
+  return Math.exp((logits[token]! - max) / T) / z;
+}
+
+describe('Distribution explorer, end to end', function () {
+  this.timeout(600_000);
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let model: CausalLM | undefined;
+  let workspace: string;
+  const prompt = birthplacePrompt(knownPerson(0));
+
+  before(async () => {
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ws-'));
+    fs.writeFileSync(path.join(workspace, 'prompts.txt'), `${prompt}\n`);
+    model = await loadNodeModel({ device: 'cpu' });
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await server?.stop();
+    await model?.dispose();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('explains a step, follows the temperature control, branches, and shows the model anatomy', async () => {
+    const t0 = Date.now();
+    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm' } });
+    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
+    const { page } = workbench;
+    await waitForWorkbench(page);
+    await openFile(page, 'prompts.txt');
+    await selectLines(page, 1, 2);
+    await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+    const panel = await panelFrame(page);
+    await waitForFinishedCards(panel, 2, 300_000);
+    const tRun = Date.now();
+
+    // The least likely token of any finished card: a step where temperature visibly matters.
+    const tokens = panel.locator('.run').first().locator('.card[data-state="done"] .completion .tok');
+    const probs = await tokens.evaluateAll((els) => els.map((e) => Number(/probability ([\d.e+-]+)%/.exec(e.getAttribute('aria-label') ?? '')?.[1] ?? 100)));
+    const pick = probs.indexOf(Math.min(...probs));
+    const picked = tokens.nth(pick);
+    const step = await picked.evaluate((t) => [...t.parentElement!.querySelectorAll('.tok')].indexOf(t));
+    await picked.click();
+    const explorer = panel.locator('#explorer');
+    await explorer.locator('[data-explorer-top-prob]').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await explorer.getAttribute('data-step'), String(step));
+    assert.equal(await explorer.locator('svg.bars .bar').count(), 30, '30 bars');
+    const labels = await explorer.locator('svg.bars .bar').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));
+    assert.ok(labels.every((l) => /raw probability/.test(l)), 'each bar says its value');
+    assert.equal(await explorer.locator('svg.bars .bar.chosen').count(), 1, 'the chosen token is marked');
+    assert.ok(Number(await explorer.locator('[data-tail-mass]').getAttribute('data-tail-mass')) >= 0);
+
+    const generated = (await explorer.getAttribute('data-generated'))!.split(',').map(Number);
+    const promptIds = (await explorer.getAttribute('data-prompt-ids'))!.split(',').map(Number);
+    const logits = await stepLogits(model!, promptIds, generated, step);
+    const history = stepHistory(promptIds, generated, step);
+
+    const readTop = async () => {
+      const el = explorer.locator('[data-explorer-top-prob]');
+      return { p: Number(await el.getAttribute('data-explorer-top-prob')), token: Number(await el.getAttribute('data-top-token')) };
+    };
+    const setTemperature = async (T: number) => {
+      const before = await explorer.getAttribute('data-ready');
+      await explorer.locator('#explorer-temperature').evaluate((input: HTMLInputElement, v) => {
+        input.value = String(v);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }, T);
+      await page.waitForFunction(() => true);
+      for (let i = 0; i < 200 && (await explorer.getAttribute('data-ready')) === before; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 200 && (await explorer.getAttribute('data-pending')) !== null; i++) await new Promise((r) => setTimeout(r, 100));
+    };
+
+    // Only temperature: the other stages off, so the expectation is plain softmax(logits / T).
+    const setControl = async (id: string, value: string) =>
+      explorer.locator(id).evaluate((input: HTMLInputElement, v) => {
+        input.value = v;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      }, value);
+    await setControl('#explorer-topK', '0');
+    await setControl('#explorer-topP', '1');
+    await setControl('#explorer-minP', '0');
+    const shown: number[] = [];
+    for (const T of [1, 0.5, 1.5]) {
+      await setTemperature(T);
+      const top = await readTop();
+      const predicted = softmaxTop(logits, top.token, T);
+      const core = explainStep(logits, history, { temperature: T }, { chosenToken: generated[step] }).tokens[0]!;
+      assert.equal(top.token, core.token, `T ${T}: the top token is the core's`);
+      assert.ok(Math.abs(top.p - predicted) < 2e-3, `T ${T}: shown ${top.p}, softmax(logits/T) ${predicted}`);
+      assert.ok(Math.abs(top.p - core.finalProb) < 2e-3, `T ${T}: shown ${top.p}, explainStep ${core.finalProb}`);
+      shown.push(top.p);
+      console.log(`      T ${T}: top token p shown ${top.p.toFixed(5)}, softmax ${predicted.toFixed(5)}`);
+    }
+    assert.ok(shown[1]! > shown[0]! && shown[0]! > shown[2]!, 'a lower temperature sharpens, a higher one flattens');
+    assert.ok((await explorer.locator('.ex-sweep svg polyline').count()) === 2, 'the sweep draws p(chosen) and entropy');
+
+    // Top-k 3: three survive, the other 27 bars are marked cut (their −∞ log-probs never cross as JSON).
+    const before = await explorer.getAttribute('data-ready');
+    await setControl('#explorer-topK', '3');
+    for (let i = 0; i < 200 && ((await explorer.getAttribute('data-ready')) === before || (await explorer.getAttribute('data-pending')) !== null); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await explorer.locator('[data-surviving]').getAttribute('data-surviving'), '3');
+    assert.equal(await explorer.locator('svg.bars .bar.cut').count(), 27);
+    const kept = explainStep(logits, history, { temperature: 1.5, topK: 3 }).tokens[0]!.finalProb;
+    assert.ok(Math.abs((await readTop()).p - kept) < 2e-3, 'top-k 3 renormalises as the core does');
+
+    await explorer.locator('#explorer-log').check();
+    await explorer.locator('svg.bars[aria-label*="log scale"]').waitFor({ timeout: 10_000 });
+
+    // Branch from the first alternative (not the chosen token).
+    const alt = Number(await explorer.locator('#explorer-alt').inputValue());
+    assert.notEqual(alt, generated[step]);
+    await explorer.locator('#explorer-branch').click();
+    const branch = explorer.locator('.branch-card').first();
+    await branch.waitFor({ state: 'visible', timeout: 120_000 });
+    const text = (await branch.locator('.branch-text').getAttribute('data-text')) ?? '';
+    const altText = model!.tokenText(alt);
+    assert.ok(text.startsWith(altText), `branch text ${JSON.stringify(text)} starts with ${JSON.stringify(altText)}`);
+    assert.match((await branch.locator('.branch-label').textContent()) ?? '', new RegExp(`^branch of .+ at step ${step}: `));
+
+    await widenSideBar(page, 760);
+    await explorer.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'explorer.png') });
+    await branch.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'explorer-branch.png') });
+
+    // Show Model Anatomy: the bars' counts sum to the model's total.
+    await runCommand(page, 'Sampling Lab: Show Model Anatomy');
+    const anatomy = await findWebviewFrame(page, EXTENSION_ID, '#components');
+    const total = Number(await anatomy.locator('#total').getAttribute('data-total'));
+    const counts = await anatomy.locator('#components .bar').evaluateAll((gs) => gs.map((g) => Number(g.getAttribute('data-parameters'))));
+    assert.equal(total, 1_843_392);
+    assert.equal(counts.reduce((a, b) => a + b, 0), total, `components ${counts.join(' + ')} = ${total}`);
+    assert.match((await anatomy.locator('[data-fact="trainingTokens"]').textContent()) ?? '', /1,382,739/);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'anatomy.png') });
+    console.log(`      run ${((tRun - t0) / 1000).toFixed(1)} s, explorer ${((Date.now() - tRun) / 1000).toFixed(1)} s`);
+  });
+});

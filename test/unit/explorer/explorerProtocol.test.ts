@@ -1,0 +1,47 @@
+import { strict as assert } from 'node:assert';
+import { explainStep } from '../../../src/core/explorer/explainStep';
+import { isExplorerMessage, validateExplorerReply, validateExplorerRequest } from '../../../src/protocol/explorer';
+
+const step = { explorer: 'step', id: 1, prompt: 'Q:', maxNewTokens: 8, generated: [3, 4], step: 1, settings: { temperature: 0.7, topK: 2 } };
+
+describe('the explorer messages between panel and worker', () => {
+  it('are told apart from the main protocol by their "explorer" key', () => {
+    assert.ok(isExplorerMessage(step));
+    assert.ok(!isExplorerMessage({ type: 'compare', requestId: 'r' }));
+  });
+
+  it('accept a well-formed step or branch request and refuse a step past the completion or bad settings', () => {
+    assert.equal(typeof validateExplorerRequest(step), 'object');
+    assert.equal(typeof validateExplorerRequest({ ...step, explorer: 'branch', altToken: 5, seed: 42 }), 'object');
+    assert.match(validateExplorerRequest({ ...step, step: 2 }) as string, /step/);
+    assert.match(validateExplorerRequest({ ...step, settings: { temperature: 'hot' } }) as string, /settings/);
+    assert.match(validateExplorerRequest({ ...step, explorer: 'branch' }) as string, /branch/);
+  });
+
+  it('carry a cut token as probability 0 (its −∞ log-prob never crosses), and survive JSON', () => {
+    const logits = Float32Array.from([3, 2, 1, 0]);
+    const view = explainStep(logits, [], { temperature: 1, topK: 2 }, { chosenToken: 2 });
+    const reply = {
+      explorer: 'stepResult',
+      id: 1,
+      promptIds: [1],
+      vocabSize: 4,
+      bars: view.tokens.map((t, i) => ({ token: t.token, text: 'x', rank: t.rank, logit: t.logit, prob: t.prob, finalProb: t.finalProb, chosen: t.chosen, cutBy: t.cutBy, survives: view.stages.slice(1).map((s) => s.survives[i]!) })),
+      entropyBits: view.entropyBits,
+      tailMass: view.tailMass,
+      chain: view.chain,
+      stages: view.stages.map((s) => ({ name: s.name, survivors: s.survivors })),
+      surviving: view.final.surviving,
+      chosen: { token: 2, text: 'x', rank: 2, rawProb: view.chosen!.rawProb, finalProb: view.chosen!.finalProb, cutBy: view.chosen!.cutBy },
+      sweep: [],
+    };
+    const checked = validateExplorerReply(JSON.parse(JSON.stringify(reply)));
+    assert.equal(typeof checked, 'object', String(checked));
+    assert.equal(view.chosen!.finalProb, 0);
+    assert.match(String(view.chosen!.cutBy), /top_k/);
+  });
+
+  it('refuse a reply whose numbers are not finite', () => {
+    assert.equal(typeof validateExplorerReply({ explorer: 'stepResult', id: 1, bars: [{ token: 0, text: '', prob: null, finalProb: 0, logit: 0, survives: [] }], chosen: { finalProb: 0 }, sweep: [], stages: [], entropyBits: 0, tailMass: 0 }), 'string');
+  });
+});
