@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
-import { integer, real } from './flags';
+import { deviceFlag, integer, real, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export { UsageError };
@@ -78,10 +78,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
         candidates: { type: 'string' },
         seed: { type: 'string' },
         'max-tokens': { type: 'string' },
-        temperature: { type: 'string' },
-        'top-k': { type: 'string' },
-        'top-p': { type: 'string' },
-        'min-p': { type: 'string' },
+        ...SAMPLER_OPTIONS,
         stop: { type: 'string', multiple: true },
         model: { type: 'string' },
         device: { type: 'string' },
@@ -96,10 +93,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const device = v.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'wasm') {
-    throw new UsageError(`--device must be cpu or wasm (got "${device}"). WebGPU runs in the VS Code panel.`);
-  }
+  const device = deviceFlag(v.device);
   const overrides: Partial<StrategySettings> = {
     temperature: real('--temperature', v.temperature),
     topK: real('--top-k', v['top-k']),

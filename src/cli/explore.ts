@@ -15,7 +15,7 @@ import type { CausalLM } from '../core/model/types';
 import type { StageType } from '../core/sampling/types';
 import { loadNodeModel } from '../node/loadNodeModel';
 import { joinNegativeValues, UsageError } from './args';
-import { integer, real } from './flags';
+import { deviceFlag, integer, MODEL_OPTIONS, real, SAMPLER_OPTIONS } from './flags';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
 
@@ -55,8 +55,6 @@ interface ExploreArgs {
   json: boolean;
 }
 
-
-
 export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
   let parsed;
   try {
@@ -66,20 +64,12 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
       options: {
         step: { type: 'string' },
         strategy: { type: 'string' },
-        temperature: { type: 'string' },
-        'top-k': { type: 'string' },
-        'top-p': { type: 'string' },
-        'min-p': { type: 'string' },
+        ...SAMPLER_OPTIONS,
         order: { type: 'string' },
         top: { type: 'string' },
         sweep: { type: 'boolean' },
         branch: { type: 'string' },
-        seed: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        model: { type: 'string' },
-        device: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        ...MODEL_OPTIONS,
       },
     });
   } catch (e) {
@@ -89,8 +79,7 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
   if (v.help) return 'help';
   const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');
   if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${EXPLORE_USAGE}`);
-  const device = v.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'wasm') throw new UsageError(`--device must be cpu or wasm (got "${device}").`);
+  const device = deviceFlag(v.device);
   const kind = kindFromName(v.strategy ?? 'greedy');
   if (!kind || kind === 'custom' || kind === 'best_of_n') {
     throw new UsageError(`Unknown strategy "${v.strategy}". Use one of: greedy, temperature, top-k, top-p, min-p.`);

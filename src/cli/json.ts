@@ -12,7 +12,7 @@ import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/s
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadNodeModel } from '../node/loadNodeModel';
 import { joinNegativeValues, UsageError } from './args';
-import { integer } from './flags';
+import { deviceFlag, integer, MODEL_OPTIONS, SAMPLER_OPTIONS } from './flags';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
 
@@ -59,20 +59,12 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
       options: {
         schema: { type: 'string' },
         strategy: { type: 'string' },
-        temperature: { type: 'string' },
-        'top-k': { type: 'string' },
-        'top-p': { type: 'string' },
-        'min-p': { type: 'string' },
+        ...SAMPLER_OPTIONS,
         candidates: { type: 'string' },
         samples: { type: 'string' },
         retries: { type: 'string' },
         routes: { type: 'string' },
-        seed: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        model: { type: 'string' },
-        device: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        ...MODEL_OPTIONS,
       },
     });
   } catch (e) {
@@ -83,8 +75,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
   if (v.schema === undefined) throw new UsageError(`--schema is required: the JSON Schema file the output must match.\n\n${JSON_USAGE}`);
   const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');
   if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${JSON_USAGE}`);
-  const device = v.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'wasm') throw new UsageError(`--device must be cpu or wasm (got "${device}").`);
+  const device = deviceFlag(v.device);
   const kind = kindFromName(v.strategy ?? 'temperature');
   if (!kind || kind === 'custom') throw new UsageError(`Unknown strategy "${v.strategy}". Use one of: greedy, temperature, top-k, top-p, min-p, best-of-n.`);
   const flags: Array<[string, string, string | undefined]> = [

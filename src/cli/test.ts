@@ -19,6 +19,7 @@ import {
 import { loadNodeModel } from '../node/loadNodeModel';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { UsageError } from './usageError';
+import { deviceFlag } from './flags';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
 
@@ -66,8 +67,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const device = v.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'wasm') throw new UsageError(`--device must be cpu or wasm (got "${device}").`);
+  const device = deviceFlag(v.device);
   if (v.junit !== undefined && v.junit.trim() === '') throw new UsageError('--junit needs a file name, e.g. --junit prompt-tests.xml.');
   return {
     patterns: parsed.positionals,
