@@ -15,6 +15,23 @@ const common = {
   target: 'es2022',
 };
 
+// @cfworker/json-schema computes a base URI for relative $refs at import time from
+// self.location. In the panel's worker that is a blob:vscode-webview://… URL, whose origin and
+// pathname concatenate to an invalid URL, so `new URL` threw while the worker bundle loaded and
+// took every model run with it. The library's own fallback base is the right one for us: schemas
+// reach the worker as objects, never by URL.
+const cfworkerBaseUri = {
+  name: 'cfworker-base-uri',
+  setup(build) {
+    build.onLoad({ filter: /@cfworker[\\/]json-schema[\\/].*dereference\.js$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      const patched = source.replace(/export (?:let|const) initialBaseURI = [^;]+;/, "export const initialBaseURI = new URL('https://github.com/cfworker');");
+      if (patched === source) throw new Error(`${args.path}: initialBaseURI not found; re-check the cfworker-base-uri patch`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -57,6 +74,7 @@ if (fs.existsSync(workerEntry)) {
     format: 'esm',
     // @mlc-ai/web-xgrammar's Emscripten glue names these in branches taken only under Node.
     external: ['url', 'module'],
+    plugins: [cfworkerBaseUri],
   });
 }
 

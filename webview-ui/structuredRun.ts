@@ -2,10 +2,12 @@
  * Generate JSON for Selection, in the model worker: the core's four structured-output routes on
  * the loaded model, each route's result posted as it finishes.
  *
- * ajv compiles each schema's validator with `new Function`, which is why the panel's CSP allows
- * 'unsafe-eval' (a blob: worker inherits the page's policy); see panelHtml.ts.
+ * ajv compiles each schema's validator with `new Function`, which the panel's CSP forbids (a
+ * blob: worker inherits the page's policy), so the routes validate with an eval-free library here
+ * and the extension host gives the final verdict with ajv (structuredRuns.ts).
  */
 import type { CausalLM } from '../src/core/model/types';
+import { compileEvalFree } from '../src/core/structured/evalFreeValidator';
 import { runStructuredRoutes } from '../src/core/structured/routes';
 import type { StructuredRequest, WorkerEvent } from '../src/protocol/messages';
 import type { StructuredEngines } from './structuredEngines';
@@ -27,6 +29,7 @@ export async function runStructuredRequest(
     maxRetries: request.maxRetries,
     samples: request.options.samples,
     schemaSource: request.schemaSource,
+    compileValidator: compileEvalFree,
     signal,
     onRoute: (route) => post({ type: 'routeDone', requestId, result: route }),
   });

@@ -11,13 +11,12 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   const src = webview.cspSource;
   // 'wasm-unsafe-eval': onnxruntime-web compiles WebAssembly (in the worker too).
   // worker-src blob: the model worker starts from a blob: URL of the fetched dist/worker.js.
-  // 'unsafe-eval': ajv compiles each JSON schema's validator with new Function (Generate JSON for
-  // Selection validates in the worker, which inherits this policy); it has no eval-free mode.
+  // No 'unsafe-eval': the worker validates JSON with an eval-free library, the host with ajv.
   const csp = [
     "default-src 'none'",
     `img-src ${src} data:`,
     `style-src ${src} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval' 'unsafe-eval' ${src}`,
+    `script-src 'nonce-${nonce}' 'wasm-unsafe-eval' ${src}`,
     `worker-src ${src} blob:`,
     `connect-src ${src}`,
   ].join('; ');

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { ROUTE_IDS } from '../core/structured/routeIds';
-import type { RouteResult } from '../core/structured/routes';
+import { revalidateRoutes, type RouteResult } from '../core/structured/routes';
+import { checkSchema } from '../core/structured/schema';
 import type { Strategy } from '../core/decode/types';
 import type { DevicePreference, JsonSchema, RunOptions, RunRecord } from '../protocol/messages';
 import type { RunHistory } from './history';
@@ -74,7 +75,7 @@ export class StructuredRuns {
           cancelGraceMs: STOP_GRACE_MS,
           onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
           onProgress: (event) => {
-            if (event.type === 'routeDone') routes.push(event.result);
+            if (event.type === 'routeDone') routes.push(...revalidateRoutes([event.result], checkSchema(request.schema, request.schemaSource)));
           },
         });
         // If posting fails, that error is the one reported; the reply's own rejection is moot.
@@ -93,7 +94,8 @@ export class StructuredRuns {
         return waiting;
       });
       if (reply.type !== 'structuredDone') throw new Error(`unexpected ${reply.type}`);
-      const result = reply.result;
+      const checked = checkSchema(request.schema, request.schemaSource);
+      const result = { ...reply.result, routes: revalidateRoutes(reply.result.routes, checked) };
       const stopped = token.isCancellationRequested || result.routes.length < ROUTE_IDS.length;
       record = {
         ...record,

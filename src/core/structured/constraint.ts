@@ -16,13 +16,15 @@
  *   transformers-structured-output checks all of those when the document ends, but its mask can
  *   walk into dead ends (digits that no exponent brings back into bounds, lone UTF-8 continuation
  *   bytes in a bounded string), so alone it rambles until the budget runs out.
- * So: XGrammar alone for every schema it fully enforces (the fast path). For the rest, bounded
- * numbers included, both masks at once: XGrammar's keeps the output on a path that can finish, the other's
+ * So: XGrammar alone for every schema it fully enforces (the fast path), integer ranges included
+ * once a walk of XGrammar's own grammar for them shows they hold (integerRanges.ts: a year's
+ * 1900–1999 holds, 1776–1864 does not). For the rest, other bounded numbers included, both masks at once: XGrammar's keeps the output on a path that can finish, the other's
  * adds the keywords XGrammar misses. A schema the other engine refuses (a `pattern` next to a
  * `oneOf`) is refused with both reasons; coverage.ts lists the keywords.
  */
 import type { SequenceConstraint } from '../decode/decodeBatch';
-import { describeUses, xgrammarGaps } from './coverage';
+import { describeUses, xgrammarGaps, type KeywordUse } from './coverage';
+import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
 import { tokenBytesOf } from './engines/walk';
 import { createStructuredOutputEngine, type StructuredOutputModule } from './engines/transformersStructuredOutput';
@@ -75,8 +77,40 @@ export interface ConstraintEngines {
 /** Engines are built lazily, once per vocabulary: XGrammar's tokenizer info takes ~0.3 s at 151,936 tokens. */
 export function createConstraintEngines(modules: EngineModules, vocab: ConstraintVocab): ConstraintEngines {
   let xgrammar: Promise<ConstraintEngine> | undefined;
+  let rangeProbe: Promise<ConstraintEngine> | undefined;
   let structuredOutput: ConstraintEngine | undefined;
   const getXGrammar = () => (xgrammar ??= createXGrammarEngine(modules.xgrammar!, vocab));
+  const getRangeProbe = () => (rangeProbe ??= createXGrammarEngine(modules.xgrammar!, PROBE_VOCAB));
+  /** Verdicts of the integer-range walk, by the bounds' own JSON: a schema is often compiled again. */
+  const rangeVerdicts = new Map<string, Promise<boolean>>();
+  const holdsRange = (node: Record<string, unknown>): Promise<boolean> => {
+    const range = integerRangeOf(node);
+    if (!range) return Promise.resolve(false);
+    const bounds = boundsSchema(node);
+    const key = JSON.stringify(bounds);
+    let verdict = rangeVerdicts.get(key);
+    if (!verdict) {
+      verdict = getRangeProbe().then((probe) => xgrammarHoldsRange(probe, bounds, range)).catch(() => false);
+      rangeVerdicts.set(key, verdict);
+    }
+    return verdict;
+  };
+  /** Splits off the integer bounds XGrammar's grammar was shown to hold (integerRanges.ts). */
+  const checkRanges = async (schema: object, gaps: KeywordUse[]): Promise<{ gaps: KeywordUse[]; held: string[] }> => {
+    if (!modules.xgrammar) return { gaps, held: [] };
+    const kept: KeywordUse[] = [];
+    const held = new Set<string>();
+    for (const gap of gaps) {
+      const node = BOUND_KEYWORDS.has(gap.keyword) ? nodeAt(schema, gap.path) : undefined;
+      if (node && (await holdsRange(node))) {
+        const range = integerRangeOf(node)!;
+        held.add(`${range.min}–${range.max} at ${gap.path === '' ? '(root)' : gap.path}`);
+      } else {
+        kept.push(gap);
+      }
+    }
+    return { gaps: kept, held: [...held] };
+  };
   const getStructuredOutput = () => (structuredOutput ??= createStructuredOutputEngine(modules.structuredOutput!, vocab));
 
   let tables: TokenTables | undefined;
@@ -139,7 +173,7 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
     async compile(checked) {
       if (checked.schema === false) throw new UnsupportedSchemaError('The schema is `false`: no output can be valid.');
       const schema = checked.schema === true ? {} : checked.schema;
-      const gaps = xgrammarGaps(schema);
+      const { gaps, held } = await checkRanges(schema, xgrammarGaps(schema));
       let xgrammarCompiled: CompiledSchema | undefined;
       let xgrammarError: string | undefined;
       if (modules.xgrammar) {
@@ -150,7 +184,10 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           xgrammarError = errorText(e);
         }
       }
-      if (xgrammarCompiled && gaps.length === 0) return wrap('xgrammar', [xgrammarCompiled], 'XGrammar enforces every keyword of this schema');
+      if (xgrammarCompiled && gaps.length === 0) {
+        const ranges = held.length > 0 ? ` (its integer ranges checked: ${held.join(', ')})` : '';
+        return wrap('xgrammar', [xgrammarCompiled], `XGrammar enforces every keyword of this schema${ranges}`);
+      }
 
       const problem = !modules.xgrammar
         ? 'XGrammar is not loaded'
@@ -179,9 +216,23 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
     },
     dispose() {
       void xgrammar?.then((e) => e.dispose());
+      void rangeProbe?.then((e) => e.dispose());
       structuredOutput?.dispose();
     },
   };
+}
+
+/** Bound keywords on an integer (xgrammarGaps names bounds on other types differently). */
+const BOUND_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+/** The subschema at a JSON pointer, if it is an object. */
+function nodeAt(schema: object, pointer: string): Record<string, unknown> | undefined {
+  let node: unknown = schema;
+  for (const part of pointer.split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return typeof node === 'object' && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>) : undefined;
 }
 
 /** Keywords where XGrammar's grammar is narrower than the schema: its mask would forbid valid output. */

@@ -21,7 +21,7 @@ import { createSamplerChain } from '../sampling/chain';
 import { createRng } from '../sampling/rng';
 import { UnsupportedSchemaError, type ConstraintEngines, type EngineLabel, type SchemaConstraint } from './constraint';
 import { ROUTE_IDS, ROUTE_TITLES, type RouteId } from './routeIds';
-import { checkSchema, formatIssues, parseJsonText, type CheckedSchema, type ValidationIssue, type ValidationResult } from './schema';
+import { checkSchema, formatIssues, parseJsonText, type CheckedSchema, type SchemaValidatorFactory, type ValidationIssue, type ValidationResult } from './schema';
 
 export { ROUTE_IDS, ROUTE_TITLES, type RouteId };
 
@@ -98,6 +98,8 @@ export interface StructuredRouteOptions {
   onRoute?: (result: RouteResult) => void;
   /** Where the schema came from, for error messages. */
   schemaSource?: string;
+  /** Validator to use instead of ajv (the webview worker cannot run ajv's generated code). */
+  compileValidator?: SchemaValidatorFactory;
 }
 
 export const STRUCTURED_DEFAULTS = { seed: 42, maxNewTokens: 96, maxRetries: 2, samples: 8 } as const;
@@ -188,7 +190,7 @@ export async function runStructuredRoutes(
   options: StructuredRouteOptions,
 ): Promise<StructuredRoutesResult> {
   const started = performance.now();
-  const checked = checkSchema(schema, options.schemaSource);
+  const checked = checkSchema(schema, options.schemaSource, { compile: options.compileValidator });
   const strategy = options.strategy ?? strategyFromSettings({ kind: 'temperature', temperature: 1.0 });
   const seed = options.seed ?? STRUCTURED_DEFAULTS.seed;
   const maxNewTokens = options.maxNewTokens ?? STRUCTURED_DEFAULTS.maxNewTokens;
@@ -359,4 +361,16 @@ async function decodeSequences(ctx: DecodeContext, prompt: string, strategy: Str
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The final verdict on each route's output, by ajv: the worker validates with an eval-free
+ * library to drive its retries, and this puts ajv's word (and error paths) on what is shown.
+ */
+export function revalidateRoutes(routes: readonly RouteResult[], checked: CheckedSchema): RouteResult[] {
+  return routes.map((r) => {
+    if (r.error) return r;
+    const verdict = checked.validateText(r.output);
+    return { ...r, valid: verdict.valid, issues: verdict.issues };
+  });
 }

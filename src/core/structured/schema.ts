@@ -41,6 +41,17 @@ export interface CheckedSchema {
   validateText(text: string): ValidationResult;
 }
 
+/** Builds a validator for a schema that is already known to be valid. */
+export type SchemaValidatorFactory = (schema: object | boolean) => (value: unknown) => ValidationResult;
+
+export interface CheckSchemaOptions {
+  /**
+   * Validate with this instead of ajv, skipping the meta-schema check (the caller checked the
+   * schema with ajv already). The webview worker passes an eval-free validator here.
+   */
+  compile?: SchemaValidatorFactory;
+}
+
 const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
 
 /** One Ajv per process: compiling a meta-schema is the slow part. */
@@ -69,7 +80,7 @@ export function parseSchemaText(text: string, source = 'schema'): Record<string,
 }
 
 /** Checks `schema` against the 2020-12 meta-schema and compiles its validator. */
-export function checkSchema(schema: unknown, source = 'schema'): CheckedSchema {
+export function checkSchema(schema: unknown, source = 'schema', options: CheckSchemaOptions = {}): CheckedSchema {
   if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
     throw new SchemaError(`${source} must be a JSON object (a JSON Schema), not ${describeJson(schema)}.`, source);
   }
@@ -82,6 +93,7 @@ export function checkSchema(schema: unknown, source = 'schema'): CheckedSchema {
       '/$schema',
     );
   }
+  if (options.compile) return checkedWith(schema as Record<string, unknown> | boolean, options.compile(schema as object | boolean));
   const a = sharedAjv();
   if (!a.validateSchema(schema as object)) {
     const first = a.errors?.[0];
@@ -103,10 +115,13 @@ export function checkSchema(schema: unknown, source = 'schema'): CheckedSchema {
     // The validator keeps its compiled code; dropping the cached schema lets the same $id be used again.
     a.removeSchema(schema as object);
   }
-  const validate = (value: unknown): ValidationResult =>
-    validator(value) ? { valid: true, value, issues: [] } : { valid: false, value, issues: toIssues(validator.errors ?? []) };
+  return checkedWith(schema as Record<string, unknown> | boolean, (value: unknown): ValidationResult =>
+    validator(value) ? { valid: true, value, issues: [] } : { valid: false, value, issues: toIssues(validator.errors ?? []) });
+}
+
+function checkedWith(schema: Record<string, unknown> | boolean, validate: (value: unknown) => ValidationResult): CheckedSchema {
   return {
-    schema: schema as Record<string, unknown> | boolean,
+    schema,
     validate,
     validateText(text) {
       const parsed = parseJsonText(text);

@@ -68,13 +68,18 @@ describe('constrained decoding engines on the bundled vocabulary', function () {
   it('run XGrammar on every schema it fully enforces, and the other engine on the rest', async () => {
     const nested = await engines.compile(checkSchema(readFixture('nested.schema.json')));
     assert.equal(nested.engine, 'xgrammar');
+    // born: 1900–1999, a range XGrammar's grammar is shown to hold (integerRanges.ts).
     const person = await engines.compile(checkSchema(readFixture('person.schema.json')));
-    assert.equal(person.engine, 'xgrammar + transformers-structured-output');
-    assert.match(person.reason, /XGrammar cannot enforce `minimum` at \/properties\/born/);
+    assert.equal(person.engine, 'xgrammar');
+    assert.match(person.reason, /its integer ranges checked: 1900–1999 at \/properties\/born/);
+    // 1776–1864: XGrammar's grammar lets 1999 through, so the second mask comes in.
+    const founding = await engines.compile(checkSchema({ type: 'object', properties: { born: { type: 'integer', minimum: 1776, maximum: 1864 } }, required: ['born'] }));
+    assert.equal(founding.engine, 'xgrammar + transformers-structured-output');
+    assert.match(founding.reason, /XGrammar cannot enforce `minimum` at \/properties\/born/);
     const oneOf = await engines.compile(checkSchema({ oneOf: [{ type: 'integer' }, { type: 'boolean' }] }));
     assert.equal(oneOf.engine, 'xgrammar + transformers-structured-output');
     assert.match(oneOf.reason, /XGrammar cannot enforce `oneOf` at \(root\)/);
-    for (const c of [nested, person, oneOf]) c.dispose();
+    for (const c of [nested, person, founding, oneOf]) c.dispose();
   });
 
   it('refuse a schema neither engine enforces, naming both reasons', async () => {

@@ -44,6 +44,8 @@ export interface TokenMatcher {
   accept(token: number): boolean;
   /** The document is finished: a stop token was accepted. */
   isTerminated(): boolean;
+  /** Undoes the last `tokens` accepts, where the engine can (XGrammar). */
+  rollBack?(tokens: number): void;
   dispose(): void;
 }
 
