@@ -33,6 +33,7 @@ let worker: WorkerClient | undefined;
 const actions: RunActions = {
   insert: (runId, text, strategy) => postToHost({ type: 'insert', runId, text, strategy }),
   copy: (text) => postToHost({ type: 'copy', text }),
+  prefer: (runId, chosen, rejected) => postToHost({ type: 'prefer', runId, chosen, rejected }),
 };
 
 function log(level: 'info' | 'warn' | 'error', message: string): void {
@@ -137,6 +138,9 @@ function onWorkerEvent(event: WorkerEvent): void {
       }
       break;
     }
+    case 'promptTestDone':
+      outstanding.delete(event.requestId);
+      break;
     case 'compareDone': {
       outstanding.delete(event.requestId);
       dropQueuedTokens(event.requestId);
@@ -185,6 +189,14 @@ function onHostMessage(message: HostToWebview): void {
     case 'runUpdated':
       upsertRun(message.run);
       return;
+    case 'preferenceRecorded': {
+      const view = views.get(message.runId);
+      if (view instanceof RunView) view.showPreference(message);
+      return;
+    }
+    case 'promptTest':
+      outstanding.add(message.requestId);
+      break;
     case 'loadModel':
       status.startLoad(message.model.name);
       outstanding.add(message.requestId);

@@ -6,13 +6,14 @@
  * away below it.
  */
 import type { StrategyResult, TokenEvent } from '../src/core/decode/types';
-import type { RiskReport, RunRecord, StrategyView } from '../src/protocol/messages';
+import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../src/protocol/messages';
 import { button, el } from './dom';
 import { fixed } from './format';
+import { PreferenceMarks, type PreferenceActions } from './preferenceMarks';
 import { RiskCardView, riskBadge } from './riskView';
 import { resetRovingFocus, tokenElement } from './tokenView';
 
-export interface RunActions {
+export interface RunActions extends PreferenceActions {
   /** `strategy`: the card's index, so the host can mark the answer's risky sentences. */
   insert(runId: string, text: string, strategy: number): void;
   copy(text: string): void;
@@ -26,6 +27,8 @@ export class RunView {
   private readonly notice: HTMLElement;
   private readonly cards: CardView[];
   private readonly riskCard: RiskCardView | undefined;
+  /** Better / Worse on the cards of a comparison (not of a risk check, whose cards are its inputs). */
+  private readonly preferences: PreferenceMarks | undefined;
   private readonly startedMs = performance.now();
 
   constructor(
@@ -48,7 +51,8 @@ export class RunView {
     this.notice = el('p', 'notice');
     this.notice.hidden = true;
     const grid = el('div', 'cards');
-    this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions));
+    if (run.kind !== 'risk' && run.strategies.length >= 2) this.preferences = new PreferenceMarks(run.id, actions);
+    this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions, this.preferences));
     grid.append(...this.cards.map((c) => c.element));
     if (run.kind === 'risk') {
       this.riskCard = new RiskCardView(run, actions);
@@ -58,7 +62,7 @@ export class RunView {
       runs.append(summary, grid);
       this.body.append(this.notice, this.riskCard.element, runs);
     } else {
-      this.body.append(this.notice, grid);
+      this.body.append(this.notice, grid, ...(this.preferences ? [this.preferences.status] : []));
     }
     this.element.append(this.toggle, this.body);
     this.setExpanded(expanded);
@@ -101,7 +105,13 @@ export class RunView {
     this.notice.textContent = notes.join(' ');
     this.notice.hidden = notes.length === 0;
     if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
+    // Pairs are made from what history keeps: only a run the host has finished can be recorded.
+    if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
     this.riskCard?.update(run);
+  }
+
+  showPreference(reply: PreferenceRecorded): void {
+    this.preferences?.recordedAs(reply);
   }
 
   applyTokens(events: readonly TokenEvent[]): void {
@@ -128,6 +138,7 @@ class CardView {
     index: number,
     private readonly run: RunRecord,
     actions: RunActions,
+    preferences: PreferenceMarks | undefined,
   ) {
     this.element = el('article', 'card');
     this.element.dataset.strategyIndex = String(index);
@@ -163,6 +174,7 @@ class CardView {
     this.copy = button('Copy', 'Copy this completion', () => actions.copy(this.text));
     this.insert.disabled = this.copy.disabled = true;
     actionsRow.append(this.insert, this.copy);
+    preferences?.addCard(index, this.element, view.strategy.name, actionsRow);
     this.element.append(header, this.completions, dl, this.candidates, actionsRow);
   }
 

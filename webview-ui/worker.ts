@@ -5,6 +5,7 @@
  */
 import * as transformers from '@huggingface/transformers';
 import { compareStrategies } from '../src/core/decode/compare';
+import { generateCase } from '../src/core/prompttest/generate';
 import type { CausalLM } from '../src/core/model/types';
 import { loadTransformersModel, type TransformersModule } from '../src/core/model/transformersModel';
 import type { CompareRequest, LoadModelRequest, WorkerEvent, WorkerRequest } from '../src/protocol/messages';
@@ -201,6 +202,14 @@ function handle(request: WorkerRequest): void {
       enqueue(request.requestId, async (signal) => {
         if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or run the command again to load one.');
         await runStructuredRequest(loaded.model, structuredEngines, request, signal, post);
+      });
+      break;
+    case 'promptTest':
+      // One case of a Test Explorer run: the host checks the assertions on what comes back.
+      enqueue(request.requestId, async (signal) => {
+        if (!loaded) throw new Error('No model is loaded. Run the tests again to load one.');
+        const generation = await generateCase(yieldingModel(loaded.model), request.plan, { signal });
+        post({ type: 'promptTestDone', requestId: request.requestId, generation });
       });
       break;
     case 'cancel':

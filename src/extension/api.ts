@@ -6,6 +6,9 @@ import type * as vscode from 'vscode';
 import type { RunRecord } from '../protocol/messages';
 import type { ModelState } from './modelSession';
 import type { PanelEvent } from './panelProvider';
+import type { PreferenceItem } from './preferences/preferencesView';
+import type { SuiteSnapshot } from './promptTests/promptTestController';
+import type { PromptTestRunSummary } from './promptTests/runPromptTests';
 
 export interface SamplingLabApi {
   /** Feeds a message to the host as if the panel sent it; invalid ones are rejected, not thrown. */
@@ -18,6 +21,16 @@ export interface SamplingLabApi {
   modelState(): ModelState;
   history(): RunRecord[];
   clearHistory(): Promise<void>;
+  /** The Preferences view's rows, as it shows them now. */
+  preferenceItems(): PreferenceItem[];
+  /** The Test Explorer's prompt test items, and running them as its Run button does. */
+  promptTests: {
+    /** Scans the workspace again, then lists what the Test Explorer shows. */
+    discover(): Promise<SuiteSnapshot[]>;
+    /** Runs the items with these ids (files or cases), or all. */
+    run(ids?: string[], token?: vscode.CancellationToken): Promise<PromptTestRunSummary>;
+    readonly onDidFinish: vscode.Event<PromptTestRunSummary>;
+  };
   /** The last error shown to the user. */
   lastError(): string | undefined;
 }

@@ -13,6 +13,11 @@ import { RunHistory } from './history';
 import { insertCompletion } from './insertCompletion';
 import { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
+import { chooseScorer, exportPreferencesCommand, type ExportArgs } from './preferences/preferenceCommands';
+import { PREFERENCES_VIEW_ID, PreferencesView } from './preferences/preferencesView';
+import { PreferenceInputError, recordPreference } from './preferences/recordPreference';
+import { PromptTestController } from './promptTests/promptTestController';
+import { PromptTestRunner } from './promptTests/runPromptTests';
 import { reportError } from './reportError';
 import { ResponseCache } from './responseCache';
 import { RiskMarks } from './riskMarks';
@@ -31,6 +36,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const runner = new Runner(panel, session, history, cache, log);
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
+  const preferences = new PreferencesView(log);
+  const promptTestRunner = new PromptTestRunner(panel, session, log);
+  const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
+    await promptTestRunner.run(promptTests, request, token);
+  }, log);
   const statusItem = createModelStatusItem();
   let lastError: string | undefined;
 
@@ -53,7 +63,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     session,
     runner,
     riskMarks,
+    preferences,
+    promptTests,
+    promptTestRunner,
     statusItem,
+    vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences }),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
     panel.onReady(() => void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined)),
@@ -79,6 +93,14 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     }),
     command('samplingLab.showLog', async () => log.show()),
     command('samplingLab.showAnatomy', () => showAnatomy(context.extensionUri)),
+    command('samplingLab.preferences.refresh', async () => preferences.refresh()),
+    command('samplingLab.preferences.chooseScorer', (args?: Parameters<typeof chooseScorer>[0]) => chooseScorer(args)),
+    command('samplingLab.preferences.export', (args?: ExportArgs) => exportPreferencesCommand(preferences, args)),
+    command('samplingLab.preferences.openFile', async () => {
+      const file = preferences.file();
+      if (!file) throw new Error('Sampling Lab: open a folder first: preference pairs are kept in .sampling-lab/preferences.jsonl in the workspace.');
+      await vscode.window.showTextDocument(file);
+    }),
   );
 
   async function onPanelEvent(event: PanelEvent): Promise<void> {
@@ -94,6 +116,22 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
           lastError = reportError(e, log);
         }
         break;
+      case 'prefer': {
+        const reply = { type: 'preferenceRecorded', runId: event.runId, chosen: event.chosen, rejected: event.rejected } as const;
+        try {
+          const recorded = recordPreference(event, history.get(event.runId));
+          log.info(`Preference recorded in ${recorded.file}: ${recorded.record.chosen_strategy} over ${recorded.record.rejected_strategy}.`);
+          preferences.refresh();
+          await panel.post({ ...reply, file: recorded.shownAs }).catch(() => undefined);
+        } catch (e) {
+          // A mark the host cannot record is answered in the panel, where the user made it.
+          const message = e instanceof PreferenceInputError ? `Cannot record the pair: ${e.message}` : `Cannot record the pair: ${(e as Error).message}`;
+          log.warn(message);
+          lastError = `Sampling Lab: ${message}`;
+          await panel.post({ ...reply, error: message.replace(/^Cannot record the pair: /, '') }).catch(() => undefined);
+        }
+        break;
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(event.text);
         vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);
@@ -125,6 +163,19 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     modelState: () => session.current,
     history: () => history.all(),
     clearHistory: () => history.clear(),
+    preferenceItems: () => preferences.getChildren(),
+    promptTests: {
+      discover: async () => {
+        await promptTests.rediscover();
+        return promptTests.snapshot();
+      },
+      run: async (ids, token) => {
+        await promptTests.discoverAll();
+        const request = new vscode.TestRunRequest(ids ? promptTests.itemsWithIds(ids) : undefined);
+        return promptTestRunner.run(promptTests, request, token ?? new vscode.CancellationTokenSource().token);
+      },
+      onDidFinish: promptTestRunner.onDidFinish,
+    },
     lastError: () => lastError,
   };
 }

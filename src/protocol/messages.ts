@@ -9,10 +9,11 @@
  */
 import type { RiskBand } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
+import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** What the user asked for in `samplingLab.device`. */
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
@@ -189,6 +190,25 @@ export interface StructuredRequest {
   /** Shown while it runs (the host owns the record). */
   run: RunRecord;
 }
+/**
+ * A prompt test case's generation (core/prompttest's plan: N runs and the risk samples its
+ * assertions need), on the loaded model. The host checks the assertions on the reply.
+ */
+export interface PromptTestRequest {
+  type: 'promptTest';
+  requestId: string;
+  plan: GenerationPlan;
+}
+/** The host's answer to a `prefer` action: the file the pair went to, or why it did not. */
+export interface PreferenceRecorded {
+  type: 'preferenceRecorded';
+  runId: string;
+  chosen: number;
+  rejected: number;
+  /** Workspace-relative path of the preferences file, when recorded. */
+  file?: string;
+  error?: string;
+}
 /** Stops the load or run named by `requestId`. */
 export interface CancelRequest {
   type: 'cancel';
@@ -228,11 +248,13 @@ export type HostToWebview =
   | UnloadModelRequest
   | CompareRequest
   | StructuredRequest
+  | PromptTestRequest
   | CancelRequest
   | FileDataReply
   | FileErrorReply
   | HistoryUpdate
-  | RunUpdate;
+  | RunUpdate
+  | PreferenceRecorded;
 
 /** The part of it the webview forwards to the worker. */
 export type WorkerRequest =
@@ -240,6 +262,7 @@ export type WorkerRequest =
   | UnloadModelRequest
   | CompareRequest
   | StructuredRequest
+  | PromptTestRequest
   | CancelRequest
   | FileDataReply
   | FileErrorReply;
@@ -289,6 +312,11 @@ export interface StructuredDoneEvent {
   requestId: string;
   result: StructuredRoutesResult;
 }
+export interface PromptTestDoneEvent {
+  type: 'promptTestDone';
+  requestId: string;
+  generation: CaseGeneration;
+}
 export interface RequestFailedEvent {
   type: 'requestFailed';
   requestId: string;
@@ -317,6 +345,7 @@ export type WorkerEvent =
   | CompareDoneEvent
   | RouteDoneEvent
   | StructuredDoneEvent
+  | PromptTestDoneEvent
   | RequestFailedEvent
   | ReadFileRequest
   | LogEvent;
@@ -337,6 +366,13 @@ export interface CopyAction {
   type: 'copy';
   text: string;
 }
+/** The user marked card `chosen` of run `runId` better than card `rejected` (strategy indices). */
+export interface PreferAction {
+  type: 'prefer';
+  runId: string;
+  chosen: number;
+  rejected: number;
+}
 /** The panel's Stop button. */
 export interface StopAction {
   type: 'stop';
@@ -350,4 +386,4 @@ export interface ProtocolErrorEvent {
 }
 
 /** Everything the webview sends to the host: the worker's events plus the panel's own. */
-export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | StopAction | ProtocolErrorEvent;
+export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | PreferAction | StopAction | ProtocolErrorEvent;

@@ -23,6 +23,7 @@ import type {
 import type { CompareResult, Completion, Strategy, StrategyResult, TokenEvent, TokenInfo } from '../core/decode/types';
 import type { Attempt, RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 import type { ValidationIssue } from '../core/structured/schema';
+import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -57,6 +58,15 @@ function arr<T>(item: Check<T>): Check<T[]> {
 
 function optional<T>(check: Check<T>): Check<T | undefined> {
   return (v, at) => (v === undefined ? undefined : check(v, at));
+}
+
+/** An object used as a map: every value passes `value`. */
+function dict<T>(value: Check<T>): Check<Record<string, T>> {
+  return (v, at) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(at, 'an object', v);
+    for (const [key, x] of Object.entries(v)) value(x, `${at}.${key}`);
+    return v as Record<string, T>;
+  };
 }
 
 type Shape = Record<string, Check<unknown>>;
@@ -216,6 +226,22 @@ const cachedResponse: Check<CachedResponse> = obj({
   risks: optional(arr(riskReport)),
 });
 
+const generationPlan: Check<GenerationPlan> = obj({
+  prompt: str,
+  strategy,
+  runs: int,
+  seed: int,
+  maxNewTokens: int,
+  stopStrings: arr(str),
+  risk: arr(obj({ samples: int, temperature: num })),
+}) as Check<GenerationPlan>;
+
+const caseGeneration: Check<CaseGeneration> = obj({
+  runs: arr(obj({ text: str, tokenLogprobs: arr(num), meanLogprob: num, seed: int, finishReason: str })),
+  deterministic: bool,
+  riskSamples: dict(arr(str)),
+}) as Check<CaseGeneration>;
+
 // ---------------------------------------------------------------- messages
 
 const id = { requestId: str };
@@ -225,11 +251,13 @@ const hostToWebviewShapes = {
   unloadModel: obj(id),
   compare: obj({ ...id, prompt: str, strategies: arr(strategyView), options: runOptions, run: runRecord }),
   structured: obj({ ...id, prompt: str, strategy: strategyView, options: runOptions, maxRetries: int, schema: jsonSchema, schemaSource: str, run: runRecord }),
+  promptTest: obj({ ...id, plan: generationPlan }),
   cancel: obj(id),
   fileData: obj({ ...id, data: bytes }),
   fileError: obj({ ...id, status: int, error: str }),
   history: obj({ runs: arr(runRecord) }),
   runUpdated: obj({ run: runRecord }),
+  preferenceRecorded: obj({ runId: str, chosen: int, rejected: int, file: optional(str), error: optional(str) }),
 } satisfies Record<HostToWebview['type'], Check<unknown>>;
 
 const workerEventShapes = {
@@ -240,6 +268,7 @@ const workerEventShapes = {
   compareDone: obj({ ...id, result: compareResult }),
   routeDone: obj({ ...id, result: routeResult }),
   structuredDone: obj({ ...id, result: structuredRoutesResult }),
+  promptTestDone: obj({ ...id, generation: caseGeneration }),
   requestFailed: obj({ ...id, error: str, errorName: str }),
   readFile: obj({ ...id, path: str }),
   log: obj({ level: oneOf('trace', 'debug', 'info', 'warn', 'error'), message: str }),
@@ -250,11 +279,12 @@ const webviewToHostShapes = {
   ready: obj({ protocolVersion: int }),
   insert: obj({ runId: str, text: str, strategy: optional(int) }),
   copy: obj({ text: str }),
+  prefer: obj({ runId: str, chosen: int, rejected: int }),
   stop: obj({}),
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;
 
-const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'structured', 'cancel', 'fileData', 'fileError'];
+const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'structured', 'promptTest', 'cancel', 'fileData', 'fileError'];
 
 function byType<T>(shapes: Record<string, Check<unknown>>, value: unknown, allowed?: readonly string[]): Validation<T> {
   try {

@@ -12,6 +12,10 @@ const COMMANDS = [
   'samplingLab.stop',
   'samplingLab.showLog',
   'samplingLab.showAnatomy',
+  'samplingLab.preferences.refresh',
+  'samplingLab.preferences.chooseScorer',
+  'samplingLab.preferences.export',
+  'samplingLab.preferences.openFile',
 ];
 
 describe('commands', () => {

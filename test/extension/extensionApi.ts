@@ -51,3 +51,14 @@ export function nextEvent<T>(event: vscode.Event<T>, predicate: (value: T) => bo
     });
   });
 }
+
+/** Polls `read` until `ok` accepts its value (file watchers and diagnostics arrive late), or fails after `timeoutMs`. */
+export async function until<T>(read: () => T, ok: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Prompt test suites in the Test Explorer: every `*.prompttest.yaml` in the workspace is a test
+ * item, its cases are children placed at their `name:` line, and problems in a suite file are
+ * diagnostics at the line to fix. Open editors are parsed as typed, so items and diagnostics
+ * follow unsaved edits; files on disk are watched. Running is runPromptTests.ts's.
+ */
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { ParsedSuite, PromptTestCase } from '../../core/prompttest';
+import { readSuiteFile } from '../../node/promptTestRunner';
+import { toDiagnostic, toRange } from './suiteDiagnostics';
+
+export const SUITE_FILES = '**/*.prompttest.{yaml,yml}';
+const EXCLUDE = '**/{node_modules,.git}/**';
+
+export function isSuiteFile(uri: vscode.Uri): boolean {
+  return uri.scheme === 'file' && /\.prompttest\.ya?ml$/i.test(uri.path);
+}
+
+/** A case item's parsed case and its file, for the run handler. */
+export interface CaseEntry {
+  case: PromptTestCase;
+  uri: vscode.Uri;
+}
+
+export interface SuiteSnapshot {
+  uri: string;
+  label: string;
+  error?: string;
+  /** `line`: the case's `name:` line, from 0. */
+  cases: { id: string; label: string; line: number }[];
+}
+
+export type RunHandler = (request: vscode.TestRunRequest, token: vscode.CancellationToken) => Promise<void>;
+
+export class PromptTestController implements vscode.Disposable {
+  readonly controller: vscode.TestController;
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('samplingLab.prompttest');
+  private readonly entries = new Map<string, CaseEntry>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private discovered: Promise<void> | undefined;
+
+  constructor(
+    run: RunHandler,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.controller = vscode.tests.createTestController('samplingLab.promptTests', 'Prompt Tests');
+    this.controller.resolveHandler = async (item) => {
+      if (!item) await this.discoverAll();
+      else if (item.uri) this.update(item.uri);
+    };
+    this.controller.refreshHandler = () => this.rediscover();
+    this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, run, true);
+
+    const watcher = vscode.workspace.createFileSystemWatcher(SUITE_FILES);
+    this.disposables.push(
+      this.controller,
+      this.diagnostics,
+      watcher,
+      watcher.onDidCreate((uri) => this.update(uri)),
+      watcher.onDidChange((uri) => this.update(uri)),
+      watcher.onDidDelete((uri) => this.remove(uri)),
+      vscode.workspace.onDidOpenTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri, doc.getText())),
+      vscode.workspace.onDidChangeTextDocument((e) => isSuiteFile(e.document.uri) && this.update(e.document.uri, e.document.getText())),
+      // Closing an unsaved editor: the file on disk is the suite again.
+      vscode.workspace.onDidCloseTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri)),
+    );
+    for (const doc of vscode.workspace.textDocuments) if (isSuiteFile(doc.uri)) this.update(doc.uri, doc.getText());
+  }
+
+  /** Finds every suite in the workspace (once; the watcher keeps it current). */
+  discoverAll(): Promise<void> {
+    this.discovered ??= (async () => {
+      const files = await vscode.workspace.findFiles(SUITE_FILES, EXCLUDE);
+      for (const uri of files) this.update(uri);
+      this.log.info(`Prompt tests: ${files.length} suite files, ${this.entries.size} cases.`);
+    })();
+    return this.discovered;
+  }
+
+  /** Scans the workspace again (the Test Explorer's Refresh). */
+  rediscover(): Promise<void> {
+    this.discovered = undefined;
+    return this.discoverAll();
+  }
+
+  /** The items as the Test Explorer shows them: files, their problems, and their cases. */
+  snapshot(): SuiteSnapshot[] {
+    const files: SuiteSnapshot[] = [];
+    this.controller.items.forEach((file) => {
+      const cases: SuiteSnapshot['cases'] = [];
+      file.children.forEach((c) => cases.push({ id: c.id, label: c.label, line: c.range?.start.line ?? -1 }));
+      const error = file.error instanceof vscode.MarkdownString ? file.error.value : file.error;
+      files.push({ uri: file.uri!.toString(), label: file.label, error, cases });
+    });
+    return files;
+  }
+
+  /** The items with these ids (files or cases), searching the whole tree. */
+  itemsWithIds(ids: readonly string[]): vscode.TestItem[] {
+    const found: vscode.TestItem[] = [];
+    const visit = (item: vscode.TestItem) => {
+      if (ids.includes(item.id)) found.push(item);
+      else item.children.forEach(visit);
+    };
+    this.controller.items.forEach(visit);
+    return found;
+  }
+
+  entry(item: vscode.TestItem): CaseEntry | undefined {
+    return this.entries.get(item.id);
+  }
+
+  /** The case items under `item` (itself, for a case), in file order. */
+  casesOf(item: vscode.TestItem): vscode.TestItem[] {
+    if (this.entries.has(item.id)) return [item];
+    const cases: vscode.TestItem[] = [];
+    item.children.forEach((child) => cases.push(...this.casesOf(child)));
+    return cases.sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0));
+  }
+
+  /** Re-reads a suite: from `text` (an open editor's), or from disk. */
+  update(uri: vscode.Uri, text?: string): ParsedSuite | undefined {
+    if (text === undefined) {
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (open) text = open.getText();
+    }
+    let parsed: ParsedSuite;
+    try {
+      parsed = readSuiteFile(uri.fsPath, text ?? fs.readFileSync(uri.fsPath, 'utf8'));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') {
+        this.remove(uri);
+        return undefined;
+      }
+      throw e;
+    }
+    this.diagnostics.set(uri, parsed.problems.map(toDiagnostic));
+
+    const fileId = uri.toString();
+    let file = this.controller.items.get(fileId);
+    if (!file) {
+      file = this.controller.createTestItem(fileId, vscode.workspace.asRelativePath(uri), uri);
+      this.controller.items.add(file);
+    }
+    file.description = parsed.description;
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    file.error =
+      errors.length > 0
+        ? new vscode.MarkdownString(`${errors.length} ${errors.length === 1 ? 'problem' : 'problems'} in this suite (see Problems): ${errors[0]!.message}`)
+        : undefined;
+
+    for (const [id, e] of this.entries) if (e.uri.toString() === fileId) this.entries.delete(id);
+    const seen = new Map<string, number>();
+    const children = parsed.cases.map((c) => {
+      // Names are the ids, so results stay on a case while the file is edited around it.
+      const count = (seen.get(c.name) ?? 0) + 1;
+      seen.set(c.name, count);
+      const id = `${fileId}#${c.name}${count > 1 ? `#${count}` : ''}`;
+      const item = this.controller.createTestItem(id, c.name, uri);
+      item.range = toRange(c.nameRange);
+      item.description = `${c.strategy.name}${c.repeat > 1 ? ` × ${c.repeat}` : ''}${c.passRate < 1 ? `, pass rate ${c.passRate}` : ''}`;
+      this.entries.set(id, { case: c, uri });
+      return item;
+    });
+    file.children.replace(children);
+    return parsed;
+  }
+
+  private remove(uri: vscode.Uri): void {
+    const fileId = uri.toString();
+    this.controller.items.delete(fileId);
+    this.diagnostics.delete(uri);
+    for (const [id, e] of this.entries) if (e.uri.toString() === fileId) this.entries.delete(id);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

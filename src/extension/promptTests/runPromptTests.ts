@@ -1,0 +1,148 @@
+/**
+ * Runs prompt test cases from the Test Explorer. The model is the panel's (loaded once, in its
+ * worker): each case's generation plan goes there as a `promptTest` request, and the assertions
+ * are checked here on what comes back. Outputs are cached on disk by everything that decides
+ * them, as `sampling-lab test` does, so an unchanged case re-runs instantly and editing only an
+ * assertion never needs the model. The Testing view's Stop cancels the case in progress.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CaseCancelledError,
+  evaluateCase,
+  generationCacheKeyText,
+  planGeneration,
+  type CaseGeneration,
+  type GenerationPlan,
+  type ModelIdentity,
+} from '../../core/prompttest';
+import { DEFAULT_CACHE_DIR, PromptTestCache } from '../../node/promptTestRunner';
+import type { ModelSession } from '../modelSession';
+import type { PanelProvider } from '../panelProvider';
+import { newRequestId, RequestFailedError, waitForReply } from '../requests';
+import { readSettings } from '../settings';
+import type { PromptTestController } from './promptTestController';
+import { failureMessages } from './testMessages';
+
+export interface PromptTestRunSummary {
+  passed: number;
+  failed: number;
+  errored: number;
+  skipped: number;
+  cached: number;
+}
+
+export class PromptTestRunner {
+  private readonly onDidFinishEmitter = new vscode.EventEmitter<PromptTestRunSummary>();
+  /** Fires when a run ends (tests wait on it). */
+  readonly onDidFinish = this.onDidFinishEmitter.event;
+
+  constructor(
+    private readonly panel: PanelProvider,
+    private readonly session: ModelSession,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async run(tests: PromptTestController, request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<PromptTestRunSummary> {
+    await tests.discoverAll();
+    const excluded = new Set((request.exclude ?? []).flatMap((item) => tests.casesOf(item)).map((item) => item.id));
+    const roots: vscode.TestItem[] = [];
+    if (request.include) roots.push(...request.include);
+    else tests.controller.items.forEach((item) => roots.push(item));
+    const cases = roots.flatMap((item) => tests.casesOf(item)).filter((item, i, all) => !excluded.has(item.id) && all.findIndex((x) => x.id === item.id) === i);
+
+    const run = tests.controller.createTestRun(request);
+    const summary: PromptTestRunSummary = { passed: 0, failed: 0, errored: 0, skipped: 0, cached: 0 };
+    try {
+      for (const item of cases) run.enqueued(item);
+      const settings = readSettings();
+      const model = await this.session.ensureLoaded(settings.model, settings.device, token);
+      const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
+      run.appendOutput(`Prompt tests on ${model.name} (${model.backend.toUpperCase()}): ${cases.length} cases\r\n`);
+
+      for (const item of cases) {
+        const entry = tests.entry(item)!;
+        if (token.isCancellationRequested) {
+          run.skipped(item);
+          summary.skipped++;
+          continue;
+        }
+        run.started(item);
+        const started = Date.now();
+        try {
+          const plan = planGeneration(entry.case);
+          const key = generationCacheKeyText(plan, identity);
+          const folder = vscode.workspace.getWorkspaceFolder(entry.uri);
+          const cache = settings.cacheEnabled ? new PromptTestCache(path.join(folder?.uri.fsPath ?? path.dirname(entry.uri.fsPath), DEFAULT_CACHE_DIR)) : undefined;
+          let generation = cache?.get(key);
+          const cached = generation !== undefined;
+          if (!generation) {
+            generation = await this.generate(plan, token);
+            cache?.set(key, generation);
+          }
+          const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started });
+          if (cached) summary.cached++;
+          run.appendOutput(`${result.pass ? '✓' : '✗'} ${entry.case.name}: ${result.summary}${cached ? ' (cached)' : ''}\r\n`, undefined, item);
+          if (result.pass) {
+            run.passed(item, result.durationMs);
+            summary.passed++;
+          } else {
+            run.failed(item, failureMessages(entry.case, result, entry.uri), result.durationMs);
+            summary.failed++;
+          }
+        } catch (e) {
+          if (isCancellation(e) || token.isCancellationRequested) {
+            run.skipped(item);
+            summary.skipped++;
+          } else {
+            const message = new vscode.TestMessage(`The model could not run this case: ${(e as Error).message}`);
+            message.location = new vscode.Location(entry.uri, item.range ?? new vscode.Range(0, 0, 0, 0));
+            run.errored(item, message, Date.now() - started);
+            summary.errored++;
+          }
+        }
+      }
+    } catch (e) {
+      // Before any case ran: a setting or the model. Every case says why, in the Test Explorer.
+      const message = new vscode.TestMessage(isCancellation(e) ? 'Cancelled while the model loaded.' : `Sampling Lab could not start the run: ${(e as Error).message}`);
+      for (const item of cases) {
+        if (isCancellation(e)) run.skipped(item);
+        else run.errored(item, message);
+      }
+      if (isCancellation(e)) summary.skipped += cases.length;
+      else summary.errored += cases.length;
+      if (!isCancellation(e)) this.log.error(`Prompt tests: ${(e as Error).message}`);
+    } finally {
+      run.end();
+      this.log.info(`Prompt tests: ${summary.passed} passed, ${summary.failed} failed, ${summary.errored} errored, ${summary.skipped} skipped (${summary.cached} from the cache).`);
+      this.onDidFinishEmitter.fire(summary);
+    }
+    return summary;
+  }
+
+  /** One case's outputs from the model in the panel's worker. */
+  private async generate(plan: GenerationPlan, token: vscode.CancellationToken): Promise<CaseGeneration> {
+    const id = newRequestId('test');
+    const waiting = waitForReply(this.panel, id, ['promptTestDone'], {
+      token,
+      onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+    });
+    void waiting.catch(() => undefined);
+    await this.panel.post({ type: 'promptTest', requestId: id, plan });
+    const reply = await waiting;
+    if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
+    return reply.generation;
+  }
+
+  dispose(): void {
+    this.onDidFinishEmitter.dispose();
+  }
+}
+
+function isCancellation(e: unknown): boolean {
+  return (
+    e instanceof vscode.CancellationError ||
+    e instanceof CaseCancelledError ||
+    (e instanceof RequestFailedError && (e.name === 'CaseCancelledError' || e.name === 'AbortError'))
+  );
+}
