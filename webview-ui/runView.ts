@@ -62,7 +62,7 @@ export class RunView {
       runs.append(summary, grid);
       this.body.append(this.notice, this.riskCard.element, runs);
     } else {
-      this.body.append(this.notice, grid, ...(this.preferences ? [this.preferences.status] : []));
+      this.body.append(this.notice, ...(this.preferences ? [this.preferences.status] : []), grid);
     }
     this.element.append(this.toggle, this.body);
     this.setExpanded(expanded);

@@ -67,10 +67,28 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     );
   }
 
+  /**
+   * Makes sure the panel's webview runs (the model lives in it) without taking the sidebar from
+   * the user when it already does: a hidden panel keeps running (retainContextWhenHidden).
+   * True when it had to be opened.
+   */
+  async ensureRunning(): Promise<boolean> {
+    if (this.view && this.ready) {
+      await this.waitReady();
+      return false;
+    }
+    await this.reveal();
+    return true;
+  }
+
   /** Shows the panel (creating it if needed) and waits until its script runs. */
   async reveal(timeoutMs = 30_000): Promise<void> {
     if (this.view) this.view.show(true);
     else await vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
+    await this.waitReady(timeoutMs);
+  }
+
+  private async waitReady(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!this.ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!this.ready) throw new Error('The Sampling Lab panel did not open. Open it from the activity bar and try again.');

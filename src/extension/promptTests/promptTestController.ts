@@ -143,7 +143,8 @@ export class PromptTestController implements vscode.Disposable {
       file = this.controller.createTestItem(fileId, vscode.workspace.asRelativePath(uri), uri);
       this.controller.items.add(file);
     }
-    file.description = parsed.description;
+    // No descriptions on items: the Test Explorer reads an item's description to screen readers
+    // in place of its label, so a case would be announced as "greedy (Passed)".
     const errors = parsed.problems.filter((p) => p.severity === 'error');
     file.error =
       errors.length > 0
@@ -159,7 +160,6 @@ export class PromptTestController implements vscode.Disposable {
       const id = `${fileId}#${c.name}${count > 1 ? `#${count}` : ''}`;
       const item = this.controller.createTestItem(id, c.name, uri);
       item.range = toRange(c.nameRange);
-      item.description = `${c.strategy.name}${c.repeat > 1 ? ` × ${c.repeat}` : ''}${c.passRate < 1 ? `, pass rate ${c.passRate}` : ''}`;
       this.entries.set(id, { case: c, uri });
       return item;
     });

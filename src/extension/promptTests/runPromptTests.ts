@@ -56,6 +56,9 @@ export class PromptTestRunner {
     try {
       for (const item of cases) run.enqueued(item);
       const settings = readSettings();
+      // The model runs in the Strategies panel: open it if it never was, then give the sidebar
+      // back to the Test Explorer, where the run is watched.
+      if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
       const model = await this.session.ensureLoaded(settings.model, settings.device, token);
       const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
       run.appendOutput(`Prompt tests on ${model.name} (${model.backend.toUpperCase()}): ${cases.length} cases\r\n`);
