@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
-import { openWorkbench, runCommand, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+import { openFile, openWorkbench, runCommand, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 
@@ -60,6 +60,8 @@ describe('Prompt tests in the Testing view, end to end', function () {
     await runCommand(page, 'Testing: Focus on Test Explorer View');
     const known = page.locator('.test-explorer .monaco-list-row', { hasText: 'known-people.prompttest.yaml' }).first();
     await known.waitFor({ state: 'visible', timeout: 60_000 });
+    // Open during the run, so VS Code puts the failure messages into it.
+    await openFile(page, 'heldout-people.prompttest.yaml');
     await runCommand(page, 'Test: Run All Tests');
 
     // The run opens the Strategies panel to load the model, then hands the sidebar back.
@@ -90,6 +92,15 @@ describe('Prompt tests in the Testing view, end to end', function () {
     const failed = rows.filter((r) => r.state === 'failed').map((r) => r.label).sort();
     assert.deepEqual(failed, ["a held-out person's birthplace is low risk (fails)", 'sampling names the true city in 4 of 5 runs (fails)']);
     assert.equal(rows.filter((r) => r.state === 'passed').length, 6, JSON.stringify(rows));
+    // The failures are in the YAML itself: a failed assertion's message sits at its line (the
+    // editor's inline test message), here in the suite that was open during the run.
+    await page.locator('.tab', { hasText: 'heldout-people.prompttest.yaml' }).first().click();
+    const inline = page.locator('.monaco-editor').getByText(/max-risk ≤ 0\.3 held in 0\/1 runs \(0%\)/).first();
+    await inline.waitFor({ state: 'visible', timeout: 30_000 });
+    const shotInline = path.join(RESULTS_DIR, 'prompt-tests-inline.png');
+    await page.screenshot({ path: shotInline });
+    console.log(`      ${path.relative(REPO_ROOT, shotInline)}`);
+
     // A screen reader hears each case by its name and result.
     for (const r of rows) assert.match(r.aria, new RegExp(`^${r.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\((Passed|Failed)\\)`), r.aria);
   });
