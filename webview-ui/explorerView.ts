@@ -9,6 +9,8 @@ import type { ExplorerSettings } from '../src/core/explorer/settings';
 import { explorerSettingsOf } from '../src/core/explorer/settings';
 import type { StageType } from '../src/core/sampling/types';
 import type { ExplorerBranchReply, ExplorerReply, ExplorerRequest, ExplorerStepReply } from '../src/protocol/explorer';
+import type { BranchRecord } from '../src/protocol/messages';
+import { branchCard } from './branchCard';
 import { validateExplorerReply } from '../src/protocol/explorer';
 import type { RunRecord } from '../src/protocol/messages';
 import { lineChart, svg } from './charts';
@@ -76,7 +78,10 @@ export class ExplorerView {
   private readonly branches: HTMLElement;
   private readonly error: HTMLElement;
 
-  constructor(private readonly send: (request: ExplorerRequest) => void) {
+  constructor(
+    private readonly send: (request: ExplorerRequest) => void,
+    private readonly onBranch: (runId: string, branch: BranchRecord) => void,
+  ) {
     const style = document.createElement('style');
     style.textContent = STYLE;
     document.head.append(style);
@@ -379,25 +384,10 @@ export class ExplorerView {
   private addBranch(r: ExplorerBranchReply): void {
     const t = this.target!;
     const strategy = t.run.strategies[t.strategyIndex]?.strategy.name ?? 'strategy';
-    const card = document.createElement('article');
-    card.className = 'branch-card';
-    card.dataset.parentRunId = t.run.id;
-    card.dataset.parentStrategyIndex = String(t.strategyIndex);
-    card.dataset.step = String(r.step);
-    const h = document.createElement('h3');
-    h.className = 'branch-label';
-    h.textContent = `branch of ${strategy} at step ${r.step}: ${JSON.stringify(r.tokenText)}`;
-    const p = document.createElement('p');
-    p.className = 'completion branch-text';
-    p.dataset.text = r.text;
-    const first = document.createElement('span');
-    first.className = 'first';
-    first.textContent = r.tokens[0]?.text ?? '';
-    p.append(first, document.createTextNode(r.text.slice(first.textContent.length)));
-    const parent = document.createElement('button');
-    parent.textContent = 'Show parent';
-    parent.addEventListener('click', () => document.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(t.run.id)}"] .card[data-strategy-index="${t.strategyIndex}"]`)?.scrollIntoView());
-    card.append(h, p, parent);
-    this.branches.prepend(card);
+    const record: BranchRecord = { strategyIndex: t.strategyIndex, step: r.step, tokenText: r.tokenText, text: r.text, firstText: r.tokens[0]?.text ?? '' };
+    this.branches.prepend(branchCard(t.run.id, strategy, record));
+    // The run keeps it (host history), so it is still there after a reload.
+    this.onBranch(t.run.id, record);
   }
+
 }

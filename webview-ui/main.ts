@@ -237,7 +237,10 @@ byId('stop').addEventListener('click', () => postToHost({ type: 'stop' }));
 runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
 // The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.
-const explorer = new ExplorerView((request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]));
+const explorer = new ExplorerView(
+  (request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]),
+  (runId, branch) => postToHost({ type: 'branchAdded', runId, branch }),
+);
 runsEl.before(explorer.element);
 const openExplorer = (e: Event) => {
   const t = e.target instanceof HTMLElement && e.target.classList.contains('tok') ? e.target : undefined;

@@ -9,6 +9,7 @@ import type { StrategyResult, TokenEvent } from '../src/core/decode/types';
 import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../src/protocol/messages';
 import { button, el } from './dom';
 import { fixed } from './format';
+import { branchCard } from './branchCard';
 import { PreferenceMarks, type PreferenceActions } from './preferenceMarks';
 import { RiskCardView, riskBadge } from './riskView';
 import { resetRovingFocus, tokenElement } from './tokenView';
@@ -26,6 +27,8 @@ export class RunView {
   private readonly meta: HTMLElement;
   private readonly notice: HTMLElement;
   private readonly cards: CardView[];
+  /** Branches made from the cards in the explorer, newest first. */
+  private readonly branches: HTMLElement;
   private readonly riskCard: RiskCardView | undefined;
   /** Better / Worse on the cards of a comparison (not of a risk check, whose cards are its inputs). */
   private readonly preferences: PreferenceMarks | undefined;
@@ -51,6 +54,8 @@ export class RunView {
     this.notice = el('p', 'notice');
     this.notice.hidden = true;
     const grid = el('div', 'cards');
+    this.branches = el('div', 'run-branches');
+    this.branches.setAttribute('aria-label', 'Branches of these cards');
     if (run.kind !== 'risk' && run.strategies.length >= 2) this.preferences = new PreferenceMarks(run.id, actions);
     this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions, this.preferences));
     grid.append(...this.cards.map((c) => c.element));
@@ -60,9 +65,9 @@ export class RunView {
       const summary = el('summary');
       summary.textContent = 'The answers behind the check (greedy, and the samples with their tokens)';
       runs.append(summary, grid);
-      this.body.append(this.notice, this.riskCard.element, runs);
+      this.body.append(this.notice, this.riskCard.element, runs, this.branches);
     } else {
-      this.body.append(this.notice, ...(this.preferences ? [this.preferences.status] : []), grid);
+      this.body.append(this.notice, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
     }
     this.element.append(this.toggle, this.body);
     this.setExpanded(expanded);
@@ -108,6 +113,9 @@ export class RunView {
     // Pairs are made from what history keeps: only a run the host has finished can be recorded.
     if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
     this.riskCard?.update(run);
+    const branches = [...(run.branches ?? [])].reverse();
+    this.branches.replaceChildren(...branches.map((b) => branchCard(run.id, run.strategies[b.strategyIndex]?.strategy.name ?? 'strategy', b)));
+    this.branches.hidden = branches.length === 0;
   }
 
   showPreference(reply: PreferenceRecorded): void {

@@ -3,6 +3,7 @@
  * and history. The model itself runs in the panel's webview (worker); this side never loads it.
  */
 import * as vscode from 'vscode';
+import { keepBranch } from './branches';
 import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
@@ -130,6 +131,12 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
           lastError = `Sampling Lab: ${message}`;
           await panel.post({ ...reply, error: message.replace(/^Cannot record the pair: /, '') }).catch(() => undefined);
         }
+        break;
+      }
+      case 'branchAdded': {
+        const kept = await keepBranch(history, event);
+        if ('error' in kept) log.warn(`Panel: ${kept.error}.`);
+        else await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
         break;
       }
       case 'copy':

@@ -112,6 +112,20 @@ export interface StructuredRun {
   truncatedNotice?: string;
 }
 
+/**
+ * A branch of a card: the completion decoded after forcing alternative token `tokenText` at
+ * `step` of strategy `strategyIndex`'s shown completion (the explorer's "Branch from here").
+ */
+export interface BranchRecord {
+  strategyIndex: number;
+  step: number;
+  tokenText: string;
+  /** The whole branch completion, the forced token first. */
+  text: string;
+  /** The forced token's text, shown underlined. */
+  firstText: string;
+}
+
 /** One run as kept in history (workspace storage and webview state). */
 export interface RunRecord {
   id: string;
@@ -138,6 +152,8 @@ export interface RunRecord {
   cached?: boolean;
   /** A JSON run's schema and route results (kind `json`; `result` stays empty). */
   structured?: StructuredRun;
+  /** Branches made from its cards, oldest first. */
+  branches?: BranchRecord[];
 }
 
 /** A finished run's outcome as the host's response cache keeps it (workspace storage). */
@@ -373,6 +389,12 @@ export interface PreferAction {
   chosen: number;
   rejected: number;
 }
+/** The explorer made a branch of a card of run `runId`: the host keeps it with the run. */
+export interface BranchAddedAction {
+  type: 'branchAdded';
+  runId: string;
+  branch: BranchRecord;
+}
 /** The panel's Stop button. */
 export interface StopAction {
   type: 'stop';
@@ -386,4 +408,4 @@ export interface ProtocolErrorEvent {
 }
 
 /** Everything the webview sends to the host: the worker's events plus the panel's own. */
-export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | PreferAction | StopAction | ProtocolErrorEvent;
+export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | PreferAction | BranchAddedAction | StopAction | ProtocolErrorEvent;

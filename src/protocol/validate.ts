@@ -7,6 +7,7 @@
  * checkers double as its executable specification.
  */
 import type {
+  BranchRecord,
   CachedResponse,
   JsonSchema,
   HostToWebview,
@@ -199,6 +200,8 @@ const structuredRun: Check<StructuredRun> = obj({
   truncatedNotice: optional(str),
 }) as Check<StructuredRun>;
 
+const branchRecord: Check<BranchRecord> = obj({ strategyIndex: int, step: int, tokenText: str, text: str, firstText: str });
+
 const runRecord: Check<RunRecord> = obj({
   id: str,
   kind: optional(oneOf('compare', 'risk', 'json')),
@@ -215,6 +218,7 @@ const runRecord: Check<RunRecord> = obj({
   risks: optional(arr(riskReport)),
   cached: optional(bool),
   structured: optional(structuredRun),
+  branches: optional(arr(branchRecord)),
 });
 
 const cachedResponse: Check<CachedResponse> = obj({
@@ -280,6 +284,7 @@ const webviewToHostShapes = {
   insert: obj({ runId: str, text: str, strategy: optional(int) }),
   copy: obj({ text: str }),
   prefer: obj({ runId: str, chosen: int, rejected: int }),
+  branchAdded: obj({ runId: str, branch: branchRecord }),
   stop: obj({}),
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;

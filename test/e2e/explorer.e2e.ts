@@ -32,6 +32,7 @@ describe('Distribution explorer, end to end', function () {
   let workbench: Workbench | undefined;
   let model: CausalLM | undefined;
   let workspace: string;
+  let branchText = '';
   const prompt = birthplacePrompt(knownPerson(0));
 
   before(async () => {
@@ -145,6 +146,11 @@ describe('Distribution explorer, end to end', function () {
     const altText = model!.tokenText(alt);
     assert.ok(text.startsWith(altText), `branch text ${JSON.stringify(text)} starts with ${JSON.stringify(altText)}`);
     assert.match((await branch.locator('.branch-label').textContent()) ?? '', new RegExp(`^branch of .+ at step ${step}: `));
+    branchText = text;
+    // The run keeps the branch too, under its cards.
+    const keptBranch = panel.locator('.run').first().locator('.run-branches .branch-card .branch-text');
+    await keptBranch.first().waitFor({ state: 'attached', timeout: 30_000 });
+    assert.equal(await keptBranch.first().getAttribute('data-text'), text);
 
     await widenSideBar(page, 760);
     await explorer.evaluate((e) => e.scrollIntoView({ block: 'start' }));
@@ -162,5 +168,18 @@ describe('Distribution explorer, end to end', function () {
     assert.match((await anatomy.locator('[data-fact="trainingTokens"]').textContent()) ?? '', /1,382,739/);
     await page.screenshot({ path: path.join(RESULTS_DIR, 'anatomy.png') });
     console.log(`      run ${((tRun - t0) / 1000).toFixed(1)} s, explorer ${((Date.now() - tRun) / 1000).toFixed(1)} s`);
+  });
+
+  it('keeps the branch with its run after the window reloads', async () => {
+    assert.ok(branchText, 'the first test made a branch');
+    const { page } = workbench!;
+    await runCommand(page, 'Developer: Reload Window');
+    await waitForWorkbench(page);
+    await runCommand(page, 'Sampling Lab: Focus on Strategies View');
+    const reloaded = await panelFrame(page);
+    const kept = reloaded.locator('.run').first().locator('.run-branches .branch-card');
+    await kept.first().waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await kept.first().locator('.branch-text').getAttribute('data-text'), branchText);
+    assert.match((await kept.first().locator('.branch-label').textContent()) ?? '', /^branch of .+ at step \d+: /);
   });
 });
