@@ -48,10 +48,15 @@ export function resolveModel(model: string | undefined, root = packageRoot()): M
 
 /** Throws a ModelLoadError naming the first missing or unreadable file. */
 export function checkModelFolder(dir: string, dtype = 'fp32'): void {
+  // The bundled model's files can be restored; a folder of the user's needs a whole export.
+  const bundled = path.resolve(dir) === path.join(packageRoot(), 'models', BUNDLED_MODEL);
+  const fix = bundled
+    ? 'Restore it (git checkout -- models) or rebuild the model (bash tools/model/build.sh).'
+    : `A model folder holds a transformers.js export: ${REQUIRED_JSON.join(', ')} and onnx/model.onnx. Choose another folder, or the bundled "${BUNDLED_MODEL}".`;
   for (const file of REQUIRED_JSON) {
     const full = path.join(dir, file);
     if (!fs.existsSync(full)) {
-      throw new ModelLoadError(`The model folder ${dir} has no ${file}. Restore it (git checkout -- models) or rebuild the model (bash tools/model/build.sh).`, full);
+      throw new ModelLoadError(`The model folder ${dir} has no ${file}. ${fix}`, full);
     }
     try {
       JSON.parse(fs.readFileSync(full, 'utf8'));

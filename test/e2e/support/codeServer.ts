@@ -41,6 +41,11 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** A fixed port (default: a free one). */
   port?: number;
+  /**
+   * Turn Workspace Trust on (it is off by default here): the folder then opens in Restricted
+   * Mode, without the startup prompt, as a folder nobody has trusted yet.
+   */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -82,7 +87,15 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   fs.mkdirSync(path.join(dirs.ud, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(dirs.ud, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2),
+    JSON.stringify(
+      {
+        ...QUIET_SETTINGS,
+        ...(options.workspaceTrust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {}),
+        ...options.settings,
+      },
+      null,
+      2,
+    ),
   );
 
   const env: NodeJS.ProcessEnv = {
@@ -117,7 +130,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       ...common,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       options.workspace,
