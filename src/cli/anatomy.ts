@@ -3,10 +3,9 @@
  * read from its ONNX weights and checked against config.json, with Chinchilla's 20 tokens per
  * parameter beside the tokens the model card says it was trained on.
  */
-import { parseArgs } from 'node:util';
 import type { ModelAnatomy } from '../core/anatomy/anatomy';
 import { loadModelAnatomy } from '../node/modelAnatomy';
-import { UsageError } from './args';
+import { parseFlags } from './flags';
 
 export const ANATOMY_USAGE = `Usage: sampling-lab anatomy [--model M] [--json]
 
@@ -97,16 +96,7 @@ export function renderAnatomy(name: string, a: ModelAnatomy, barWidth = 30): str
 }
 
 export async function anatomy(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: { model: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${ANATOMY_USAGE}`);
-  }
+  const parsed = parseFlags(argv, { model: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, ANATOMY_USAGE, { positionals: false });
   if (parsed.values.help) {
     console.log(ANATOMY_USAGE);
     return 0;

@@ -1,8 +1,7 @@
 /** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
-import { parseArgs } from 'node:util';
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
-import { deviceFlag, integer, real, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, integer, parseFlags, real, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export { UsageError };
@@ -52,27 +51,9 @@ export interface CompareArgs {
 }
 
 
-/** node:util's parseArgs reads "-1" as a flag; join "--flag -1" into "--flag=-1" so a negative value gets a range message. */
-export function joinNegativeValues(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = argv[i + 1];
-    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d|^-\.\d/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
-  }
-  return out;
-}
 
 export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv),
-      allowPositionals: true,
-      options: {
+  const parsed = parseFlags(argv, {
         strategies: { type: 'string' },
         samples: { type: 'string' },
         candidates: { type: 'string' },
@@ -86,11 +67,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
         json: { type: 'boolean' },
         file: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
-  }
+      }, USAGE, { negatives: true });
   const v = parsed.values;
   if (v.help) return 'help';
   const device = deviceFlag(v.device);

@@ -3,7 +3,6 @@
  * one completion, then shows step K's distribution as a text chart, what each stage of the chain
  * keeps under the given settings, and optionally the temperature sweep and a branch.
  */
-import { parseArgs } from 'node:util';
 import { compareStrategies, preparePrompt } from '../core/decode/compare';
 import { DEFAULT_ORDER, kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
@@ -14,8 +13,8 @@ import { temperatureSweep, type SweepPoint } from '../core/explorer/temperatureS
 import type { CausalLM } from '../core/model/types';
 import type { StageType } from '../core/sampling/types';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { joinNegativeValues, UsageError } from './args';
-import { deviceFlag, integer, MODEL_OPTIONS, real, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, real, SAMPLER_OPTIONS } from './flags';
+import { UsageError } from './usageError';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
 
@@ -56,12 +55,7 @@ interface ExploreArgs {
 }
 
 export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv),
-      allowPositionals: true,
-      options: {
+  const parsed = parseFlags(argv, {
         step: { type: 'string' },
         strategy: { type: 'string' },
         ...SAMPLER_OPTIONS,
@@ -70,11 +64,7 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
         sweep: { type: 'boolean' },
         branch: { type: 'string' },
         ...MODEL_OPTIONS,
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${EXPLORE_USAGE}`);
-  }
+      }, EXPLORE_USAGE, { negatives: true });
   const v = parsed.values;
   if (v.help) return 'help';
   const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');

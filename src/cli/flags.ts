@@ -1,5 +1,36 @@
-/** Numeric flag parsing shared by every sampling-lab command: errors name the flag and its range. */
+/** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './usageError';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * node:util's parseArgs with the rules every command shares: an unknown or malformed flag is a
+ * UsageError followed by the command's usage, and `negatives` lets "--top-k -1" reach the range
+ * check instead of reading "-1" as a flag.
+ */
+export function parseFlags<const O extends Options>(argv: readonly string[], options: O, usage: string, rules: { negatives?: boolean; positionals?: boolean } = {}) {
+  try {
+    return parseArgs({ args: rules.negatives ? joinNegativeValues(argv) : [...argv], allowPositionals: rules.positionals ?? true, options });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${usage}`);
+  }
+}
+
+/** node:util's parseArgs reads "-1" as a flag; join "--flag -1" into "--flag=-1" so a negative value gets a range message. */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 
 export function integer(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;

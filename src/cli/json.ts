@@ -3,7 +3,6 @@
  * prompt and schema, printed side by side (or as JSON with --json).
  */
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { checkPromptText } from '../core/decode/compare';
 import { kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
@@ -11,8 +10,8 @@ import { ROUTE_IDS, STRUCTURED_DEFAULTS, runStructuredRoutes, type RouteId, type
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { joinNegativeValues, UsageError } from './args';
-import { deviceFlag, integer, MODEL_OPTIONS, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, SAMPLER_OPTIONS } from './flags';
+import { UsageError } from './usageError';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
 
@@ -51,12 +50,7 @@ export interface JsonArgs {
 }
 
 export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv),
-      allowPositionals: true,
-      options: {
+  const parsed = parseFlags(argv, {
         schema: { type: 'string' },
         strategy: { type: 'string' },
         ...SAMPLER_OPTIONS,
@@ -65,11 +59,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
         retries: { type: 'string' },
         routes: { type: 'string' },
         ...MODEL_OPTIONS,
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${JSON_USAGE}`);
-  }
+      }, JSON_USAGE, { negatives: true });
   const v = parsed.values;
   if (v.help) return 'help';
   if (v.schema === undefined) throw new UsageError(`--schema is required: the JSON Schema file the output must match.\n\n${JSON_USAGE}`);

@@ -3,10 +3,9 @@
  * strengths per strategy from the recorded pairs, the pairwise loss of a scorer, and export to
  * JSONL or CSV.
  */
-import { parseArgs } from 'node:util';
 import { exportFormatOf, SCORERS, summarizePreferences, type PreferenceSummary, type ScorerName } from '../core/preferences';
 import { PREFERENCES_FILE, readPreferences, writePreferencesExport } from '../node/preferencesFile';
-import { real } from './flags';
+import { parseFlags, real } from './flags';
 import { UsageError } from './usageError';
 
 export const PREFS_USAGE = `Usage: sampling-lab prefs [options] [file]
@@ -23,22 +22,13 @@ Options:
   -h, --help          this help`;
 
 export async function prefs(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
+  const parsed = parseFlags(argv, {
         scorer: { type: 'string' },
         prior: { type: 'string' },
         export: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${PREFS_USAGE}`);
-  }
+      }, PREFS_USAGE);
   const v = parsed.values;
   if (v.help) {
     console.log(PREFS_USAGE);

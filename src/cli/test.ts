@@ -5,7 +5,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   CaseCancelledError,
   describeAssertion,
@@ -19,7 +18,7 @@ import {
 import { loadNodeModel } from '../node/loadNodeModel';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { UsageError } from './usageError';
-import { deviceFlag } from './flags';
+import { deviceFlag, parseFlags } from './flags';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
 
@@ -48,23 +47,14 @@ export interface TestArgs {
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
+  const parsed = parseFlags(argv, {
         junit: { type: 'string' },
         'no-cache': { type: 'boolean' },
         'cache-dir': { type: 'string' },
         model: { type: 'string' },
         device: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${TEST_USAGE}`);
-  }
+      }, TEST_USAGE);
   const v = parsed.values;
   if (v.help) return 'help';
   const device = deviceFlag(v.device);
