@@ -9,38 +9,21 @@ import { ROUTE_IDS, ROUTE_TITLES, type RouteId } from '../src/core/structured/ro
 import type { RouteResult } from '../src/core/structured/routes';
 import type { RunRecord } from '../src/protocol/messages';
 import { button, el } from './dom';
+import { RunFrame } from './runFrame';
 import { fixed } from './format';
 import type { RunActions } from './runView';
 import { resetRovingFocus, tokenElement } from './tokenView';
 
-export class JsonRunView {
-  readonly element: HTMLElement;
-  private readonly body: HTMLElement;
-  private readonly toggle: HTMLButtonElement;
-  private readonly meta: HTMLElement;
-  private readonly notice: HTMLElement;
+export class JsonRunView extends RunFrame {
   private readonly schema: HTMLDetailsElement;
   private readonly cards: Map<RouteId, RouteCardView>;
 
   constructor(
-    private run: RunRecord,
+    run: RunRecord,
     actions: RunActions,
     expanded: boolean,
   ) {
-    this.element = el('section', 'run json-run');
-    this.element.dataset.runId = run.id;
-    const bodyId = `run-${run.id}-body`;
-    this.toggle = el('button', 'run-toggle');
-    this.toggle.setAttribute('aria-controls', bodyId);
-    const prompt = el('span', 'run-prompt');
-    prompt.textContent = run.prompt;
-    this.meta = el('span', 'run-meta');
-    this.toggle.append(prompt, this.meta);
-    this.toggle.addEventListener('click', () => this.setExpanded(!this.expanded));
-    this.body = el('div', 'run-body');
-    this.body.id = bodyId;
-    this.notice = el('p', 'notice');
-    this.notice.hidden = true;
+    super(run, 'run json-run');
     this.schema = el('details', 'json-schema');
     const grid = el('div', 'route-cards');
     grid.setAttribute('role', 'list');
@@ -48,23 +31,8 @@ export class JsonRunView {
     this.cards = new Map(ROUTE_IDS.map((route, i) => [route, new RouteCardView(route, i, run.id, actions)]));
     grid.append(...[...this.cards.values()].map((c) => c.element));
     this.body.append(this.notice, this.schema, grid);
-    this.element.append(this.toggle, this.body);
     this.setExpanded(expanded);
     this.update(run);
-  }
-
-  get id(): string {
-    return this.run.id;
-  }
-
-  get expanded(): boolean {
-    return !this.body.hidden;
-  }
-
-  setExpanded(expanded: boolean): void {
-    this.body.hidden = !expanded;
-    this.toggle.setAttribute('aria-expanded', String(expanded));
-    this.element.dispatchEvent(new CustomEvent('run-toggled', { bubbles: true }));
   }
 
   update(run: RunRecord): void {

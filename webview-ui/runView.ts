@@ -8,6 +8,7 @@
 import type { StrategyResult, TokenEvent } from '../src/core/decode/types';
 import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../src/protocol/messages';
 import { button, el } from './dom';
+import { RunFrame } from './runFrame';
 import { fixed } from './format';
 import { branchCard } from './branchCard';
 import { PreferenceMarks, type PreferenceActions } from './preferenceMarks';
@@ -20,12 +21,7 @@ export interface RunActions extends PreferenceActions {
   copy(text: string): void;
 }
 
-export class RunView {
-  readonly element: HTMLElement;
-  private readonly body: HTMLElement;
-  private readonly toggle: HTMLButtonElement;
-  private readonly meta: HTMLElement;
-  private readonly notice: HTMLElement;
+export class RunView extends RunFrame {
   private readonly cards: CardView[];
   /** Branches made from the cards in the explorer, newest first. */
   private readonly branches: HTMLElement;
@@ -35,24 +31,11 @@ export class RunView {
   private readonly startedMs = performance.now();
 
   constructor(
-    private run: RunRecord,
+    run: RunRecord,
     private readonly actions: RunActions,
     expanded: boolean,
   ) {
-    this.element = el('section', 'run');
-    this.element.dataset.runId = run.id;
-    const bodyId = `run-${run.id}-body`;
-    this.toggle = el('button', 'run-toggle');
-    this.toggle.setAttribute('aria-controls', bodyId);
-    const prompt = el('span', 'run-prompt');
-    prompt.textContent = run.prompt;
-    this.meta = el('span', 'run-meta');
-    this.toggle.append(prompt, this.meta);
-    this.toggle.addEventListener('click', () => this.setExpanded(!this.expanded));
-    this.body = el('div', 'run-body');
-    this.body.id = bodyId;
-    this.notice = el('p', 'notice');
-    this.notice.hidden = true;
+    super(run, 'run');
     const grid = el('div', 'cards');
     this.branches = el('div', 'run-branches');
     this.branches.setAttribute('aria-label', 'Branches of these cards');
@@ -69,23 +52,8 @@ export class RunView {
     } else {
       this.body.append(this.notice, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
     }
-    this.element.append(this.toggle, this.body);
     this.setExpanded(expanded);
     this.update(run);
-  }
-
-  get id(): string {
-    return this.run.id;
-  }
-
-  get expanded(): boolean {
-    return !this.body.hidden;
-  }
-
-  setExpanded(expanded: boolean): void {
-    this.body.hidden = !expanded;
-    this.toggle.setAttribute('aria-expanded', String(expanded));
-    this.element.dispatchEvent(new CustomEvent('run-toggled', { bubbles: true }));
   }
 
   /** Shows a record: its status, and its result or error when it has one. */
