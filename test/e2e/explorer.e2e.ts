@@ -11,10 +11,11 @@ import * as path from 'node:path';
 import { explainStep, stepHistory, stepLogits } from '../../src/core/explorer';
 import type { CausalLM } from '../../src/core/model/types';
 import { loadNodeModel } from '../../src/node/loadNodeModel';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
+import { REPO_ROOT } from './support/codeServer';
+import { openLab, type Lab } from './support/lab';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { EXTENSION_ID, panelFrame, waitForFinishedCards } from './support/panel';
-import { findWebviewFrame, openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+import { findWebviewFrame, openFile, runCommand, selectLines, waitForWorkbench, widenSideBar } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 
@@ -28,8 +29,7 @@ function softmaxTop(logits: Float32Array, token: number, T: number): number {
 
 describe('Distribution explorer, end to end', function () {
   this.timeout(600_000);
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  let lab: Lab | undefined;
   let model: CausalLM | undefined;
   let workspace: string;
   let branchText = '';
@@ -43,18 +43,15 @@ describe('Distribution explorer, end to end', function () {
   });
 
   after(async () => {
-    await workbench?.close();
-    await server?.stop();
+    await lab?.close();
     await model?.dispose();
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 
   it('explains a step, follows the temperature control, branches, and shows the model anatomy', async () => {
     const t0 = Date.now();
-    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm' } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace);
+    const { page } = lab;
     await openFile(page, 'prompts.txt');
     await selectLines(page, 1, 2);
     await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
@@ -172,7 +169,7 @@ describe('Distribution explorer, end to end', function () {
 
   it('keeps the branch with its run after the window reloads', async () => {
     assert.ok(branchText, 'the first test made a branch');
-    const { page } = workbench!;
+    const { page } = lab!;
     await runCommand(page, 'Developer: Reload Window');
     await waitForWorkbench(page);
     await runCommand(page, 'Sampling Lab: Focus on Strategies View');

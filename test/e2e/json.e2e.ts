@@ -11,10 +11,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
+import { REPO_ROOT } from './support/codeServer';
+import { openLab, type Lab } from './support/lab';
 import { knownPerson } from './support/facts';
 import { panelFrame } from './support/panel';
-import { openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+import { openFile, runCommand, selectLines, waitForWorkbench, widenSideBar } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 const ROUTES = ['prompting', 'repair', 'constrained', 'test_time'];
@@ -63,8 +64,7 @@ async function readRouteCard(card: Locator): Promise<RouteCard> {
 
 describe('Generate JSON for Selection, end to end', function () {
   this.timeout(600_000);
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  let lab: Lab | undefined;
   let workspace: string;
   let panel: FrameLocator;
   const prompt = `JSON for ${knownPerson(0)}:\n`;
@@ -78,17 +78,14 @@ describe('Generate JSON for Selection, end to end', function () {
   });
 
   after(async () => {
-    await workbench?.close();
-    await server?.stop();
+    await lab?.close();
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 
   it('picking person.schema.json shows four route cards side by side, the constrained one valid', async () => {
     const t0 = Date.now();
-    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm' } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace);
+    const { page } = lab;
     const tReady = Date.now();
 
     await openFile(page, 'prompts.txt');
@@ -137,11 +134,11 @@ describe('Generate JSON for Selection, end to end', function () {
     assert.equal(await tokens.nth(1).evaluate((el) => el === document.activeElement), true, 'arrow keys move between tokens');
     assert.match((await tokens.nth(1).getAttribute('aria-label')) ?? '', /of [\d,]+ tokens allowed/);
     await tokens.nth(2).hover();
-    await workbench!.page.screenshot({ path: path.join(RESULTS_DIR, 'json-routes-tooltip.png') });
+    await lab!.page.screenshot({ path: path.join(RESULTS_DIR, 'json-routes-tooltip.png') });
   });
 
   it('keeps the route cards after the window reloads', async () => {
-    const { page } = workbench!;
+    const { page } = lab!;
     await runCommand(page, 'Developer: Reload Window');
     await waitForWorkbench(page);
     await runCommand(page, 'Sampling Lab: Focus on Strategies View');

@@ -7,17 +7,17 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
+import { REPO_ROOT } from './support/codeServer';
+import { openLab, type Lab } from './support/lab';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { panelFrame, waitForFinishedCards } from './support/panel';
-import { openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+import { openFile, runCommand, selectLines, widenSideBar } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 
 describe('Preference pairs from the Compare panel, end to end', function () {
   this.timeout(600_000);
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  let lab: Lab | undefined;
   let workspace: string;
   const prompt = birthplacePrompt(knownPerson(1));
 
@@ -28,16 +28,13 @@ describe('Preference pairs from the Compare panel, end to end', function () {
   });
 
   after(async () => {
-    await workbench?.close();
-    await server?.stop();
+    await lab?.close();
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 
   it('B on one card and W on another record the pair, and the Preferences view shows it', async () => {
-    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm' } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace);
+    const { page } = lab;
     await openFile(page, 'prompts.txt');
     assert.equal(await selectLines(page, 1, 2), prompt.length);
     await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');

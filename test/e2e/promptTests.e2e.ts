@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
-import { openFile, openWorkbench, runCommand, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+import { REPO_ROOT } from './support/codeServer';
+import { openLab, type Lab } from './support/lab';
+import { openFile, runCommand, widenSideBar } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 
@@ -28,15 +29,14 @@ async function testRows(page: Page): Promise<{ label: string; state: string; ari
 }
 
 async function iconState(row: Locator): Promise<string> {
-  const icon = (await row.locator('.computed-state').first().getAttribute('class').catch(() => '')) ?? '';
+  const icon = (await row.locator('.computed-state').first().getAttribute('class', { timeout: 1_000 }).catch(() => '')) ?? '';
   for (const state of ['failed', 'passed', 'errored', 'skipped', 'queued', 'running', 'unset']) if (icon.includes(`testing-${state}-icon`) || icon.includes(`codicon-testing-${state}`)) return state;
   return icon;
 }
 
 describe('Prompt tests in the Testing view, end to end', function () {
   this.timeout(600_000);
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  let lab: Lab | undefined;
   let workspace: string;
 
   before(() => {
@@ -46,16 +46,13 @@ describe('Prompt tests in the Testing view, end to end', function () {
   });
 
   after(async () => {
-    await workbench?.close();
-    await server?.stop();
+    await lab?.close();
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 
   it('Run All Tests marks the known-people suite passed and the held-out suite failed, case by case', async () => {
-    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm' } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace);
+    const { page } = lab;
 
     await runCommand(page, 'Testing: Focus on Test Explorer View');
     const known = page.locator('.test-explorer .monaco-list-row', { hasText: 'known-people.prompttest.yaml' }).first();

@@ -10,10 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
+import { REPO_ROOT } from './support/codeServer';
+import { openLab, type Lab } from './support/lab';
 import { birthplacePrompt, heldOutPerson, knownPerson } from './support/facts';
 import { panelFrame } from './support/panel';
-import { openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, widenSideBar, type Workbench } from './support/workbench';
+import { openFile, runCommand, selectLines, waitForWorkbench, widenSideBar } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 const SAMPLES = 8;
@@ -61,8 +62,7 @@ async function readRiskCard(runId: string, card: Locator): Promise<RiskCard> {
 
 describe('Check Hallucination Risk, end to end', function () {
   this.timeout(600_000);
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  let lab: Lab | undefined;
   let workspace: string;
   let panel: FrameLocator;
   let heldOut: RiskCard;
@@ -77,17 +77,14 @@ describe('Check Hallucination Risk, end to end', function () {
   });
 
   after(async () => {
-    await workbench?.close();
-    await server?.stop();
+    await lab?.close();
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 
   it('a question about a held-out person shows the High band and the samples grouped, counts adding up to N', async () => {
     const t0 = Date.now();
-    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm', 'samplingLab.risk.samples': SAMPLES } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace, { settings: { 'samplingLab.risk.samples': SAMPLES } });
+    const { page } = lab;
     const tReady = Date.now();
 
     await openFile(page, 'questions.txt');
@@ -121,7 +118,7 @@ describe('Check Hallucination Risk, end to end', function () {
   });
 
   it('Insert puts the answer after the question and marks it with a warning', async () => {
-    const { page } = workbench!;
+    const { page } = lab!;
     await panel.locator('.run').first().locator('.risk-card button', { hasText: 'Insert' }).click();
     const answer = heldOut.sentences.join(' ');
     await page.waitForFunction(
@@ -133,7 +130,7 @@ describe('Check Hallucination Risk, end to end', function () {
   });
 
   it('a question about a known person shows the Low band', async () => {
-    const { page } = workbench!;
+    const { page } = lab!;
     assert.equal(await selectLines(page, 4, 5), knownQuestion.length, 'the known question is selected');
     await runCommand(page, 'Sampling Lab: Check Hallucination Risk');
     const known = await waitForRiskCard(panel, 120_000, heldOut.runId);
@@ -143,7 +140,7 @@ describe('Check Hallucination Risk, end to end', function () {
   });
 
   it('keeps the risk card after the window reloads', async () => {
-    const { page } = workbench!;
+    const { page } = lab!;
     await runCommand(page, 'Developer: Reload Window');
     await waitForWorkbench(page);
     await runCommand(page, 'Sampling Lab: Focus on Strategies View');

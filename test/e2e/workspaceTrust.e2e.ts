@@ -8,15 +8,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
+import { openLab, type Lab } from './support/lab';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { panelFrame, waitForFinishedCards } from './support/panel';
-import { openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, type Workbench } from './support/workbench';
+import { openFile, runCommand, selectLines } from './support/workbench';
 
 describe('Workspace Trust, end to end', function () {
   this.timeout(600_000);
-  let server: CodeServer | undefined;
-  let workbench: Workbench | undefined;
+  let lab: Lab | undefined;
   let workspace: string;
   const prompt = birthplacePrompt(knownPerson(2));
 
@@ -29,18 +28,14 @@ describe('Workspace Trust, end to end', function () {
   });
 
   afterEach(async () => {
-    await workbench?.close();
-    await server?.stop();
-    workbench = undefined;
-    server = undefined;
+    await lab?.close();
+    lab = undefined;
   });
   after(() => fs.rmSync(workspace, { recursive: true, force: true }));
 
   it('trusted, the same folder\'s model setting is used: its folder is named as not a model', async () => {
-    server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'wasm' } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace);
+    const { page } = lab;
     await openFile(page, 'prompts.txt');
     await selectLines(page, 1, 2);
     await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
@@ -50,10 +45,8 @@ describe('Workspace Trust, end to end', function () {
   });
 
   it("in Restricted Mode the workspace's model setting is ignored and the bundled model runs", async () => {
-    server = await startCodeServer({ workspace, workspaceTrust: true, settings: { 'samplingLab.device': 'wasm' } });
-    workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: 'disabled' });
-    const { page } = workbench;
-    await waitForWorkbench(page);
+    lab = await openLab(workspace, { workspaceTrust: true });
+    const { page } = lab;
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 30_000 });
 
     await openFile(page, 'prompts.txt');
