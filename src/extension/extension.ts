@@ -90,7 +90,10 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
     command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),
     command('samplingLab.stop', async () => {
-      if (!runner.stop()) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
+      // Both, when both run: Stop means "stop the model".
+      const stoppedRun = runner.stop();
+      const stoppedTests = promptTestRunner.stop();
+      if (!stoppedRun && !stoppedTests) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
     }),
     command('samplingLab.showLog', async () => log.show()),
     command('samplingLab.showAnatomy', () => showAnatomy(context.extensionUri)),

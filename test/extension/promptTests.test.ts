@@ -89,7 +89,7 @@ describe('prompt tests in the Test Explorer', function () {
     assert.equal(summary.passed, 1);
   });
 
-  it('cancelling stops the case in progress and skips the rest', async () => {
+  it('cancelling (Testing view or Sampling Lab: Stop) stops the case in progress and skips the rest', async () => {
     const api = await labApi();
     const file = path.join(suiteDir(), 'slow.prompttest.yaml');
     // T = 5 flattens the distribution, so EOS is rare and each case decodes for long.
@@ -98,13 +98,16 @@ describe('prompt tests in the Test Explorer', function () {
     try {
       const uri = vscode.Uri.file(file).toString();
       await api.promptTests.discover();
-      const cts = new vscode.CancellationTokenSource();
-      const started = Date.now();
-      const running = api.promptTests.run([uri], cts.token);
-      setTimeout(() => cts.cancel(), 1500);
-      const summary = await running;
-      assert.equal(summary.skipped, 3, JSON.stringify(summary));
-      assert.ok(Date.now() - started < 30_000, `stopped after ${Date.now() - started} ms`);
+      // From the Testing view (its run's token), and with "Sampling Lab: Stop".
+      for (const stop of ['token', 'command'] as const) {
+        const cts = new vscode.CancellationTokenSource();
+        const started = Date.now();
+        const running = api.promptTests.run([uri], cts.token);
+        setTimeout(() => (stop === 'token' ? cts.cancel() : void vscode.commands.executeCommand('samplingLab.stop')), 1500);
+        const summary = await running;
+        assert.equal(summary.skipped, 3, `${stop}: ${JSON.stringify(summary)}`);
+        assert.ok(Date.now() - started < 30_000, `${stop}: stopped after ${Date.now() - started} ms`);
+      }
     } finally {
       fs.rmSync(file, { force: true });
     }

@@ -19,7 +19,7 @@ import {
 import { DEFAULT_CACHE_DIR, PromptTestCache } from '../../node/promptTestRunner';
 import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
-import { newRequestId, RequestFailedError, waitForReply } from '../requests';
+import { linkedCancellation, newRequestId, RequestFailedError, waitForReply } from '../requests';
 import { readSettings } from '../settings';
 import type { PromptTestController } from './promptTestController';
 import { failureMessages } from './testMessages';
@@ -43,7 +43,26 @@ export class PromptTestRunner {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  private readonly active = new Set<vscode.CancellationTokenSource>();
+
+  /** Cancels the runs in progress ("Sampling Lab: Stop" as well as the Testing view's); true if there was one. */
+  stop(): boolean {
+    for (const cts of this.active) cts.cancel();
+    return this.active.size > 0;
+  }
+
   async run(tests: PromptTestController, request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<PromptTestRunSummary> {
+    const cts = linkedCancellation(token);
+    this.active.add(cts);
+    try {
+      return await this.runCases(tests, request, cts.token);
+    } finally {
+      this.active.delete(cts);
+      cts.dispose();
+    }
+  }
+
+  private async runCases(tests: PromptTestController, request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<PromptTestRunSummary> {
     await tests.discoverAll();
     const excluded = new Set((request.exclude ?? []).flatMap((item) => tests.casesOf(item)).map((item) => item.id));
     const roots: vscode.TestItem[] = [];
