@@ -30,6 +30,8 @@ export interface SamplingLabApi {
     /** Runs the items with these ids (files or cases), or all. */
     run(ids?: string[], token?: vscode.CancellationToken): Promise<PromptTestRunSummary>;
     readonly onDidFinish: vscode.Event<PromptTestRunSummary>;
+    /** A case item's id, as it starts. */
+    readonly onDidStartCase: vscode.Event<string>;
   };
   /** The last error shown to the user. */
   lastError(): string | undefined;

@@ -185,6 +185,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         return promptTestRunner.run(promptTests, request, token ?? new vscode.CancellationTokenSource().token);
       },
       onDidFinish: promptTestRunner.onDidFinish,
+      onDidStartCase: promptTestRunner.onDidStartCase,
     },
     lastError: () => lastError,
   };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { evaluateCase, parseSuite, type CaseGeneration } from '../../src/core/prompttest';
 import { failureMessages } from '../../src/extension/promptTests/testMessages';
-import { EXTENSION_ID, labApi, until } from './extensionApi';
+import { EXTENSION_ID, labApi, nextEvent, until } from './extensionApi';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const examples = () => path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath, 'examples', 'prompts');
@@ -66,6 +66,32 @@ describe('prompt tests in the Test Explorer', function () {
     }
   });
 
+  it('follows unsaved edits: a mistake typed into an open suite is a diagnostic, and fixing it clears it', async () => {
+    const file = path.join(suiteDir(), 'typing.prompttest.yaml');
+    fs.writeFileSync(file, 'cases:\n  - name: typed\n    prompt: "Q: x\\nA:"\n    assert:\n      - type: contains\n        value: x\n');
+    const uri = vscode.Uri.file(file);
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const typeLine = doc.lineAt(4);
+      const at = new vscode.Range(4, typeLine.text.indexOf('contains'), 4, typeLine.text.length);
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(uri, at, 'containz');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const [d] = await until(() => vscode.languages.getDiagnostics(uri), (ds) => ds.length > 0, 'a diagnostic for the unsaved typo');
+      assert.equal(d!.range.start.line, 4);
+      assert.match(d!.message, /containz/);
+      assert.ok(doc.isDirty, 'nothing was saved');
+      const fix = new vscode.WorkspaceEdit();
+      fix.replace(uri, at, 'contains');
+      assert.ok(await vscode.workspace.applyEdit(fix));
+      await until(() => vscode.languages.getDiagnostics(uri), (ds) => ds.length === 0, 'the diagnostic to clear');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('runs the suites on the bundled model: the known people pass, the held-out ones fail where designed', async () => {
     const api = await labApi();
     const files = await api.promptTests.discover();
@@ -93,7 +119,7 @@ describe('prompt tests in the Test Explorer', function () {
     const api = await labApi();
     const file = path.join(suiteDir(), 'slow.prompttest.yaml');
     // T = 5 flattens the distribution, so EOS is rare and each case decodes for long.
-    const slow = (n: number) => `  - name: slow ${n}\n    settings: { kind: temperature, temperature: 5 }\n    repeat: 8\n    max_tokens: 400\n    seed: ${n}\n    prompt: "Tell me about"\n    assert:\n      - type: not-contains\n        value: zzzz\n`;
+    const slow = (n: number) => `  - name: slow ${n}\n    settings: { kind: temperature, temperature: 5 }\n    repeat: 32\n    max_tokens: 200\n    seed: ${n}\n    prompt: "Tell me about"\n    assert:\n      - type: not-contains\n        value: zzzz\n`;
     fs.writeFileSync(file, `cases:\n${slow(1)}${slow(2)}${slow(3)}`);
     try {
       const uri = vscode.Uri.file(file).toString();
@@ -102,8 +128,13 @@ describe('prompt tests in the Test Explorer', function () {
       for (const stop of ['token', 'command'] as const) {
         const cts = new vscode.CancellationTokenSource();
         const started = Date.now();
+        const firstCase = nextEvent(api.promptTests.onDidStartCase, () => true, 120_000);
         const running = api.promptTests.run([uri], cts.token);
-        setTimeout(() => (stop === 'token' ? cts.cancel() : void vscode.commands.executeCommand('samplingLab.stop')), 1500);
+        await firstCase;
+        // Mid-case: 32 runs of up to 200 tokens at T = 5 take seconds.
+        await new Promise((r) => setTimeout(r, 200));
+        if (stop === 'token') cts.cancel();
+        else await vscode.commands.executeCommand('samplingLab.stop');
         const summary = await running;
         assert.equal(summary.skipped, 3, `${stop}: ${JSON.stringify(summary)}`);
         assert.ok(Date.now() - started < 30_000, `${stop}: stopped after ${Date.now() - started} ms`);

@@ -12,6 +12,8 @@ import { toDiagnostic, toRange } from './suiteDiagnostics';
 
 export const SUITE_FILES = '**/*.prompttest.{yaml,yml}';
 const EXCLUDE = '**/{node_modules,.git}/**';
+/** How long typing must pause before a suite is parsed again. */
+const PARSE_DELAY_MS = 250;
 
 export function isSuiteFile(uri: vscode.Uri): boolean {
   return uri.scheme === 'file' && /\.prompttest\.ya?ml$/i.test(uri.path);
@@ -61,7 +63,8 @@ export class PromptTestController implements vscode.Disposable {
       watcher.onDidChange((uri) => this.update(uri)),
       watcher.onDidDelete((uri) => this.remove(uri)),
       vscode.workspace.onDidOpenTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri, doc.getText())),
-      vscode.workspace.onDidChangeTextDocument((e) => isSuiteFile(e.document.uri) && this.update(e.document.uri, e.document.getText())),
+      // Typing re-parses once the keys pause, not on every keystroke.
+      vscode.workspace.onDidChangeTextDocument((e) => isSuiteFile(e.document.uri) && this.updateSoon(e.document)),
       // Closing an unsaved editor: the file on disk is the suite again.
       vscode.workspace.onDidCloseTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri)),
     );
@@ -72,6 +75,13 @@ export class PromptTestController implements vscode.Disposable {
   discoverAll(): Promise<void> {
     this.discovered ??= (async () => {
       const files = await vscode.workspace.findFiles(SUITE_FILES, EXCLUDE);
+      // A suite deleted while nobody watched (or before the watcher said so) leaves the tree too.
+      const found = new Set(files.map((uri) => uri.toString()));
+      const stale: vscode.Uri[] = [];
+      this.controller.items.forEach((item) => {
+        if (item.uri && !found.has(item.uri.toString())) stale.push(item.uri);
+      });
+      for (const uri of stale) this.remove(uri);
       for (const uri of files) this.update(uri);
       this.log.info(`Prompt tests: ${files.length} suite files, ${this.entries.size} cases.`);
     })();
@@ -167,6 +177,20 @@ export class PromptTestController implements vscode.Disposable {
     return parsed;
   }
 
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  private updateSoon(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.set(
+      key,
+      setTimeout(() => {
+        this.pending.delete(key);
+        if (!doc.isClosed) this.update(doc.uri, doc.getText());
+      }, PARSE_DELAY_MS),
+    );
+  }
+
   private remove(uri: vscode.Uri): void {
     const fileId = uri.toString();
     this.controller.items.delete(fileId);
@@ -175,6 +199,7 @@ export class PromptTestController implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
 }

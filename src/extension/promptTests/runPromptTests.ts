@@ -36,6 +36,9 @@ export class PromptTestRunner {
   private readonly onDidFinishEmitter = new vscode.EventEmitter<PromptTestRunSummary>();
   /** Fires when a run ends (tests wait on it). */
   readonly onDidFinish = this.onDidFinishEmitter.event;
+  private readonly onDidStartCaseEmitter = new vscode.EventEmitter<string>();
+  /** Fires with a case item's id as it starts (tests cancel mid-case on it). */
+  readonly onDidStartCase = this.onDidStartCaseEmitter.event;
 
   constructor(
     private readonly panel: PanelProvider,
@@ -90,6 +93,7 @@ export class PromptTestRunner {
           continue;
         }
         run.started(item);
+        this.onDidStartCaseEmitter.fire(item.id);
         const started = Date.now();
         try {
           const plan = planGeneration(entry.case);
@@ -158,6 +162,7 @@ export class PromptTestRunner {
 
   dispose(): void {
     this.onDidFinishEmitter.dispose();
+    this.onDidStartCaseEmitter.dispose();
   }
 }
 
