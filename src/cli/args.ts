@@ -53,21 +53,26 @@ export interface CompareArgs {
 
 
 export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
-  const parsed = parseFlags(argv, {
-        strategies: { type: 'string' },
-        samples: { type: 'string' },
-        candidates: { type: 'string' },
-        seed: { type: 'string' },
-        'max-tokens': { type: 'string' },
-        ...SAMPLER_OPTIONS,
-        stop: { type: 'string', multiple: true },
-        model: { type: 'string' },
-        device: { type: 'string' },
-        sequential: { type: 'boolean' },
-        json: { type: 'boolean' },
-        file: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      }, USAGE, { negatives: true });
+  const parsed = parseFlags(
+    argv,
+    {
+      strategies: { type: 'string' },
+      samples: { type: 'string' },
+      candidates: { type: 'string' },
+      seed: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      ...SAMPLER_OPTIONS,
+      stop: { type: 'string', multiple: true },
+      model: { type: 'string' },
+      device: { type: 'string' },
+      sequential: { type: 'boolean' },
+      json: { type: 'boolean' },
+      file: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    { negatives: true },
+  );
   const v = parsed.values;
   if (v.help) return 'help';
   const device = deviceFlag(v.device);

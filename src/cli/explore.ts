@@ -13,7 +13,7 @@ import { temperatureSweep, type SweepPoint } from '../core/explorer/temperatureS
 import type { CausalLM } from '../core/model/types';
 import type { StageType } from '../core/sampling/types';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, real, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, promptArgument, real, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
@@ -55,20 +55,24 @@ interface ExploreArgs {
 }
 
 export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
-  const parsed = parseFlags(argv, {
-        step: { type: 'string' },
-        strategy: { type: 'string' },
-        ...SAMPLER_OPTIONS,
-        order: { type: 'string' },
-        top: { type: 'string' },
-        sweep: { type: 'boolean' },
-        branch: { type: 'string' },
-        ...MODEL_OPTIONS,
-      }, EXPLORE_USAGE, { negatives: true });
+  const parsed = parseFlags(
+    argv,
+    {
+      step: { type: 'string' },
+      strategy: { type: 'string' },
+      ...SAMPLER_OPTIONS,
+      order: { type: 'string' },
+      top: { type: 'string' },
+      sweep: { type: 'boolean' },
+      branch: { type: 'string' },
+      ...MODEL_OPTIONS,
+    },
+    EXPLORE_USAGE,
+    { negatives: true },
+  );
   const v = parsed.values;
   if (v.help) return 'help';
-  const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');
-  if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${EXPLORE_USAGE}`);
+  const prompt = promptArgument(parsed.positionals, EXPLORE_USAGE);
   const device = deviceFlag(v.device);
   const kind = kindFromName(v.strategy ?? 'greedy');
   if (!kind || kind === 'custom' || kind === 'best_of_n') {

@@ -17,6 +17,13 @@ export function parseFlags<const O extends Options>(argv: readonly string[], opt
   }
 }
 
+/** The prompt given as words after the flags, with a typed "\n" read as a line break; a usage error when there is none. */
+export function promptArgument(positionals: readonly string[], usage: string): string {
+  const prompt = positionals.join(' ').replace(/\\n/g, '\n');
+  if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${usage}`);
+  return prompt;
+}
+
 /** node:util's parseArgs reads "-1" as a flag; join "--flag -1" into "--flag=-1" so a negative value gets a range message. */
 export function joinNegativeValues(argv: readonly string[]): string[] {
   const out: string[] = [];

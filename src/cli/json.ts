@@ -10,7 +10,7 @@ import { ROUTE_IDS, STRUCTURED_DEFAULTS, runStructuredRoutes, type RouteId, type
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, promptArgument, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
@@ -50,21 +50,25 @@ export interface JsonArgs {
 }
 
 export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
-  const parsed = parseFlags(argv, {
-        schema: { type: 'string' },
-        strategy: { type: 'string' },
-        ...SAMPLER_OPTIONS,
-        candidates: { type: 'string' },
-        samples: { type: 'string' },
-        retries: { type: 'string' },
-        routes: { type: 'string' },
-        ...MODEL_OPTIONS,
-      }, JSON_USAGE, { negatives: true });
+  const parsed = parseFlags(
+    argv,
+    {
+      schema: { type: 'string' },
+      strategy: { type: 'string' },
+      ...SAMPLER_OPTIONS,
+      candidates: { type: 'string' },
+      samples: { type: 'string' },
+      retries: { type: 'string' },
+      routes: { type: 'string' },
+      ...MODEL_OPTIONS,
+    },
+    JSON_USAGE,
+    { negatives: true },
+  );
   const v = parsed.values;
   if (v.help) return 'help';
   if (v.schema === undefined) throw new UsageError(`--schema is required: the JSON Schema file the output must match.\n\n${JSON_USAGE}`);
-  const prompt = parsed.positionals.join(' ').replace(/\\n/g, '\n');
-  if (prompt.trim() === '') throw new UsageError(`No prompt given.\n\n${JSON_USAGE}`);
+  const prompt = promptArgument(parsed.positionals, JSON_USAGE);
   const device = deviceFlag(v.device);
   const kind = kindFromName(v.strategy ?? 'temperature');
   if (!kind || kind === 'custom') throw new UsageError(`Unknown strategy "${v.strategy}". Use one of: greedy, temperature, top-k, top-p, min-p, best-of-n.`);

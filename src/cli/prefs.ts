@@ -22,13 +22,17 @@ Options:
   -h, --help          this help`;
 
 export async function prefs(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, {
-        scorer: { type: 'string' },
-        prior: { type: 'string' },
-        export: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      }, PREFS_USAGE);
+  const parsed = parseFlags(
+    argv,
+    {
+      scorer: { type: 'string' },
+      prior: { type: 'string' },
+      export: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    PREFS_USAGE,
+  );
   const v = parsed.values;
   if (v.help) {
     console.log(PREFS_USAGE);

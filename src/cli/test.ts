@@ -47,14 +47,18 @@ export interface TestArgs {
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
-  const parsed = parseFlags(argv, {
-        junit: { type: 'string' },
-        'no-cache': { type: 'boolean' },
-        'cache-dir': { type: 'string' },
-        model: { type: 'string' },
-        device: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      }, TEST_USAGE);
+  const parsed = parseFlags(
+    argv,
+    {
+      junit: { type: 'string' },
+      'no-cache': { type: 'boolean' },
+      'cache-dir': { type: 'string' },
+      model: { type: 'string' },
+      device: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    TEST_USAGE,
+  );
   const v = parsed.values;
   if (v.help) return 'help';
   const device = deviceFlag(v.device);

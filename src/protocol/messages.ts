@@ -258,21 +258,7 @@ export interface RunUpdate {
   run: RunRecord;
 }
 
-/** Everything the host sends to the webview. */
-export type HostToWebview =
-  | LoadModelRequest
-  | UnloadModelRequest
-  | CompareRequest
-  | StructuredRequest
-  | PromptTestRequest
-  | CancelRequest
-  | FileDataReply
-  | FileErrorReply
-  | HistoryUpdate
-  | RunUpdate
-  | PreferenceRecorded;
-
-/** The part of it the webview forwards to the worker. */
+/** What the host sends that the webview forwards to the worker. */
 export type WorkerRequest =
   | LoadModelRequest
   | UnloadModelRequest
@@ -282,6 +268,9 @@ export type WorkerRequest =
   | CancelRequest
   | FileDataReply
   | FileErrorReply;
+
+/** Everything the host sends to the webview: the worker's requests, and what the panel itself shows. */
+export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | PreferenceRecorded;
 
 // ---------------------------------------------------------------- worker / webview -> host
 
