@@ -16,7 +16,7 @@ import { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
 import { chooseScorer, exportPreferencesCommand, type ExportArgs } from './preferences/preferenceCommands';
 import { PREFERENCES_VIEW_ID, PreferencesView } from './preferences/preferencesView';
-import { PreferenceInputError, recordPreference } from './preferences/recordPreference';
+import { recordPreference } from './preferences/recordPreference';
 import { PromptTestController } from './promptTests/promptTestController';
 import { PromptTestRunner } from './promptTests/runPromptTests';
 import { reportError } from './reportError';
@@ -128,11 +128,12 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
           preferences.refresh();
           await panel.post({ ...reply, file: recorded.shownAs }).catch(() => undefined);
         } catch (e) {
-          // A mark the host cannot record is answered in the panel, where the user made it.
-          const message = e instanceof PreferenceInputError ? `Cannot record the pair: ${e.message}` : `Cannot record the pair: ${(e as Error).message}`;
-          log.warn(message);
-          lastError = `Sampling Lab: ${message}`;
-          await panel.post({ ...reply, error: message.replace(/^Cannot record the pair: /, '') }).catch(() => undefined);
+          // A mark the host cannot record (a PreferenceInputError, or the file) is answered in
+          // the panel, where the user made it.
+          const reason = (e as Error).message;
+          log.warn(`Cannot record the pair: ${reason}`);
+          lastError = `Sampling Lab: Cannot record the pair: ${reason}`;
+          await panel.post({ ...reply, error: reason }).catch(() => undefined);
         }
         break;
       }

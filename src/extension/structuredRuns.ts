@@ -51,6 +51,8 @@ export class StructuredRuns {
   private async execute(id: string, request: StructuredRunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     await this.panel.reveal();
     const model = await this.session.ensureLoaded(request.model, request.device, token);
+    // ajv's verdict on each route's output, compiled once for the run (the worker's is eval-free).
+    const checked = checkSchema(request.schema, request.schemaSource);
     const routes: RouteResult[] = [];
     let record: RunRecord = {
       id,
@@ -75,7 +77,7 @@ export class StructuredRuns {
           cancelGraceMs: STOP_GRACE_MS,
           onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
           onProgress: (event) => {
-            if (event.type === 'routeDone') routes.push(...revalidateRoutes([event.result], checkSchema(request.schema, request.schemaSource)));
+            if (event.type === 'routeDone') routes.push(...revalidateRoutes([event.result], checked));
           },
         });
         // If posting fails, that error is the one reported; the reply's own rejection is moot.
@@ -94,7 +96,6 @@ export class StructuredRuns {
         return waiting;
       });
       if (reply.type !== 'structuredDone') throw new Error(`unexpected ${reply.type}`);
-      const checked = checkSchema(request.schema, request.schemaSource);
       const result = { ...reply.result, routes: revalidateRoutes(reply.result.routes, checked) };
       const stopped = token.isCancellationRequested || result.routes.length < ROUTE_IDS.length;
       record = {

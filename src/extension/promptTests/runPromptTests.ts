@@ -71,7 +71,9 @@ export class PromptTestRunner {
     const roots: vscode.TestItem[] = [];
     if (request.include) roots.push(...request.include);
     else tests.controller.items.forEach((item) => roots.push(item));
-    const cases = roots.flatMap((item) => tests.casesOf(item)).filter((item, i, all) => !excluded.has(item.id) && all.findIndex((x) => x.id === item.id) === i);
+    // By id: a suite and one of its cases may both be asked for.
+    const byId = new Map(roots.flatMap((item) => tests.casesOf(item)).map((item) => [item.id, item]));
+    const cases = [...byId.values()].filter((item) => !excluded.has(item.id));
 
     const run = tests.controller.createTestRun(request);
     const summary: PromptTestRunSummary = { passed: 0, failed: 0, errored: 0, skipped: 0, cached: 0 };
