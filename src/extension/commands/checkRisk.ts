@@ -10,7 +10,7 @@ import { strategyFromSettings } from '../../core/decode/strategies';
 import type { RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
 import { readRiskSettings, readSettings, SECTION } from '../settings';
-import { promptFromEditor } from './promptFromEditor';
+import { editorRun, promptFromEditor } from './promptFromEditor';
 
 export interface CheckRiskArgs {
   /** Skips the editor and input box (tests, other commands). */
@@ -24,15 +24,11 @@ export async function checkRisk(runner: Runner, args: CheckRiskArgs = {}): Promi
   if (!target) return undefined;
   return runner.run({
     kind: 'risk',
-    prompt: target.prompt,
-    insertAt: target.insertAt,
+    ...editorRun(target, settings),
     strategies: [
       strategyFromSettings({ kind: 'greedy', name: 'main answer (greedy)' }),
       strategyFromSettings({ kind: 'temperature', temperature: risk.temperature, name: `${risk.samples} samples at T=${risk.temperature}` }, `${SECTION}.risk`),
     ],
     options: { ...settings.options, samples: risk.samples },
-    model: settings.model,
-    device: settings.device,
-    cache: settings.cacheEnabled,
   });
 }

@@ -5,7 +5,7 @@
 import type { RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
 import { readSettings } from '../settings';
-import { promptFromEditor } from './promptFromEditor';
+import { editorRun, promptFromEditor } from './promptFromEditor';
 
 export interface CompareArgs {
   /** Skips the editor and input box (tests, other commands). */
@@ -18,12 +18,8 @@ export async function compareSelection(runner: Runner, args: CompareArgs = {}): 
   if (!target) return undefined;
   return runner.run({
     kind: 'compare',
-    prompt: target.prompt,
-    insertAt: target.insertAt,
+    ...editorRun(target, settings),
     strategies: settings.strategies,
     options: settings.options,
-    model: settings.model,
-    device: settings.device,
-    cache: settings.cacheEnabled,
   });
 }

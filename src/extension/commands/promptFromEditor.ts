@@ -6,6 +6,8 @@
 import * as vscode from 'vscode';
 import { checkPromptText } from '../../core/decode/compare';
 import type { RunRecord } from '../../protocol/messages';
+import type { RunRequest } from '../runner';
+import type { LabSettings } from '../settings';
 
 export interface EditorPrompt {
   prompt: string;
@@ -37,4 +39,9 @@ export async function promptFromEditor(given?: string): Promise<EditorPrompt | u
   });
   if (prompt === undefined) return undefined;
   return { prompt, insertAt: editor && line ? at(editor.document, line.range.end) : undefined };
+}
+
+/** What every run on an editor prompt takes from it and from the settings: the prompt, where Insert goes, the model, the cache. */
+export function editorRun(target: EditorPrompt, settings: LabSettings): Pick<RunRequest, 'prompt' | 'insertAt' | 'model' | 'device' | 'cache'> {
+  return { prompt: target.prompt, insertAt: target.insertAt, model: settings.model, device: settings.device, cache: settings.cacheEnabled };
 }

@@ -8,7 +8,7 @@ import type { StrategyKind } from '../../core/decode/types';
 import type { RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
 import { LIMITS, readSettings } from '../settings';
-import { promptFromEditor } from './promptFromEditor';
+import { editorRun, promptFromEditor } from './promptFromEditor';
 
 export const LAST_CHOICE_KEY = 'samplingLab.lastSampleChoice';
 
@@ -79,13 +79,9 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
   if (!target) return undefined;
   return runner.run({
     kind: 'compare',
-    prompt: target.prompt,
-    insertAt: target.insertAt,
+    ...editorRun(target, settings),
     strategies: [strategy],
     options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples },
-    model: settings.model,
-    device: settings.device,
-    cache: settings.cacheEnabled,
   });
 }
 
