@@ -2,8 +2,13 @@
  * Strategies are named presets of the sampler chain. The same settings shape serves the CLI,
  * the VS Code settings (`samplingLab.strategies`) and the panel, so one parser checks them all.
  */
+import { checkNumberParam, SamplingConfigError } from '../sampling/checkParam';
+import { allParams, DEFAULT_ORDER, MIN_KEEP_PARAM, STAGES, stageDefinition, stageFromSettings, stageTypeFromName } from '../sampling/registry';
+import type { ParamSpec } from '../sampling/stage';
 import type { StageConfig, StageType } from '../sampling/types';
 import type { Strategy, StrategyKind } from './types';
+
+export { DEFAULT_ORDER };
 
 export class StrategyError extends Error {
   override readonly name = 'StrategyError';
@@ -16,7 +21,11 @@ export class StrategyError extends Error {
   }
 }
 
-/** A strategy as a user writes it in settings or on the command line. */
+/**
+ * A strategy as a user writes it in settings, prompt tests or on the command line. Besides the
+ * fields below, every stage parameter has a setting key declared by its stage (registry.ts):
+ * temperature, topK, topP, minP, typicalP, repetitionPenalty, dryMultiplier, xtcProbability, …
+ */
 export interface StrategySettings {
   name?: string;
   kind: StrategyKind;
@@ -24,13 +33,17 @@ export interface StrategySettings {
   topK?: number;
   topP?: number;
   minP?: number;
-  typicalP?: number;
-  repetitionPenalty?: number;
   /** Best-of-N's N. */
   candidates?: number;
   /** Chain order, as stage types; stages not listed keep their default place after the listed ones. */
   order?: StageType[];
+  /** Every truncating stage keeps at least this many tokens. */
+  minKeep?: number;
+  [setting: string]: unknown;
 }
+
+/** Every key a strategy's settings may hold, in registry order after the strategy's own. */
+export const STRATEGY_SETTING_KEYS: readonly string[] = ['name', 'kind', 'candidates', 'order', ...allParams().map((p) => p.param.setting)];
 
 export const STRATEGY_KINDS: readonly StrategyKind[] = ['greedy', 'temperature', 'top_k', 'top_p', 'min_p', 'best_of_n', 'custom'];
 
@@ -52,8 +65,6 @@ const PRESETS: Record<StrategyKind, Omit<StrategySettings, 'kind'>> = {
   best_of_n: { temperature: 1.0, candidates: 4 },
   custom: { temperature: 1.0 },
 };
-
-export const DEFAULT_ORDER: readonly StageType[] = ['repetition_penalty', 'temperature', 'top_k', 'typical_p', 'top_p', 'min_p'];
 
 export function defaultStrategySettings(): StrategySettings[] {
   return (['greedy', 'temperature', 'top_k', 'top_p', 'min_p', 'best_of_n'] as const).map((kind) => ({ kind }));
@@ -77,46 +88,51 @@ export function strategyFromSettings(raw: unknown, where = 'strategy'): Strategy
     );
   }
   const s: StrategySettings = { ...PRESETS[kind], kind };
-  const num = (field: keyof StrategySettings, ok: (v: number) => boolean, range: string, integer = false) => {
-    const value = input[field];
-    if (value === undefined || value === null) return;
-    if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value) || (integer && !Number.isInteger(value))) {
-      throw new StrategyError(`${where}.${field} must be ${integer ? 'an integer ' : ''}${range} (got ${JSON.stringify(value)}).`, `${where}.${field}`);
+  for (const { param } of allParams()) {
+    const value = input[param.setting];
+    if (value === undefined || value === null) continue;
+    s[param.setting] = checkSetting(param, value, `${where}.${param.setting}`);
+  }
+  const candidates = input.candidates;
+  if (candidates !== undefined && candidates !== null) {
+    if (typeof candidates !== 'number' || !Number.isInteger(candidates) || candidates < 1 || candidates > 64) {
+      throw new StrategyError(`${where}.candidates must be an integer in [1, 64] (got ${JSON.stringify(candidates)}).`, `${where}.candidates`);
     }
-    (s as unknown as Record<string, number>)[field] = value;
-  };
-  num('temperature', (v) => v >= 0, '≥ 0; 0 means greedy');
-  num('topK', (v) => v >= 1, '≥ 1', true);
-  num('topP', (v) => v > 0 && v <= 1, 'in (0, 1]');
-  num('minP', (v) => v >= 0 && v <= 1, 'in [0, 1]');
-  num('typicalP', (v) => v > 0 && v <= 1, 'in (0, 1]');
-  num('repetitionPenalty', (v) => v > 0, '> 0; 1 means no penalty');
-  num('candidates', (v) => v >= 1 && v <= 64, 'in [1, 64]', true);
+    s.candidates = candidates;
+  }
   if (input.order !== undefined) {
-    if (!Array.isArray(input.order) || input.order.some((o) => !DEFAULT_ORDER.includes(o as StageType))) {
-      throw new StrategyError(`${where}.order must list stage names from: ${DEFAULT_ORDER.join(', ')}.`, `${where}.order`);
+    const names = Array.isArray(input.order) ? input.order.map((o) => (typeof o === 'string' ? stageTypeFromName(o) : undefined)) : [undefined];
+    if (names.some((t) => t === undefined)) {
+      throw new StrategyError(`${where}.order must list stage names from: ${DEFAULT_ORDER.join(', ')} (got ${JSON.stringify(input.order)}).`, `${where}.order`);
     }
-    s.order = input.order as StageType[];
+    s.order = names as StageType[];
   }
   if (typeof input.name === 'string' && input.name.trim()) s.name = input.name.trim();
   return buildStrategy(s);
 }
 
+/** A setting's value checked against its parameter; the error names the setting. */
+function checkSetting(param: ParamSpec, value: unknown, setting: string): unknown {
+  try {
+    if (param.kind === 'number') checkNumberParam(setting, param, value);
+    else if (param.kind === 'texts') {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new SamplingConfigError(`${setting} must be a list of strings (got ${JSON.stringify(value)}).`, setting);
+    } else if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((v) => v !== false && (typeof v !== 'number' || !Number.isFinite(v)))) {
+      throw new SamplingConfigError(`${setting} must map token ids or texts to a finite bias, or false to ban, e.g. { "15043": -5, "Paris": false } (got ${JSON.stringify(value)}).`, setting);
+    }
+  } catch (e) {
+    if (e instanceof SamplingConfigError) throw new StrategyError(e.message, setting);
+    throw e;
+  }
+  return value;
+}
+
 function buildStrategy(s: StrategySettings): Strategy {
   const stages: StageConfig[] = [];
   if (s.kind !== 'greedy') {
-    const byType: Partial<Record<StageType, StageConfig>> = {};
-    if (s.repetitionPenalty !== undefined && s.repetitionPenalty !== 1) {
-      byType.repetition_penalty = { type: 'repetition_penalty', penalty: s.repetitionPenalty, lastN: 64 };
-    }
-    if (s.temperature !== undefined) byType.temperature = { type: 'temperature', t: s.temperature };
-    if (s.topK !== undefined) byType.top_k = { type: 'top_k', k: s.topK };
-    if (s.typicalP !== undefined) byType.typical_p = { type: 'typical_p', p: s.typicalP };
-    if (s.topP !== undefined) byType.top_p = { type: 'top_p', p: s.topP };
-    if (s.minP !== undefined) byType.min_p = { type: 'min_p', p: s.minP };
     const order = [...(s.order ?? []), ...DEFAULT_ORDER.filter((t) => !s.order?.includes(t))];
     for (const type of order) {
-      const stage = byType[type];
+      const stage = stageFromSettings(stageDefinition(type), s);
       if (stage) stages.push(stage);
     }
   }
@@ -124,10 +140,14 @@ function buildStrategy(s: StrategySettings): Strategy {
   return {
     name: s.name ?? defaultName(s),
     kind: s.kind,
-    sampler: { stages, select: greedy ? 'greedy' : 'sample' },
+    sampler: { stages, select: greedy ? 'greedy' : 'sample', ...(s.minKeep !== undefined && s.minKeep > 1 && { minKeep: s.minKeep }) },
     candidates: s.kind === 'best_of_n' ? s.candidates : undefined,
   };
 }
+
+/** The registry's stages, for callers that list them (order pickers, help). */
+export const SAMPLER_STAGES = STAGES;
+export { MIN_KEEP_PARAM };
 
 function defaultName(s: StrategySettings): string {
   switch (s.kind) {

@@ -7,6 +7,7 @@
  * trainers ignore and the Preferences view reads.
  */
 import { DEFAULT_ORDER, type StrategySettings } from '../decode/strategies';
+import { settingsFromStage } from '../sampling/registry';
 import type { Strategy } from '../decode/types';
 import type { StageType } from '../sampling/types';
 
@@ -81,28 +82,8 @@ export function makePreferenceRecord(choice: PreferenceChoice): PreferenceRecord
 /** The settings that rebuild `strategy` with strategyFromSettings: its kind, name and each stage's parameter. */
 export function settingsOfStrategy(strategy: Strategy): StrategySettings {
   const s: StrategySettings = { kind: strategy.kind, name: strategy.name };
-  for (const stage of strategy.sampler.stages) {
-    switch (stage.type) {
-      case 'temperature':
-        s.temperature = stage.t;
-        break;
-      case 'top_k':
-        s.topK = stage.k;
-        break;
-      case 'top_p':
-        s.topP = stage.p;
-        break;
-      case 'min_p':
-        s.minP = stage.p;
-        break;
-      case 'typical_p':
-        s.typicalP = stage.p;
-        break;
-      case 'repetition_penalty':
-        s.repetitionPenalty = stage.penalty;
-        break;
-    }
-  }
+  for (const stage of strategy.sampler.stages) Object.assign(s, settingsFromStage(stage));
+  if (strategy.sampler.minKeep !== undefined) s.minKeep = strategy.sampler.minKeep;
   if (strategy.candidates !== undefined) s.candidates = strategy.candidates;
   const order: StageType[] = strategy.sampler.stages.map((stage) => stage.type);
   const defaultOrder = DEFAULT_ORDER.filter((t) => order.includes(t));

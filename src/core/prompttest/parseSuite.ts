@@ -5,7 +5,7 @@
  * same format for editor completion; this parser is what decides.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { STRATEGY_KINDS, StrategyError, strategyFromSettings } from '../decode/strategies';
+import { STRATEGY_KINDS, STRATEGY_SETTING_KEYS, StrategyError, strategyFromSettings } from '../decode/strategies';
 import type { Strategy } from '../decode/types';
 import { checkSchema, parseSchemaText, SchemaError } from '../structured/schema';
 import { fillTemplate } from './template';
@@ -44,8 +44,8 @@ type Path = ReadonlyArray<string | number>;
 const TOP_KEYS = ['description', 'defaults', 'cases'] as const;
 const SHARED_KEYS = ['vars', 'strategy', 'settings', 'repeat', 'max_tokens', 'seed', 'stop', 'pass_rate'] as const;
 const CASE_KEYS = ['name', 'description', 'prompt', 'prompt_file', ...SHARED_KEYS, 'assert'] as const;
-/** The fields of StrategySettings, as strategyFromSettings reads them. */
-const SETTINGS_KEYS = ['name', 'kind', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'candidates', 'order'] as const;
+/** The fields of StrategySettings, as strategyFromSettings reads them (every stage parameter's setting key). */
+const SETTINGS_KEYS = STRATEGY_SETTING_KEYS;
 const ASSERTION_KEYS: Record<AssertionType, readonly string[]> = {
   contains: ['type', 'value', 'ignore_case'],
   'not-contains': ['type', 'value', 'ignore_case'],

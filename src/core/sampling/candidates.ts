@@ -202,6 +202,163 @@ function ensureSums(c: CandidateSet): void {
   c.blocksValid = true;
 }
 
+/** A fresh stamp for `marks`: a mark equal to it is current, older marks are stale. */
+export function nextStamp(c: CandidateSet): number {
+  if (c.stamp >= 0x7ffffffe) {
+    c.marks.fill(0);
+    c.stamp = 0;
+  }
+  return ++c.stamp;
+}
+
+/**
+ * Adds deltas[j] (a working-logit change; -Infinity bans) to token tokens[j]'s logit, for j <
+ * count, where the token is still a candidate. A penalty stage's few tokens: by index while the
+ * set is the whole vocabulary, else one pass over the set. Invalidates what the logits decide.
+ */
+export function addToTokens(c: CandidateSet, tokens: ArrayLike<number>, deltas: ArrayLike<number>, count: number): void {
+  if (count === 0) return;
+  const logits = c.logits;
+  const inv = 1 / c.scale;
+  if (c.identity) {
+    for (let j = 0; j < count; j++) logits[tokens[j]!] += deltas[j]! * inv;
+  } else {
+    const stamp = nextStamp(c);
+    const marks = c.marks;
+    const keys = c.keys;
+    for (let j = 0; j < count; j++) {
+      const t = tokens[j]!;
+      // The same token twice: the deltas add up, as they would by index.
+      keys[t] = marks[t] === stamp ? keys[t]! + deltas[j]! : deltas[j]!;
+      marks[t] = stamp;
+    }
+    const ids = c.ids;
+    for (let i = 0; i < c.size; i++) if (marks[ids[i]!] === stamp) logits[i] += keys[ids[i]!]! * inv;
+  }
+  c.max = NaN;
+  c.sorted = false;
+  logitsChanged(c);
+}
+
+/**
+ * Keeps the candidates whose stored logit reaches `threshold` (min-p, top-n-σ, eta, epsilon,
+ * mirostat: all "p ≥ something" rules are a logit threshold), but never fewer than `minKeep`:
+ * then the `minKeep` most likely, which include every token that passed.
+ */
+export function keepAbove(c: CandidateSet, threshold: number, minKeep: number): void {
+  const n = c.size;
+  const logits = c.logits;
+  if (minKeep <= 1 && !(ensureMax(c) >= threshold)) {
+    // Nothing passes (mirostat's μ below every surprise): the best token stays.
+    keepTopByLogit(c, 1);
+    return;
+  }
+  if (minKeep > 1) {
+    let passing = 0;
+    for (let i = 0; i < n; i++) passing += +(logits[i] >= threshold);
+    if (passing < minKeep) {
+      keepTopByLogit(c, Math.min(minKeep, n));
+      return;
+    }
+  }
+  if (c.sorted) {
+    let keep = n;
+    for (let i = 0; i < n; i++) {
+      if (!(logits[i] >= threshold)) {
+        keep = i;
+        break;
+      }
+    }
+    setShrunk(c, Math.max(keep, 1));
+    return;
+  }
+  const ids = c.ids;
+  const exps = c.exps;
+  const withExps = c.expsValid;
+  // Branch-free compaction: every position is written at `kept`, which advances only for a
+  // keeper; a branch would be mispredicted every other time when about half the tokens survive.
+  let kept = 0;
+  if (withExps) {
+    for (let i = 0; i < n; i++) {
+      const x = logits[i];
+      ids[kept] = ids[i];
+      logits[kept] = x;
+      exps[kept] = exps[i];
+      kept += +(x >= threshold);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = logits[i];
+      ids[kept] = ids[i];
+      logits[kept] = x;
+      kept += +(x >= threshold);
+    }
+  }
+  setShrunk(c, kept);
+}
+
+/** Keeps the k highest logits (ties: lower id), sorted: top-k's heap, shared with min_keep. */
+export function keepTopByLogit(c: CandidateSet, k: number): void {
+  const n = c.size;
+  if (k >= n) return;
+  if (c.sorted) {
+    setShrunk(c, k);
+    return;
+  }
+  const logits = c.logits;
+  const ids = c.ids;
+  const heap = c.order;
+  for (let i = 0; i < k; i++) heap[i] = i;
+  for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(heap, k, i, logits, ids);
+  let worstLogit = logits[heap[0]];
+  let worstId = ids[heap[0]];
+  for (let i = k; i < n; i++) {
+    const x = logits[i];
+    if (x < worstLogit) continue;
+    if (x > worstLogit || ids[i] < worstId) {
+      heap[0] = i;
+      siftDown(heap, k, 0, logits, ids);
+      worstLogit = logits[heap[0]];
+      worstId = ids[heap[0]];
+    }
+  }
+  heap.subarray(0, k).sort((a, b) => compareDescending(logits[a], logits[b], ids[a], ids[b]));
+  gatherInOrder(c, k);
+  c.sorted = true;
+}
+
+/** Heap order: the worst kept position (lowest logit, then highest id) at the root. */
+function worse(a: number, b: number, logits: Float32Array, ids: Int32Array): boolean {
+  const la = logits[a];
+  const lb = logits[b];
+  return la < lb || (la === lb && ids[a] > ids[b]);
+}
+
+function siftDown(heap: Int32Array, size: number, from: number, logits: Float32Array, ids: Int32Array): void {
+  let i = from;
+  const item = heap[i];
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= size) break;
+    const right = left + 1;
+    const child = right < size && worse(heap[right], heap[left], logits, ids) ? right : left;
+    if (!worse(heap[child], item, logits, ids)) break;
+    heap[i] = heap[child];
+    i = child;
+  }
+  heap[i] = item;
+}
+
+/**
+ * The working log-partition log Σ exp(logit × scale) of the live set, and with it every
+ * probability as a stored-logit threshold: p ≥ q ⇔ stored ≥ expRef + (logSum + ln q) / scale.
+ */
+export function probabilityThreshold(c: CandidateSet, q: number): number {
+  ensureExps(c);
+  if (!Number.isFinite(c.expRef)) return q > 0 ? c.expRef : -Infinity;
+  return c.expRef + (Math.log(c.expSum) + Math.log(q)) / c.scale;
+}
+
 /** The position of the largest logit (ties: lower id). */
 export function bestPosition(c: CandidateSet): number {
   if (c.size === 0) throw EmptyCandidatesError.after('the chain');
@@ -311,8 +468,8 @@ export function compareDescending(ka: number, kb: number, ia: number, ib: number
  * above it is kept as is, and only that bucket (a few hundred tokens even for a flat
  * distribution) is sorted to find the exact cut. A second pass compacts the kept positions.
  */
-export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64Array, best: number, p: number): void {
-  if (p >= 1 || c.size <= 1) return;
+export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64Array, best: number, p: number, minKeep = 1): void {
+  if (p >= 1 || c.size <= 1 || minKeep >= c.size) return;
   const n = c.size;
   const ids = c.ids;
   const byLogit = score === c.logits;
@@ -330,12 +487,12 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
         break;
       }
     }
-    setShrunk(c, keep);
+    setShrunk(c, Math.max(keep, minKeep));
     return;
   }
 
   if (n <= SORT_OUTRIGHT_MAX) {
-    sortAndCut(c, score, p);
+    sortAndCut(c, score, p, minKeep);
     return;
   }
 
@@ -345,7 +502,7 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
   // Math.min before | 0 keeps the bucket index in range, infinite distances included.
   if (!Number.isFinite(best)) {
     // An infinite best score: no distances to bucket by. Sort the lot (correct, slow, rare).
-    sortAndCut(c, score, p);
+    sortAndCut(c, score, p, minKeep);
     return;
   }
   const mass = c.bucketMass;
@@ -442,6 +599,11 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
     taken++;
     if (cum >= target) break;
   }
+  if (kept + taken < minKeep) {
+    // min_keep asks for more than the mass gives: the exact order of the first minKeep is needed.
+    sortAndCut(c, score, p, minKeep);
+    return;
+  }
   // copyWithin copies as if through a temporary, so the overlap (kept + taken may pass
   // asideStart) is safe.
   order.copyWithin(kept, asideStart, asideStart + taken);
@@ -450,7 +612,7 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
 }
 
 /** Sorts the whole live set by score and keeps the prefix whose mass reaches p: for small sets. */
-function sortAndCut(c: CandidateSet, score: Float32Array | Float64Array, p: number): void {
+function sortAndCut(c: CandidateSet, score: Float32Array | Float64Array, p: number, minKeep: number): void {
   ensureExps(c);
   const n = c.size;
   const ids = c.ids;
@@ -469,7 +631,7 @@ function sortAndCut(c: CandidateSet, score: Float32Array | Float64Array, p: numb
     }
   }
   const byLogit = score === c.logits;
-  gatherInOrder(c, keep);
+  gatherInOrder(c, Math.max(keep, Math.min(minKeep, n)));
   c.sorted = byLogit;
 }
 

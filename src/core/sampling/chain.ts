@@ -6,13 +6,9 @@
  */
 import { bestPosition, copyLogits, drawPosition, ensureExps, sharedCandidateSet } from './candidates';
 import { EmptyCandidatesError, NaNLogitError } from './errors';
-import { minP, minPLabel } from './minP';
-import { DEFAULT_PENALTY_LAST_N, repetitionPenalty, repetitionPenaltyLabel } from './repetitionPenalty';
+import { stageDefinition, validateSamplerSpec } from './registry';
 import type { Rng } from './rng';
-import { temperature, temperatureLabel } from './temperature';
-import { topK, topKLabel } from './topK';
-import { topP, topPLabel } from './topP';
-import { typicalP, typicalPLabel } from './typicalP';
+import type { StageContext, TokenVocabulary } from './stage';
 import type {
   CandidateSet,
   ChainTrace,
@@ -25,14 +21,16 @@ import type {
   TokenAlternative,
   TracedToken,
 } from './types';
-import { SamplingConfigError, validateSamplerSpec } from './validate';
+import { SamplingConfigError } from './checkParam';
 
 /** One configured stage, ready to run. */
 export interface Stage {
   readonly type: StageType;
   /** As describe() prints it, e.g. "top_k(40)". */
   readonly label: string;
-  apply(c: CandidateSet, history: ArrayLike<number>): void;
+  apply(c: CandidateSet, ctx: StageContext): void;
+  /** After the token is chosen (mirostat's μ). */
+  accept?(token: number, logprobSampling: number): void;
 }
 
 export interface SamplerChain {
@@ -59,50 +57,23 @@ export interface SamplerChain {
   distribution(logits: Float32Array, history: ArrayLike<number>, limit?: number): FinalDistribution;
 }
 
-export function createStage(config: StageConfig): Stage {
-  switch (config.type) {
-    case 'repetition_penalty': {
-      const lastN = config.lastN ?? DEFAULT_PENALTY_LAST_N;
-      return {
-        type: config.type,
-        label: repetitionPenaltyLabel(config.penalty, lastN),
-        apply: (c, history) => repetitionPenalty(c, history, config.penalty, lastN),
-      };
-    }
-    case 'temperature':
-      return { type: config.type, label: temperatureLabel(config.t), apply: (c) => temperature(c, config.t) };
-    case 'top_k':
-      return { type: config.type, label: topKLabel(config.k), apply: (c) => topK(c, config.k) };
-    case 'top_p':
-      return { type: config.type, label: topPLabel(config.p), apply: (c) => topP(c, config.p) };
-    case 'min_p':
-      return { type: config.type, label: minPLabel(config.p), apply: (c) => minP(c, config.p) };
-    case 'typical_p':
-      return { type: config.type, label: typicalPLabel(config.p), apply: (c) => typicalP(c, config.p) };
-  }
+/** A stage from its config, through its registry definition. */
+export function createStage(config: StageConfig, vocabSize = Infinity, vocabulary?: TokenVocabulary): Stage {
+  const definition = stageDefinition(config.type);
+  const runtime = definition.create(config, { vocabSize: Number.isFinite(vocabSize) ? vocabSize : (vocabulary?.vocabSize ?? 0), vocabulary });
+  return { type: config.type, label: definition.label(config), apply: runtime.apply, accept: runtime.accept };
 }
 
 /** "logits -> repetition_penalty(1.1) -> top_k(40) -> temperature(0.8) -> dist" (or "-> greedy"). */
 export function describeSampler(spec: SamplerSpec): string {
-  const labels = spec.stages.map((s) => createStage(s).label);
-  return ['logits', ...labels, spec.select === 'greedy' ? 'greedy' : 'dist'].join(' -> ');
+  const labels = spec.stages.map((s) => stageDefinition(s.type).label(s));
+  const minKeep = spec.minKeep !== undefined && spec.minKeep > 1 ? [`min_keep(${spec.minKeep})`] : [];
+  return ['logits', ...labels, ...minKeep, spec.select === 'greedy' ? 'greedy' : 'dist'].join(' -> ');
 }
 
 /** Does the stage leave every distribution unchanged, whatever the logits? */
 function isNoOp(config: StageConfig, vocabSize: number): boolean {
-  switch (config.type) {
-    case 'repetition_penalty':
-      return config.penalty === 1 || config.lastN === 0;
-    case 'temperature':
-      return config.t === 1;
-    case 'top_k':
-      return config.k >= vocabSize;
-    case 'top_p':
-    case 'typical_p':
-      return config.p >= 1;
-    case 'min_p':
-      return config.p <= 0;
-  }
+  return stageDefinition(config.type).isNoOp(config, vocabSize);
 }
 
 /**
@@ -113,7 +84,7 @@ function isNoOp(config: StageConfig, vocabSize: number): boolean {
 function rawExpsReusable(spec: SamplerSpec, vocabSize: number): boolean {
   for (const config of spec.stages) {
     if (isNoOp(config, vocabSize)) continue;
-    return config.type === 'top_p' || config.type === 'typical_p';
+    return stageDefinition(config.type).readsProbabilities(config);
   }
   return spec.select === 'sample';
 }
@@ -128,11 +99,15 @@ interface RawStats {
   infiniteCount: number;
 }
 
-export function createSamplerChain(input: SamplerSpec, vocabSize: number, candidates?: CandidateSet): SamplerChain {
+/**
+ * A chain for one sequence (stages may keep state across its steps: mirostat's μ). `vocabulary`
+ * (the model's tokenizer) resolves stages configured by text: DRY's breakers, logit bias strings.
+ */
+export function createSamplerChain(input: SamplerSpec, vocabSize: number, candidates?: CandidateSet, vocabulary?: TokenVocabulary): SamplerChain {
   validateSamplerSpec(input);
   // A private copy: the stages read their parameters on every step, and a caller editing its spec
   // afterwards must not change (or unvalidate) a chain that was already built.
-  const spec: SamplerSpec = { select: input.select, stages: input.stages.map((s) => ({ ...s })) };
+  const spec: SamplerSpec = structuredClone({ select: input.select, stages: input.stages, ...(input.minKeep !== undefined && { minKeep: input.minKeep }) });
   if (!Number.isInteger(vocabSize) || vocabSize < 1) {
     throw new SamplingConfigError(`vocabSize must be an integer ≥ 1 (got ${vocabSize}).`, 'vocabSize');
   }
@@ -140,7 +115,8 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
     throw new SamplingConfigError(`candidates were made for ${candidates.vocabSize} tokens, not ${vocabSize}.`, 'vocabSize');
   }
   const c = candidates ?? sharedCandidateSet(vocabSize);
-  const stages = spec.stages.map(createStage);
+  const stages = spec.stages.map((s) => createStage(s, vocabSize, vocabulary));
+  const ctx: StageContext = { history: [], minKeep: Math.max(1, spec.minKeep ?? 1), rng: undefined };
   const name = describeSampler(spec);
   const reuseRaw = rawExpsReusable(spec, vocabSize);
   // Greedy with nothing to apply needs only the raw argmax: skip copying the row into the set.
@@ -159,6 +135,7 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
     alternatives: number,
     onStage?: (stage: Stage | null) => void,
     loadSet = true,
+    rng?: Rng,
   ): RawStats => {
     if (logits.length !== vocabSize) {
       throw new RangeError(`logits has ${logits.length} entries, but the chain was built for a vocabulary of ${vocabSize}.`);
@@ -219,8 +196,10 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
     const raw = { max, argmax, logZ, infiniteCount };
     if (!loadSet) return raw;
     onStage?.(null);
+    ctx.history = history;
+    ctx.rng = rng;
     for (const stage of stages) {
-      stage.apply(c, history);
+      stage.apply(c, ctx);
       if (c.size === 0) throw EmptyCandidatesError.after(stage.label);
       onStage?.(stage);
     }
@@ -261,7 +240,7 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
       if (!Number.isInteger(topAlternatives) || topAlternatives < 0) {
         throw new RangeError(`topAlternatives must be an integer ≥ 0 (got ${topAlternatives}).`);
       }
-      const raw = runStages(logits, history, topAlternatives, undefined, !rawArgmaxIsAnswer);
+      const raw = runStages(logits, history, topAlternatives, undefined, !rawArgmaxIsAnswer, rng);
       let pos: number;
       let logprobSampling: number;
       let candidates: number;
@@ -279,6 +258,7 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
         candidates = c.size;
       }
       const token = rawArgmaxIsAnswer ? pos : c.ids[pos];
+      for (const stage of stages) stage.accept?.(token, logprobSampling);
       const alternatives: TokenAlternative[] = [];
       for (let j = 0; j < altCount; j++) {
         const logprob = rawLogprob(raw, altLogits[j]);

@@ -5,21 +5,18 @@
  * always makes a repeat less likely. Each token is penalised once, however often it repeats.
  * lastN = 0 disables the stage (as in llama.cpp); ids outside the vocabulary are ignored.
  */
-import { logitsChanged } from './candidates';
+import { logitsChanged, nextStamp } from './candidates';
+import { checkParam } from './checkParam';
+import { defineStage, show } from './stage';
 import type { CandidateSet } from './types';
-import { checkStageParameter } from './validate';
 
 export const DEFAULT_PENALTY_LAST_N = 64;
 
 export function repetitionPenalty(c: CandidateSet, history: ArrayLike<number>, penalty: number, lastN = DEFAULT_PENALTY_LAST_N): void {
-  checkStageParameter('repetition_penalty', penalty);
-  checkStageParameter('repetition_penalty.lastN', lastN);
+  checkParam(repetitionPenaltyStage, 'penalty', penalty);
+  checkParam(repetitionPenaltyStage, 'lastN', lastN);
   if (penalty === 1 || lastN === 0 || history.length === 0) return;
-  if (c.stamp >= 0x7ffffffe) {
-    c.marks.fill(0);
-    c.stamp = 0;
-  }
-  const stamp = ++c.stamp;
+  const stamp = nextStamp(c);
   const marks = c.marks;
   const vocab = c.vocabSize;
   const distinct = c.order;
@@ -52,5 +49,24 @@ function penalise(logit: number, penalty: number): number {
 }
 
 export function repetitionPenaltyLabel(penalty: number, lastN = DEFAULT_PENALTY_LAST_N): string {
-  return lastN === DEFAULT_PENALTY_LAST_N ? `repetition_penalty(${penalty})` : `repetition_penalty(${penalty}, last_n=${lastN})`;
+  return lastN === DEFAULT_PENALTY_LAST_N ? `repetition_penalty(${show(penalty)})` : `repetition_penalty(${show(penalty)}, last_n=${lastN})`;
 }
+
+export const repetitionPenaltyStage = defineStage<'repetition_penalty'>({
+  type: 'repetition_penalty',
+  aliases: ['repetition-penalty', 'repeat_penalty', 'repeat-penalty', 'penalty'],
+  title: 'Repetition penalty',
+  summary: 'Divides a positive logit (multiplies a negative one) of every token seen in the last N by the penalty (Keskar et al. 2019, CTRL; HF RepetitionPenaltyLogitsProcessor).',
+  params: [
+    { kind: 'number', field: 'penalty', setting: 'repetitionPenalty', flag: '--repeat-penalty', help: 'repetition penalty (> 0; 1 is off)', enables: true, min: 0, minOpen: true, max: Infinity, default: 1, hint: 'Use 1 for no penalty.', control: { min: 1, max: 2, step: 0.05 } },
+    { kind: 'number', field: 'lastN', setting: 'repeatLastN', flag: '--repeat-last-n', help: 'tokens of history the repetition penalty looks at (integer ≥ 0)', min: 0, max: Infinity, integer: true, default: DEFAULT_PENALTY_LAST_N, hint: 'Use 0 to disable the penalty.', control: { min: 0, max: 512, step: 8 } },
+  ],
+  label: (s) => repetitionPenaltyLabel(s.penalty, s.lastN),
+  isNoOp: (s) => s.penalty === 1 || s.lastN === 0,
+  omitWhenNoOp: true,
+  readsProbabilities: () => false,
+  create: (s) => {
+    const lastN = s.lastN ?? DEFAULT_PENALTY_LAST_N;
+    return { apply: (c, ctx) => repetitionPenalty(c, ctx.history, s.penalty, lastN) };
+  },
+});

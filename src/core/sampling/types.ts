@@ -3,14 +3,36 @@
  * order users see is the order that runs, and a test can assert every configured stage ran.
  */
 
-/** One stage of the chain, as the user configures it. Order in the array is the order applied. */
+/**
+ * One stage of the chain, as the user configures it. Order in the array is the order applied.
+ * Each stage's parameters, ranges and defaults are declared once, in its file's definition
+ * (registry.ts lists them); optional fields take the definition's default.
+ */
 export type StageConfig =
+  | { type: 'logit_bias'; bias: Record<string, number | false> }
   | { type: 'repetition_penalty'; penalty: number; lastN?: number }
-  | { type: 'temperature'; t: number }
+  | { type: 'penalties'; presence?: number; frequency?: number; lastN?: number }
+  | {
+      type: 'dry';
+      multiplier: number;
+      base?: number;
+      allowedLength?: number;
+      lastN?: number;
+      /** Texts: a token whose text contains one breaks a repeat. */
+      breakers?: string[];
+      /** Breaker token ids, for callers without a tokenizer (llama.cpp's own test gives ids). */
+      breakerTokens?: number[];
+    }
+  | { type: 'temperature'; t: number; range?: number; exponent?: number }
   | { type: 'top_k'; k: number }
+  | { type: 'top_n_sigma'; n: number }
+  | { type: 'typical_p'; p: number }
   | { type: 'top_p'; p: number }
   | { type: 'min_p'; p: number }
-  | { type: 'typical_p'; p: number };
+  | { type: 'eta'; eta: number }
+  | { type: 'epsilon'; epsilon: number }
+  | { type: 'xtc'; probability: number; threshold?: number }
+  | { type: 'mirostat_v2'; tau: number; eta?: number };
 
 export type StageType = StageConfig['type'];
 
@@ -21,6 +43,8 @@ export interface SamplerSpec {
   stages: StageConfig[];
   /** 'greedy' takes the argmax of what is left; 'sample' draws from it with the seeded PRNG. */
   select: SelectMode;
+  /** Every truncating stage keeps at least this many tokens (llama.cpp's min_keep, HF's min_tokens_to_keep). Default 1. */
+  minKeep?: number;
 }
 
 /** A token and its probability, for the "top alternatives" shown beside each chosen token. */

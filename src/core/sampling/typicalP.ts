@@ -1,15 +1,17 @@
 /**
- * Typical-p (locally typical sampling, Meister et al. 2022, as in Hugging Face's
+ * Typical-p (locally typical sampling, Meister et al. 2023, as in Hugging Face's
  * TypicalLogitsWarper): ranks tokens by how close their surprisal -log p is to the entropy H of
  * the distribution, and keeps the smallest set of the closest whose mass reaches p. Ties go to
  * the lower id; the shared bucketed selection avoids sorting the vocabulary.
  */
 import { ensureExps, keepPrefixByMass } from './candidates';
+import { checkParam } from './checkParam';
+import { defineStage, show } from './stage';
 import type { CandidateSet } from './types';
-import { checkStageParameter } from './validate';
 
-export function typicalP(c: CandidateSet, p: number): void {
-  checkStageParameter('typical_p', p);
+
+export function typicalP(c: CandidateSet, p: number, minKeep = 1): void {
+  checkParam(typicalPStage, 'p', p);
   if (p >= 1 || c.size <= 1) return;
   ensureExps(c);
   const n = c.size;
@@ -34,10 +36,24 @@ export function typicalP(c: CandidateSet, p: number): void {
     keys[i] = key;
     if (key > best) best = key;
   }
-  keepPrefixByMass(c, keys, best, p);
+  keepPrefixByMass(c, keys, best, p, minKeep);
   c.sorted = false;
 }
 
 export function typicalPLabel(p: number): string {
-  return `typical_p(${p})`;
+  return `typical_p(${show(p)})`;
 }
+
+export const typicalPStage = defineStage<'typical_p'>({
+  type: 'typical_p',
+  aliases: ['typical-p', 'typical', 'typ_p', 'locally_typical'],
+  title: 'Typical-p',
+  summary: 'Keeps the tokens whose surprisal is closest to the entropy until their mass reaches p (Meister et al. 2023, "Locally Typical Sampling"; HF TypicalLogitsWarper).',
+  params: [
+    { kind: 'number', field: 'p', setting: 'typicalP', flag: '--typical-p', help: "typical-p's mass p (0 < p ≤ 1)", enables: true, min: 0, minOpen: true, max: 1, default: 0.9, hint: 'Use 1 to keep every token.', control: { min: 0.05, max: 1, step: 0.01 } },
+  ],
+  label: (s) => typicalPLabel(s.p),
+  isNoOp: (s) => s.p >= 1,
+  readsProbabilities: () => true,
+  create: (s) => ({ apply: (c, ctx) => typicalP(c, s.p, ctx.minKeep) }),
+});

@@ -35,12 +35,12 @@ describe('strategy presets', () => {
   });
 
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['a negative temperature', { kind: 'temperature', temperature: -0.5 }, /s\.temperature must be ≥ 0; 0 means greedy \(got -0\.5\)/],
+    ['a negative temperature', { kind: 'temperature', temperature: -0.5 }, /s\.temperature must be ≥ 0 \(got -0\.5\)\. Use 0 for greedy decoding/],
     ['top-p above 1', { kind: 'top_p', topP: 1.2 }, /s\.topP must be in \(0, 1\] \(got 1\.2\)/],
     ['a fractional top-k', { kind: 'top_k', topK: 2.5 }, /s\.topK must be an integer ≥ 1/],
     ['min-p below 0', { kind: 'min_p', minP: -0.1 }, /s\.minP must be in \[0, 1\]/],
     ['an unknown kind', { kind: 'nucleus' }, /s\.kind is "nucleus", which is not a strategy\. Use one of: greedy/],
-    ['an unknown stage in the order', { kind: 'custom', order: ['dry'] }, /s\.order must list stage names from/],
+    ['an unknown stage in the order', { kind: 'custom', order: ['top_a'] }, /s\.order must list stage names from/],
     ['a string where a number belongs', { kind: 'top_k', topK: '40' }, /s\.topK must be an integer ≥ 1 \(got "40"\)/],
   ];
   for (const [what, raw, message] of bad) {

@@ -78,7 +78,7 @@ describe('sampler spec validation', () => {
   });
 
   it('an unknown stage type is named, with the known ones listed', () => {
-    rejects(withStage({ type: 'top_a', p: 0.2 }), 'stages[0].type', '"top_a"', 'repetition_penalty, temperature, top_k, top_p, min_p, typical_p');
+    rejects(withStage({ type: 'top_a', p: 0.2 }), 'stages[0].type', '"top_a"', 'logit_bias, repetition_penalty, penalties, dry, temperature, top_k, top_n_sigma, typical_p, top_p, min_p, eta, epsilon, xtc, mirostat_v2');
   });
 
   it('select must be "sample" or "greedy"', () => {
