@@ -41,7 +41,7 @@ export async function handleExplorer(request: ExplorerRequest, model: CausalLM |
     }
     const row = logits.at(request.step);
     const chosenToken = request.generated[request.step]!;
-    const view = explainStep(row, stepHistory(promptIds, request.generated, request.step), request.settings, { chosenToken, topN: 30 });
+    const view = explainStep(row, stepHistory(promptIds, request.generated, request.step), request.settings, { chosenToken, topN: 30, vocabulary: model });
     const chosen = view.chosen!;
     post({
       explorer: 'stepResult',

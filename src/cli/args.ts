@@ -1,7 +1,7 @@
 /** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
-import { deviceFlag, integer, parseFlags, real, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, flagOfSetting, integer, parseFlags, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 
 export { UsageError };
@@ -25,17 +25,17 @@ Options:
   --seed N            base seed; sample i of the prompt draws from a seed hashed from
                       (seed, prompt, i), the per-completion seed printed (default 42)
   --max-tokens N      new tokens per sequence (default 32)
-  --temperature T     override T for the sampling strategies (≥ 0)
-  --top-k K           override top-k's k (integer ≥ 1)
-  --top-p P           override top-p's p (0 < p ≤ 1)
-  --min-p P           override min-p's p (0 ≤ p ≤ 1)
   --stop S            stop string (repeatable); "\\n" is a newline
   --model M           bundled model name or a model folder (default facts-lm)
   --device D          cpu (onnxruntime-node) or wasm (onnxruntime-web) (default cpu)
   --sequential        decode each sequence alone instead of in one batch
   --json              machine-readable output
   --file F            read the prompt from a file
-  -h, --help          this help`;
+  -h, --help          this help
+
+Sampler stages (one flag per parameter; --top-k, --top-p and --min-p override their own preset,
+every other flag applies to every sampling strategy; docs/samplers.md describes each stage):
+${samplerFlagsHelp()}`;
 
 export interface CompareArgs {
   prompt?: string;
@@ -78,11 +78,8 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
   if (v.help) return 'help';
   const device = deviceFlag(v.device);
   const overrides: Partial<StrategySettings> = {
-    temperature: real('--temperature', v.temperature),
-    topK: real('--top-k', v['top-k']),
-    topP: real('--top-p', v['top-p']),
-    minP: real('--min-p', v['min-p']),
-    candidates: v.candidates === undefined ? undefined : integer('--candidates', v.candidates, 4, 1, 64),
+    ...samplerSettingsFromFlags(v),
+    candidates: v.candidates === undefined ? undefined : integer('--candidates', v.candidates as string, 4, 1, 64),
   };
   const settings = v.strategies === undefined ? defaultStrategySettings() : v.strategies.split(',').filter((s) => s.trim()).map((name) => {
     const kind = kindFromName(name);
@@ -92,7 +89,6 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     return { kind };
   });
   if (settings.length === 0) throw new UsageError(`--strategies is empty. Use one or more of: ${STRATEGY_KINDS.filter((k) => k !== 'custom').join(', ')}.`);
-  const flagFor: Record<string, string> = { temperature: '--temperature', topK: '--top-k', topP: '--top-p', minP: '--min-p', candidates: '--candidates' };
   const strategies = settings.map((s) => {
     const merged: Record<string, unknown> = { ...s };
     for (const [key, value] of Object.entries(overrides)) {
@@ -104,7 +100,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     } catch (e) {
       if (e instanceof StrategyError) {
         const field = e.setting.split('.').pop() ?? '';
-        throw new UsageError(e.message.replace(`${s.kind}.${field}`, flagFor[field] ?? field));
+        throw new UsageError(e.message.replace(`${s.kind}.${field}`, field === 'candidates' ? '--candidates' : (flagOfSetting(field) ?? field)));
       }
       throw e;
     }
@@ -124,19 +120,13 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
   };
 }
 
+/**
+ * Where a flag applies: --top-k / --top-p / --min-p / --candidates only to the preset they
+ * define (so the six-way comparison stays six different strategies); T and every other stage
+ * flag to every sampling strategy.
+ */
+const PRESET_OWN: Record<string, string> = { topK: 'top_k', topP: 'top_p', minP: 'min_p', candidates: 'best_of_n' };
+
 function applies(kind: string, key: string): boolean {
-  switch (key) {
-    case 'temperature':
-      return true;
-    case 'topK':
-      return kind === 'top_k';
-    case 'topP':
-      return kind === 'top_p';
-    case 'minP':
-      return kind === 'min_p';
-    case 'candidates':
-      return kind === 'best_of_n';
-    default:
-      return false;
-  }
+  return PRESET_OWN[key] === undefined || PRESET_OWN[key] === kind;
 }

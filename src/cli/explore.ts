@@ -11,9 +11,10 @@ import { explainStep, type StepExplanation } from '../core/explorer/explainStep'
 import { explorerSettingsOf, explorerStrategy, type ExplorerSettings } from '../core/explorer/settings';
 import { temperatureSweep, type SweepPoint } from '../core/explorer/temperatureSweep';
 import type { CausalLM } from '../core/model/types';
+import { stageTypeFromName } from '../core/sampling/registry';
 import type { StageType } from '../core/sampling/types';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, promptArgument, real, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, flagOfSetting, integer, MODEL_OPTIONS, parseFlags, promptArgument, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
@@ -26,9 +27,7 @@ Options:
   --step K            the step to explore, from 0 (default 0)
   --strategy KIND     how the completion is generated: greedy, temperature, top-k, top-p, min-p
                       (default greedy)
-  --temperature T / --top-k K / --top-p P / --min-p P
-                      the explorer's settings (default: the strategy's own); --top-k 0 is off
-  --order LIST        chain order, e.g. top_p,temperature (default ${DEFAULT_ORDER.filter((t) => t !== 'repetition_penalty' && t !== 'typical_p').join(',')})
+  --order LIST        chain order, e.g. top_p,temperature (default ${DEFAULT_ORDER.join(',')})
   --top N             tokens shown (default 30)
   --sweep             also print the temperature sweep (T from 0.1 to 2.0)
   --branch ID         continue from token ID instead of the chosen one, with the settings above
@@ -37,7 +36,10 @@ Options:
   --model M           bundled model name or a model folder (default facts-lm)
   --device D          cpu or wasm (default cpu)
   --json              machine-readable output
-  -h, --help          this help`;
+  -h, --help          this help
+
+The explorer's settings (default: the strategy's own; --top-k 0 is off), one flag per stage parameter:
+${samplerFlagsHelp()}`;
 
 interface ExploreArgs {
   prompt: string;
@@ -80,17 +82,12 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
   }
   let order: StageType[] | undefined;
   if (v.order !== undefined) {
-    order = v.order.split(',').map((s) => s.trim().replace(/-/g, '_')) as StageType[];
-    const bad = order.filter((t) => !['temperature', 'top_k', 'top_p', 'min_p'].includes(t));
-    if (bad.length > 0) throw new UsageError(`--order takes stage names from: temperature, top_k, top_p, min_p (got "${bad.join(', ')}").`);
+    const names = (v.order as string).split(',').map((s) => s.trim());
+    const bad = names.filter((n) => stageTypeFromName(n) === undefined);
+    if (bad.length > 0) throw new UsageError(`--order takes stage names from: ${DEFAULT_ORDER.join(', ')} (got "${bad.join(', ')}").`);
+    order = names.map((n) => stageTypeFromName(n)!);
   }
-  const overrides: Partial<ExplorerSettings> = {
-    temperature: real('--temperature', v.temperature),
-    topK: real('--top-k', v['top-k']),
-    topP: real('--top-p', v['top-p']),
-    minP: real('--min-p', v['min-p']),
-    order,
-  };
+  const overrides: Partial<ExplorerSettings> = { ...samplerSettingsFromFlags(v), ...(order && { order }) };
   return {
     prompt,
     step: integer('--step', v.step, 0, 0, 4095),
@@ -117,9 +114,8 @@ function settingsFor(args: ExploreArgs): ExplorerSettings {
     explorerStrategy(settings);
   } catch (e) {
     if (!(e instanceof StrategyError)) throw e;
-    const flags: Record<string, string> = { temperature: '--temperature', topK: '--top-k', topP: '--top-p', minP: '--min-p', order: '--order' };
     const field = e.setting.split('.').pop() ?? '';
-    throw new UsageError(e.message.replace(`explorer.${field}`, flags[field] ?? field));
+    throw new UsageError(e.message.replace(`explorer.${field}`, field === 'order' ? '--order' : (flagOfSetting(field) ?? field)));
   }
   return settings;
 }
@@ -173,7 +169,7 @@ export async function explore(argv: string[]): Promise<number> {
     const promptIds = preparePrompt(model, args.prompt, args.maxNewTokens).ids;
     const logits = (await completionLogits(model, promptIds, generated)).at(args.step);
     const history = stepHistory(promptIds, generated, args.step);
-    const view = explainStep(logits, history, settings, { chosenToken: generated[args.step]!, topN: args.topN });
+    const view = explainStep(logits, history, settings, { chosenToken: generated[args.step]!, topN: args.topN, vocabulary: model });
     const sweep = args.sweep ? temperatureSweep(logits, generated[args.step]!) : undefined;
     let branch: BranchResult | undefined;
     if (args.branch !== undefined) {

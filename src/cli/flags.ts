@@ -1,5 +1,7 @@
 /** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { allParams } from '../core/sampling/registry';
+import type { ParamSpec } from '../core/sampling/stage';
 import { UsageError } from './usageError';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -55,13 +57,66 @@ export function real(flag: string, value: string | undefined): number | undefine
   return n;
 }
 
-/** The sampler overrides every model-running command takes, as node:util parseArgs options. */
-export const SAMPLER_OPTIONS = {
-  temperature: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-  'min-p': { type: 'string' },
-} as const;
+/**
+ * The sampler flags every model-running command takes, one per stage parameter in the registry
+ * (--top-k, --typical-p, --dry-multiplier, --logit-bias, …, --min-keep), as parseArgs options.
+ * Text and bias parameters repeat (--dry-sequence-breaker "\n" --dry-sequence-breaker ":").
+ */
+export const SAMPLER_OPTIONS: Record<string, { type: 'string'; multiple?: boolean }> = Object.fromEntries(
+  allParams().map(({ param }) => [param.flag.slice(2), param.kind === 'number' ? { type: 'string' } : { type: 'string', multiple: true }]),
+);
+
+/** The flag that sets a strategy setting ("topP" → "--top-p"), for error messages. */
+export function flagOfSetting(setting: string): string | undefined {
+  return allParams().find(({ param }) => param.setting === setting)?.param.flag;
+}
+
+/** The sampler flags given, as strategy settings ({ "--top-p": "0.9" } → { topP: 0.9 }). */
+export function samplerSettingsFromFlags(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const { param } of allParams()) {
+    const value = values[param.flag.slice(2)];
+    if (value === undefined) continue;
+    out[param.setting] = flagValue(param, value);
+  }
+  return out;
+}
+
+function flagValue(param: ParamSpec, value: unknown): unknown {
+  switch (param.kind) {
+    case 'number':
+      return real(param.flag, value as string);
+    case 'texts':
+      return (value as string[]).map((s) => s.replace(/\\n/g, '\n'));
+    case 'bias': {
+      const bias: Record<string, number | false> = {};
+      for (const item of value as string[]) {
+        // llama.cpp's form TOKEN+BIAS / TOKEN-BIAS for ids, and TEXT=BIAS for anything.
+        const m = /^(\d+)([+-]\d*\.?\d+(?:e[+-]?\d+)?)$/i.exec(item) ?? /^(.+)=(.+)$/s.exec(item);
+        const key = m?.[1];
+        const raw = m?.[2]?.trim();
+        const n = raw === 'ban' || raw === 'false' || raw === '-inf' ? false : Number(raw);
+        if (!key || raw === undefined || (n !== false && !Number.isFinite(n))) {
+          throw new UsageError(`${param.flag} takes TOKEN=BIAS (a token id or a text, and a number or "ban"), or llama.cpp's ID+BIAS / ID-BIAS (got "${item}").`);
+        }
+        bias[key.replace(/\\n/g, '\n')] = n;
+      }
+      return bias;
+    }
+  }
+}
+
+/** The sampler flags' lines for --help, laid out like the rest of the table. */
+export function samplerFlagsHelp(): string {
+  return allParams()
+    .map(({ param }) => {
+      const meta = param.kind === 'number' ? (param.integer ? 'N' : 'X') : param.kind === 'texts' ? 'S' : 'T=B';
+      const left = `  ${param.flag} ${meta}`;
+      const repeat = param.kind === 'number' ? '' : ' (repeatable)';
+      return `${left.padEnd(22)}${param.help}${repeat}`;
+    })
+    .join('\n');
+}
 
 /** Where the model comes from and how output is printed, shared by every model-running command. */
 export const MODEL_OPTIONS = {

@@ -10,7 +10,7 @@ import { ROUTE_IDS, STRUCTURED_DEFAULTS, runStructuredRoutes, type RouteId, type
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, promptArgument, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, flagOfSetting, integer, MODEL_OPTIONS, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
@@ -23,8 +23,7 @@ Runs four ways to get JSON that matches a schema, side by side:
 Options:
   --schema FILE       a JSON Schema (2020-12) file (required)
   --strategy KIND     greedy, temperature, top-k, top-p, min-p or best-of-n (default temperature, T = 1)
-  --temperature T     T for the strategy (≥ 0)
-  --top-k K / --top-p P / --min-p P / --candidates N   the strategy's parameter
+  --candidates N      best-of-N's N
   --samples N         test-time compute's N (default ${STRUCTURED_DEFAULTS.samples})
   --retries N         prompting's re-asks after the first try (default ${STRUCTURED_DEFAULTS.maxRetries})
   --routes LIST       comma-separated subset of: ${ROUTE_IDS.join(', ')}
@@ -33,7 +32,10 @@ Options:
   --model M           bundled model name or a model folder (default facts-lm)
   --device D          cpu or wasm (default cpu)
   --json              machine-readable output
-  -h, --help          this help`;
+  -h, --help          this help
+
+The strategy's sampler stages, one flag per parameter:
+${samplerFlagsHelp()}`;
 
 export interface JsonArgs {
   schemaFile: string;
@@ -72,27 +74,15 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
   const device = deviceFlag(v.device);
   const kind = kindFromName(v.strategy ?? 'temperature');
   if (!kind || kind === 'custom') throw new UsageError(`Unknown strategy "${v.strategy}". Use one of: greedy, temperature, top-k, top-p, min-p, best-of-n.`);
-  const flags: Array<[string, string, string | undefined]> = [
-    ['temperature', '--temperature', v.temperature],
-    ['topK', '--top-k', v['top-k']],
-    ['topP', '--top-p', v['top-p']],
-    ['minP', '--min-p', v['min-p']],
-    ['candidates', '--candidates', v.candidates],
-  ];
-  const settings: Record<string, unknown> = { kind, ...(kind === 'temperature' && { temperature: 1.0 }) };
-  for (const [field, flag, value] of flags) {
-    if (value === undefined) continue;
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number (got "${value}").`);
-    settings[field] = n;
-  }
+  const settings: Record<string, unknown> = { kind, ...(kind === 'temperature' && { temperature: 1.0 }), ...samplerSettingsFromFlags(v) };
+  if (v.candidates !== undefined) settings.candidates = real('--candidates', v.candidates as string);
   let strategy: Strategy;
   try {
     strategy = strategyFromSettings(settings, kind);
   } catch (e) {
     if (!(e instanceof StrategyError)) throw e;
     const field = e.setting.split('.').pop() ?? '';
-    const flag = flags.find(([f]) => f === field)?.[1] ?? field;
+    const flag = field === 'candidates' ? '--candidates' : (flagOfSetting(field) ?? field);
     throw new UsageError(e.message.replace(`${kind}.${field}`, flag));
   }
   const routes = v.routes === undefined ? [...ROUTE_IDS] : v.routes.split(',').map((r) => r.trim().replace(/-/g, '_')).filter(Boolean);

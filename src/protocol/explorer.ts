@@ -4,6 +4,7 @@
  * before the main validators run. Cut tokens' log-probs are −∞, which JSON cannot carry: only
  * probabilities cross, and the validators check them.
  */
+import { allParams } from '../core/sampling/registry';
 import type { ExplorerSettings } from '../core/explorer/settings';
 
 export interface ExplorerStepRequest {
@@ -73,10 +74,19 @@ export type ExplorerReply = ExplorerStepReply | ExplorerBranchReply | ExplorerEr
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isOptNum = (v: unknown) => v === undefined || isNum(v);
 
+/** The settings' shape, from the stage registry: numbers where a parameter is a number, lists of strings, bias maps. Ranges are the worker's strategyFromSettings' job. */
 function validSettings(s: unknown): boolean {
-  if (!isObj(s) || !isNum(s.temperature) || !isOptNum(s.topK) || !isOptNum(s.topP) || !isOptNum(s.minP)) return false;
+  if (!isObj(s) || !isNum(s.temperature)) return false;
+  for (const { param } of allParams()) {
+    const v = s[param.setting];
+    if (v === undefined) continue;
+    if (param.kind === 'number' && !isNum(v)) return false;
+    if (param.kind === 'texts' && !(Array.isArray(v) && v.every((t) => typeof t === 'string'))) return false;
+    if (param.kind === 'bias' && !(isObj(v) && Object.values(v).every((b) => b === false || isNum(b)))) return false;
+  }
+  const known = new Set(['temperature', 'order', ...allParams().map((p) => p.param.setting)]);
+  if (Object.keys(s).some((k) => !known.has(k))) return false;
   return s.order === undefined || (Array.isArray(s.order) && s.order.every((t) => typeof t === 'string'));
 }
 

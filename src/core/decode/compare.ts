@@ -59,7 +59,7 @@ export async function compareStrategies(
     for (let i = 0; i < count; i++) {
       const seed = sequenceSeed(options.seed, prompt, firstSample + i);
       specs.push({
-        chain: createSamplerChain(strategy.sampler, model.vocabSize),
+        chain: createSamplerChain(strategy.sampler, model.vocabSize, undefined, model),
         rng: createRng(seed),
         tag: { strategy: s, sample: i },
       });

@@ -8,6 +8,7 @@ import { decodeBatch } from '../decode/decodeBatch';
 import type { Completion, FinishReason, Strategy, TokenInfo } from '../decode/types';
 import type { CausalLM } from '../model/types';
 import { createSamplerChain, type SamplerChain } from '../sampling/chain';
+import type { TokenVocabulary } from '../sampling/stage';
 import { createRng } from '../sampling/rng';
 import { explainStepWithSpec } from './explainStep';
 
@@ -105,7 +106,7 @@ export async function continueFrom(
     throw new RangeError(`The branch token must be a token id in [0, ${model.vocabSize}) (got ${altToken}).`);
   }
   const contextIds = [...promptIds, ...prefixIds];
-  const chain = forceFirstToken(createSamplerChain(strategy.sampler, model.vocabSize), altToken);
+  const chain = forceFirstToken(createSamplerChain(strategy.sampler, model.vocabSize, undefined, model), altToken, model);
   const { sequences } = await decodeBatch(model, contextIds, [{ chain, rng: createRng(options.seed), tag: { strategy: 0, sample: 0 } }], {
     maxNewTokens: options.maxNewTokens,
     stopStrings: options.stopStrings,
@@ -121,7 +122,7 @@ export async function continueFrom(
  * A chain whose first step returns `token` instead of drawing, reporting the numbers the chain
  * gives that token (raw log-prob, sampling log-prob, raw alternatives); later steps are the chain's.
  */
-export function forceFirstToken(chain: SamplerChain, token: number): SamplerChain {
+export function forceFirstToken(chain: SamplerChain, token: number, vocabulary?: TokenVocabulary): SamplerChain {
   let forced = false;
   return {
     name: chain.name,
@@ -134,7 +135,7 @@ export function forceFirstToken(chain: SamplerChain, token: number): SamplerChai
     step(logits, history, rng, topAlternatives = 5) {
       if (forced) return chain.step(logits, history, rng, topAlternatives);
       forced = true;
-      const view = explainStepWithSpec(logits, history, chain.spec, { chosenToken: token, topN: Math.max(1, topAlternatives) });
+      const view = explainStepWithSpec(logits, history, chain.spec, { chosenToken: token, topN: Math.max(1, topAlternatives), vocabulary });
       const chosen = view.chosen!;
       return {
         token,

@@ -8,6 +8,8 @@
  * the raw row's entropy and tail mass are computed here, in log space.
  */
 import { createSamplerChain } from '../sampling/chain';
+import { stageDefinition } from '../sampling/registry';
+import type { TokenVocabulary } from '../sampling/stage';
 import type { SamplerSpec, SelectMode, StageType } from '../sampling/types';
 import { logprobOf, NATS_PER_BIT, rowStats, tailMass } from './entropy';
 import { samplerSpecOf, type ExplorerSettings } from './settings';
@@ -19,6 +21,8 @@ export interface ExplainOptions {
   chosenToken?: number;
   /** How many of the most likely raw tokens to show (default 30). */
   topN?: number;
+  /** The model's tokenizer, for stages configured by text (DRY breakers, logit bias strings). */
+  vocabulary?: TokenVocabulary;
 }
 
 /** One bar of the chart: a token among the `topN` most likely under the raw distribution. */
@@ -112,15 +116,15 @@ export function explainStepWithSpec(
   if (chosenToken !== undefined && (!Number.isInteger(chosenToken) || chosenToken < 0 || chosenToken >= vocabSize)) {
     throw new RangeError(`chosenToken must be a token id in [0, ${vocabSize}) (got ${chosenToken}).`);
   }
-  const chain = createSamplerChain(spec, vocabSize);
+  const chain = createSamplerChain(spec, vocabSize, undefined, options.vocabulary);
   const trace = chain.trace(logits, history, topN);
   const lastStage = trace.stages[trace.stages.length - 1]!;
   const surviving = trace.final.select === 'greedy' ? 1 : lastStage.survivors;
-  // The explorer's stages (temperature, top-k, top-p, min-p) keep the most likely tokens in raw
-  // order, so the final distribution's top `topN` holds every shown token that survived, and a
-  // token's rank there is its raw rank. A repetition penalty or typical-p can reorder: then the
-  // whole final distribution and whole-vocabulary stage lists are read instead (slower, exact).
-  const reorders = spec.stages.some((s) => s.type === 'repetition_penalty' || s.type === 'typical_p');
+  // Stages that keep the most likely tokens in raw order (temperature, top-k, top-p, min-p, …)
+  // leave every shown token that survived in the final distribution's top `topN`, at its raw
+  // rank. A penalty, typical-p or XTC can reorder or skip the top (the registry's keepsTop): then
+  // the whole final distribution and whole-vocabulary stage lists are read instead (slower, exact).
+  const reorders = spec.stages.some((s) => !stageDefinition(s.type).keepsTop);
   const final = reorders ? chain.distribution(logits, history) : trace.final;
   const finalById = new Map<number, number>();
   final.tokens.forEach((token, i) => finalById.set(token, i));

@@ -151,6 +151,7 @@ export const dryStage = defineStage<'dry'>({
   label: dryLabel,
   isNoOp: (s) => s.multiplier === 0 || s.lastN === 0,
   omitWhenNoOp: true,
+  keepsTop: false,
   readsProbabilities: () => false,
   create: (s, env) => {
     checkParam(dryStage, 'multiplier', s.multiplier);

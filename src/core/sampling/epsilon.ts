@@ -24,6 +24,7 @@ export const epsilonStage = defineStage<'epsilon'>({
   ],
   label: (s) => `epsilon(${show(s.epsilon)})`,
   isNoOp: () => false,
+  keepsTop: true,
   readsProbabilities: () => true,
   create: (s) => ({ apply: (c, ctx) => epsilonCut(c, s.epsilon, ctx.minKeep) }),
 });

@@ -34,6 +34,7 @@ export const etaStage = defineStage<'eta'>({
   ],
   label: (s) => `eta(${show(s.eta)})`,
   isNoOp: () => false,
+  keepsTop: true,
   readsProbabilities: () => true,
   create: (s) => ({ apply: (c, ctx) => etaCut(c, s.eta, ctx.minKeep) }),
 });

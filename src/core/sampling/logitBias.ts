@@ -43,6 +43,7 @@ export const logitBiasStage = defineStage<'logit_bias'>({
   label: (s) => logitBiasLabel(s.bias),
   isNoOp: (s) => Object.values(s.bias).every((v) => v === 0),
   omitWhenNoOp: true,
+  keepsTop: false,
   readsProbabilities: () => false,
   create: (s, env) => {
     const { tokens, deltas } = resolveLogitBias(s.bias, env.vocabSize, env.vocabulary);

@@ -31,6 +31,7 @@ export const minPStage = defineStage<'min_p'>({
   ],
   label: (s) => minPLabel(s.p),
   isNoOp: (s) => s.p <= 0,
+  keepsTop: true,
   readsProbabilities: () => false,
   create: (s) => ({ apply: (c, ctx) => minP(c, s.p, ctx.minKeep) }),
 });

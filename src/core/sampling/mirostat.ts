@@ -21,6 +21,7 @@ export const mirostatV2Stage = defineStage<'mirostat_v2'>({
   ],
   label: (s) => `mirostat_v2(tau=${show(s.tau)}, eta=${show(s.eta ?? 0.1)})`,
   isNoOp: () => false,
+  keepsTop: true,
   readsProbabilities: () => true,
   create: (s) => {
     checkParam(mirostatV2Stage, 'tau', s.tau);

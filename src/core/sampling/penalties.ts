@@ -48,6 +48,7 @@ export const penaltiesStage = defineStage<'penalties'>({
   label: (s) => `penalties(presence ${show(s.presence ?? 0)}, frequency ${show(s.frequency ?? 0)}${(s.lastN ?? 64) === 64 ? '' : `, last_n=${s.lastN}`})`,
   isNoOp: (s) => (!s.presence && !s.frequency) || s.lastN === 0,
   omitWhenNoOp: true,
+  keepsTop: false,
   readsProbabilities: () => false,
   create: (s) => ({ apply: (c, ctx) => presenceFrequencyPenalty(c, ctx.history, s.presence ?? 0, s.frequency ?? 0, s.lastN ?? 64) }),
 });

@@ -64,6 +64,7 @@ export const repetitionPenaltyStage = defineStage<'repetition_penalty'>({
   label: (s) => repetitionPenaltyLabel(s.penalty, s.lastN),
   isNoOp: (s) => s.penalty === 1 || s.lastN === 0,
   omitWhenNoOp: true,
+  keepsTop: false,
   readsProbabilities: () => false,
   create: (s) => {
     const lastN = s.lastN ?? DEFAULT_PENALTY_LAST_N;

@@ -94,6 +94,12 @@ export interface StageDefinition<C extends StageConfig = StageConfig> {
   isNoOp(config: C, vocabSize: number): boolean;
   /** Built from settings only when it does something (a penalty of 1 adds no stage). */
   omitWhenNoOp?: boolean;
+  /**
+   * Its survivors are always the most likely tokens of its input, in the same order (a cut from
+   * the top, or a monotone rescaling). The explorer reads only the top of the final distribution
+   * when every stage does; penalties, typical-p and XTC reorder or skip the top.
+   */
+  keepsTop: boolean;
   /** Reads probabilities (so the raw pass's exps can be reused when it runs first). */
   readsProbabilities(config: C): boolean;
   /** Called once per chain; errors here (a bad token id) surface before any model work. */

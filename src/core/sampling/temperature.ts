@@ -72,6 +72,7 @@ export const temperatureStage = defineStage<'temperature'>({
   ],
   label: (s) => temperatureLabel(s.t, s.range, s.exponent),
   isNoOp: (s) => s.t === 1 && !(s.range! > 0),
+  keepsTop: true,
   readsProbabilities: (s) => s.range! > 0,
   create: (s) => {
     const range = s.range ?? 0;

@@ -32,6 +32,7 @@ export const topKStage = defineStage<'top_k'>({
   ],
   label: (s) => topKLabel(s.k),
   isNoOp: (s, vocabSize) => s.k >= vocabSize,
+  keepsTop: true,
   readsProbabilities: () => false,
   create: (s) => ({ apply: (c, ctx) => topK(c, s.k, ctx.minKeep) }),
 });

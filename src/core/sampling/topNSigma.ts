@@ -47,6 +47,7 @@ export const topNSigmaStage = defineStage<'top_n_sigma'>({
   label: (s) => `top_n_sigma(${show(s.n)})`,
   isNoOp: (s) => s.n <= 0,
   omitWhenNoOp: true,
+  keepsTop: true,
   readsProbabilities: () => false,
   create: (s) => ({ apply: (c, ctx) => topNSigma(c, s.n, ctx.minKeep) }),
 });

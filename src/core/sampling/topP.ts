@@ -31,6 +31,7 @@ export const topPStage = defineStage<'top_p'>({
   ],
   label: (s) => topPLabel(s.p),
   isNoOp: (s) => s.p >= 1,
+  keepsTop: true,
   readsProbabilities: () => true,
   create: (s) => ({ apply: (c, ctx) => topP(c, s.p, ctx.minKeep) }),
 });

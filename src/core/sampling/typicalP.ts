@@ -54,6 +54,7 @@ export const typicalPStage = defineStage<'typical_p'>({
   ],
   label: (s) => typicalPLabel(s.p),
   isNoOp: (s) => s.p >= 1,
+  keepsTop: false,
   readsProbabilities: () => true,
   create: (s) => ({ apply: (c, ctx) => typicalP(c, s.p, ctx.minKeep) }),
 });

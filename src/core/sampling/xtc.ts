@@ -54,6 +54,7 @@ export const xtcStage = defineStage<'xtc'>({
   label: (s) => `xtc(p=${show(s.probability)}, t=${show(s.threshold ?? 0.1)})`,
   isNoOp: (s) => s.probability <= 0 || (s.threshold ?? 0.1) > 0.5,
   omitWhenNoOp: true,
+  keepsTop: false,
   readsProbabilities: () => true,
   create: (s) => {
     const threshold = s.threshold ?? 0.1;

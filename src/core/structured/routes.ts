@@ -340,7 +340,7 @@ async function decodeSequences(ctx: DecodeContext, prompt: string, strategy: Str
   const budget = { maxNewTokens: Math.min(ctx.maxNewTokens, model.maxContext - prepared.ids.length) };
   const constraints = constraint ? await Promise.all(Array.from({ length: count }, () => constraint.createSequenceConstraint(budget))) : [];
   const specs: SequenceSpec[] = Array.from({ length: count }, (_, i) => ({
-    chain: createSamplerChain(strategy.sampler, model.vocabSize),
+    chain: createSamplerChain(strategy.sampler, model.vocabSize, undefined, model),
     rng: createRng(sequenceSeed(seed, prompt, firstSample + i)),
     tag: { strategy: 0, sample: i },
     constraint: constraints[i],

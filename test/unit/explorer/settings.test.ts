@@ -16,13 +16,20 @@ describe('explorer settings', () => {
     assert.equal(samplerSpecOf({ temperature: 0 }).select, 'greedy');
   });
 
-  it('start from a card’s strategy, naming the stages they have no control for', () => {
-    const card = strategyFromSettings({ kind: 'custom', temperature: 0.7, topP: 0.9, repetitionPenalty: 1.2, order: ['top_p'] }).sampler;
-    const { settings, unsupported } = explorerSettingsOf(card);
-    assert.deepEqual(settings, { temperature: 0.7, topP: 0.9, order: ['top_p', 'temperature'] });
-    assert.deepEqual(unsupported, ['repetition_penalty']);
-    assert.deepEqual(samplerSpecOf(settings).stages, card.stages.filter((s) => s.type !== 'repetition_penalty'));
-    assert.deepEqual(explorerSettingsOf(strategyFromSettings({ kind: 'greedy' }).sampler), { settings: { temperature: 0 }, unsupported: [] });
+  it('start from a card’s strategy with every stage carried over, penalties and new stages included', () => {
+    const card = strategyFromSettings({ kind: 'custom', temperature: 0.7, topP: 0.9, repetitionPenalty: 1.2, typicalP: 0.8, dryMultiplier: 0.8, xtcProbability: 0.5, order: ['top_p'] }).sampler;
+    const { settings } = explorerSettingsOf(card);
+    assert.deepEqual(settings, {
+      temperature: 0.7,
+      topP: 0.9,
+      repetitionPenalty: 1.2,
+      typicalP: 0.8,
+      dryMultiplier: 0.8,
+      xtcProbability: 0.5,
+      order: ['top_p', 'repetition_penalty', 'dry', 'temperature', 'typical_p', 'xtc'],
+    });
+    assert.deepEqual(samplerSpecOf(settings).stages, card.stages);
+    assert.deepEqual(explorerSettingsOf(strategyFromSettings({ kind: 'greedy' }).sampler), { settings: { temperature: 0 } });
     assert.deepEqual(explorerSettingsOf(strategyFromSettings({ kind: 'top_k', topK: 40 }).sampler).settings, { temperature: 1, topK: 40 });
   });
 });
