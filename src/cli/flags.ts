@@ -1,5 +1,6 @@
 /** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseBiasEntry } from '../core/sampling/logitBias';
 import { allParams } from '../core/sampling/registry';
 import type { ParamSpec } from '../core/sampling/stage';
 import { UsageError } from './usageError';
@@ -91,15 +92,9 @@ function flagValue(param: ParamSpec, value: unknown): unknown {
     case 'bias': {
       const bias: Record<string, number | false> = {};
       for (const item of value as string[]) {
-        // llama.cpp's form TOKEN+BIAS / TOKEN-BIAS for ids, and TEXT=BIAS for anything.
-        const m = /^(\d+)([+-]\d*\.?\d+(?:e[+-]?\d+)?)$/i.exec(item) ?? /^(.+)=(.+)$/s.exec(item);
-        const key = m?.[1];
-        const raw = m?.[2]?.trim();
-        const n = raw === 'ban' || raw === 'false' || raw === '-inf' ? false : Number(raw);
-        if (!key || raw === undefined || (n !== false && !Number.isFinite(n))) {
-          throw new UsageError(`${param.flag} takes TOKEN=BIAS (a token id or a text, and a number or "ban"), or llama.cpp's ID+BIAS / ID-BIAS (got "${item}").`);
-        }
-        bias[key.replace(/\\n/g, '\n')] = n;
+        const entry = parseBiasEntry(item);
+        if (!entry) throw new UsageError(`${param.flag} takes TOKEN=BIAS (a token id or a text, and a number or "ban"), or llama.cpp's ID+BIAS / ID-BIAS (got "${item}").`);
+        bias[entry[0]] = entry[1];
       }
       return bias;
     }
@@ -111,9 +106,9 @@ export function samplerFlagsHelp(): string {
   return allParams()
     .map(({ param }) => {
       const meta = param.kind === 'number' ? (param.integer ? 'N' : 'X') : param.kind === 'texts' ? 'S' : 'T=B';
-      const left = `  ${param.flag} ${meta}`;
+      const left = `  ${param.flag} ${meta} `;
       const repeat = param.kind === 'number' ? '' : ' (repeatable)';
-      return `${left.padEnd(22)}${param.help}${repeat}`;
+      return `${left.padEnd(26)}${param.help}${repeat}`;
     })
     .join('\n');
 }

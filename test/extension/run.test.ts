@@ -105,6 +105,23 @@ describe('Sample with Settings and Select Model', function () {
     assert.equal(again?.options.seed, 7);
   });
 
+  it('Sample with Settings takes a step per stage parameter: typical-p, DRY, XTC and logit bias run in the chain', async () => {
+    const picked = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', {
+      prompt: PROMPT,
+      choice: { kind: 'top_p', topP: 0.9, temperature: 0.8, typicalP: 0.95, dryMultiplier: 0.8, xtcProbability: 0.5, logitBias: { '5': false }, seed: 3, maxNewTokens: 6 },
+    });
+    assert.equal(picked?.status, 'done', picked?.error);
+    assert.equal(
+      picked.strategies[0]!.chain,
+      'logits -> logit_bias(5: ban) -> dry(0.8, base 1.75, allowed 2) -> temperature(0.8) -> typical_p(0.95) -> top_p(0.9) -> xtc(p=0.5, t=0.1) -> dist',
+    );
+    const off = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', {
+      prompt: PROMPT,
+      choice: { typicalP: undefined, dryMultiplier: undefined, xtcProbability: undefined, logitBias: undefined },
+    });
+    assert.equal(off?.strategies[0]!.chain, 'logits -> temperature(0.8) -> top_p(0.9) -> dist');
+  });
+
   it('Select Model loads a model folder from disk (its files served by the host) in place of the bundled one', async () => {
     const api = await labApi();
     const extension = vscode.extensions.getExtension('sampling-lab.sampling-lab')!;

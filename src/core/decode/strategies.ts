@@ -3,7 +3,7 @@
  * the VS Code settings (`samplingLab.strategies`) and the panel, so one parser checks them all.
  */
 import { checkNumberParam, SamplingConfigError } from '../sampling/checkParam';
-import { allParams, DEFAULT_ORDER, MIN_KEEP_PARAM, STAGES, stageDefinition, stageFromSettings, stageTypeFromName } from '../sampling/registry';
+import { allParams, DEFAULT_ORDER, stageDefinition, stageFromSettings, stageTypeFromName } from '../sampling/registry';
 import type { ParamSpec } from '../sampling/stage';
 import type { StageConfig, StageType } from '../sampling/types';
 import type { Strategy, StrategyKind } from './types';
@@ -145,9 +145,6 @@ function buildStrategy(s: StrategySettings): Strategy {
   };
 }
 
-/** The registry's stages, for callers that list them (order pickers, help). */
-export const SAMPLER_STAGES = STAGES;
-export { MIN_KEEP_PARAM };
 
 function defaultName(s: StrategySettings): string {
   switch (s.kind) {

@@ -20,7 +20,8 @@ export class SamplingConfigError extends Error {
 
 /** "top_p" for a stage's enabling parameter, "repetition_penalty.lastN" for the others. */
 export function parameterName(definition: StageDefinition, param: NumberParam): string {
-  return param.enables && definition.params.find((p) => p.enables) === param ? definition.type : `${definition.type}.${param.field}`;
+  const enabling = definition.params.filter((p) => p.enables);
+  return enabling.length === 1 && enabling[0] === param ? definition.type : `${definition.type}.${param.field}`;
 }
 
 /** "in (0, 1]", "≥ 1", "> 0": a number parameter's range as messages and help print it. */

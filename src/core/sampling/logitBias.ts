@@ -29,6 +29,20 @@ export function resolveLogitBias(bias: Record<string, number | false>, vocabSize
   return { tokens, deltas };
 }
 
+/**
+ * One bias written as text: "TEXT=BIAS" (a token id or any text; BIAS a number, or "ban" /
+ * "false" / "-inf"), or llama.cpp's "ID+BIAS" / "ID-BIAS". Undefined when it is neither.
+ */
+export function parseBiasEntry(item: string): [string, number | false] | undefined {
+  const m = /^(\d+)([+-]\d*\.?\d+(?:e[+-]?\d+)?)$/i.exec(item.trim()) ?? /^(.+)=([^=]+)$/s.exec(item);
+  const key = m?.[1];
+  const raw = m?.[2]?.trim();
+  if (!key || raw === undefined) return undefined;
+  const n = raw === 'ban' || raw === 'false' || raw === '-inf' ? false : Number(raw);
+  if (n !== false && (raw === '' || !Number.isFinite(n))) return undefined;
+  return [key.replace(/\\n/g, '\n'), n];
+}
+
 export function logitBiasLabel(bias: Record<string, number | false>): string {
   const parts = Object.entries(bias).map(([k, v]) => `${/^\d+$/.test(k) ? k : JSON.stringify(k)}: ${v === false ? 'ban' : v > 0 ? `+${v}` : v}`);
   return `logit_bias(${parts.join(', ')})`;

@@ -41,8 +41,8 @@ export const penaltiesStage = defineStage<'penalties'>({
   title: 'Presence / frequency penalty',
   summary: 'Subtracts count × frequency + presence from the logit of every token seen in the last N (OpenAI API; llama.cpp penalties).',
   params: [
-    { kind: 'number', field: 'presence', setting: 'presencePenalty', flag: '--presence-penalty', help: 'presence penalty: subtracted once from a seen token (−2 … 2; 0 is off)', enables: true, min: -2, max: 2, default: 0, control: { min: -2, max: 2, step: 0.1 } },
-    { kind: 'number', field: 'frequency', setting: 'frequencyPenalty', flag: '--frequency-penalty', help: 'frequency penalty: subtracted per occurrence (−2 … 2; 0 is off)', enables: true, min: -2, max: 2, default: 0, control: { min: -2, max: 2, step: 0.1 } },
+    { kind: 'number', field: 'presence', setting: 'presencePenalty', flag: '--presence-penalty', help: 'presence penalty: subtracted once from a seen token (−100 … 100; OpenAI uses −2 … 2; 0 is off)', enables: true, min: -100, max: 100, default: 0, control: { min: -2, max: 2, step: 0.1 } },
+    { kind: 'number', field: 'frequency', setting: 'frequencyPenalty', flag: '--frequency-penalty', help: 'frequency penalty: subtracted per occurrence (−100 … 100; OpenAI uses −2 … 2; 0 is off)', enables: true, min: -100, max: 100, default: 0, control: { min: -2, max: 2, step: 0.1 } },
     { kind: 'number', field: 'lastN', setting: 'penaltyLastN', flag: '--penalty-last-n', help: 'tokens of history the presence/frequency penalties count (integer ≥ 0)', min: 0, max: Infinity, integer: true, default: 64, control: { min: 0, max: 512, step: 8 } },
   ],
   label: (s) => `penalties(presence ${show(s.presence ?? 0)}, frequency ${show(s.frequency ?? 0)}${(s.lastN ?? 64) === 64 ? '' : `, last_n=${s.lastN}`})`,

@@ -1,10 +1,14 @@
 /**
  * "Sampling Lab: Sample with Settings…": one strategy with parameters picked in a quick pick
- * (T, k, p, min-p, N, seed, max tokens). The last choice is remembered (globalState).
+ * (T, k, p, min-p, N, seed, max tokens, and a step per stage parameter of the registry: typical-p,
+ * DRY, XTC, mirostat, …). The last choice is remembered (globalState).
  */
 import * as vscode from 'vscode';
 import { strategyFromSettings, type StrategySettings } from '../../core/decode/strategies';
 import type { StrategyKind } from '../../core/decode/types';
+import { parseBiasEntry } from '../../core/sampling/logitBias';
+import { allParams } from '../../core/sampling/registry';
+import type { ParamSpec } from '../../core/sampling/stage';
 import type { RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
 import { LIMITS, readSettings } from '../settings';
@@ -12,6 +16,11 @@ import { editorRun, promptFromEditor } from './promptFromEditor';
 
 export const LAST_CHOICE_KEY = 'samplingLab.lastSampleChoice';
 
+/**
+ * What the quick pick edits: the strategy kind, seed, length, best-of-N's N, and any stage
+ * parameter by its setting key (registry.ts): temperature, topK, topP, minP for the presets, and
+ * typicalP, dryMultiplier, xtcProbability, … (absent: that stage is off).
+ */
 export interface SampleChoice {
   kind: Exclude<StrategyKind, 'custom'>;
   temperature: number;
@@ -21,6 +30,7 @@ export interface SampleChoice {
   candidates: number;
   seed: number;
   maxNewTokens: number;
+  [setting: string]: unknown;
 }
 
 export interface SampleArgs {
@@ -28,8 +38,6 @@ export interface SampleArgs {
   choice?: Partial<SampleChoice>;
   prompt?: string;
 }
-
-type Field = Exclude<keyof SampleChoice, 'kind'>;
 
 const KINDS: { kind: SampleChoice['kind']; label: string; detail: string }[] = [
   { kind: 'greedy', label: 'greedy', detail: 'Always the most likely token.' },
@@ -40,27 +48,87 @@ const KINDS: { kind: SampleChoice['kind']; label: string; detail: string }[] = [
   { kind: 'best_of_n', label: 'best-of-N', detail: 'Draw N, keep the highest mean log-prob.' },
 ];
 
-const FIELDS: Record<Field, { label: string; kinds?: SampleChoice['kind'][]; integer: boolean; min: number; max: number }> = {
-  temperature: { label: 'Temperature T', kinds: ['temperature', 'top_k', 'top_p', 'min_p', 'best_of_n'], integer: false, min: 0, max: 10 },
-  topK: { label: 'Top-k k', kinds: ['top_k'], integer: true, min: 1, max: 100_000 },
-  topP: { label: 'Top-p p', kinds: ['top_p'], integer: false, min: 0.001, max: 1 },
-  minP: { label: 'Min-p', kinds: ['min_p'], integer: false, min: 0, max: 1 },
-  candidates: { label: 'Candidates N', kinds: ['best_of_n'], integer: true, min: 1, max: 64 },
-  seed: { label: 'Seed', integer: true, min: LIMITS.seed.min, max: LIMITS.seed.max },
-  maxNewTokens: { label: 'Max new tokens', integer: true, min: LIMITS.maxNewTokens.min, max: LIMITS.maxNewTokens.max },
-};
+const SAMPLING_KINDS: SampleChoice['kind'][] = ['temperature', 'top_k', 'top_p', 'min_p', 'best_of_n'];
+/** A preset's own parameter shows only for that preset; every other stage parameter for every sampling preset. */
+const PRESET_OWN: Record<string, SampleChoice['kind']> = { topK: 'top_k', topP: 'top_p', minP: 'min_p' };
+
+interface FieldSpec {
+  label: string;
+  detail?: string;
+  kinds?: SampleChoice['kind'][];
+  /** Set for a number; absent for text fields (logit bias, DRY breakers). */
+  number?: { integer: boolean; min: number; max: number; minOpen?: boolean; maxOpen?: boolean };
+  param?: ParamSpec;
+  /** A stage parameter that may be left empty (the stage is off). */
+  optional: boolean;
+}
+
+/** The quick pick's steps: the preset fields, then one per stage parameter of the registry. */
+export const FIELDS: Record<string, FieldSpec> = (() => {
+  const fields: Record<string, FieldSpec> = {};
+  for (const { stage, param } of allParams()) {
+    const kinds = PRESET_OWN[param.setting] ? [PRESET_OWN[param.setting]!] : SAMPLING_KINDS;
+    const label = stage ? `${stage.title}: ${param.field}` : 'Min keep';
+    const number = param.kind === 'number' ? { integer: !!param.integer, min: param.min, max: param.max, minOpen: param.minOpen, maxOpen: param.maxOpen } : undefined;
+    fields[param.setting] = { label, detail: param.help, kinds, number, param, optional: !['temperature', 'topK', 'topP', 'minP'].includes(param.setting) };
+  }
+  fields.temperature!.label = 'Temperature T';
+  fields.candidates = { label: 'Candidates N', kinds: ['best_of_n'], number: { integer: true, min: 1, max: 64 }, optional: false };
+  fields.seed = { label: 'Seed', number: { integer: true, min: LIMITS.seed.min, max: LIMITS.seed.max }, optional: false };
+  fields.maxNewTokens = { label: 'Max new tokens', number: { integer: true, min: LIMITS.maxNewTokens.min, max: LIMITS.maxNewTokens.max }, optional: false };
+  return fields;
+})();
 
 export function defaultChoice(seed: number, maxNewTokens: number): SampleChoice {
   return { kind: 'top_p', temperature: 1, topK: 40, topP: 0.9, minP: 0.1, candidates: 4, seed, maxNewTokens };
 }
 
-/** The strategy settings of a choice: only the fields its kind uses. */
+/** The strategy settings of a choice: only the fields its kind uses, and the stages that are on. */
 export function choiceToStrategySettings(choice: SampleChoice): StrategySettings {
   const s: StrategySettings = { kind: choice.kind };
-  for (const [field, spec] of Object.entries(FIELDS) as [Field, (typeof FIELDS)[Field]][]) {
-    if (spec.kinds?.includes(choice.kind)) (s as unknown as Record<string, number>)[field] = choice[field];
+  for (const [field, spec] of Object.entries(FIELDS)) {
+    if (spec.kinds?.includes(choice.kind) && choice[field] !== undefined && choice[field] !== null) s[field] = choice[field];
   }
   return s;
+}
+
+/** A field's value as the quick pick shows it and the input box starts from. */
+function shown(spec: FieldSpec, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (spec.param?.kind === 'bias') return Object.entries(value as Record<string, number | false>).map(([k, v]) => `${k}=${v === false ? 'ban' : v}`).join(', ');
+  if (spec.param?.kind === 'texts') return JSON.stringify(value);
+  return String(value);
+}
+
+/** The input box's text as the field's value; a string is the reason it is not one. */
+export function parseField(spec: FieldSpec, text: string): { value: unknown } | string {
+  if (text.trim() === '') return spec.optional ? { value: undefined } : 'Enter a value.';
+  if (spec.param?.kind === 'bias') {
+    const bias: Record<string, number | false> = {};
+    for (const item of text.split(',').filter((t) => t.trim())) {
+      const entry = parseBiasEntry(item.trim());
+      if (!entry) return `"${item.trim()}" is not TOKEN=BIAS (a token id or a text; a number or "ban").`;
+      bias[entry[0]] = entry[1];
+    }
+    return { value: bias };
+  }
+  if (spec.param?.kind === 'texts') {
+    try {
+      const list = JSON.parse(text) as unknown;
+      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return { value: list };
+    } catch {
+      // fall through to the message
+    }
+    return 'Enter a JSON list of strings, e.g. ["\\n", ":"].';
+  }
+  const n = Number(text);
+  const range = spec.number!;
+  if (!Number.isFinite(n)) return 'Enter a number.';
+  if (range.integer && !Number.isInteger(n)) return 'Enter an integer.';
+  const low = range.minOpen ? n <= range.min : n < range.min;
+  const high = range.maxOpen ? n >= range.max : n > range.max;
+  if (low || high) return `Must be ${range.minOpen ? 'above' : 'from'} ${range.min}${range.max === Infinity ? '' : ` ${range.maxOpen ? 'and below' : 'to'} ${range.max}`}.`;
+  return { value: n };
 }
 
 export async function sampleWithSettings(runner: Runner, globalState: vscode.Memento, args: SampleArgs = {}): Promise<RunRecord | undefined> {
@@ -86,7 +154,7 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
 }
 
 interface ChoiceItem extends vscode.QuickPickItem {
-  action: 'run' | 'kind' | Field;
+  action: string;
 }
 
 /** A quick pick listing the parameters; picking one edits it, "Run" accepts them all. */
@@ -97,14 +165,15 @@ async function pickChoice(initial: SampleChoice): Promise<SampleChoice | undefin
     const items: ChoiceItem[] = [
       { action: 'run', label: '$(play) Run', description: 'on the selection (or the current line)' },
       { action: 'kind', label: 'Strategy', description: kindLabel },
-      ...(Object.entries(FIELDS) as [Field, (typeof FIELDS)[Field]][])
+      ...Object.entries(FIELDS)
         .filter(([, spec]) => !spec.kinds || spec.kinds.includes(choice.kind))
-        .map(([field, spec]) => ({ action: field, label: spec.label, description: String(choice[field]) })),
+        .map(([field, spec]) => ({ action: field, label: spec.label, description: shown(spec, choice[field]) || 'off', detail: spec.optional ? spec.detail : undefined })),
     ];
     const picked = await vscode.window.showQuickPick(items, {
       title: 'Sampling Lab: Sample with Settings',
       placeHolder: 'Pick a parameter to change it, or Run',
       ignoreFocusOut: true,
+      matchOnDetail: true,
     });
     if (!picked) return undefined;
     if (picked.action === 'run') return choice;
@@ -117,20 +186,19 @@ async function pickChoice(initial: SampleChoice): Promise<SampleChoice | undefin
       continue;
     }
     const field = picked.action;
-    const spec = FIELDS[field];
+    const spec = FIELDS[field]!;
     const value = await vscode.window.showInputBox({
       title: spec.label,
-      value: String(choice[field]),
-      prompt: `${spec.integer ? 'An integer' : 'A number'} from ${spec.min} to ${spec.max}.`,
+      value: shown(spec, choice[field]),
+      prompt: `${spec.detail ?? spec.label}${spec.optional ? ' Leave empty to turn it off.' : ''}`,
       ignoreFocusOut: true,
       validateInput: (text) => {
-        const n = Number(text);
-        if (text.trim() === '' || !Number.isFinite(n)) return 'Enter a number.';
-        if (spec.integer && !Number.isInteger(n)) return 'Enter an integer.';
-        if (n < spec.min || n > spec.max) return `Must be from ${spec.min} to ${spec.max}.`;
-        return undefined;
+        const parsed = parseField(spec, text);
+        return typeof parsed === 'string' ? parsed : undefined;
       },
     });
-    if (value !== undefined) choice = { ...choice, [field]: Number(value) };
+    if (value === undefined) continue;
+    const parsed = parseField(spec, value);
+    if (typeof parsed !== 'string') choice = { ...choice, [field]: parsed.value };
   }
 }

@@ -123,7 +123,7 @@ export function referenceStage(cs: Cand[], stage: StageConfig, history: readonly
     }
     case 'mirostat_v2':
       // Stateful: the reference starts from μ = 2τ, as a fresh chain does.
-      return cs.length <= 1 ? cs : keepProbAtLeast(cs, Math.pow(2, -2 * stage.tau), 1);
+      return cs.length <= 1 ? cs : keepProbAtLeast(cs, Math.pow(2, -2 * stage.tau), minKeep);
     case 'repetition_penalty': {
       const lastN = stage.lastN ?? 64;
       if (stage.penalty === 1 || lastN === 0) return cs;

@@ -4,6 +4,8 @@
  * table's first column); the counts go into the suite's closing line.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createSamplerChain } from '../../../../src/core/sampling/chain';
 import type { SamplerSpec, StageConfig } from '../../../../src/core/sampling/types';
 
@@ -18,16 +20,25 @@ export interface PeerCase {
 
 export const tally = { pass: 0, convention: 0 };
 
-/** Registers the cases as mocha tests and counts them. */
+const DOCS = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', '..', 'docs', 'samplers.md'), 'utf8');
+
+/** Registers the cases as mocha tests and counts them; a convention must have its row in docs/samplers.md. */
 export function peerCases(cases: readonly PeerCase[]): void {
   for (const c of cases) {
     it(`${c.convention ? `[convention ${c.convention}] ` : ''}${c.name} (${c.source})`, () => {
       c.run();
-      if (c.convention) tally.convention++;
-      else tally.pass++;
+      if (c.convention) {
+        assert.ok(DOCS.includes(`| \`${c.convention}\` |`), `docs/samplers.md has no row for convention ${c.convention}`);
+        tally.convention++;
+      } else tally.pass++;
     });
   }
 }
+
+// The closing line of the conformance suite, once every file has run.
+after(() => {
+  if (tally.pass + tally.convention > 0) console.log(`      conformance: ${tally.pass} peer cases pass as written, ${tally.convention} differ by a documented convention`);
+});
 
 /** llama.cpp's sampler_tester: logits = logf(p) in float32. */
 export function rowOf(probs: readonly number[]): Float32Array {

@@ -1,7 +1,8 @@
 /**
  * llama.cpp's own sampler test vectors, ported: ggml-org/llama.cpp tests/test-sampling.cpp at
  * commit 07e4038f07a83cd729bbac700e6681757b313b73 (main(): test_temp, test_top_k, test_top_p,
- * test_min_p, test_typical, test_penalties, test_sampler_queue). Each case names its call.
+ * test_min_p, test_typical, test_penalties, test_xtc, test_dry, test_top_n_sigma, test_temp_ext,
+ * test_sampler_queue). Each case names its call. test_p_less (a newer sampler) is not ported.
  */
 import { strict as assert } from 'node:assert';
 import { createSamplerChain } from '../../../../src/core/sampling/chain';
@@ -60,6 +61,31 @@ const cases: PeerCase[] = [
   probsCase('test_penalties(50; last {0})', [{ type: 'repetition_penalty', penalty: 50, lastN: 1 }], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 0.25, 0.25, 0.25, 0.25], [0]),
   probsCase('test_penalties(50; last {0, 1, 2})', [{ type: 'repetition_penalty', penalty: 50, lastN: 3 }], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 0, 0, 0.5, 0.5], [0, 1, 2]),
   probsCase('test_penalties(50; last {0, 1, 2, 0, 0})', [{ type: 'repetition_penalty', penalty: 50, lastN: 5 }], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 0, 0, 0.5, 0.5], [0, 1, 2, 0, 0]),
+  // test_temp_ext(temp, delta = 0, exponent = 1): with no range it is plain temperature.
+  probsCase('test_temp_ext(T=1, delta=0, exp=1)', [{ type: 'temperature', t: 1, range: 0, exponent: 1 }], P4, P4),
+  probsCase('test_temp_ext(T=0, delta=0, exp=1)', [{ type: 'temperature', t: 0, range: 0, exponent: 1 }], P4, [0, 0, 0, 1]),
+  // test_xtc checks p without a dist sampler; the seed-0 coin fires at probability 0.99.
+  ...(
+    [
+      [0.09, [0.1]],
+      [0.19, [0.2, 0.1]],
+      [0.29, [0.3, 0.2, 0.1]],
+      [0.39, [0.4, 0.3, 0.2, 0.1]],
+    ] as Array<[number, number[]]>
+  ).map(([t, expected]) => probsCase(`test_xtc(p=0.99, t=${t})`, [{ type: 'xtc', probability: 1, threshold: t }], [0.4, 0.3, 0.2, 0.1], normalised(expected))),
+  // test_penalties(repeat 1, frequency 5, presence 5).
+  probsCase('test_penalties(1, 5, 5; last {0})', [{ type: 'penalties', frequency: 5, presence: 5, lastN: 1 }], [0.2, 0.2, 0.2, 0.2, 0.2], [0.000011, 0.249997, 0.249997, 0.249997, 0.249997], [0]),
+  probsCase('test_penalties(1, 5, 5; last {0, 1, 2})', [{ type: 'penalties', frequency: 5, presence: 5, lastN: 3 }], [0.2, 0.2, 0.2, 0.2, 0.2], [0.000023, 0.000023, 0.000023, 0.499966, 0.499966], [0, 1, 2]),
+  probsCase('test_penalties(1, 5, 5; last {0, 1, 2, 0, 0})', [{ type: 'penalties', frequency: 5, presence: 5, lastN: 5 }], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 0.000023, 0.000023, 0.499977, 0.499977], [0, 1, 2, 0, 0]),
+  // test_dry(probs, last, expected, multiplier, base, allowed_length, penalty_last_n, breakers as token ids).
+  probsCase('test_dry(1, 1.1, 2, 4; last {0, 1})', [{ type: 'dry', multiplier: 1, base: 1.1, allowedLength: 2, lastN: 4, breakers: [] }], [0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25], [0, 1]),
+  probsCase('test_dry(1, 1.1, 2, 5; last {0, 1, 2, 0, 1})', [{ type: 'dry', multiplier: 1, base: 1.1, allowedLength: 2, lastN: 5, breakers: [] }], [0.25, 0.25, 0.25, 0.25], [0.296923, 0.296923, 0.109232, 0.296923], [0, 1, 2, 0, 1]),
+  probsCase('test_dry(1, 1.1, 2, 6, breakers {{3}}; last {0, 1, 3, 4, 0, 1})', [{ type: 'dry', multiplier: 1, base: 1.1, allowedLength: 2, lastN: 6, breakers: [], breakerTokens: [3] }], [0.2, 0.2, 0.2, 0.2, 0.2], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 3, 4, 0, 1]),
+  probsCase('test_dry(2, 1.1, 2, 5; last {0, 1, 2, 0, 1})', [{ type: 'dry', multiplier: 2, base: 1.1, allowedLength: 2, lastN: 5, breakers: [] }], [0.2, 0.2, 0.2, 0.2, 0.2], [0.241818, 0.241818, 0.032727, 0.241818, 0.241818], [0, 1, 2, 0, 1]),
+  probsCase('test_dry(1, 1.1, 4, 7; last {0, 1, 2, 3, 4, 0, 1})', [{ type: 'dry', multiplier: 1, base: 1.1, allowedLength: 4, lastN: 7, breakers: [] }], [0.2, 0.2, 0.2, 0.2, 0.2], [0.2, 0.2, 0.2, 0.2, 0.2], [0, 1, 2, 3, 4, 0, 1]),
+  probsCase('test_top_n_sigma(n=1)', [{ type: 'top_n_sigma', n: 1 }], P4, [0, 0, 0.428571, 0.571429]),
+  probsCase('test_top_n_sigma(n=0): a no-op since llama.cpp PR #13345', [{ type: 'top_n_sigma', n: 0 }], P4, P4),
+  probsCase('test_top_n_sigma(n=3)', [{ type: 'top_n_sigma', n: 3 }], P4, P4),
 ];
 
 /**
