@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
-import { parse } from '@babel/parser';
+import type { parse as babelParse } from '@babel/parser';
 
 export type RealmName = 'core' | 'protocol' | 'node' | 'cli' | 'extension' | 'panel' | 'worker';
 
@@ -68,9 +68,21 @@ export interface Violation {
 
 const BUILTINS = new Set(builtinModules);
 
+let babel: typeof babelParse | undefined;
+
+/** @babel/parser, loaded on first use so a checkout that predates it fails here, saying what to run, not at load. */
+function parser(): typeof babelParse {
+  try {
+    babel ??= (require('@babel/parser') as { parse: typeof babelParse }).parse;
+  } catch (e) {
+    throw new Error(`the import checker needs @babel/parser (a devDependency): run npm ci. (${(e as Error).message.split('\n')[0]})`);
+  }
+  return babel;
+}
+
 /** Every module a file names: static, dynamic, require, import-equals, import types and `/// <reference types>`. */
 export function importsOf(source: string, fileName: string): ImportRef[] {
-  const ast = parse(source, {
+  const ast = parser()(source, {
     sourceType: 'module',
     plugins: [['typescript', { dts: fileName.endsWith('.d.ts') }]],
     sourceFilename: fileName,
@@ -152,6 +164,7 @@ function sourceFiles(dir: string): string[] {
 
 /** Every rule broken under `root`, imports first, then circles; empty when the walls hold. */
 export function checkImports(root: string): Violation[] {
+  parser(); // a missing parser is the checker's failure, not a violation in each file
   const rel = (f: string) => path.relative(root, f).split(path.sep).join('/');
   const violations: Violation[] = [];
   const graph = new Map<string, { to: string; line: number }[]>();
