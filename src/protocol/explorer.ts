@@ -4,7 +4,6 @@
  * before the main validators run. Cut tokens' log-probs are −∞, which JSON cannot carry: only
  * probabilities cross, and the validators check them.
  */
-import { allParams } from '../core/sampling/registry';
 import type { ExplorerSettings } from '../core/explorer/settings';
 
 export interface ExplorerStepRequest {
@@ -75,19 +74,22 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** The settings' shape, from the stage registry: numbers where a parameter is a number, lists of strings, bias maps. Ranges are the worker's strategyFromSettings' job. */
+/**
+ * The settings' shape: `temperature` a number, `order` a list of names, and every other key a
+ * stage parameter (registry.ts) holding a number, a list of strings (DRY breakers) or a bias map.
+ * Keys and ranges are the worker's strategyFromSettings' job, which names a bad one.
+ */
 function validSettings(s: unknown): boolean {
   if (!isObj(s) || !isNum(s.temperature)) return false;
-  for (const { param } of allParams()) {
-    const v = s[param.setting];
-    if (v === undefined) continue;
-    if (param.kind === 'number' && !isNum(v)) return false;
-    if (param.kind === 'texts' && !(Array.isArray(v) && v.every((t) => typeof t === 'string'))) return false;
-    if (param.kind === 'bias' && !(isObj(v) && Object.values(v).every((b) => b === false || isNum(b)))) return false;
-  }
-  const known = new Set(['temperature', 'order', ...allParams().map((p) => p.param.setting)]);
-  if (Object.keys(s).some((k) => !known.has(k))) return false;
-  return s.order === undefined || (Array.isArray(s.order) && s.order.every((t) => typeof t === 'string'));
+  if (s.order !== undefined && !(Array.isArray(s.order) && s.order.every((t) => typeof t === 'string'))) return false;
+  return Object.entries(s).every(
+    ([key, v]) =>
+      key === 'order' ||
+      v === undefined ||
+      isNum(v) ||
+      (Array.isArray(v) && v.every((t) => typeof t === 'string')) ||
+      (isObj(v) && !Array.isArray(v) && Object.values(v).every((b) => b === false || isNum(b))),
+  );
 }
 
 /** Is this an explorer message at all (whether or not it is well formed)? */

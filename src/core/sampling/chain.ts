@@ -107,7 +107,8 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
   validateSamplerSpec(input);
   // A private copy: the stages read their parameters on every step, and a caller editing its spec
   // afterwards must not change (or unvalidate) a chain that was already built.
-  const spec: SamplerSpec = structuredClone({ select: input.select, stages: input.stages, ...(input.minKeep !== undefined && { minKeep: input.minKeep }) });
+  // A JSON copy: validated configs hold only finite numbers, strings, lists and bias maps.
+  const spec: SamplerSpec = JSON.parse(JSON.stringify({ select: input.select, stages: input.stages, minKeep: input.minKeep })) as SamplerSpec;
   if (!Number.isInteger(vocabSize) || vocabSize < 1) {
     throw new SamplingConfigError(`vocabSize must be an integer ≥ 1 (got ${vocabSize}).`, 'vocabSize');
   }
