@@ -5,6 +5,7 @@
  *
  * Standalone: npx esbuild bench/sampler.ts --bundle --platform=node --outfile=/tmp/b.js && node /tmp/b.js
  */
+import * as os from 'node:os';
 import { createSamplerChain } from '../src/core/sampling/chain';
 import { createRng, type Rng } from '../src/core/sampling/rng';
 import type { SamplerSpec } from '../src/core/sampling/types';
@@ -87,6 +88,44 @@ const PRESETS: Array<{ name: string; spec: SamplerSpec }> = [
   },
 ];
 
+/** Every stage of the registry at once, in the default order; `withTopK` puts top-k 40 in (as users do). */
+function everyStage(withTopK: boolean): SamplerSpec {
+  return {
+    select: 'sample',
+    minKeep: 1,
+    stages: [
+      { type: 'logit_bias', bias: { '11': -3, '12': false, '13': 2 } },
+      { type: 'repetition_penalty', penalty: 1.1, lastN: 64 },
+      { type: 'penalties', presence: 0.3, frequency: 0.3, lastN: 64 },
+      { type: 'dry', multiplier: 0.8, base: 1.75, allowedLength: 2, lastN: -1, breakers: [], breakerTokens: [198] },
+      { type: 'temperature', t: 0.8, range: 0.3, exponent: 1 },
+      ...(withTopK ? [{ type: 'top_k' as const, k: 40 }] : []),
+      { type: 'top_n_sigma', n: 2 },
+      { type: 'typical_p', p: 0.95 },
+      { type: 'top_p', p: 0.9 },
+      { type: 'min_p', p: 0.05 },
+      { type: 'eta', eta: 0.0009 },
+      { type: 'epsilon', epsilon: 0.0003 },
+      { type: 'xtc', probability: 0.5, threshold: 0.1 },
+      { type: 'mirostat_v2', tau: 5, eta: 0.1 },
+    ],
+  };
+}
+
+/** DRY's cost against context length: histories of L tokens, half of them repeated phrases. */
+const DRY_CONTEXTS = [256, 1024, 4096, 8192];
+
+function dryHistory(length: number, rng: Rng): number[] {
+  const out: number[] = [];
+  while (out.length < length) {
+    if (out.length > 64 && rng.next() < 0.5) {
+      const from = Math.floor(rng.next() * (out.length - 32));
+      out.push(...out.slice(from, from + 8 + Math.floor(rng.next() * 24)));
+    } else out.push(Math.floor(rng.next() * VOCAB));
+  }
+  return out.slice(0, length);
+}
+
 /** The floor: a numerically stable log-sum-exp over the raw row (one max scan, one exp-and-sum scan). */
 function floorLogSumExp(logits: Float32Array): number {
   let max = -Infinity;
@@ -159,7 +198,19 @@ export async function benchSampler(options: SamplerBenchOptions = {}): Promise<{
         const chain = createSamplerChain(preset.spec, VOCAB);
         return { name: preset.name, tokens: TOKENS_PER_ROUND, run: (row: Float32Array) => chain.step(row, history, rng).token };
       }),
+      ...[true, false].map((withTopK) => {
+        const chain = createSamplerChain(everyStage(withTopK), VOCAB);
+        const name = withTopK ? 'every stage (14), top-k 40 among them' : 'every stage but top-k (13), all on the whole vocabulary';
+        return { name, tokens: TOKENS_PER_ROUND, run: (row: Float32Array) => chain.step(row, history, rng).token };
+      }),
       { name: 'naive top-p 0.9 (T 0.8, full sort)', tokens: 1, run: (row: Float32Array) => naiveTopP(row, 0.8, 0.9, rng) },
+      ...(set.name === 'peaked'
+        ? DRY_CONTEXTS.map((length) => {
+            const chain = createSamplerChain({ stages: [{ type: 'dry', multiplier: 0.8, breakers: [], breakerTokens: [198] }], select: 'sample' }, VOCAB);
+            const context = dryHistory(length, historyRng);
+            return { name: `DRY 0.8 alone, context ${length.toLocaleString('en-US')}`, tokens: TOKENS_PER_ROUND, run: (row: Float32Array) => chain.step(row, context, rng).token };
+          })
+        : []),
     ];
     const perToken: number[][] = variants.map(() => []);
     let rowIndex = 0;
@@ -199,7 +250,12 @@ export async function benchSampler(options: SamplerBenchOptions = {}): Promise<{
       'stable log-sum-exp over the raw logits (one scan for the max, one scan of exp(logit − max) summed). ' +
       'Every chain row also does that work (for `logprobRaw`), plus the top-5 alternatives, its stages and the draw. ' +
       'The goal is ≤ 3× the floor. Stages that read probabilities after a temperature need a second exp pass over ' +
-      'the vocabulary, so ~2× is their own floor.',
+      'the vocabulary, so ~2× is their own floor. "Every stage" runs all 14 registry stages in the default order ' +
+      '(logit bias, both penalties, DRY over the 64-token history, dynamic temperature, [top-k 40], top-nσ 2, typical 0.95, ' +
+      'top-p 0.9, min-p 0.05, eta, epsilon, XTC 0.5/0.1, mirostat 2.0). The DRY rows (peaked set) run DRY alone over ' +
+      'contexts of 256 to 8,192 tokens, half repeated phrases: its cost over the same chain without DRY ("temperature 0.8" ' +
+      'is its nearest neighbour) is the per-token cost of the Z-algorithm scan, linear in the context. ' +
+      `Load average at the start: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}.`,
     '',
     ...tables.flatMap((t) => [t, '']),
   ].join('\n');

@@ -132,6 +132,29 @@ describe('Distribution explorer, end to end', function () {
     const kept = explainStep(logits, history, { temperature: 1.5, topK: 3 }).tokens[0]!.finalProb;
     assert.ok(Math.abs((await readTop()).p - kept) < 2e-3, 'top-k 3 renormalises as the core does');
 
+    // Every registry stage has controls: typical-p's checkbox turns it on, and the order list
+    // (one item per stage that is on) moves it before top-k.
+    const settle = async (previous: string | null) => {
+      for (let i = 0; i < 200 && ((await explorer.getAttribute('data-ready')) === previous || (await explorer.getAttribute('data-pending')) !== null); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const orderShown = () => explorer.locator('#explorer-order li').evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.stage));
+    let previous = await explorer.getAttribute('data-ready');
+    await explorer.locator('#explorer-on-typical_p').check();
+    await settle(previous);
+    assert.deepEqual(await orderShown(), ['temperature', 'top_k', 'typical_p']);
+    assert.match((await explorer.locator('[data-surviving]').textContent()) ?? '', /top_k\(3\) 3 → typical_p\(0\.9\) \d/);
+    previous = await explorer.getAttribute('data-ready');
+    await explorer.locator('#explorer-order li[data-stage="typical_p"] button[aria-label="Move typical_p earlier"]').click();
+    await settle(previous);
+    assert.deepEqual(await orderShown(), ['temperature', 'typical_p', 'top_k']);
+    assert.match((await explorer.locator('[data-surviving]').textContent()) ?? '', /typical_p\(0\.9\) \d+ → top_k\(3\) \d/);
+    previous = await explorer.getAttribute('data-ready');
+    await explorer.locator('#explorer-on-typical_p').uncheck();
+    await settle(previous);
+    assert.deepEqual(await orderShown(), ['temperature', 'top_k']);
+
     await explorer.locator('#explorer-log').check();
     await explorer.locator('svg.bars[aria-label*="log scale"]').waitFor({ timeout: 10_000 });
 

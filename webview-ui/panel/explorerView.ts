@@ -1,12 +1,15 @@
 /**
  * The distribution explorer in the panel: click (or Enter on) a token of a finished card and the
  * section above the cards shows that step's distribution as an SVG bar chart, with live controls
- * for temperature, top-k, top-p, min-p and the chain order. Every number comes from the worker,
+ * for every stage parameter the registry declares (temperature, top-k, top-p, min-p, typical-p,
+ * DRY, XTC, mirostat, …) and the chain order as a reorderable list. Every number comes from the worker,
  * which runs the core's explainStep, the code the sampler runs. "Branch from here" continues from
  * an alternative token with the current settings as a new card linked to its parent.
  */
 import type { ExplorerSettings } from '../../src/core/explorer/settings';
 import { explorerSettingsOf } from '../../src/core/explorer/settings';
+import { STAGES } from '../../src/core/sampling/registry';
+import type { NumberParam, StageDefinition } from '../../src/core/sampling/stage';
 import type { StageType } from '../../src/core/sampling/types';
 import type { ExplorerBranchReply, ExplorerReply, ExplorerRequest, ExplorerStepReply } from '../../src/protocol/explorer';
 import type { BranchRecord } from '../../src/protocol/messages';
@@ -16,11 +19,18 @@ import type { RunRecord } from '../../src/protocol/messages';
 import { lineChart, svg } from './charts';
 import { percent, visibleToken } from './format';
 
-const STAGES: StageType[] = ['temperature', 'top_k', 'top_p', 'min_p'];
+/**
+ * The four presets' own controls keep a value that means "off" (top-k 0, top-p 1, min-p 0;
+ * temperature is always on); every other stage has an "on" checkbox beside its parameters.
+ */
+const OFF_VALUE: Record<string, number | undefined> = { temperature: undefined, topK: 0, topP: 1, minP: 0 };
+const LEGACY_LABELS: Record<string, string> = { temperature: 'Temperature', topK: 'Top-k (0 off)', topP: 'Top-p (1 off)', minP: 'Min-p (0 off)' };
 
-function permutations<T>(items: T[]): T[][] {
-  if (items.length <= 1) return [items];
-  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
+interface Control {
+  stage: StageDefinition;
+  param: NumberParam;
+  input: HTMLInputElement;
+  output: HTMLOutputElement;
 }
 
 interface Target {
@@ -37,9 +47,12 @@ export class ExplorerView {
   private nextId = 1;
   private latestStep = 0;
   private last: ExplorerStepReply | undefined;
-  private readonly controls: Record<'temperature' | 'topK' | 'topP' | 'minP', HTMLInputElement>;
-  private readonly outputs: Record<'temperature' | 'topK' | 'topP' | 'minP', HTMLOutputElement>;
-  private readonly order: HTMLSelectElement;
+  private readonly controls = new Map<string, Control>();
+  /** Stages with an "on" checkbox (all but the four presets' own). */
+  private readonly switches = new Map<StageType, HTMLInputElement>();
+  /** The chain order: one item per stage that is on, moved with its ↑ / ↓ buttons. */
+  private readonly order: HTMLOListElement;
+  private orderTypes: StageType[] = [];
   private readonly logScale: HTMLInputElement;
   private readonly title: HTMLElement;
   private readonly summary: HTMLElement;
@@ -71,38 +84,45 @@ export class ExplorerView {
     head.append(this.title, close);
 
     const controls = el('div', 'ex-controls');
-    const mk = (key: 'temperature' | 'topK' | 'topP' | 'minP', label: string, attrs: Record<string, string>) => {
-      const input = el('input');
-      input.id = `explorer-${key}`;
-      Object.assign(input, attrs);
-      input.dataset.control = key;
-      const lab = el('label');
-      lab.htmlFor = input.id;
-      lab.textContent = label;
-      const out = el('output');
-      out.htmlFor.add(input.id);
-      input.addEventListener('input', () => this.readControls());
-      controls.append(lab, input, out);
-      return [input, out] as const;
-    };
-    const t = mk('temperature', 'Temperature', { type: 'range', min: '0', max: '2', step: '0.05' });
-    const k = mk('topK', 'Top-k (0 off)', { type: 'number', min: '0', max: '1000', step: '1' });
-    const p = mk('topP', 'Top-p (1 off)', { type: 'range', min: '0.01', max: '1', step: '0.01' });
-    const m = mk('minP', 'Min-p (0 off)', { type: 'range', min: '0', max: '1', step: '0.01' });
-    this.controls = { temperature: t[0], topK: k[0], topP: p[0], minP: m[0] };
-    this.outputs = { temperature: t[1], topK: k[1], topP: p[1], minP: m[1] };
-    this.order = el('select');
-    this.order.id = 'explorer-order';
-    for (const perm of permutations(STAGES)) {
-      const o = el('option');
-      o.value = perm.join(',');
-      o.textContent = perm.join(' → ');
-      this.order.append(o);
+    for (const stage of STAGES) {
+      const numbers = stage.params.filter((p): p is NumberParam => p.kind === 'number');
+      const legacy = numbers.some((p) => p.setting in OFF_VALUE);
+      if (!legacy) {
+        const on = el('input');
+        on.type = 'checkbox';
+        on.id = `explorer-on-${stage.type}`;
+        on.addEventListener('change', () => this.readControls());
+        const lab = el('label');
+        lab.htmlFor = on.id;
+        lab.textContent = stage.title;
+        lab.title = stage.summary;
+        controls.append(lab, on, el('span'));
+        this.switches.set(stage.type, on);
+      }
+      for (const param of numbers) {
+        const input = el('input');
+        input.id = `explorer-${param.setting}`;
+        const off = OFF_VALUE[param.setting];
+        const range = param.setting === 'topK' ? { type: 'number', min: '0', max: '1000', step: '1' } : { type: 'range', min: String(off === 1 ? 0.01 : param.control.min), max: String(param.control.max), step: String(param.control.step) };
+        Object.assign(input, range);
+        input.dataset.control = param.setting;
+        const lab = el('label');
+        lab.htmlFor = input.id;
+        lab.textContent = LEGACY_LABELS[param.setting] ?? `· ${param.field}`;
+        lab.title = param.help;
+        const out = el('output');
+        out.htmlFor.add(input.id);
+        input.addEventListener('input', () => this.readControls());
+        controls.append(lab, input, out);
+        this.controls.set(param.setting, { stage, param, input, output: out });
+      }
     }
-    this.order.addEventListener('change', () => this.readControls());
-    const orderLabel = el('label');
-    orderLabel.htmlFor = this.order.id;
+    this.order = el('ol', 'ex-order');
+    this.order.id = 'explorer-order';
+    this.order.setAttribute('aria-label', 'Chain order');
+    const orderLabel = el('span');
     orderLabel.textContent = 'Chain order';
+    controls.append(orderLabel, this.order, el('span'));
     this.logScale = el('input');
     this.logScale.type = 'checkbox';
     this.logScale.id = 'explorer-log';
@@ -110,7 +130,7 @@ export class ExplorerView {
     const logLabel = el('label');
     logLabel.htmlFor = this.logScale.id;
     logLabel.textContent = 'Log scale';
-    controls.append(orderLabel, this.order, el('span'), logLabel, this.logScale, el('span'));
+    controls.append(logLabel, this.logScale, el('span'));
 
     this.summary = el('div', 'ex-summary');
     this.summary.setAttribute('aria-live', 'polite');
@@ -160,34 +180,90 @@ export class ExplorerView {
     return true;
   }
 
+  /** Is the stage on in these settings (an enabling parameter set, and not to its "off" value)? */
+  private isOn(stage: StageDefinition, settings: ExplorerSettings): boolean {
+    return stage.params.some((p) => p.enables && settings[p.setting] !== undefined && settings[p.setting] !== OFF_VALUE[p.setting]);
+  }
+
   private writeControls(): void {
     const s = this.settings;
-    this.controls.temperature.value = String(s.temperature);
-    this.controls.topK.value = String(s.topK ?? 0);
-    this.controls.topP.value = String(s.topP ?? 1);
-    this.controls.minP.value = String(s.minP ?? 0);
-    const order = (s.order ?? []).filter((x) => STAGES.includes(x));
-    const full = [...order, ...STAGES.filter((x) => !order.includes(x))].join(',');
-    this.order.value = full;
+    for (const [setting, c] of this.controls) {
+      const value = s[setting];
+      const off = OFF_VALUE[setting];
+      c.input.value = String(typeof value === 'number' ? value : (off ?? c.param.default));
+    }
+    for (const [type, on] of this.switches) on.checked = this.isOn(STAGES.find((d) => d.type === type)!, s);
+    const listed = (s.order ?? []).filter((t) => this.onTypes().includes(t));
+    this.orderTypes = [...listed, ...this.onTypes().filter((t) => !listed.includes(t))];
     this.showOutputs();
   }
 
+  /** The stages the controls turn on, in the registry's default order. */
+  private onTypes(): StageType[] {
+    return STAGES.filter((stage) => {
+      const on = this.switches.get(stage.type);
+      if (on) return on.checked;
+      if (stage.type === 'temperature') return true;
+      const c = this.controls.get(stage.params[0]!.setting);
+      return c !== undefined && Number(c.input.value) !== OFF_VALUE[c.param.setting];
+    }).map((stage) => stage.type);
+  }
+
   private showOutputs(): void {
-    for (const key of ['temperature', 'topK', 'topP', 'minP'] as const) this.outputs[key].textContent = this.controls[key].value;
+    for (const c of this.controls.values()) {
+      c.output.textContent = c.input.value;
+      const on = this.switches.get(c.stage.type);
+      c.input.disabled = on !== undefined && !on.checked;
+    }
+    this.drawOrder();
+  }
+
+  /** The order list: each stage that is on, with buttons to move it up or down. */
+  private drawOrder(): void {
+    this.order.replaceChildren(
+      ...this.orderTypes.map((type, i) => {
+        const li = document.createElement('li');
+        li.dataset.stage = type;
+        const name = document.createElement('span');
+        name.textContent = type;
+        li.append(name);
+        for (const [label, delta] of [['↑', -1], ['↓', 1]] as const) {
+          const b = document.createElement('button');
+          b.textContent = label;
+          b.setAttribute('aria-label', `Move ${type} ${delta < 0 ? 'earlier' : 'later'}`);
+          b.disabled = i + delta < 0 || i + delta >= this.orderTypes.length;
+          b.addEventListener('click', () => {
+            const next = [...this.orderTypes];
+            [next[i], next[i + delta]] = [next[i + delta]!, next[i]!];
+            this.orderTypes = next;
+            this.readControls();
+          });
+          li.append(b);
+        }
+        return li;
+      }),
+    );
   }
 
   private readControls(): void {
-    const num = (e: HTMLInputElement) => Number(e.value);
-    const topK = num(this.controls.topK);
-    const topP = num(this.controls.topP);
-    const minP = num(this.controls.minP);
-    this.settings = {
-      temperature: num(this.controls.temperature),
-      topK: topK > 0 ? Math.floor(topK) : undefined,
-      topP: topP < 1 ? topP : undefined,
-      minP: minP > 0 ? minP : undefined,
-      order: this.order.value.split(',') as StageType[],
-    };
+    // Text and bias parameters (DRY breakers, logit bias) have no control: the card's carry over.
+    const settings: ExplorerSettings = { temperature: 1 };
+    for (const [key, value] of Object.entries(this.settings)) {
+      if (!this.controls.has(key) && key !== 'order') settings[key] = value;
+    }
+    for (const [setting, c] of this.controls) {
+      const on = this.switches.get(c.stage.type);
+      const value = c.param.integer || setting === 'topK' ? Math.floor(Number(c.input.value)) : Number(c.input.value);
+      if (on && !on.checked) {
+        for (const p of c.stage.params) delete settings[p.setting];
+        continue;
+      }
+      settings[setting] = value === OFF_VALUE[setting] ? undefined : value;
+    }
+    const onTypes = this.onTypes();
+    this.orderTypes = [...this.orderTypes.filter((t) => onTypes.includes(t)), ...onTypes.filter((t) => !this.orderTypes.includes(t))];
+    settings.order = [...this.orderTypes];
+    this.settings = settings;
     this.showOutputs();
     this.request();
   }
