@@ -85,6 +85,22 @@ describe('prompt test suite parser', () => {
     assert.deepEqual(suite.cases[0]!.strategy.sampler.stages, [{ type: 'temperature', t: 0.7 }, { type: 'top_p', p: 0.5 }]);
   });
 
+  it('takes every registry stage in settings (DRY, XTC, mirostat, logit bias, min_keep), and names a bad one at its line', () => {
+    const suite = parseSuite(yaml(
+      'cases:',
+      '  - name: new stages',
+      '    prompt: hi',
+      '    settings: { kind: custom, temperature: 0.9, dryMultiplier: 0.8, drySequenceBreakers: ["\\n"], xtcProbability: 0.5, mirostatTau: 4, logitBias: { "Paris": false }, minKeep: 2 }',
+      '    assert: [{ type: max-tokens, value: 3 }]',
+    ));
+    assert.deepEqual(suite.problems, []);
+    const sampler = suite.cases[0]!.strategy.sampler;
+    assert.deepEqual(sampler.stages.map((s) => s.type), ['logit_bias', 'dry', 'temperature', 'xtc', 'mirostat_v2']);
+    assert.equal(sampler.minKeep, 2);
+    const bad = onlyProblem(yaml('cases:', '  - name: bad', '    prompt: hi', '    settings: { kind: custom, xtcThreshold: 2 }', '    assert: [{ type: max-tokens, value: 3 }]'));
+    assert.match(bad.message, /xtcThreshold must be in \[0, 1\] \(got 2\)/);
+  });
+
   it("lets a case's own strategy replace the defaults' settings", () => {
     const suite = parseSuite(yaml(
       'defaults:',
