@@ -58,9 +58,9 @@ export interface SamplerChain {
 }
 
 /** A stage from its config, through its registry definition. */
-export function createStage(config: StageConfig, vocabSize = Infinity, vocabulary?: TokenVocabulary): Stage {
+export function createStage(config: StageConfig, vocabSize: number, vocabulary?: TokenVocabulary): Stage {
   const definition = stageDefinition(config.type);
-  const runtime = definition.create(config, { vocabSize: Number.isFinite(vocabSize) ? vocabSize : (vocabulary?.vocabSize ?? 0), vocabulary });
+  const runtime = definition.create(config, { vocabSize, vocabulary });
   return { type: config.type, label: definition.label(config), apply: runtime.apply, accept: runtime.accept };
 }
 

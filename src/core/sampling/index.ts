@@ -17,6 +17,8 @@ export type { Rng } from './rng';
 export { createSamplerChain, createStage, describeSampler, finalDistribution, traceChain } from './chain';
 export type { SamplerChain, Stage } from './chain';
 export { SamplingConfigError, STAGE_TYPES, validateSamplerSpec } from './validate';
+export { DEFAULT_ORDER, MIN_KEEP_PARAM, STAGES, allParams, settingsFromStage, stageDefinition, stageFromSettings, stageTypeFromName } from './registry';
+export type { NumberParam, ParamSpec, StageContext, StageDefinition, StageEnv, StageRuntime, TokenVocabulary } from './stage';
 export { EmptyCandidatesError, NaNLogitError, SamplingStepError } from './errors';
 export { BOUNDARY_TOLERANCE, createCandidateSet, loadLogits } from './candidates';
 export { repetitionPenalty, DEFAULT_PENALTY_LAST_N } from './repetitionPenalty';
