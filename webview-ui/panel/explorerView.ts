@@ -251,13 +251,14 @@ export class ExplorerView {
     for (const [key, value] of Object.entries(this.settings)) {
       if (!this.controls.has(key) && key !== 'order') settings[key] = value;
     }
+    // A stage switched off loses every parameter, the carried-over ones (logit bias) included.
+    for (const [type, on] of this.switches) {
+      if (!on.checked) for (const p of STAGES.find((d) => d.type === type)!.params) delete settings[p.setting];
+    }
     for (const [setting, c] of this.controls) {
       const on = this.switches.get(c.stage.type);
+      if (on && !on.checked) continue;
       const value = c.param.integer || setting === 'topK' ? Math.floor(Number(c.input.value)) : Number(c.input.value);
-      if (on && !on.checked) {
-        for (const p of c.stage.params) delete settings[p.setting];
-        continue;
-      }
       settings[setting] = value === OFF_VALUE[setting] ? undefined : value;
     }
     const onTypes = this.onTypes();
