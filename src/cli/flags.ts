@@ -1,5 +1,6 @@
 /** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
 import { UsageError } from './usageError';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -69,6 +70,7 @@ export const MODEL_OPTIONS = {
   'max-tokens': { type: 'string' },
   model: { type: 'string' },
   device: { type: 'string' },
+  dtype: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -81,3 +83,16 @@ export function deviceFlag(value: string | undefined): 'cpu' | 'wasm' {
   }
   return device;
 }
+
+/** --dtype: which weights of a hub model (auto picks per device; the bundled model has fp32). */
+export function dtypeFlag(value: string | undefined): DtypeChoice {
+  const dtype = value ?? 'auto';
+  if (dtype !== 'auto' && !isDtype(dtype)) throw new UsageError(`--dtype must be auto or one of ${DTYPES.join(', ')} (got "${dtype}").`);
+  return dtype;
+}
+
+/** The usage lines of --model, --device and --dtype, the same in every command. */
+export const MODEL_USAGE = `  --model M           the bundled facts-lm, a model folder, or a hub id owner/name[@revision]
+                      (downloaded once into the Hugging Face cache; see sampling-lab models)
+  --device D          cpu or wasm (default cpu)
+  --dtype T           auto, ${DTYPES.join(', ')} (default auto: q8 when the repository has it)`;

@@ -49,6 +49,10 @@ export interface LoadOptions {
   transformers: TransformersModule;
   /** A folder name under `localModelPath`, or a hub id when remote models are allowed. */
   modelId: string;
+  /** The model's name in output when it differs from `modelId` (a hub id whose snapshot folder is a commit). */
+  name?: string;
+  /** External data chunks of the graph (model.onnx_data, _1, …), for models over 2 GB. */
+  externalDataChunks?: number;
   /** Folder (or URL, in the browser) holding model folders. Unset: leave `env` as the caller set it. */
   localModelPath?: string;
   device: 'cpu' | 'wasm' | 'webgpu';
@@ -86,11 +90,12 @@ export async function loadTransformersModel(options: LoadOptions): Promise<Causa
       dtype: options.dtype ?? 'fp32',
       device: options.runtimeDevice === undefined ? options.device : (options.runtimeDevice ?? undefined),
       session_options: options.sessionOptions,
+      ...(options.externalDataChunks ? { use_external_data_format: options.externalDataChunks } : {}),
     })) as TjsModel;
   } catch (e) {
     throw ModelLoadError.from(options.modelId, e);
   }
-  return new TransformersCausalLM(options.modelId, options.device, tokenizer, model, tjs.Tensor as TensorCtor);
+  return new TransformersCausalLM(options.name ?? options.modelId, options.device, tokenizer, model, tjs.Tensor as TensorCtor);
 }
 
 function numberOr(value: unknown, fallback: number): number {
