@@ -2,7 +2,8 @@
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
 import type { DtypeChoice } from '../core/model/hubModel';
-import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags, real, SAMPLER_OPTIONS } from './flags';
+import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags, promptFormatFlags, real, SAMPLER_OPTIONS } from './flags';
+import type { PromptFormat } from '../core/model/promptFormat';
 import { UsageError } from './usageError';
 
 export { UsageError };
@@ -48,6 +49,7 @@ export interface CompareArgs {
   model?: string;
   device: 'cpu' | 'wasm';
   dtype: DtypeChoice;
+  format: PromptFormat;
   json: boolean;
   batch: boolean;
 }
@@ -68,6 +70,9 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
       model: { type: 'string' },
       device: { type: 'string' },
       dtype: { type: 'string' },
+      chat: { type: 'boolean' },
+      raw: { type: 'boolean' },
+      system: { type: 'string' },
       sequential: { type: 'boolean' },
       json: { type: 'boolean' },
       file: { type: 'string' },
@@ -122,6 +127,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
+    format: promptFormatFlags(v),
     json: v.json ?? false,
     batch: !v.sequential,
   };

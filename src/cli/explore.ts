@@ -14,7 +14,8 @@ import type { CausalLM } from '../core/model/types';
 import type { StageType } from '../core/sampling/types';
 import { loadCliModel } from './loadModel';
 import type { DtypeChoice } from '../core/model/hubModel';
-import { deviceFlag, dtypeFlag, integer, MODEL_OPTIONS, MODEL_USAGE, parseFlags, promptArgument, real, SAMPLER_OPTIONS } from './flags';
+import type { PromptFormat } from '../core/model/promptFormat';
+import { deviceFlag, dtypeFlag, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
@@ -52,6 +53,7 @@ interface ExploreArgs {
   model?: string;
   device: 'cpu' | 'wasm';
   dtype: DtypeChoice;
+  format: PromptFormat;
   json: boolean;
 }
 
@@ -105,6 +107,7 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
+    format: promptFormatFlags(v),
     json: v.json ?? false,
   };
 }

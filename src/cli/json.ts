@@ -11,7 +11,8 @@ import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/s
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadCliModel } from './loadModel';
 import type { DtypeChoice } from '../core/model/hubModel';
-import { deviceFlag, dtypeFlag, integer, MODEL_OPTIONS, MODEL_USAGE, parseFlags, promptArgument, SAMPLER_OPTIONS } from './flags';
+import type { PromptFormat } from '../core/model/promptFormat';
+import { deviceFlag, dtypeFlag, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
@@ -47,6 +48,7 @@ export interface JsonArgs {
   model?: string;
   device: 'cpu' | 'wasm';
   dtype: DtypeChoice;
+  format: PromptFormat;
   json: boolean;
 }
 
@@ -111,6 +113,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
+    format: promptFormatFlags(v),
     json: v.json ?? false,
   };
 }

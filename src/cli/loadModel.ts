@@ -4,6 +4,7 @@
  * Ctrl+C during a download cancels it (the partial file is kept for the next pull to resume).
  */
 import type { DtypeChoice } from '../core/model/hubModel';
+import { withPromptFormat, type PromptFormat } from '../core/model/promptFormat';
 import type { CausalLM } from '../core/model/types';
 import type { PullProgress } from '../node/hub/pullModel';
 import { loadNodeModel, type NodeDevice } from '../node/loadNodeModel';
@@ -12,6 +13,8 @@ export interface CliModelArgs {
   model?: string;
   device: NodeDevice;
   dtype: DtypeChoice;
+  /** Raw or chat (undefined: chat when the model has a template), and the system message. */
+  format?: PromptFormat;
 }
 
 export function formatBytes(n: number): string {
@@ -70,7 +73,8 @@ export async function loadCliModel(args: CliModelArgs, quiet = false): Promise<C
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    return await loadNodeModel({ model: args.model, device: args.device, dtype: args.dtype, signal: abort.signal, onDownload: (p) => progress.update(p) });
+    const model = await loadNodeModel({ model: args.model, device: args.device, dtype: args.dtype, signal: abort.signal, onDownload: (p) => progress.update(p) });
+    return withPromptFormat(model, args.format ?? {});
   } finally {
     progress.done();
     process.off('SIGINT', onSigint);

@@ -2,6 +2,7 @@
  * Loads a model in Node with transformers.js: `cpu` runs onnxruntime-node, `wasm` runs
  * onnxruntime-web's WebAssembly build (the backend the webview uses without WebGPU).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTransformersModel, type LoadProgress, type TransformersModule } from '../core/model/transformersModel';
 import { ModelLoadError } from '../core/model/errors';
@@ -49,6 +50,7 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
     name: location.name,
     localModelPath: location.parent + path.sep,
     externalDataChunks: externalDataChunks(location.dir, location.dtype),
+    chatTemplate: readChatTemplate(location.dir),
     device,
     // With onnxruntime-web registered in Node, transformers.js lists no devices; "auto" is the one
     // value it accepts, and the session's executionProviders pick WASM.
@@ -57,4 +59,10 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
     sessionOptions: device === 'wasm' ? { executionProviders: ['wasm'] } : undefined,
     onProgress: options.onProgress,
   });
+}
+
+/** chat_template.jinja beside the model, which newer exports use instead of tokenizer_config.json's chat_template. */
+function readChatTemplate(dir: string): string | undefined {
+  const file = path.join(dir, 'chat_template.jinja');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }

@@ -55,7 +55,8 @@ export function resolveModel(model: string | undefined, root = packageRoot()): M
       dir,
     );
   }
-  checkModelFolder(dir);
+  // A folder may hold only quantised weights (model_quantized.onnx): check the first it has.
+  checkModelFolder(dir, folderDtypes(dir)[0] ?? 'fp32');
   return { kind: 'folder', parent: path.dirname(dir), id: path.basename(dir), dir, name: path.basename(dir) };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The built CLI with hub models, against the hub test server: `models pull | list | rm`, plain
- * progress lines when stderr is not a terminal, and compare / json / anatomy on a hub id, from the
- * cache once the server is gone.
+ * progress lines when stderr is not a terminal, compare / json / anatomy on a hub id (chat template
+ * by default, --raw, --system), from the cache once the server is gone.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -64,6 +64,14 @@ describe('sampling-lab with hub models', function () {
     assert.equal(out.model, QWEN);
     assert.equal(out.results[0].best.tokens.length, 3);
     assert.equal(server.requests.filter((r) => r.host === 'cdn').length, 2, 'nothing downloaded again (2 LFS files, pulled once)');
+
+    const chat = await run(['compare', '--model', QWEN, '--system', 'Be brief.', '--strategies', 'greedy', '--max-tokens', '2', 'Hi'], env);
+    assert.equal(chat.code, 0, chat.stderr);
+    assert.match(chat.stdout, /^prompt through the chat template \(\d+ tokens\): "<\|im_start\|>system\\nBe brief\.<\|im_end\|>\\n<\|im_start\|>user\\nHi<\|im_end\|>\\n<\|im_start\|>assistant\\n"$/m);
+    const raw = await run(['compare', '--model', QWEN, '--raw', '--strategies', 'greedy', '--max-tokens', '2', 'Hi'], env);
+    assert.equal(raw.code, 0, raw.stderr);
+    assert.doesNotMatch(raw.stdout, /chat template/);
+    assert.match(raw.stdout, /prompt 1 tokens/);
 
     const anatomy = await run(['anatomy', '--json', '--model', QWEN], env);
     assert.equal(anatomy.code, 0, anatomy.stderr);

@@ -8,7 +8,8 @@
  * protobuf encoder, so no Python or torch is needed.
  *
  * The graph is a tied embedding and head with a per-layer K/V projection feeding the cache: enough
- * for load, tokenizer, cache shapes, chat template and stop ids to be real; its text is noise.
+ * for load, tokenizer, cache shapes, chat template and stop ids to be real. Embedding rows share one
+ * length, so greedy decoding repeats the last token: a prompt ending in an end id stops at once.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -79,6 +80,16 @@ function randomFloats(n: number, rand: () => number, scale: number): Float32Arra
   return out;
 }
 
+/** Scales each row of a [rows, width] matrix to length `length`. */
+function normalizeRows(values: Float32Array, width: number, length: number): void {
+  for (let r = 0; r < values.length; r += width) {
+    let sum = 0;
+    for (let i = r; i < r + width; i++) sum += values[i]! * values[i]!;
+    const k = length / Math.sqrt(sum || 1);
+    for (let i = r; i < r + width; i++) values[i]! *= k;
+  }
+}
+
 /** Symmetric int8 quantisation with one scale per tensor. */
 function quantize(values: Float32Array): { q: Int8Array; scale: number } {
   let max = 0;
@@ -97,8 +108,9 @@ function graph(shape: Qwen3Shape, q8: boolean): Buffer {
   const parts: Buffer[] = [str(2, 'qwen3-random')];
   const nodes: Buffer[] = [];
   /** A weight as a float tensor named `name`: an initializer (fp32) or int8 + DequantizeLinear (q8). */
-  const weight = (name: string, dims: number[], scale: number) => {
+  const weight = (name: string, dims: number[], scale: number, unitRows = false) => {
     const values = randomFloats(dims.reduce((a, b) => a * b, 1), rand, scale);
+    if (unitRows) normalizeRows(values, dims[1]!, scale);
     if (!q8) {
       parts.push(tensor(name, FLOAT, dims, asBytes(values)));
       return;
@@ -109,7 +121,8 @@ function graph(shape: Qwen3Shape, q8: boolean): Buffer {
     parts.push(tensor(`${name}_zero_point`, INT8, [], asBytes(Int8Array.of(0))));
     nodes.push(node('DequantizeLinear', [`${name}_quantized`, `${name}_scale`, `${name}_zero_point`], [name]));
   };
-  weight('model.embed_tokens.weight', [QWEN3_VOCAB, H], 1);
+  // Rows of one length: a token's own logit (|e|²) beats every other (|e|² cos θ), so greedy repeats the last token.
+  weight('model.embed_tokens.weight', [QWEN3_VOCAB, H], 4, true);
   parts.push(tensor('kv_shape', INT64, [4], asBytes(BigInt64Array.of(0n, 0n, BigInt(kvHeads), BigInt(headDim)))));
   nodes.push(node('Gather', ['model.embed_tokens.weight', 'input_ids'], ['embeds']));
   for (let i = 0; i < layers; i++) {
