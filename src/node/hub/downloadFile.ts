@@ -176,7 +176,7 @@ async function streamTo(options: DownloadOptions, response: Response, partial: s
   try {
     const reader = response.body.getReader();
     for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
+      let next: Awaited<ReturnType<typeof reader.read>>;
       try {
         next = await reader.read();
       } catch (e) {

@@ -70,11 +70,17 @@ const flights = new Map<string, Flight>();
 
 function joinFlight(blobPath: string, start: (signal: AbortSignal, onBytes: (delta: number) => void) => Promise<void>, signal: AbortSignal | undefined, onBytes: (delta: number) => void): Promise<void> {
   let flight = flights.get(blobPath);
-  if (!flight) {
+  if (!flight || flight.controller.signal.aborted) {
+    // A cancelled download may still be unwinding (a last write to .incomplete): start after it settles.
+    const previous = flight ? flight.done.catch(() => undefined) : Promise.resolve();
     const controller = new AbortController();
     const listeners = new Set<(delta: number) => void>();
     const created: Flight = { controller, listeners, joiners: 0, done: Promise.resolve() };
-    created.done = start(controller.signal, (delta) => listeners.forEach((l) => l(delta))).finally(() => flights.delete(blobPath));
+    created.done = previous
+      .then(() => start(controller.signal, (delta) => listeners.forEach((l) => l(delta))))
+      .finally(() => {
+        if (flights.get(blobPath) === created) flights.delete(blobPath);
+      });
     flights.set(blobPath, created);
     flight = created;
   }
