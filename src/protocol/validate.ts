@@ -22,6 +22,7 @@ import type {
   WorkerRequest,
 } from './messages';
 import type { CompareResult, Completion, Strategy, StrategyResult, TokenEvent, TokenInfo } from '../core/decode/types';
+import type { StageType } from '../core/sampling/types';
 import type { Attempt, RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 import type { ValidationIssue } from '../core/structured/schema';
 import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
@@ -85,7 +86,18 @@ function obj<S extends Shape>(shape: S): Check<FromShape<S>> {
 
 // ---------------------------------------------------------------- shared payloads
 
-const stageCheck = obj({ type: oneOf('repetition_penalty', 'temperature', 'top_k', 'top_p', 'min_p', 'typical_p') });
+/**
+ * Every stage type of the registry (src/core/sampling/registry.ts). The protocol may not import
+ * core values, so the list is spelled here and the compiler checks it against StageType both
+ * ways: a stage added to the registry and not here fails to compile.
+ */
+const STAGE_TYPE_NAMES = [
+  'logit_bias', 'repetition_penalty', 'penalties', 'dry', 'temperature', 'top_k', 'top_n_sigma',
+  'typical_p', 'top_p', 'min_p', 'eta', 'epsilon', 'xtc', 'mirostat_v2',
+] as const satisfies readonly StageType[];
+const everyStageListed: Exclude<StageType, (typeof STAGE_TYPE_NAMES)[number]> extends never ? true : never = true;
+void everyStageListed;
+const stageCheck = obj({ type: oneOf(...STAGE_TYPE_NAMES) });
 const strategy: Check<Strategy> = obj({
   name: str,
   kind: oneOf('greedy', 'temperature', 'top_k', 'top_p', 'min_p', 'best_of_n', 'custom'),
