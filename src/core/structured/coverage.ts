@@ -28,11 +28,11 @@ const ANNOTATIONS = new Set([
 const XGRAMMAR_ENFORCED = new Set([
   'type', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', 'minItems', 'maxItems',
   'enum', 'const', 'minLength', 'maxLength', 'pattern', 'format', 'anyOf', '$ref', '$defs', 'definitions',
-  'minProperties', 'maxProperties', 'propertyNames', 'unevaluatedProperties',
+  'minProperties', 'maxProperties', 'propertyNames',
 ]);
 const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 /** Formats XGrammar turned into a grammar in our probes; others it would accept as any string. */
-const XGRAMMAR_FORMATS = new Set(['date', 'time', 'date-time', 'duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
+const XGRAMMAR_FORMATS = new Set(['duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
 /** Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through. */
 const AJV_FORMATS = new Set([
   'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
@@ -48,12 +48,33 @@ const SCHEMA_ONE = new Set([
   'unevaluatedProperties', 'unevaluatedItems',
 ]);
 
-/** The keyword uses XGrammar would not enforce: the schema must go to another engine (or fail). */
+/** Keywords XGrammar reads alone: next to one of them it drops the others (measured in its grammar). */
+const ALONE = ['anyOf', '$ref', 'enum', 'const'];
+/** Siblings that never matter, or that rewrite.ts already folded into the values. */
+const HARMLESS_NEXT_TO_VALUES = new Set(['type', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', '$defs', 'definitions']);
+
+/**
+ * The keyword uses XGrammar would not enforce: the schema must go to another engine (or fail).
+ * Run it on the schema XGrammar is given (rewrite.ts, then xgrammarSchema.ts): a pattern that
+ * could not be rewritten is still spelled the JSON Schema way, and counts as a gap.
+ */
 export function xgrammarGaps(schema: unknown): KeywordUse[] {
   const gaps: KeywordUse[] = [];
   const walk = (node: unknown, at: string) => {
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
     const record = node as Record<string, unknown>;
+    for (const alone of ALONE) {
+      if (!(alone in record)) continue;
+      const harmless = alone === 'enum' || alone === 'const' ? HARMLESS_NEXT_TO_VALUES : new Set(['$defs', 'definitions']);
+      const others = Object.keys(record).filter((k) => k !== alone && !ANNOTATIONS.has(k) && !harmless.has(k) && !k.startsWith('x-'));
+      if (others.length > 0) gaps.push({ keyword: `${alone} next to ${others.map((k) => `\`${k}\``).join(', ')}`, path: at });
+    }
+    if (typeof record.pattern === 'string' && !isRewrittenPattern(record.pattern)) gaps.push({ keyword: `pattern ${JSON.stringify(record.pattern)} (not rewritable for XGrammar)`, path: at });
+    if (record.properties !== undefined && record.propertyNames !== undefined) gaps.push({ keyword: 'propertyNames next to properties', path: at });
+    if (Array.isArray(record.required) && record.patternProperties !== undefined) {
+      const declared = new Set(Object.keys((record.properties ?? {}) as object));
+      if ((record.required as string[]).some((n) => !declared.has(n))) gaps.push({ keyword: 'required without a property schema', path: at });
+    }
     for (const [key, value] of Object.entries(record)) {
       const here = `${at}/${escapePointer(key)}`;
       if (ANNOTATIONS.has(key) || key.startsWith('x-')) continue;
@@ -65,6 +86,7 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
         if (typeof value === 'string' && AJV_FORMATS.has(value) && !XGRAMMAR_FORMATS.has(value)) gaps.push({ keyword: `format "${value}"`, path: at });
         continue;
       }
+      if (key === 'pattern') continue;
       if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) {
         gaps.push({ keyword: `$ref to "${value}" (outside the schema)`, path: at });
         continue;
@@ -81,6 +103,11 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
   };
   walk(schema, '');
   return gaps;
+}
+
+/** What xgrammarSchema.ts produces: full-match, anchored at both ends. */
+function isRewrittenPattern(pattern: string): boolean {
+  return pattern.startsWith('^') && pattern.endsWith('$');
 }
 
 /** "`oneOf` at /properties/id, `uniqueItems` at /properties/tags" */
