@@ -159,9 +159,14 @@ export function withoutKeyword(schema: Record<string, unknown> | boolean, keywor
   let found = false;
   forEachSubschema(schema, (node) => (found ||= keyword in node));
   if (!found) return schema;
-  const copy = structuredClone(schema) as Record<string, unknown>;
+  const copy = cloneJson(schema) as Record<string, unknown>;
   forEachSubschema(copy, (node) => delete node[keyword]);
   return copy;
+}
+
+/** A deep copy of JSON data (a schema: no cycles, no functions). */
+export function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function mapValues(value: unknown, f: (v: unknown, key: string) => unknown): unknown {

@@ -11,7 +11,7 @@
  * What does not merge is left as it is: coverage.ts then names it, and the glue routes it to the
  * second engine or refuses it. Patterns and formats are the engine's business (xgrammarSchema.ts).
  */
-import { forEachSubschema } from './dialect';
+import { cloneJson, forEachSubschema } from './dialect';
 
 type Node = Record<string, unknown>;
 type Schema = Node | boolean;
@@ -27,7 +27,7 @@ const MAX_REF_DEPTH = 8;
 /** The rewritten copy; `root` is kept for resolving `$ref`s. */
 export function rewriteForEngines(schema: Schema): Schema {
   if (typeof schema === 'boolean') return schema;
-  const root = structuredClone(schema);
+  const root = cloneJson(schema);
   const visited = new Set<Node>();
   // Bottom-up would be tidier, but each rewrite only reads its own node and resolved $refs.
   forEachSubschema(root, (node) => {

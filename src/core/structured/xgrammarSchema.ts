@@ -10,7 +10,7 @@
  * - `date`, `time` and `date-time` become patterns with the calendar in them (February 30 cannot
  *   be written), the subset of ajv-formats' check without leap seconds.
  */
-import { forEachSubschema } from './dialect';
+import { cloneJson, forEachSubschema } from './dialect';
 
 type Node = Record<string, unknown>;
 
@@ -34,7 +34,7 @@ export const FORMAT_PATTERNS: Record<string, string> = {
 /** A copy of `schema` with every regex rewritten for XGrammar; undefined entries where one cannot be. */
 export function xgrammarSchema(schema: Node | boolean): Node | boolean {
   if (typeof schema === 'boolean') return schema;
-  const copy = structuredClone(schema);
+  const copy = cloneJson(schema);
   forEachSubschema(copy, (node) => {
     if (typeof node.format === 'string' && node.format in FORMAT_PATTERNS && (node.type === 'string' || node.type === undefined)) {
       if (node.pattern === undefined) {
