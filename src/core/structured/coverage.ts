@@ -19,7 +19,8 @@ const ANNOTATIONS = new Set([
 /**
  * XGrammar 0.1.27 (WASM) enforced these in our probes. Not here, so routed to the other engine:
  * multipleOf, uniqueItems, contains, oneOf, allOf, not, if/then/else, dependentRequired,
- * dependentSchemas (compiled but not enforced); patternProperties (rejects valid output);
+ * dependentSchemas (compiled but not enforced); patternProperties (ignored next to `properties`, and
+ * its keys given the additional-properties schema: sound only next to `additionalProperties: false`);
  * minContains/maxContains (aborts the WASM module); and numeric bounds. Its integer ranges hold for
  * some bounds and not others (1900–1999 holds; 1776–1864 lets any 1xxx through), on other
  * numbers it bounds only the integer part (`"maximum": 6` lets 6.5 through), and given a
@@ -91,7 +92,10 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
         gaps.push({ keyword: `$ref to "${value}" (outside the schema)`, path: at });
         continue;
       }
-      if (!XGRAMMAR_ENFORCED.has(key)) gaps.push({ keyword: key, path: at });
+      // Next to `additionalProperties: false`, XGrammar's grammar holds patternProperties (no other
+      // keys) or, next to `properties`, writes no pattern key at all: narrower, never looser.
+      const patternsSound = key === 'patternProperties' && record.additionalProperties === false;
+      if (!XGRAMMAR_ENFORCED.has(key) && !patternsSound) gaps.push({ keyword: key, path: at });
       if (SCHEMA_MAP.has(key) && typeof value === 'object' && value !== null) {
         for (const [name, sub] of Object.entries(value)) walk(sub, `${here}/${escapePointer(name)}`);
       } else if (SCHEMA_LIST.has(key) && Array.isArray(value)) {
