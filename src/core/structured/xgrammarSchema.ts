@@ -7,6 +7,8 @@
  * - `.`, negated classes and `\S`/`\W`/`\D` exclude `"`, `\` and control characters, which the JSON
  *   text would need escaped (XGrammar's `.` would put a bare `"` into the string and end it);
  *   a literal `"` or `\` becomes its escaped spelling;
+ * - `"minLength": 0`, which XGrammar misreads as a maximum, is dropped (it constrains nothing);
+ * - string constants with a `/` become patterns (XGrammar would write `\/`);
  * - `date`, `time` and `date-time` become patterns with the calendar in them (February 30 cannot
  *   be written), the subset of ajv-formats' check without leap seconds.
  */
@@ -36,6 +38,16 @@ export function xgrammarSchema(schema: Node | boolean): Node | boolean {
   if (typeof schema === 'boolean') return schema;
   const copy = cloneJson(schema);
   forEachSubschema(copy, (node) => {
+    // XGrammar reads `"minLength": 0` alone as "at most 0 characters"; it says nothing, so it goes.
+    if (node.minLength === 0) delete node.minLength;
+    const values = 'const' in node ? [node.const] : Array.isArray(node.enum) ? (node.enum as unknown[]) : undefined;
+    if (values && values.length > 0 && values.every((v) => typeof v === 'string') && values.some((v) => (v as string).includes('/')) && node.pattern === undefined) {
+      // XGrammar spells a constant's `/` as `\/`: valid JSON, but not how anyone writes it. A pattern keeps it plain.
+      node.pattern = `^(?:${(values as string[]).map((v) => v.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|')})$`;
+      node.type = 'string';
+      delete node.const;
+      delete node.enum;
+    }
     if (typeof node.format === 'string' && node.format in FORMAT_PATTERNS && (node.type === 'string' || node.type === undefined)) {
       if (node.pattern === undefined) {
         node.pattern = FORMAT_PATTERNS[node.format];
