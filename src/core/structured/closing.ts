@@ -46,44 +46,53 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
   for (let b = 0x20; b < 0x7f; b++) if (byteToken[b] === -1) return undefined;
   const row = new Float32Array(vocabSize);
   const used = new Uint16Array(256);
-  return {
-    async plan(matcher, inStringAtStart, escapedAtStart) {
-      const out: number[] = [];
-      let inString = inStringAtStart;
-      let escaped = escapedAtStart;
-      used.fill(0);
-      try {
-        for (;;) {
-          row.fill(0);
-          await matcher.mask(row);
-          if (!inString && eosTokenIds.some((e) => row[e] !== -Infinity)) return Uint8Array.from(out);
-          if (out.length >= MAX_PLAN_BYTES) return undefined;
-          const allowed = (b: number) => byteToken[b]! >= 0 && row[byteToken[b]!] !== -Infinity;
-          let pick = -1;
-          if (inString && !escaped) {
-            if (allowed(QUOTE)) pick = QUOTE;
-            else {
-              let best = Infinity;
-              for (const b of INSIDE_ORDER) if (allowed(b) && used[b]! < best) (best = used[b]!), (pick = b);
-            }
-          } else if (!inString) {
-            pick = OUTSIDE_ORDER.find(allowed) ?? -1;
-          }
-          if (pick < 0) for (let b = 0x20; b < 0x100 && pick < 0; b++) if (allowed(b)) pick = b;
-          if (pick < 0) return undefined;
-          if (!matcher.accept(byteToken[pick]!)) return undefined;
-          out.push(pick);
-          used[pick]!++;
-          if (!inString) inString = pick === QUOTE;
-          else if (escaped) escaped = false;
-          else if (pick === BACKSLASH) escaped = true;
-          else if (pick === QUOTE) inString = false;
-        }
-      } finally {
-        if (out.length > 0) matcher.rollBack(out.length);
-      }
+  // One row for every sequence of a batch: plans run one at a time.
+  let busy: Promise<unknown> = Promise.resolve();
+  const planner: ClosingPlanner = {
+    plan(matcher, inString, escaped) {
+      const run = busy.then(() => planOnce(matcher, inString, escaped));
+      busy = run.catch(() => {});
+      return run;
     },
   };
+  return planner;
+
+  async function planOnce(matcher: RollbackMatcher, inStringAtStart: boolean, escapedAtStart: boolean): Promise<Uint8Array | undefined> {
+    const out: number[] = [];
+    let inString = inStringAtStart;
+    let escaped = escapedAtStart;
+    used.fill(0);
+    try {
+      for (;;) {
+        row.fill(0);
+        await matcher.mask(row);
+        if (!inString && eosTokenIds.some((e) => row[e] !== -Infinity)) return Uint8Array.from(out);
+        if (out.length >= MAX_PLAN_BYTES) return undefined;
+        const allowed = (b: number) => byteToken[b]! >= 0 && row[byteToken[b]!] !== -Infinity;
+        let pick = -1;
+        if (inString && !escaped) {
+          if (allowed(QUOTE)) pick = QUOTE;
+          else {
+            let best = Infinity;
+            for (const b of INSIDE_ORDER) if (allowed(b) && used[b]! < best) (best = used[b]!), (pick = b);
+          }
+        } else if (!inString) {
+          pick = OUTSIDE_ORDER.find(allowed) ?? -1;
+        }
+        if (pick < 0) for (let b = 0x20; b < 0x100 && pick < 0; b++) if (allowed(b)) pick = b;
+        if (pick < 0) return undefined;
+        if (!matcher.accept(byteToken[pick]!)) return undefined;
+        out.push(pick);
+        used[pick]!++;
+        if (!inString) inString = pick === QUOTE;
+        else if (escaped) escaped = false;
+        else if (pick === BACKSLASH) escaped = true;
+        else if (pick === QUOTE) inString = false;
+      }
+    } finally {
+      if (out.length > 0) matcher.rollBack(out.length);
+    }
+  }
 }
 
 /** Counts a plan in tokens: the longest token spelling the next bytes, each time. */
