@@ -92,5 +92,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  // exitCode, not process.exit(): exit() would drop what a pipe has not taken yet (`| jq`, a slow
+  // reader), while a process left to end on its own first writes out stdout and stderr.
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -18,7 +18,8 @@ import {
 import { loadNodeModel } from '../node/loadNodeModel';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { UsageError } from './usageError';
-import { deviceFlag, parseFlags } from './flags';
+import { deviceFlag, integer, parseFlags } from './flags';
+import { FILE_LIMITS, isInside } from '../node/safeFiles';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
 
@@ -33,9 +34,17 @@ Options:
   --cache-dir DIR     where cached outputs live
   --model M           bundled model name or a model folder (default facts-lm)
   --device D          cpu or wasm (default cpu)
+  --max-prompt-file-bytes N   largest prompt_file read (default ${FILE_LIMITS.promptFileBytes}, 1 MB)
+  --max-schema-file-bytes N   largest schema_file read (default ${FILE_LIMITS.schemaFileBytes}, 256 KB)
   -h, --help          this help
 
+Files a suite names (prompt_file, schema_file) must be regular files inside the current folder,
+symlinks resolved. Regexes run on RE2 (linear time: no lookaround or backreferences).
+Ctrl-C stops the run and prints the cases finished so far, marked partial.
+
 Exit status: 0 when every case passes, 1 when a case fails or a suite has errors, 2 on bad usage.`;
+
+const CLI_LIMIT_NAMES = { prompt: '--max-prompt-file-bytes', schema: '--max-schema-file-bytes' };
 
 export interface TestArgs {
   patterns: string[];
@@ -44,6 +53,8 @@ export interface TestArgs {
   cacheDir: string;
   model?: string;
   device: 'cpu' | 'wasm';
+  promptFileBytes: number;
+  schemaFileBytes: number;
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
@@ -55,6 +66,8 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       'cache-dir': { type: 'string' },
       model: { type: 'string' },
       device: { type: 'string' },
+      'max-prompt-file-bytes': { type: 'string' },
+      'max-schema-file-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     TEST_USAGE,
@@ -70,6 +83,8 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     cacheDir: v['cache-dir'] ?? DEFAULT_CACHE_DIR,
     model: v.model,
     device,
+    promptFileBytes: integer('--max-prompt-file-bytes', v['max-prompt-file-bytes'], FILE_LIMITS.promptFileBytes, 1, 2 ** 30),
+    schemaFileBytes: integer('--max-schema-file-bytes', v['max-schema-file-bytes'], FILE_LIMITS.schemaFileBytes, 1, 2 ** 30),
   };
 }
 
@@ -86,7 +101,10 @@ export async function test(argv: string[]): Promise<number> {
   }
 
   // Parse everything first: a broken file is reported in milliseconds, before the model loads.
-  const suites: Array<{ file: string; parsed: ParsedSuite }> = files.map((file) => ({ file, parsed: readSuiteFile(file) }));
+  const root = process.cwd();
+  const suites: Array<{ file: string; parsed: ParsedSuite }> = await Promise.all(
+    files.map(async (file) => ({ file, parsed: await readSuiteFile(file, { root, promptFileBytes: args.promptFileBytes, schemaFileBytes: args.schemaFileBytes, limitNames: CLI_LIMIT_NAMES }) })),
+  );
   for (const { file, parsed } of suites) {
     for (const p of parsed.problems) process.stderr.write(`${formatProblem(file, p)}\n`);
   }
@@ -99,7 +117,9 @@ export async function test(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const model = caseCount > 0 ? await loadModel(args) : undefined;
   try {
-    const cache = args.cache ? new PromptTestCache(args.cacheDir) : undefined;
+    // The default cache folder sits in the workspace, where a repository could plant symlinks: check from cwd down.
+    const cacheDir = path.resolve(args.cacheDir);
+    const cache = args.cache ? new PromptTestCache(cacheDir, isInside(root, cacheDir) ? root : undefined) : undefined;
     const identity = model ? nodeModelIdentity(model, args.model) : undefined;
     for (const { file, parsed } of suites) {
       console.log(file);

@@ -70,6 +70,15 @@ export function generationCacheKeyText(plan: GenerationPlan, model: ModelIdentit
   });
 }
 
+/** Whether `g` holds what `plan` asks for: N runs and each risk batch at its size (a cache entry is checked so). */
+export function generationFitsPlan(g: CaseGeneration, plan: GenerationPlan): boolean {
+  if (g.runs.length !== plan.runs) return false;
+  return plan.risk.every((r) => {
+    const samples = g.riskSamples[riskSamplesKey(r)];
+    return Array.isArray(samples) && samples.length === r.samples && samples.every((t) => typeof t === 'string');
+  });
+}
+
 /**
  * Seeds of the risk samples. After a greedy main answer they are seed … seed + K − 1, the same
  * draw as "Check Hallucination Risk", so the numbers match the panel's. After sampled runs they

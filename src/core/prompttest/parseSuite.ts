@@ -35,7 +35,37 @@ export interface ParseSuiteOptions {
    * resolve it against the suite's folder. Throw to report it unreadable. Without a reader,
    * such cases are reported as problems.
    */
-  readFile?: (path: string) => string;
+  readFile?: (path: string, key: SuiteFileReference['key']) => string;
+}
+
+/** A file a suite names, as written, and the key that names it. */
+export interface SuiteFileReference {
+  path: string;
+  key: 'prompt_file' | 'schema_file';
+}
+
+/**
+ * The files a suite names (`prompt_file` of each case, `schema_file` of each json-schema
+ * assertion), so a caller can read them asynchronously, under its own rules, before parseSuite
+ * asks for them. Text that is not a suite names none.
+ */
+export function suiteFileReferences(text: string): SuiteFileReference[] {
+  let root: unknown;
+  try {
+    root = parseDocument(text, { uniqueKeys: false }).toJS({ maxAliasCount: 1000 });
+  } catch {
+    return [];
+  }
+  const refs: SuiteFileReference[] = [];
+  const cases = isRecord(root) && Array.isArray(root.cases) ? root.cases : [];
+  for (const c of cases) {
+    if (!isRecord(c)) continue;
+    if (typeof c.prompt_file === 'string' && c.prompt_file.trim() !== '') refs.push({ path: c.prompt_file, key: 'prompt_file' });
+    for (const a of Array.isArray(c.assert) ? c.assert : []) {
+      if (isRecord(a) && typeof a.schema_file === 'string' && a.schema_file.trim() !== '') refs.push({ path: a.schema_file, key: 'schema_file' });
+    }
+  }
+  return refs;
 }
 
 /** Where a value sits in the parsed document: keys and list indices from the root. */
@@ -478,15 +508,20 @@ class SuiteParser {
     return this.where.source(path) ?? String(value);
   }
 
-  private read(file: string, at: Path, key: string): string | undefined {
+  private read(file: string, at: Path, key: SuiteFileReference['key']): string | undefined {
     if (!this.options.readFile) {
       this.error(at, `${key} cannot be read here (no file access); inline the text instead.`);
       return undefined;
     }
     try {
-      return this.options.readFile(file);
+      return this.options.readFile(file, key);
     } catch (e) {
       const code = (e as { code?: string }).code;
+      // A reader that refuses a file by rule (outside the workspace, not regular, too big) says so itself.
+      if ((e as Error).name === 'UnsafeFileError') {
+        this.error(at, `${(e as Error).message} Paths are relative to the suite file.`);
+        return undefined;
+      }
       const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
       this.error(at, `${key}: cannot read "${file}" (${reason}). Paths are relative to the suite file.`);
       return undefined;
