@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { benchDecode } from './decode';
+import { benchRegex } from './regex';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 
@@ -42,6 +43,12 @@ async function main() {
     console.log(structured.markdown + '\n');
     sections.push('## Constrained decoding\n\n' + structured.markdown);
   }
+  if (want('regex')) {
+    console.log('Regex engines for suite patterns…');
+    const regex = await benchRegex();
+    console.log(regex.markdown + '\n');
+    sections.push('## Regex engines for suite patterns\n\n' + regex.markdown);
+  }
   const header = [
     '# Benchmarks',
     '',
@@ -51,7 +58,27 @@ async function main() {
   ].join('\n');
   const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
   if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n');
-  else console.log('(partial run: BENCHMARKS.md left as it was)');
+  else {
+    // A partial run replaces only its own sections (by heading), so one section can be re-measured alone.
+    fs.writeFileSync(file, spliceSections(fs.readFileSync(file, 'utf8'), sections));
+    console.log(`(partial run: only ${only.join(', ')} rewritten in BENCHMARKS.md)`);
+  }
+}
+
+/** `text` with each "## Heading" section of `sections` replacing the one of the same heading, or appended. */
+export function spliceSections(text: string, sections: readonly string[]): string {
+  let out = text.trimEnd();
+  for (const section of sections) {
+    const heading = section.slice(0, section.indexOf('\n'));
+    const start = out.indexOf(`${heading}\n`);
+    if (start < 0) {
+      out += `\n\n${section.trimEnd()}`;
+      continue;
+    }
+    const next = out.indexOf('\n## ', start + heading.length);
+    out = out.slice(0, start) + section.trimEnd() + (next < 0 ? '' : `\n\n${out.slice(next + 1)}`);
+  }
+  return `${out}\n`;
 }
 
 /** The random-weight SmolLM2-shaped model, exported with Debian's PyTorch on first use. */

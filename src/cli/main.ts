@@ -26,6 +26,9 @@ async function readPrompt(args: CompareArgs): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The last line of a table that Ctrl-C cut short: completions end where decoding stopped. */
+export const PARTIAL_NOTICE = 'Interrupted (Ctrl-C): completions stop where decoding was cut off; these results are partial.';
+
 async function compare(argv: string[]): Promise<number> {
   const args = parseCompareArgs(argv);
   if (args === 'help') {
@@ -34,11 +37,19 @@ async function compare(argv: string[]): Promise<number> {
   }
   const prompt = await readPrompt(args);
   checkPromptText(prompt);
-  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
-  const model = await loadNodeModel({ model: args.model, device: args.device });
+  // Ctrl-C is caught from before the model loads: pressed during the load, it stops the run as
+  // soon as decoding starts, with the (empty) partial results. A second Ctrl-C ends the process.
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
+  let model: Awaited<ReturnType<typeof loadNodeModel>>;
+  try {
+    model = await loadNodeModel({ model: args.model, device: args.device });
+  } catch (e) {
+    process.off('SIGINT', onSigint);
+    throw e;
+  }
   try {
     const result = await compareStrategies(model, prompt, args.strategies, {
       maxNewTokens: args.maxNewTokens,
@@ -48,8 +59,10 @@ async function compare(argv: string[]): Promise<number> {
       batch: args.batch,
       signal: abort.signal,
     });
-    console.log(args.json ? JSON.stringify(result, null, 2) : renderTable(result));
-    return abort.signal.aborted ? 130 : 0;
+    const interrupted = abort.signal.aborted;
+    if (args.json) console.log(JSON.stringify(interrupted ? { ...result, partial: true } : result, null, 2));
+    else console.log(renderTable(result) + (interrupted ? `\n${PARTIAL_NOTICE}` : ''));
+    return interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     await model.dispose();

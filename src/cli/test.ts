@@ -122,6 +122,7 @@ export async function test(argv: string[]): Promise<number> {
     const cache = args.cache ? new PromptTestCache(cacheDir, isInside(root, cacheDir) ? root : undefined) : undefined;
     const identity = model ? nodeModelIdentity(model, args.model) : undefined;
     for (const { file, parsed } of suites) {
+      if (abort.signal.aborted) break;
       console.log(file);
       if (!model || !identity || parsed.cases.length === 0) {
         reports.push({ file, problems: parsed.problems, results: [], errors: [], durationMs: 0 });
@@ -133,17 +134,15 @@ export async function test(argv: string[]): Promise<number> {
       reports.push(report);
     }
   } catch (e) {
-    if (e instanceof CaseCancelledError) {
-      process.stderr.write('sampling-lab: cancelled.\n');
-      return 130;
-    }
-    throw e;
+    if (!(e instanceof CaseCancelledError)) throw e;
+    // The cases that finished are reported below, marked partial; the one cut off is not.
   } finally {
     process.off('SIGINT', onSigint);
     await model?.dispose();
   }
+  const interrupted = abort.signal.aborted;
 
-  const totals = reports.map(suiteCounts).reduce((a, b) => ({ tests: a.tests + b.tests, failures: a.failures + b.failures, errors: a.errors + b.errors }));
+  const totals = reports.map(suiteCounts).reduce((a, b) => ({ tests: a.tests + b.tests, failures: a.failures + b.failures, errors: a.errors + b.errors }), { tests: 0, failures: 0, errors: 0 });
   const results = reports.flatMap((r) => r.results);
   const passed = results.filter((r) => r.pass).length;
   const cached = results.filter((r) => r.cached).length;
@@ -153,11 +152,13 @@ export async function test(argv: string[]): Promise<number> {
       ` · ${results.length} case${results.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}` +
       ` · ${cached} from cache · ${seconds} s`,
   );
+  if (interrupted) console.log(`Interrupted (Ctrl-C): ${results.length} of ${caseCount} cases ran; these results are partial.`);
   if (args.junit) {
     fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
     fs.writeFileSync(args.junit, toJUnitXml(reports));
-    console.log(`JUnit XML: ${args.junit}`);
+    console.log(`JUnit XML: ${args.junit}${interrupted ? ' (partial)' : ''}`);
   }
+  if (interrupted) return 130;
   return totals.failures > 0 || totals.errors > 0 ? 1 : 0;
 }
 

@@ -210,7 +210,8 @@ export interface RunSuiteOptions extends RunCaseOptions {
 /**
  * Runs one parsed suite file (parse first with readSuiteFile, so problems show before the model
  * loads). Cases that parsed run even when others in the file have problems; a case the model
- * fails on is reported as an error and the rest still run. Cancelling stops at once.
+ * fails on is reported as an error and the rest still run. Cancelling stops at once and returns
+ * the cases finished so far.
  */
 export async function runSuite(model: CausalLM, file: string, parsed: ParsedSuite, options: RunSuiteOptions): Promise<SuiteReport> {
   const started = performance.now();
@@ -221,7 +222,8 @@ export async function runSuite(model: CausalLM, file: string, parsed: ParsedSuit
       report.results.push(result);
       options.onCase?.(result);
     } catch (e) {
-      if (e instanceof CaseCancelledError) throw e;
+      // Cancelled: the report so far is returned (the caller sees its signal aborted and says it is partial).
+      if (e instanceof CaseCancelledError) break;
       report.errors.push({ name: c.name, message: (e as Error).message });
     }
   }

@@ -71,4 +71,68 @@ describe('hardening: the CLI', function () {
     assert.equal(text, `${JSON.stringify(JSON.parse(text), null, 2)}\n`);
     assert.equal(JSON.parse(text).results[0].completions.length, 16);
   });
+
+  it('hardening: a ReDoS regex in a suite fails its case fast; Ctrl-C then stops the run promptly with partial results marked', async () => {
+    // ^(.|.)*XYZ$ backtracks 2^n times on any n-character output without XYZ: decades on a
+    // sentence for a backtracking engine. The second case is long (64 runs of 256 tokens), so
+    // the run is still going when Ctrl-C comes.
+    fs.writeFileSync(
+      path.join(dir, 'redos.prompttest.yaml'),
+      [
+        'cases:',
+        '  - name: redos',
+        '    prompt: "Q: Where was Kawe Steiga born?\\nA:"',
+        '    settings: { kind: temperature, temperature: 5 }',
+        '    max_tokens: 64',
+        '    assert:',
+        '      - type: regex',
+        '        value: "^(.|.)*XYZ$"',
+        '  - name: long',
+        '    prompt: "Q: Where was Kawe Steiga born?\\nA:"',
+        '    settings: { kind: temperature, temperature: 5 }',
+        '    repeat: 64',
+        '    max_tokens: 256',
+        '    assert:',
+        '      - type: contains',
+        '        value: x',
+        '',
+      ].join('\n'),
+    );
+    const { child, done } = runThroughSlowReader(['test', '--no-cache', '--junit', 'out.xml'], { cwd: dir });
+    // Ctrl-C once the first case's verdict is out (the stream's own event, not a timer).
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        seen += d.toString('utf8');
+        if (/✗ redos/.test(seen)) {
+          child.stdout!.off('data', onData);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+    });
+    const sent = performance.now();
+    child.kill('SIGINT');
+    const r = await done;
+    const afterSigintMs = performance.now() - sent;
+    const out = seen + r.stdout.toString('utf8');
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(afterSigintMs < 10_000, `took ${afterSigintMs} ms to stop after Ctrl-C`);
+    assert.match(out, /✗ redos — 0\/1 runs passed/);
+    const got = /expected the output to match \/\^\(\.\|\.\)\*XYZ\$\/; got "(.*)"/.exec(out);
+    assert.ok(got && got[1]!.length > 60, `the output must be long enough to hang a backtracking engine: ${got?.[1]}`);
+    assert.doesNotMatch(out, /✓ long|✗ long/);
+    assert.match(out, /Interrupted \(Ctrl-C\): 1 of 2 cases ran; these results are partial\./);
+    assert.match(fs.readFileSync(path.join(dir, 'out.xml'), 'utf8'), /<testcase name="redos"/);
+  });
+
+  it('hardening: a compare table cut short by Ctrl-C says its results are partial', async () => {
+    const { child, done } = runThroughSlowReader(['compare', '--samples', '64', '--strategies', 'temperature', '--temperature', '5', '--max-tokens', '512', 'Q: Where was Kawe Steiga born?\nA:']);
+    // The CLI announces the model load on stderr; Ctrl-C from then on must stop the run.
+    await new Promise<void>((resolve) => child.stderr!.on('data', (d: Buffer) => /Loading model/.test(String(d)) && resolve()));
+    child.kill('SIGINT');
+    const r = await done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stdout.toString('utf8'), /Interrupted \(Ctrl-C\): completions stop where decoding was cut off; these results are partial\.\n$/);
+  });
 });

@@ -20,6 +20,7 @@ export {
 } from './generate';
 export { suiteCounts, toJUnitXml, type SuiteCounts, type SuiteReport } from './junit';
 export { CASE_DEFAULTS, didYouMean, LIMITS, parseSuite, SUITE_KEYS, suiteFileReferences, type ParseSuiteOptions, type SuiteFileReference } from './parseSuite';
+export { compileLinearRegex, REGEX_FLAGS, RegexSyntaxError, type LinearRegex } from './linearRegex';
 export { fillTemplate, templateNames } from './template';
 export * from './types';
 

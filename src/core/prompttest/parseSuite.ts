@@ -8,6 +8,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { STRATEGY_KINDS, StrategyError, strategyFromSettings } from '../decode/strategies';
 import type { Strategy } from '../decode/types';
 import { checkSchema, parseSchemaText, SchemaError } from '../structured/schema';
+import { compileLinearRegex, RegexSyntaxError } from './linearRegex';
 import { fillTemplate } from './template';
 import { ASSERTION_TYPES, type Assertion, type AssertionType, type ParsedSuite, type PromptTestCase, type SourceRange, type SuiteProblem } from './types';
 
@@ -420,9 +421,10 @@ class SuiteParser {
           break;
         }
         try {
-          new RegExp(raw.value, flags);
+          compileLinearRegex(raw.value, flags);
         } catch (e) {
-          this.error(valuePath, `Bad regex: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}.`);
+          if (!(e instanceof RegexSyntaxError)) throw e;
+          this.error(valuePath, `Bad regex: ${e.message}`);
           break;
         }
         out = { type: 'regex', pattern: raw.value, flags, range };
