@@ -12,7 +12,7 @@ export {
   generationFitsPlan,
   planGeneration,
   riskSamplesKey,
-  riskSeed,
+  riskFirstSample,
   type GenerateOptions,
   type GenerationPlan,
   type ModelIdentity,
