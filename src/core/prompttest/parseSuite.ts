@@ -99,7 +99,13 @@ export const SUITE_KEYS = {
 
 export function parseSuite(text: string, options: ParseSuiteOptions = {}): ParsedSuite {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { cases: [], problems: [{ message: TOO_DEEP, range: { line: 1, column: 1, endLine: 1, endColumn: 2 }, severity: 'error' }] };
+  }
   const where = new Locator(doc, lineCounter, text);
   const problems: SuiteProblem[] = [];
   for (const e of doc.errors) {
@@ -118,7 +124,7 @@ export function parseSuite(text: string, options: ParseSuiteOptions = {}): Parse
   try {
     root = doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
-    problems.push({ message: (e as Error).message, range: where.range([]), severity: 'error' });
+    problems.push({ message: e instanceof RangeError ? TOO_DEEP : (e as Error).message, range: where.range([]), severity: 'error' });
     return { cases: [], problems };
   }
   const parser = new SuiteParser(where, problems, options);
@@ -644,7 +650,11 @@ function unescapePointer(segment: string): string | number {
   return /^\d+$/.test(s) ? Number(s) : s;
 }
 
+/** What a stack overflow while reading a suite means to its author. */
+const TOO_DEEP = 'The file nests too deeply to read (the parser ran out of stack). Suites and inline schemas need only a few levels; move a deep schema to a schema_file with "$defs".';
+
 function yamlMessage(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return TOO_DEEP;
   // yaml's messages end with " at line L, column C" when pretty; ours carry the range instead.
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }

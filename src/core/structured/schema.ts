@@ -65,9 +65,11 @@ function sharedAjv(): Ajv2020 {
   return ajv;
 }
 
-/** Parses schema text, naming the line and column of a syntax error. */
+/** Parses schema text, naming the line and column of a syntax error (never the text itself: it may be any file). */
 export function parseSchemaText(text: string, source = 'schema'): Record<string, unknown> | boolean {
   let value: unknown;
+  // A byte order mark (Windows editors write one) is not JSON, but it is not a mistake either.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     value = JSON.parse(text);
   } catch (e) {
@@ -93,9 +95,23 @@ export function checkSchema(schema: unknown, source = 'schema', options: CheckSc
       '/$schema',
     );
   }
-  if (options.compile) return checkedWith(schema as Record<string, unknown> | boolean, options.compile(schema as object | boolean));
+  const depth = nestingDepth(schema, MAX_SCHEMA_DEPTH);
+  if (depth > MAX_SCHEMA_DEPTH) {
+    throw new SchemaError(
+      `${source} nests more than ${MAX_SCHEMA_DEPTH} levels deep; the limit keeps a hostile schema from exhausting the stack (real-world schemas stay under 40). Move repeated parts to "$defs" and refer to them with "$ref".`,
+      source,
+    );
+  }
+  if (options.compile) return checkedWith(schema as Record<string, unknown> | boolean, guardRecursion(options.compile(schema as object | boolean)), source);
   const a = sharedAjv();
-  if (!a.validateSchema(schema as object)) {
+  let metaValid: boolean;
+  try {
+    metaValid = a.validateSchema(schema as object) as boolean;
+  } catch (e) {
+    if (e instanceof RangeError) throw new SchemaError(`${source} could not be checked: ${e.message}.`, source);
+    throw e;
+  }
+  if (!metaValid) {
     const first = a.errors?.[0];
     // One reason per place: the meta-schema's anyOf branches repeat the same mistake three ways.
     const seen = new Set<string>();
@@ -107,6 +123,7 @@ export function checkSchema(schema: unknown, source = 'schema', options: CheckSc
     validator = a.compile(schema as object);
   } catch (e) {
     const message = (e as Error).message;
+    if (e instanceof RangeError) throw new SchemaError(`${source} could not be compiled: ${message} (too deep or self-referencing).`, source);
     if ((e as { missingRef?: string }).missingRef !== undefined) {
       throw new SchemaError(`${source} has a $ref that does not resolve: ${message}. Only references inside the schema (#/$defs/…) are supported.`, source);
     }
@@ -115,11 +132,58 @@ export function checkSchema(schema: unknown, source = 'schema', options: CheckSc
     // The validator keeps its compiled code; dropping the cached schema lets the same $id be used again.
     a.removeSchema(schema as object);
   }
-  return checkedWith(schema as Record<string, unknown> | boolean, (value: unknown): ValidationResult =>
-    validator(value) ? { valid: true, value, issues: [] } : { valid: false, value, issues: toIssues(validator.errors ?? []) });
+  return checkedWith(
+    schema as Record<string, unknown> | boolean,
+    guardRecursion((value: unknown): ValidationResult =>
+      validator(value) ? { valid: true, value, issues: [] } : { valid: false, value, issues: toIssues(validator.errors ?? []) }),
+    source,
+  );
 }
 
-function checkedWith(schema: Record<string, unknown> | boolean, validate: (value: unknown) => ValidationResult): CheckedSchema {
+/** Beyond this many levels of nesting a schema is refused before any recursive code sees it. */
+export const MAX_SCHEMA_DEPTH = 256;
+
+/** Levels of nesting of a JSON value, counted without recursion and without going past `limit` + 1. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * A validator whose recursion has no end (`{"$ref": "#"}` refers to itself without reading any
+ * of the value) overflows the stack on every value: that is reported as an issue, never thrown.
+ */
+function guardRecursion(validate: (value: unknown) => ValidationResult): (value: unknown) => ValidationResult {
+  return (value) => {
+    try {
+      return validate(value);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      return { valid: false, value, issues: [{ path: '', message: `the schema could not be applied (${e.message}): a "$ref" that refers to itself never ends` }] };
+    }
+  };
+}
+
+/** Values every usable schema gets through without endless recursion; a loop shows on one of them. */
+const PROBES: unknown[] = [null, {}, [], '', 0, true, { a: [1, 'x', null] }];
+
+function checkedWith(schema: Record<string, unknown> | boolean, validate: (value: unknown) => ValidationResult, source: string): CheckedSchema {
+  for (const probe of PROBES) {
+    const r = validate(probe);
+    if (!r.valid && r.issues.some((i) => i.message.startsWith('the schema could not be applied'))) {
+      throw new SchemaError(
+        `${source} refers to itself without end: applying it overflows the stack (e.g. "$ref": "#" at the top, or a "$ref" cycle through "$defs" that reads none of the value). Give each "$ref" a property or item to descend into.`,
+        source,
+      );
+    }
+  }
   return {
     schema,
     validate,
@@ -156,7 +220,8 @@ export function formatIssues(issues: readonly ValidationIssue[]): string[] {
 }
 
 function jsonErrorWhere(text: string, e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  // V8 quotes the start of the text ("Unexpected token 'r', \"root:x:0:0\"... is not valid JSON"): leave the text out.
+  const message = (e instanceof Error ? e.message : String(e)).replace(/^Unexpected token .*? is not valid JSON$/s, 'Unexpected character: this is not JSON');
   const at = /position (\d+)/.exec(message);
   if (!at) return message;
   const offset = Number(at[1]);
