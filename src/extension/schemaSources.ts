@@ -5,6 +5,7 @@
  * model work: a bad one becomes a SchemaError naming the file (or the selection) and the problem.
  */
 import * as vscode from 'vscode';
+import { findFencedBlock } from '../core/structured/fencedBlock';
 import { inferSchema, looksLikeSchema } from '../core/structured/inferSchema';
 import { checkSchema, parseJsonText, parseSchemaText, SchemaError } from '../core/structured/schema';
 import type { JsonSchema } from '../protocol/messages';
@@ -29,8 +30,8 @@ export const INFERRED_SCHEMA_SOURCE = 'inferred from the example in the selectio
  * The text around it is the prompt: "JSON for Ada:\n{ …schema… }" gives the prompt "JSON for Ada:\n".
  */
 export function splitSelection(text: string): SelectionParts {
-  const fenced = /```[a-z]*[^\S\n]*\n([\s\S]*?)\n?[^\S\n]*```/i.exec(text);
-  if (fenced) return withBlock(text, fenced.index, fenced.index + fenced[0].length, fenced[1]!);
+  const fenced = findFencedBlock(text);
+  if (fenced) return withBlock(text, fenced.start, fenced.end, fenced.body);
   const opener = /(?:^|\n)[^\S\n]*([{[])/.exec(text);
   if (!opener) return { prompt: text };
   const start = opener.index + opener[0].length - 1;

@@ -31,10 +31,15 @@ const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 const REQUIRED_JSON = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
+/** Whether `name` can name a bundled model: one path segment, and not "." or ".." (which would name our own folders). */
+export function isPlainModelName(name: string): boolean {
+  return /^\w[\w.-]*$/.test(name);
+}
+
 export function resolveModel(model: string | undefined, root = packageRoot()): ModelLocation {
   const name = model && model.trim() ? model.trim() : BUNDLED_MODEL;
   const bundled = path.join(root, 'models', name);
-  const dir = !name.includes('/') && !name.includes(path.sep) && fs.existsSync(bundled) ? bundled : path.resolve(name);
+  const dir = isPlainModelName(name) && fs.existsSync(bundled) ? bundled : path.resolve(name);
   if (!fs.existsSync(dir) && HUB_ID.test(name)) return { kind: 'hub', parent: '', id: name, dir: '' };
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new ModelLoadError(

@@ -35,6 +35,8 @@ export interface WorkspaceReadOptions {
   limitSetting?: string;
   /** How to name the file in messages (default: `file` as given), e.g. the path as a suite wrote it. */
   shownAs?: string;
+  /** How to name `root` in messages (default "the workspace"), e.g. "the model folder". */
+  rootName?: string;
 }
 
 /** "1 MB", "256 KB", "300 bytes". */
@@ -57,6 +59,11 @@ export function isInside(root: string, full: string): boolean {
  * most `maxBytes` + 1 bytes are read even if the file grows meanwhile.
  */
 export async function readWorkspaceFile(root: string, file: string, options: WorkspaceReadOptions): Promise<string> {
+  return stripBom((await readWorkspaceBytes(root, file, options)).toString('utf8'));
+}
+
+/** readWorkspaceFile's bytes, as they are (model weights, images). */
+export async function readWorkspaceBytes(root: string, file: string, options: WorkspaceReadOptions): Promise<Buffer> {
   const { kind, maxBytes } = options;
   const shown = JSON.stringify(options.shownAs ?? file);
   const full = path.resolve(root, file);
@@ -72,7 +79,7 @@ export async function readWorkspaceFile(root: string, file: string, options: Wor
     throw new UnsafeFileError(`${kind} ${shown} cannot be resolved (${code ?? (e as Error).message}).`, file, 'missing');
   }
   if (!isInside(realRoot, real)) {
-    throw new UnsafeFileError(`${kind} ${shown} is outside the workspace (${root}); only files inside it are read, after following symlinks.`, file, 'outside-workspace');
+    throw new UnsafeFileError(`${kind} ${shown} is outside ${options.rootName ?? 'the workspace'} (${root}); only files inside it are read, after following symlinks.`, file, 'outside-workspace');
   }
   let handle: fs.promises.FileHandle;
   try {
@@ -93,7 +100,8 @@ export async function readWorkspaceFile(root: string, file: string, options: Wor
         'too-large',
       );
     if (stat.size > maxBytes) throw tooLarge(formatBytes(stat.size));
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // One byte more than the file's size shows whether it grew past the limit while being read.
+    const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
@@ -101,7 +109,7 @@ export async function readWorkspaceFile(root: string, file: string, options: Wor
       length += bytesRead;
     }
     if (length > maxBytes) throw tooLarge(`over ${formatBytes(maxBytes)}`);
-    return stripBom(buffer.subarray(0, length).toString('utf8'));
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }
