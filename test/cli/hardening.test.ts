@@ -135,4 +135,45 @@ describe('hardening: the CLI', function () {
     assert.equal(r.code, 130, r.stderr);
     assert.match(r.stdout.toString('utf8'), /Interrupted \(Ctrl-C\): completions stop where decoding was cut off; these results are partial\.\n$/);
   });
+
+  it('hardening: a suite with a 3,000-deep schema and a prompt_file outside the folder fails alone; the other suite runs', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'TOP-SECRET-PROMPT');
+    fs.writeFileSync(path.join(dir, 'deep.schema.json'), `${'{"type":"object","properties":{"a":'.repeat(3000)}{"type":"string"}${'}}'.repeat(3000)}`);
+    fs.writeFileSync(path.join(dir, 'bad.prompttest.yaml'), [
+      'cases:',
+      '  - name: deep', '    prompt: "Q: Where was Kawe Steiga born?\\nA:"', '    assert:', '      - type: json-schema', '        schema_file: deep.schema.json',
+      '  - name: outside', `    prompt_file: ${JSON.stringify(path.join(outside, 'secret.txt'))}`, '    assert:', '      - type: contains', '        value: x',
+      '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(dir, 'good.prompttest.yaml'), ['cases:', '  - name: good', '    prompt: "Q: Where was Kawe Steiga born?\\nA:"', '    max_tokens: 8', '    assert:', '      - type: max-tokens', '        value: 8', ''].join('\n'));
+    try {
+      const { done } = runThroughSlowReader(['test', '--no-cache'], { cwd: dir });
+      const r = await done;
+      const out = r.stdout.toString('utf8');
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /bad\.prompttest\.yaml:6:\d+: deep\.schema\.json nests more than 256 levels deep/);
+      assert.match(r.stderr, /bad\.prompttest\.yaml:8:\d+: prompt_file ".*secret\.txt" is outside the workspace/);
+      assert.doesNotMatch(r.stderr + out, /TOP-SECRET|Maximum call stack/);
+      assert.match(out, /✓ good — 1\/1 runs passed/);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('hardening: json with {"$ref":"#"} is refused before the model loads, naming the loop', async () => {
+    fs.writeFileSync(path.join(dir, 'loop.schema.json'), '{"$ref":"#"}');
+    const { done } = runThroughSlowReader(['json', '--schema', 'loop.schema.json', 'JSON for Kawe Steiga:\n'], { cwd: dir });
+    const r = await done;
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /loop\.schema\.json refers to itself without end/);
+    assert.doesNotMatch(r.stderr, /Loading model/);
+  });
+
+  it('hardening: --model .. is the folder above the current one, never the package root', async () => {
+    const { done } = runThroughSlowReader(['compare', '--model', '..', 'hi'], { cwd: dir });
+    const r = await done;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`The model folder ${path.dirname(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} has no config\\.json`));
+  });
 });
