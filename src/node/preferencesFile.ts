@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportPreferences, parsePreferencesJsonl, preferenceLine, type ExportFormat, type ParsedPreferences, type PreferenceRecord } from '../core/preferences';
-import { appendLineNoFollow, readOwnFile, writeFileNoFollow } from './safeFiles';
+import { appendLineNoFollow, readOwnFile, readOwnFileAsync, writeFileNoFollow } from './safeFiles';
 
 export const PREFERENCES_FILE = path.join('.sampling-lab', 'preferences.jsonl');
 /** Far above any real file (a record is a few KB); a bigger one is refused rather than read into memory. */
@@ -32,6 +32,12 @@ export function appendPreference(file: string, record: PreferenceRecord): void {
 /** The records in the file (none when it does not exist yet), with the lines that were skipped and why. */
 export function readPreferences(file: string): ParsedPreferences {
   const text = readOwnFile(file, MAX_PREFERENCES_BYTES);
+  return text === undefined ? { records: [], skipped: [], tornTail: false } : parsePreferencesJsonl(text);
+}
+
+/** readPreferences without blocking, for the extension host. */
+export async function readPreferencesAsync(file: string): Promise<ParsedPreferences> {
+  const text = await readOwnFileAsync(file, MAX_PREFERENCES_BYTES);
   return text === undefined ? { records: [], skipped: [], tornTail: false } : parsePreferencesJsonl(text);
 }
 

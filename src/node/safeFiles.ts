@@ -212,6 +212,20 @@ export function writeFileNoFollow(file: string, data: string | Uint8Array, base 
   }
 }
 
+/** A file of ours is a regular file no bigger than `maxBytes`. */
+function checkOwnFile(file: string, stat: fs.Stats, maxBytes: number): void {
+  if (!stat.isFile()) throw new UnsafeFileError(`Refusing to read ${file}: it is not a regular file.`, file, 'not-regular');
+  if (stat.size > maxBytes) throw new UnsafeFileError(`${file} is ${formatBytes(stat.size)}; the limit is ${formatBytes(maxBytes)}.`, file, 'too-large');
+}
+
+/** The error for opening a file of ours that failed, or undefined when it does not exist. */
+function ownOpenError(file: string, e: unknown): Error | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return undefined;
+  if (code === 'ELOOP') return new UnsafeFileError(`Refusing to read ${file}: it is a symlink.`, file, 'symlink');
+  return e as Error;
+}
+
 /**
  * Reads a file Sampling Lab wrote itself (a cache entry, the preferences file) without following a
  * symlink at its own name, up to `maxBytes`; undefined when it does not exist. A link planted
@@ -222,15 +236,13 @@ export function readOwnFile(file: string, maxBytes: number): string | undefined 
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new UnsafeFileError(`Refusing to read ${file}: it is a symlink.`, file, 'symlink');
-    throw e;
+    const error = ownOpenError(file, e);
+    if (error) throw error;
+    return undefined;
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new UnsafeFileError(`Refusing to read ${file}: it is not a regular file.`, file, 'not-regular');
-    if (stat.size > maxBytes) throw new UnsafeFileError(`${file} is ${formatBytes(stat.size)}; the limit is ${formatBytes(maxBytes)}.`, file, 'too-large');
+    checkOwnFile(file, stat, maxBytes);
     const buffer = Buffer.alloc(stat.size);
     let length = 0;
     while (length < buffer.length) {
@@ -241,5 +253,31 @@ export function readOwnFile(file: string, maxBytes: number): string | undefined 
     return stripBom(buffer.subarray(0, length).toString('utf8'));
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** readOwnFile without blocking: for the extension host, which must never wait on a synchronous read. */
+export async function readOwnFileAsync(file: string, maxBytes: number): Promise<string | undefined> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const error = ownOpenError(file, e);
+    if (error) throw error;
+    return undefined;
+  }
+  try {
+    const stat = await handle.stat();
+    checkOwnFile(file, stat, maxBytes);
+    const buffer = Buffer.alloc(stat.size);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return stripBom(buffer.subarray(0, length).toString('utf8'));
+  } finally {
+    await handle.close();
   }
 }

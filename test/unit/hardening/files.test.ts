@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planGeneration, type CaseGeneration } from '../../../src/core/prompttest';
-import { appendPreference, preferencesPath, readPreferences } from '../../../src/node/preferencesFile';
+import { appendPreference, preferencesPath, readPreferences, readPreferencesAsync } from '../../../src/node/preferencesFile';
 import { DEFAULT_CACHE_DIR, PromptTestCache, readSuiteFile } from '../../../src/node/promptTestRunner';
 import { appendLineNoFollow, readWorkspaceFile, writeFileNoFollow } from '../../../src/node/safeFiles';
 
@@ -103,6 +103,15 @@ describe('hardening: writes under .sampling-lab/', () => {
     assert.throws(() => appendPreference(preferencesPath(root), { prompt: '$(touch /tmp/pwned)', chosen: 'a', rejected: 'b' }), /Refusing to write through .*preferences\.jsonl: it is a symlink/);
     assert.equal(fs.readFileSync(target, 'utf8'), '# my shell rc\n');
     assert.throws(() => readPreferences(preferencesPath(root)), /Refusing to read .*: it is a symlink/);
+  });
+
+  it('hardening: the preferences file is read asynchronously too, refusing a symlink, and a missing one is empty', async () => {
+    assert.deepEqual(await readPreferencesAsync(preferencesPath(root)), { records: [], skipped: [], tornTail: false });
+    appendPreference(preferencesPath(root), { prompt: 'p', chosen: 'a', rejected: 'b' });
+    assert.deepEqual((await readPreferencesAsync(preferencesPath(root))).records, [{ prompt: 'p', chosen: 'a', rejected: 'b' }]);
+    fs.rmSync(preferencesPath(root));
+    fs.symlinkSync(target, preferencesPath(root));
+    await assert.rejects(readPreferencesAsync(preferencesPath(root)), /Refusing to read .*: it is a symlink/);
   });
 
   it('hardening: a .sampling-lab folder that is a symlink is refused for preferences and the cache', () => {
