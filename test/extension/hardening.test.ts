@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readModelFile, resolveModelChoice } from '../../src/extension/modelChoice';
-import { EXTENSION_ID, labApi, withSettings } from './extensionApi';
+import { EXTENSION_ID, labApi } from './extensionApi';
 
 describe('hardening: model folders and suites in the extension host', function () {
   this.timeout(120_000);
@@ -50,11 +50,11 @@ describe('hardening: model folders and suites in the extension host', function (
     assert.ok(config.byteLength > 10);
   });
 
-  it('hardening: a relative model path from user settings is refused, not resolved against the open workspace', async () => {
+  it('hardening: a relative model path from user settings is refused, not resolved against the open workspace', () => {
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    await withSettings({ model: 'models/facts-lm' }, async () => {
-      assert.throws(() => resolveModelChoice('models/facts-lm', extensionUri, root), /samplingLab\.model "models\/facts-lm" is a relative path in your user settings/);
-    });
+    // Not in this workspace's settings, so it is the user's (setting it would also reload the panel's model).
+    assert.equal(vscode.workspace.getConfiguration('samplingLab').inspect('model')?.workspaceValue, undefined);
+    assert.throws(() => resolveModelChoice('models/facts-lm', extensionUri, root), /samplingLab\.model "models\/facts-lm" is a relative path in your user settings/);
     // ".." is never the bundled folder's parent (the extension itself).
     assert.throws(() => resolveModelChoice('..', extensionUri, undefined), /relative path in your user settings/);
   });
