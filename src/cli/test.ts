@@ -15,10 +15,11 @@ import {
   type ParsedSuite,
   type SuiteReport,
 } from '../core/prompttest';
-import { loadNodeModel } from '../node/loadNodeModel';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { UsageError } from './usageError';
-import { deviceFlag, integer, parseFlags } from './flags';
+import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags } from './flags';
+import { loadCliModel } from './loadModel';
+import type { DtypeChoice } from '../core/model/hubModel';
 import { FILE_LIMITS, isInside } from '../node/safeFiles';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
@@ -32,8 +33,7 @@ Options:
   --no-cache          run every case on the model (default: reuse outputs cached by prompt,
                       model, settings and seed in ${DEFAULT_CACHE_DIR})
   --cache-dir DIR     where cached outputs live
-  --model M           bundled model name or a model folder (default facts-lm)
-  --device D          cpu or wasm (default cpu)
+${MODEL_USAGE}
   --max-prompt-file-bytes N   largest prompt_file read (default ${FILE_LIMITS.promptFileBytes}, 1 MB)
   --max-schema-file-bytes N   largest schema_file read (default ${FILE_LIMITS.schemaFileBytes}, 256 KB)
   -h, --help          this help
@@ -55,6 +55,7 @@ export interface TestArgs {
   device: 'cpu' | 'wasm';
   promptFileBytes: number;
   schemaFileBytes: number;
+  dtype: DtypeChoice;
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
@@ -68,6 +69,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       device: { type: 'string' },
       'max-prompt-file-bytes': { type: 'string' },
       'max-schema-file-bytes': { type: 'string' },
+      dtype: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     TEST_USAGE,
@@ -85,6 +87,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     device,
     promptFileBytes: integer('--max-prompt-file-bytes', v['max-prompt-file-bytes'], FILE_LIMITS.promptFileBytes, 1, 2 ** 30),
     schemaFileBytes: integer('--max-schema-file-bytes', v['max-schema-file-bytes'], FILE_LIMITS.schemaFileBytes, 1, 2 ** 30),
+    dtype: dtypeFlag(v.dtype),
   };
 }
 
@@ -162,9 +165,8 @@ export async function test(argv: string[]): Promise<number> {
   return totals.failures > 0 || totals.errors > 0 ? 1 : 0;
 }
 
-async function loadModel(args: TestArgs) {
-  process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
-  return loadNodeModel({ model: args.model, device: args.device });
+function loadModel(args: TestArgs) {
+  return loadCliModel(args);
 }
 
 /** One case: mark, name, rate and time; for a failure, each failing run's assertion at its line. */
