@@ -1,7 +1,7 @@
 /**
  * A Hugging Face hub imitation on 127.0.0.1 for tests, speaking the protocol real clients use
  * (/work/shared/docs/hub-api.md, read from huggingface.js, transformers.js and huggingface_hub):
- * model info with `sha`, the paginated tree API, `resolve/{rev}/{path}` with a 302 to a CDN on
+ * model info with `sha`, the paginated tree API, paths-info, `resolve/{rev}/{path}` with a 302 to a CDN on
  * another origin for LFS files (X-Repo-Commit, X-Linked-Size, X-Linked-ETag, Accept-Ranges) and a
  * relative 307 to /api/resolve-cache/… for small git files, Range and ETag, X-Error-Code,
  * 401/403 for gated repositories and 404s. Faults are injected per file: a dropped connection, wrong
@@ -108,6 +108,11 @@ export class HubServer {
       .digest('hex');
     this.repos.set(spec.id, { id: spec.id, commit, files, token: spec.token, branches: new Set(['main', ...(spec.branches ?? [])]) });
     return { commit, sha256: (p) => files.get(p)?.sha256 };
+  }
+
+  /** The signed CDN URL the hub redirects an LFS file to (a raw read for benchmarks uses it too). */
+  cdnUrl(sha256: string): string {
+    return `${this.cdnOrigin}/repos/${sha256}?response-content-disposition=attachment&X-Amz-Signature=${createHash('sha1').update(sha256).digest('hex')}`;
   }
 
   inject(fault: Fault): void {
@@ -229,6 +234,35 @@ export class HubServer {
       res.end(JSON.stringify(page));
       return;
     }
+    // Paths info: POST /api/models/{owner}/{name}/paths-info/{rev} with {paths, expand} (downloadFileToCacheDir names the blob and snapshot from it).
+    if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/paths-info\/([^/]+)$/.exec(p)) && req.method === 'POST') {
+      const repo = this.repoFor(req, res, decodeURIComponent(m[1]!));
+      if (!repo) return;
+      const commit = this.commitFor(repo, decodeURIComponent(m[2]!));
+      if (!commit) return this.error(res, 404, 'RevisionNotFound', `Invalid rev id: ${m[2]}`);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { paths?: string[]; expand?: boolean };
+        const entries = (body.paths ?? []).flatMap((path) => {
+          const f = repo.files.get(path);
+          if (!f) return [];
+          return [
+            {
+              type: 'file',
+              oid: f.gitOid,
+              size: f.sha256 ? 134 : f.size,
+              path: f.path,
+              ...(f.sha256 ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
+              ...(body.expand ? { lastCommit: { id: commit, title: 'Upload', date: '2025-01-01T00:00:00.000Z' } } : {}),
+            },
+          ];
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(entries));
+      });
+      return;
+    }
     // Small git files after the 307: /api/resolve-cache/models/{owner}/{name}/{commit}/{path}
     if ((m = /^\/api\/resolve-cache\/models\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(p))) {
       const repo = this.repoFor(req, res, decodeURIComponent(m[1]!));
@@ -254,7 +288,7 @@ export class HubServer {
       }
       const common = { 'x-repo-commit': commit, 'accept-ranges': 'bytes', 'access-control-expose-headers': 'X-Repo-Commit,X-Linked-Size,X-Linked-ETag,ETag,Content-Range' };
       if (file.sha256) {
-        const signed = `${this.cdnOrigin}/repos/${file.sha256}?response-content-disposition=attachment&X-Amz-Signature=${createHash('sha1').update(file.sha256).digest('hex')}`;
+        const signed = this.cdnUrl(file.sha256);
         res.writeHead(302, { ...common, location: signed, 'x-linked-size': String(file.size), 'x-linked-etag': `"${file.sha256}"`, etag: `"${file.sha256}"` });
       } else {
         res.writeHead(307, { ...common, location: `/api/resolve-cache/models/${repo.id}/${commit}/${encodeURI(file.path)}?%2F${repo.id}%2Fresolve%2F${m[2]}%2F${encodeURIComponent(file.path)}=&etag=%22${file.gitOid}%22`, etag: `"${file.gitOid}"` });
