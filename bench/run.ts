@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { benchDecode } from './decode';
 import { benchRegex } from './regex';
+import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 
@@ -49,6 +50,12 @@ async function main() {
     console.log(regex.markdown + '\n');
     sections.push('## Regex engines for suite patterns\n\n' + regex.markdown);
   }
+  if (want('jsonschemabench')) {
+    console.log('Structured output on real-world schemas (JSONSchemaBench sample)…');
+    const real = await benchJsonSchemaBenchStandalone();
+    console.log(real.markdown + '\n');
+    sections.push('## Structured output on real-world schemas (JSONSchemaBench)\n\n' + real.markdown);
+  }
   const header = [
     '# Benchmarks',
     '',
@@ -59,26 +66,20 @@ async function main() {
   const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
   if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n');
   else {
-    // A partial run replaces only its own sections (by heading), so one section can be re-measured alone.
-    fs.writeFileSync(file, spliceSections(fs.readFileSync(file, 'utf8'), sections));
-    console.log(`(partial run: only ${only.join(', ')} rewritten in BENCHMARKS.md)`);
-  }
-}
-
-/** `text` with each "## Heading" section of `sections` replacing the one of the same heading, or appended. */
-export function spliceSections(text: string, sections: readonly string[]): string {
-  let out = text.trimEnd();
-  for (const section of sections) {
-    const heading = section.slice(0, section.indexOf('\n'));
-    const start = out.indexOf(`${heading}\n`);
-    if (start < 0) {
-      out += `\n\n${section.trimEnd()}`;
-      continue;
+    // A partial run replaces only its own sections (by their "## " title), or appends them.
+    let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;
+    for (const section of sections) {
+      const title = section.slice(0, section.indexOf('\n'));
+      const at = text.indexOf(`${title}\n`);
+      if (at < 0) text = `${text.trimEnd()}\n\n${section}\n`;
+      else {
+        const next = text.indexOf('\n## ', at + title.length);
+        text = text.slice(0, at) + section + (next < 0 ? '\n' : `\n${text.slice(next)}`);
+      }
     }
-    const next = out.indexOf('\n## ', start + heading.length);
-    out = out.slice(0, start) + section.trimEnd() + (next < 0 ? '' : `\n\n${out.slice(next + 1)}`);
+    fs.writeFileSync(file, text);
+    console.log(`(partial run: only ${only.join(', ')} updated in BENCHMARKS.md)`);
   }
-  return `${out}\n`;
 }
 
 /** The random-weight SmolLM2-shaped model, exported with Debian's PyTorch on first use. */
