@@ -10,6 +10,7 @@ import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
 import { json } from './json';
 import { prefs } from './prefs';
+import { risk } from './risk';
 import { renderTable } from './table';
 import { test } from './test';
 
@@ -72,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return await test(rest);
       case 'prefs':
         return await prefs(rest);
+      case 'risk':
+        return await risk(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -87,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     process.stderr.write(`sampling-lab: ${err.message}\n`);
     if (process.env.SAMPLING_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' ? 2 : 1;
+    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'CalibrationSetError' ? 2 : 1;
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../core/prompttest';
 import { loadNodeModel } from '../node/loadNodeModel';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
+import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
 import { deviceFlag, parseFlags } from './flags';
 
@@ -101,6 +102,7 @@ export async function test(argv: string[]): Promise<number> {
   try {
     const cache = args.cache ? new PromptTestCache(args.cacheDir) : undefined;
     const identity = model ? nodeModelIdentity(model, args.model) : undefined;
+    const riskCalibration = model ? calibrationFor(args.model).calibration : undefined;
     for (const { file, parsed } of suites) {
       console.log(file);
       if (!model || !identity || parsed.cases.length === 0) {
@@ -108,7 +110,7 @@ export async function test(argv: string[]): Promise<number> {
         if (parsed.problems.some((p) => p.severity === 'error')) console.log('  ! not run: the file has errors (above)');
         continue;
       }
-      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, onCase: (r) => console.log(renderCase(r)) });
+      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, riskCalibration, onCase: (r) => console.log(renderCase(r)) });
       for (const e of report.errors) console.log(`  ! ${e.name}: ${e.message}`);
       reports.push(report);
     }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { compareStrategies } from '../../src/core/decode/compare';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
 import type { CausalLM } from '../../src/core/model/types';
-import { createRng } from '../../src/core/sampling/rng';
+import { shuffle } from '../../src/core/consistency';
 import { loadNodeModel } from '../../src/node/loadNodeModel';
 import { REPO_ROOT } from './wikibio';
 
@@ -83,20 +83,9 @@ export function cityQuestionTemplate(): string {
   return 'Q: Where was {name} born?\nA:';
 }
 
-/** A seeded Fisher–Yates shuffle (a copy). */
-export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
-  const rng = createRng(seed);
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 /** The first half of a seeded shuffle calibrates, the second evaluates. */
 export function splitHalves<T>(items: readonly T[], seed: number): { calibration: T[]; evaluation: T[] } {
-  const a = seededShuffle(items, seed);
+  const a = shuffle(items, seed);
   const cut = Math.floor(a.length / 2);
   return { calibration: a.slice(0, cut), evaluation: a.slice(cut) };
 }

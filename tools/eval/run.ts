@@ -9,8 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_CALIBRATION, SENTENCE_SCORER } from '../../src/core/consistency';
-import { CALIBRATION_FILE, fitCalibration } from './calibrate';
+import { FACTS_LM_CALIBRATION, SENTENCE_SCORER } from '../../src/core/consistency';
+import { CALIBRATION_FILE, writeFactsCalibration } from './calibrate';
 import { DEFAULT_FACTS_SETTINGS, loadOrCollectFactsRuns, modelReady } from './facts';
 import { evaluateKnownVsHeldout, formatKnownVsHeldout } from './known-vs-heldout';
 import { formatWikiBio, REPO_ROOT, runWikiBio, type ScoreRow, type WikiBioReport } from './wikibio';
@@ -28,10 +28,9 @@ async function main(): Promise<void> {
     factsText = `Not run: ${ready.why}. Run \`npm run eval\` again once it is there.`;
   } else {
     const data = await loadOrCollectFactsRuns(DEFAULT_FACTS_SETTINGS, process.argv.includes('--fresh'));
-    let calibration = DEFAULT_CALIBRATION;
+    let calibration = FACTS_LM_CALIBRATION;
     if (process.argv.includes('--calibrate')) {
-      calibration = fitCalibration(data);
-      fs.writeFileSync(CALIBRATION_FILE, JSON.stringify(calibration, null, 2) + '\n');
+      calibration = writeFactsCalibration(data);
       console.log(`(refitted ${path.relative(REPO_ROOT, CALIBRATION_FILE)})`);
     }
     factsText = formatKnownVsHeldout(evaluateKnownVsHeldout(data, calibration)) + '\n\nCalibration in use:\n\n```json\n' +

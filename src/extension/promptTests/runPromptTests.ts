@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Calibration } from '../../core/consistency';
 import {
   CaseCancelledError,
   evaluateCase,
@@ -44,6 +45,8 @@ export class PromptTestRunner {
     private readonly panel: PanelProvider,
     private readonly session: ModelSession,
     private readonly log: vscode.LogOutputChannel,
+    /** The model's risk calibration, for max-risk; undefined = uncalibrated. */
+    private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
   ) {}
 
   private readonly active = new Set<vscode.CancellationTokenSource>();
@@ -84,6 +87,7 @@ export class PromptTestRunner {
       // back to the Test Explorer, where the run is watched.
       if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
       const model = await this.session.ensureLoaded(settings.model, settings.device, token);
+      const riskCalibration = this.calibrationFor(settings.model);
       const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
       run.appendOutput(`Prompt tests on ${model.name} (${model.backend.toUpperCase()}): ${cases.length} cases\r\n`);
 
@@ -108,7 +112,7 @@ export class PromptTestRunner {
             generation = await this.generate(plan, token);
             cache?.set(key, generation);
           }
-          const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started });
+          const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started, riskCalibration });
           if (cached) summary.cached++;
           run.appendOutput(`${result.pass ? '✓' : '✗'} ${entry.case.name}: ${result.summary}${cached ? ' (cached)' : ''}\r\n`, undefined, item);
           if (result.pass) {
