@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { compareStrategies } from '../../src/core/decode/compare';
 import { defaultStrategies, strategyFromSettings } from '../../src/core/decode/strategies';
+import { sequenceSeed } from '../../src/core/sampling/rng';
 import { bundledModel, cityQuestion, world } from '../support/model';
 
 /** log softmax of one row at one index, in float64. */
@@ -39,6 +40,19 @@ describe('decode loop on the bundled model (transformers.js, onnxruntime-node)',
     assert.deepEqual(a.results[0]!.completions.map((c) => c.text), b.results[0]!.completions.map((c) => c.text));
     const texts = new Set(a.results[0]!.completions.map((c) => c.text));
     assert.ok(texts.size > 1, 'four samples at T=1.5 should not all agree');
+  });
+
+  it('draws sample i of a prompt from sequenceSeed(seed, prompt, i), and firstSample continues the same samples', async () => {
+    const model = await bundledModel();
+    const hot = [strategyFromSettings({ kind: 'temperature', temperature: 1.5 })];
+    const prompt = 'Tell me about';
+    const four = await compareStrategies(model, prompt, hot, { maxNewTokens: 12, seed: 7, samples: 4 });
+    assert.deepEqual(four.results[0]!.completions.map((c) => c.seed), [0, 1, 2, 3].map((i) => sequenceSeed(7, prompt, i)));
+    const later = await compareStrategies(model, prompt, hot, { maxNewTokens: 12, seed: 7, samples: 2, firstSample: 2 });
+    assert.deepEqual(later.results[0]!.completions.map((c) => c.text), four.results[0]!.completions.slice(2).map((c) => c.text));
+    // Another prompt's sample 0 has its own seed (under seed + i every prompt shared it).
+    const other = await compareStrategies(model, 'Tell me about it', hot, { maxNewTokens: 1, seed: 7, samples: 1 });
+    assert.notEqual(other.results[0]!.completions[0]!.seed, four.results[0]!.completions[0]!.seed);
   });
 
   it('decodes the same tokens batched as sequentially, for every strategy', async () => {

@@ -12,7 +12,7 @@ export type {
   TokenAlternative,
   TracedToken,
 } from './types';
-export { createRng } from './rng';
+export { createRng, sequenceSeed } from './rng';
 export type { Rng } from './rng';
 export { createSamplerChain, createStage, describeSampler, finalDistribution, traceChain } from './chain';
 export type { SamplerChain, Stage } from './chain';
