@@ -9,7 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  causalLmYesNo,
   collectCalibrationRows,
+  semanticEvidence,
+  type AgreementMethod,
   fitRiskCalibration,
   parseCalibrationSet,
   RISK_PARTS,
@@ -26,6 +29,7 @@ import { CalibrationStore, cliCalibrationDir } from '../node/calibrationStore';
 import { loadNodeModel } from '../node/loadNodeModel';
 import { modelFingerprint } from '../node/modelFingerprint';
 import { resolveModel } from '../node/modelFolder';
+import { loadNliModel } from '../node/nliModel';
 import { deviceFlag, integer, parseFlags, real } from './flags';
 import { UsageError } from './usageError';
 
@@ -48,6 +52,12 @@ Options:
   --stop S            stop string (repeatable); "\\n" is a newline
   --fail-above X      exit 1 when any question's risk is above X (0 … 1)
   --uncalibrated      ignore the model's calibration and show the raw parts
+  --agreement A       lexical (default), nli (needs --nli-model) or prompt (needs --judge-model)
+  --nli-model DIR     an NLI cross-encoder exported to ONNX (DeBERTa-v3 MNLI): answers are
+                      clustered by bidirectional entailment (semantic entropy) and sentences
+                      checked SelfCheckGPT-NLI style
+  --judge-model M     an instruct model (folder or bundled name) asked "Is the sentence
+                      supported by the context above?" per sample (SelfCheckGPT-Prompt)
   --model M           bundled model name or a model folder (default facts-lm)
   --device D          cpu or wasm (default cpu)
   --json              machine-readable output
@@ -131,7 +141,15 @@ export async function risk(argv: string[]): Promise<number> {
   if (argv[0] === 'calibrate') return calibrate(argv.slice(1));
   const parsed = parseFlags(
     argv,
-    { ...SHARED, 'fail-above': { type: 'string' }, uncalibrated: { type: 'boolean' }, file: { type: 'string' } },
+    {
+      ...SHARED,
+      'fail-above': { type: 'string' },
+      uncalibrated: { type: 'boolean' },
+      file: { type: 'string' },
+      agreement: { type: 'string' },
+      'nli-model': { type: 'string' },
+      'judge-model': { type: 'string' },
+    },
     RISK_USAGE,
     { negatives: true },
   );
@@ -144,6 +162,10 @@ export async function risk(argv: string[]): Promise<number> {
   if (failAbove !== undefined && (failAbove < 0 || failAbove > 1)) throw new UsageError(`--fail-above must be in [0, 1] (got ${failAbove}).`);
   if (parsed.positionals.length > 0 && v.file !== undefined) throw new UsageError('Give the question as an argument or with --file, not both.');
   const device = deviceFlag(v.device);
+  const agreement = (v.agreement ?? 'lexical') as AgreementMethod;
+  if (!['lexical', 'nli', 'prompt'].includes(agreement)) throw new UsageError(`--agreement must be lexical, nli or prompt (got "${v.agreement}").`);
+  if (agreement === 'nli' && !v['nli-model']) throw new UsageError('--agreement nli needs --nli-model DIR: a folder with an ONNX export of an MNLI cross-encoder (config.json, tokenizer.json, onnx/model.onnx).');
+  if (agreement === 'prompt' && !v['judge-model']) throw new UsageError('--agreement prompt needs --judge-model M: an instruct model folder (or the bundled name) to ask whether each sentence is supported.');
   const { calibration: stored } = calibrationFor(v.model);
   const calibration = v.uncalibrated ? undefined : stored;
   const settings = riskSettings(v, calibration);
@@ -151,6 +173,10 @@ export async function risk(argv: string[]): Promise<number> {
 
   if (!v.json) process.stderr.write(`Loading model ${v.model ?? 'facts-lm'} on ${device}…\n`);
   const model = await loadNodeModel({ model: v.model, device });
+  const nli = agreement === 'nli' ? await loadNliModel(v['nli-model']!) : undefined;
+  // One transformers.js runtime per process: a judge other than the checked model loads on the same device.
+  const judgeModel = agreement === 'prompt' ? (v['judge-model'] === (v.model ?? 'facts-lm') ? model : await loadNodeModel({ model: v['judge-model'], device })) : undefined;
+  const judge = judgeModel ? causalLmYesNo(judgeModel) : undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -160,14 +186,15 @@ export async function risk(argv: string[]): Promise<number> {
       if (abort.signal.aborted) break;
       const draw = await drawForRisk(model, q, settings, abort.signal);
       try {
-        results.push({ draw, scored: scoreDraw(draw, { calibration }) });
+        const evidence = await semanticEvidence({ nli, judge }, draw.main.text, draw.samples);
+        results.push({ draw, scored: scoreDraw(draw, { calibration, ...evidence }) });
       } catch (e) {
         if ((e as Error).name !== 'ConsistencyError') throw e;
         results.push({ draw, error: (e as Error).message });
       }
       if (!v.json) console.log(renderResult(results[results.length - 1]!, calibration, v.uncalibrated && stored !== undefined) + '\n');
     }
-    if (v.json) console.log(JSON.stringify({ model: model.name, settings, calibration: calibrationSummary(calibration), results: results.map(jsonResult) }, null, 2));
+    if (v.json) console.log(JSON.stringify({ model: model.name, settings, agreement, calibration: calibrationSummary(calibration), results: results.map(jsonResult) }, null, 2));
     if (abort.signal.aborted) return 130;
     const above = failAbove === undefined ? [] : results.filter((r) => r.scored && r.scored.risk > failAbove);
     const unscored = results.filter((r) => r.error).length;
@@ -177,6 +204,8 @@ export async function risk(argv: string[]): Promise<number> {
     return above.length > 0 || (failAbove !== undefined && unscored > 0) ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
+    await nli?.dispose();
+    if (judgeModel && judgeModel !== model) await judgeModel.dispose();
     await model.dispose();
   }
 }

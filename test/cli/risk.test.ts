@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { splitHalves } from '../../tools/eval/facts';
 import { cityQuestion, MODEL_DIR, REPO, world } from '../support/model';
+import { writeTinyNli } from '../support/tinyNli';
 
 const CLI = path.join(REPO, 'dist', 'cli.js');
 
@@ -94,6 +95,23 @@ describe('sampling-lab risk', function () {
     assert.equal(foreign.calibration, null);
     assert.equal(foreign.results[0].band, 'uncalibrated');
     assert.equal(foreign.results[0].calibrated, false);
+  });
+
+  it('--agreement nli clusters with a user-picked NLI cross-encoder (generated at test time); --agreement without its model is a usage error', () => {
+    const nli = writeTinyNli(cacheDir);
+    const r = run(['risk', '--json', '--uncalibrated', '--agreement', 'nli', '--nli-model', nli, cityQuestion(heldout[3]!.name)]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.agreement, 'nli');
+    const res = out.results[0];
+    // The tiny model entails exactly when two answers share a word (test/support/tinyNli.ts): its
+    // vocabulary has no facts-lm city, so only identical answers share a cluster.
+    const distinct = new Set(res.samples.map((t: string) => t.trim()));
+    assert.equal(res.clusters.length, distinct.size);
+    assert.equal(res.mainCluster >= 0, distinct.has(res.answer.trim()));
+    const missing = run(['risk', '--agreement', 'nli', 'Q: x?']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--agreement nli needs --nli-model DIR/);
   });
 
   it('names the line of a bad labelled file, and refuses a threshold outside [0, 1], with exit 2', () => {

@@ -77,9 +77,25 @@ export {
   type RiskSettings,
 } from './riskRun';
 export {
+  answerSentences,
   ConsistencyError,
   scoreConsistency,
   type ConsistencyInput,
   type ConsistencyResult,
   type SentenceRisk,
 } from './scoreConsistency';
+export {
+  causalLmYesNo,
+  clusterByEquivalence,
+  entailmentMatrix,
+  entails,
+  nliSentenceSupport,
+  promptSentenceSupport,
+  semanticClustering,
+  semanticEvidence,
+  supportPrompt,
+  type AgreementMethod,
+  type NliJudge,
+  type NliProbabilities,
+  type YesNoJudge,
+} from './semantic';

@@ -67,6 +67,13 @@ export interface ConsistencyResult {
   samples: number;
 }
 
+/** The main answer's sentences as the check scores them ("A:" labels dropped), with offsets into `text`. */
+export function answerSentences(text: string): SentenceSpan[] {
+  const body = stripAnswerPrefix(text);
+  const offset = text.length - body.length;
+  return splitSentences(body).map((s) => ({ ...s, start: s.start + offset, end: s.end + offset }));
+}
+
 export function scoreConsistency(input: ConsistencyInput): ConsistencyResult {
   const { main, samples } = input;
   if (!Array.isArray(samples) || samples.length < 2) {
@@ -78,9 +85,7 @@ export function scoreConsistency(input: ConsistencyInput): ConsistencyResult {
   if (typeof main?.text !== 'string' || main.text.trim().length === 0) {
     throw new ConsistencyError('The main answer is empty, so there is nothing to check. Select a prompt the model answers, and run again.');
   }
-  const body = stripAnswerPrefix(main.text);
-  const offset = main.text.length - body.length;
-  const spans = splitSentences(body).map((s) => ({ ...s, start: s.start + offset, end: s.end + offset }));
+  const spans = answerSentences(main.text);
   if (spans.length === 0) {
     throw new ConsistencyError(
       `The main answer ${JSON.stringify(clip(main.text))} has no sentences to score (no letters or digits). Try a prompt that asks for a worded answer.`,
