@@ -196,8 +196,55 @@ export function formatWikiBio(r: WikiBioReport): string {
   return lines.join('\n');
 }
 
+/**
+ * SelfCheckGPT-NLI and -Prompt rows with real models (not run by `npm run eval`): an NLI folder
+ * (ONNX export of an MNLI cross-encoder) and/or an instruct model folder as the Yes/No judge.
+ */
+export async function runWikiBioSemantic(options: { nli?: string; judge?: string }, file = WIKIBIO_FILE): Promise<string[]> {
+  const rows = JSON.parse(fs.readFileSync(file, 'utf8')) as Row[];
+  const { nliSentenceSupport, promptSentenceSupport, causalLmYesNo } = await import('../../src/core/consistency');
+  const lines: string[] = [];
+  const methods: Array<[string, (row: Row) => Promise<number[]>, () => Promise<void>]> = [];
+  if (options.nli) {
+    const { loadNliModel } = await import('../../src/node/nliModel');
+    const nli = await loadNliModel(options.nli);
+    methods.push(['SelfCheckGPT-NLI (this code)', async (row) => (await nliSentenceSupport(nli, row.main_sentences, row.sample_passages)).map((r) => r.risk), () => nli.dispose()]);
+  }
+  if (options.judge) {
+    const { loadNodeModel } = await import('../../src/node/loadNodeModel');
+    const model = await loadNodeModel({ model: options.judge, device: 'cpu' });
+    const judge = causalLmYesNo(model);
+    methods.push(['SelfCheckGPT-Prompt (this code)', async (row) => (await promptSentenceSupport(judge, row.main_sentences, row.sample_passages)).map((r) => r.risk), () => model.dispose()]);
+  }
+  for (const [name, score, dispose] of methods) {
+    const items: Scored[] = [];
+    for (const [p, row] of rows.entries()) {
+      const risks = await score(row);
+      row.annotation.forEach((label, i) => items.push({ passage: p, label: LABEL_VALUE[label], scores: { s: risks[i]! } }));
+    }
+    const m = evaluate(items, 's');
+    lines.push(`| ${name} | ${rows.length} | ${pct(m.nonFactAucPr)} | ${pct(m.factualAucPr)} | ${pct(m.pearson)} | ${pct(m.spearman)} |`);
+    await dispose();
+  }
+  return lines;
+}
+
 if (require.main === module) {
   const report = runWikiBio();
   console.log(formatWikiBio(report));
   console.log(`\n(${report.elapsedMs} ms)`);
+  const flag = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const nli = flag('--nli');
+  const judge = flag('--judge');
+  if (nli || judge) {
+    runWikiBioSemantic({ nli, judge })
+      .then((lines) => console.log(['', '| method | rows | NonFact AUC-PR | Factual AUC-PR | Pearson | Spearman |', '|---|---|---|---|---|---|', ...lines].join('\n')))
+      .catch((e) => {
+        console.error(e instanceof Error ? e.message : e);
+        process.exit(1);
+      });
+  }
 }
