@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { compareStrategies } from '../../src/core/decode/compare';
 import { defaultStrategies, strategyFromSettings } from '../../src/core/decode/strategies';
-import { sequenceSeed } from '../../src/core/sampling/rng';
+import { decodeBatch, type SequenceConstraint } from '../../src/core/decode/decodeBatch';
+import { createSamplerChain } from '../../src/core/sampling/chain';
+import { NaNLogitError } from '../../src/core/sampling/errors';
+import { createRng, sequenceSeed } from '../../src/core/sampling/rng';
 import { bundledModel, cityQuestion, world } from '../support/model';
 
 /** log softmax of one row at one index, in float64. */
@@ -53,6 +56,25 @@ describe('decode loop on the bundled model (transformers.js, onnxruntime-node)',
     // Another prompt's sample 0 has its own seed (under seed + i every prompt shared it).
     const other = await compareStrategies(model, 'Tell me about it', hot, { maxNewTokens: 1, seed: 7, samples: 1 });
     assert.notEqual(other.results[0]!.completions[0]!.seed, four.results[0]!.completions[0]!.seed);
+  });
+
+  it('fails a step whose row holds a NaN logit with an error naming the step and the token, drawing nothing', async () => {
+    const model = await bundledModel();
+    const prompt = model.encodePrompt('Tell me about');
+    let step = 0;
+    // A fault injected into the real row: the mask hook sees each step's logits before the chain.
+    const poison: SequenceConstraint = {
+      mask: (row) => {
+        if (step++ === 2) row[5] = NaN;
+        return row.length;
+      },
+      accept: () => {},
+      isComplete: () => false,
+    };
+    const strategy = strategyFromSettings({ kind: 'top_k', topK: 3 });
+    const spec = { chain: createSamplerChain(strategy.sampler, model.vocabSize), rng: createRng(1), tag: { strategy: 0, sample: 0 }, constraint: poison };
+    await assert.rejects(decodeBatch(model, prompt, [spec], { maxNewTokens: 6, ignoreEos: true }), (e: unknown) =>
+      e instanceof NaNLogitError && e.step === 2 && /^At step 2: token 5's logit is NaN/.test(e.message));
   });
 
   it('decodes the same tokens batched as sequentially, for every strategy', async () => {
