@@ -98,8 +98,10 @@ describe('the score stays monotone in its parts', () => {
   });
 
   it('a unanimous correct answer is not High from one token at p = 0.978 (facts-lm calibration)', () => {
+    // The case: the answer's two tokens (city, full stop), one at p = 0.978; the previous
+    // log-prob-only calibration put exactly this in High (risk 0.126 ≥ its 0.116 cut).
     const r = scoreConsistency({
-      main: { text: ' Glenbarra.', tokenLogprobs: [-0.0004, Math.log(0.978), -0.0002] },
+      main: { text: ' Glenbarra.', tokenLogprobs: [Math.log(0.978), -0.0002] },
       samples: Array(8).fill(' Glenbarra.'),
       prompt: 'Q: Where was Breithba Basfeith born?\nA:',
       calibration: FACTS_LM_CALIBRATION,
