@@ -19,7 +19,16 @@ import {
 } from '../../src/core/consistency';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const WIKIBIO_FILE = path.resolve(REPO_ROOT, '..', 'shared', 'benchmarks', 'wikibio-gpt3', 'wikibio_gpt3_dev.json');
+/** The shared folder beside the repository (or beside a folder above it, as for a git worktree). */
+function findWikiBio(): string {
+  const relative = path.join('shared', 'benchmarks', 'wikibio-gpt3', 'wikibio_gpt3_dev.json');
+  for (let dir = path.dirname(REPO_ROOT); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, relative))) return path.join(dir, relative);
+    if (path.dirname(dir) === dir) return path.resolve(REPO_ROOT, '..', relative);
+  }
+}
+
+export const WIKIBIO_FILE = findWikiBio();
 
 type Label = 'accurate' | 'minor_inaccurate' | 'major_inaccurate';
 const LABEL_VALUE: Record<Label, number> = { accurate: 0, minor_inaccurate: 0.5, major_inaccurate: 1 };
