@@ -99,10 +99,14 @@ of the main answer) and **weakest token** (1 − its least likely token's probab
   people with their city as reference answer, held-out people marked \`"answerable": false\`); the table above
   uses only the *evaluation* half. \`sampling-lab risk calibrate examples/risk/facts-lm.calibration.jsonl\` refits it
   the way a user's model is calibrated.
-- What the fit found: the log-prob parts separate known from held-out people best on this model (they also catch
-  held-out people whose 8 samples all agree), but now every sample part carries weight and the samples weigh at least
-  as much as the log-probs: a unanimous correct answer with one token at p = 0.978 scores Low (unit test), where
-  the previous fit (log-probs only) put such answers in Medium or High.
+- What the fit found: the log-prob parts alone separate known from held-out people best on this model (they also
+  catch held-out people whose 8 samples all agree), and an unconstrained fit gave every sample part weight 0. Now
+  every weight but low confidence's is positive and the samples weigh at least as much as the log-probs, at a small
+  cost in AUROC against the weakest-token part alone (the table). In exchange a unanimous correct answer with one
+  token at p = 0.978 scores Low (unit test \`a unanimous correct answer is not High from one token at p = 0.978\`),
+  where the previous log-prob-only fit put that answer in High, and no known person of the evaluation half is High.
+- Calibrated vs uncalibrated on this half: the calibrated combination against the uncalibrated score (the mean of the
+  sample parts) in the first two rows of the table.
 
 ## 2. Independent samples across prompts (seed sensitivity)
 
@@ -112,6 +116,11 @@ many questions agree (or disagree) at once. Samples now draw from \`sequenceSeed
 and decode loop:
 
 ${seedsText}
+
+Read it as: with independent draws the count still moves by chance from seed to seed (each question agrees or not on
+its own, a binomial spread of about ±2 at these rates), but no base seed shifts every question at once: the mean
+majority share, which the old rule let one seed push up or down for all 40 questions together, now stays in a band
+about half as wide.
 
 ## 3. Semantic agreement (NLI, prompt judge): how to reproduce the published numbers
 

@@ -20,7 +20,8 @@ import { riskSamplesKey, type GenerationPlan } from '../../core/prompttest';
 import { strategyFromSettings } from '../../core/decode/strategies';
 import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
-import { linkedCancellation, newRequestId, waitForReply } from '../requests';
+import { generateInPanel } from '../promptTests/runPromptTests';
+import { linkedCancellation } from '../requests';
 import type { RiskCalibrations } from '../riskCalibrations';
 import type { Runner } from '../runner';
 import { readRiskSettings, readSettings } from '../settings';
@@ -102,7 +103,7 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
             stopStrings: [],
             risk: [{ samples: risk.samples, temperature: risk.temperature }],
           };
-          const generation = await generate(deps.panel, plan, token);
+          const generation = await generateInPanel(deps.panel, plan, token, 'calibrate');
           const main = generation.runs[0]!;
           try {
             const parts = scoreConsistency({ prompt: q.question, main: { text: main.text, tokenLogprobs: main.tokenLogprobs }, samples: generation.riskSamples[riskSamplesKey(plan.risk[0]!)] ?? [] }).parts;
@@ -136,17 +137,4 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
     )
     .then((action) => (action ? vscode.window.showTextDocument(vscode.Uri.file(stored)) : undefined));
   return calibration;
-}
-
-async function generate(panel: PanelProvider, plan: GenerationPlan, token: vscode.CancellationToken) {
-  const id = newRequestId('calibrate');
-  const waiting = waitForReply(panel, id, ['promptTestDone'], {
-    token,
-    onCancel: () => void panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
-  });
-  void waiting.catch(() => undefined);
-  await panel.post({ type: 'promptTest', requestId: id, plan });
-  const reply = await waiting;
-  if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
-  return reply.generation;
 }

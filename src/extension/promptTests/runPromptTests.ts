@@ -109,7 +109,7 @@ export class PromptTestRunner {
           let generation = cache?.get(key);
           const cached = generation !== undefined;
           if (!generation) {
-            generation = await this.generate(plan, token);
+            generation = await generateInPanel(this.panel, plan, token);
             cache?.set(key, generation);
           }
           const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started, riskCalibration });
@@ -152,20 +152,6 @@ export class PromptTestRunner {
     return summary;
   }
 
-  /** One case's outputs from the model in the panel's worker. */
-  private async generate(plan: GenerationPlan, token: vscode.CancellationToken): Promise<CaseGeneration> {
-    const id = newRequestId('test');
-    const waiting = waitForReply(this.panel, id, ['promptTestDone'], {
-      token,
-      onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
-    });
-    void waiting.catch(() => undefined);
-    await this.panel.post({ type: 'promptTest', requestId: id, plan });
-    const reply = await waiting;
-    if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
-    return reply.generation;
-  }
-
   dispose(): void {
     this.onDidFinishEmitter.dispose();
     this.onDidStartCaseEmitter.dispose();
@@ -178,4 +164,18 @@ function isCancellation(e: unknown): boolean {
     e instanceof CaseCancelledError ||
     (e instanceof RequestFailedError && (e.name === 'CaseCancelledError' || e.name === 'AbortError'))
   );
+}
+
+/** One plan's outputs from the model in the panel's worker (prompt test cases, risk calibration questions). */
+export async function generateInPanel(panel: PanelProvider, plan: GenerationPlan, token: vscode.CancellationToken, idPrefix = 'test'): Promise<CaseGeneration> {
+  const id = newRequestId(idPrefix);
+  const waiting = waitForReply(panel, id, ['promptTestDone'], {
+    token,
+    onCancel: () => void panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+  });
+  void waiting.catch(() => undefined);
+  await panel.post({ type: 'promptTest', requestId: id, plan });
+  const reply = await waiting;
+  if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
+  return reply.generation;
 }
