@@ -73,7 +73,10 @@ export async function main(argv: string[]): Promise<number> {
         return await test(rest);
       case 'prefs':
         return await prefs(rest);
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'DtypeError' || err.name === 'CalibrationSetError' ? 2 : 1;
+      case 'risk':
+        return await risk(rest);
+      case 'models':
+        return await models(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -89,11 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     process.stderr.write(`sampling-lab: ${err.message}\n`);
     if (process.env.SAMPLING_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
-<<<<<<< HEAD
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'CalibrationSetError' ? 2 : 1;
-=======
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'DtypeError' ? 2 : 1;
->>>>>>> main
+    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'DtypeError' || err.name === 'CalibrationSetError' ? 2 : 1;
   }
 }
 
