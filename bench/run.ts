@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { benchDecode } from './decode';
+import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 
@@ -42,6 +43,12 @@ async function main() {
     console.log(structured.markdown + '\n');
     sections.push('## Constrained decoding\n\n' + structured.markdown);
   }
+  if (want('jsonschemabench')) {
+    console.log('Structured output on real-world schemas (JSONSchemaBench sample)…');
+    const real = await benchJsonSchemaBenchStandalone();
+    console.log(real.markdown + '\n');
+    sections.push('## Structured output on real-world schemas (JSONSchemaBench)\n\n' + real.markdown);
+  }
   const header = [
     '# Benchmarks',
     '',
@@ -51,7 +58,21 @@ async function main() {
   ].join('\n');
   const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
   if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n');
-  else console.log('(partial run: BENCHMARKS.md left as it was)');
+  else {
+    // A partial run replaces only its own sections (by their "## " title), or appends them.
+    let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;
+    for (const section of sections) {
+      const title = section.slice(0, section.indexOf('\n'));
+      const at = text.indexOf(`${title}\n`);
+      if (at < 0) text = `${text.trimEnd()}\n\n${section}\n`;
+      else {
+        const next = text.indexOf('\n## ', at + title.length);
+        text = text.slice(0, at) + section + (next < 0 ? '\n' : `\n${text.slice(next)}`);
+      }
+    }
+    fs.writeFileSync(file, text);
+    console.log(`(partial run: only ${only.join(', ')} updated in BENCHMARKS.md)`);
+  }
 }
 
 /** The random-weight SmolLM2-shaped model, exported with Debian's PyTorch on first use. */

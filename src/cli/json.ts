@@ -23,13 +23,15 @@ Runs four ways to get JSON that matches a schema, side by side:
 "\\n" in the prompt is a newline, e.g. "JSON for Ada Lovelace:\\n".
 
 Options:
-  --schema FILE       a JSON Schema (2020-12) file (required)
+  --schema FILE       a JSON Schema file (draft-04, -06, -07, 2019-09 or 2020-12) (required)
   --strategy KIND     greedy, temperature, top-k, top-p, min-p or best-of-n (default temperature, T = 1)
   --temperature T     T for the strategy (≥ 0)
   --top-k K / --top-p P / --min-p P / --candidates N   the strategy's parameter
   --samples N         test-time compute's N (default ${STRUCTURED_DEFAULTS.samples})
   --retries N         prompting's re-asks after the first try (default ${STRUCTURED_DEFAULTS.maxRetries})
   --routes LIST       comma-separated subset of: ${ROUTE_IDS.join(', ')}
+  --strict-properties constrained sampling writes only the properties the schema names,
+                      even where its additionalProperties allows others (off by default)
   --seed N            base seed; sample i hashes (seed, prompt, i) (default ${STRUCTURED_DEFAULTS.seed})
   --max-tokens N      new tokens per try (default ${STRUCTURED_DEFAULTS.maxNewTokens})
 ${MODEL_USAGE}
@@ -50,6 +52,8 @@ export interface JsonArgs {
   dtype: DtypeChoice;
   format: PromptFormat;
   json: boolean;
+  /** The constrained route refuses properties the schema does not name (named on its card). */
+  strictProperties: boolean;
 }
 
 export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
@@ -61,6 +65,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
       ...SAMPLER_OPTIONS,
       candidates: { type: 'string' },
       samples: { type: 'string' },
+      'strict-properties': { type: 'boolean' },
       retries: { type: 'string' },
       routes: { type: 'string' },
       ...MODEL_OPTIONS,
@@ -115,6 +120,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
     dtype: dtypeFlag(v.dtype),
     format: promptFormatFlags(v),
     json: v.json ?? false,
+    strictProperties: v['strict-properties'] ?? false,
   };
 }
 
@@ -137,7 +143,7 @@ export async function json(argv: string[]): Promise<number> {
   checkPromptText(args.prompt);
   const schema = readSchemaFile(args.schemaFile);
   const model = await loadCliModel(args, args.json);
-  const engines = nodeConstraintEngines(model, args.model);
+  const engines = nodeConstraintEngines(model, args.model, { strictProperties: args.strictProperties });
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Module from 'node:module';
 import type { CausalLM } from '../core/model/types';
-import { createConstraintEngines, type ConstraintEngines, type EngineModules } from '../core/structured/constraint';
+import { createConstraintEngines, type ConstraintEngines, type ConstraintOptions, type EngineModules } from '../core/structured/constraint';
 import { constraintVocabFromTokenizerJson } from '../core/structured/engines/types';
 import type { StructuredOutputModule } from '../core/structured/engines/transformersStructuredOutput';
 import type { XGrammarModule } from '../core/structured/engines/xgrammar';
@@ -50,12 +50,12 @@ export function nodeEngineModules(): EngineModules {
 }
 
 /** The engines for a loaded model, from its folder's tokenizer.json (`model` as given to loadNodeModel). */
-export function nodeConstraintEngines(loaded: CausalLM, model?: string): ConstraintEngines {
+export function nodeConstraintEngines(loaded: CausalLM, model?: string, options: ConstraintOptions = {}): ConstraintEngines {
   const location = resolveModel(model);
   if (!location.dir) {
     throw new ModelLoadError(`Constrained decoding reads tokenizer.json from the model folder; "${location.name}" is not in the hub cache yet. Pull it first: sampling-lab models pull ${location.name}.`);
   }
   const file = path.join(location.dir, 'tokenizer.json');
   const tokenizerJson = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  return createConstraintEngines(nodeEngineModules(), constraintVocabFromTokenizerJson(tokenizerJson, loaded.vocabSize, loaded.eosTokenIds));
+  return createConstraintEngines(nodeEngineModules(), constraintVocabFromTokenizerJson(tokenizerJson, loaded.vocabSize, loaded.eosTokenIds), options);
 }

@@ -16,20 +16,28 @@
  *   transformers-structured-output checks all of those when the document ends, but its mask can
  *   walk into dead ends (digits that no exponent brings back into bounds, lone UTF-8 continuation
  *   bytes in a bounded string), so alone it rambles until the budget runs out.
- * So: XGrammar alone for every schema it fully enforces (the fast path), integer ranges included
- * once a walk of XGrammar's own grammar for them shows they hold (integerRanges.ts: a year's
- * 1900–1999 holds, 1776–1864 does not). For the rest, other bounded numbers included, both masks at once: XGrammar's keeps the output on a path that can finish, the other's
- * adds the keywords XGrammar misses. A schema the other engine refuses (a `pattern` next to a
- * `oneOf`) is refused with both reasons; coverage.ts lists the keywords.
+ * So: the schema is first rewritten into an equivalent one XGrammar reads exactly (rewrite.ts:
+ * siblings of anyOf/$ref/allOf merged in, enum filtered by type, required names given a property;
+ * xgrammarSchema.ts: patterns searched, calendar formats as patterns), and XGrammar's grammar is
+ * patched so a declared property cannot come back as an additional one (xgrammar.ts). XGrammar
+ * alone then runs every schema it fully enforces (the fast path), integer ranges included once a
+ * walk of its own grammar shows they hold (integerRanges.ts). For the rest, both masks at once:
+ * XGrammar's keeps the output on a path that can finish, the other's adds the keywords XGrammar
+ * misses. A schema the other engine refuses (a `pattern` next to a `oneOf`) is refused with both
+ * reasons; coverage.ts lists the keywords. Compiled schemas are cached per engines object (one
+ * per model), and the closing phase plans from XGrammar's state (closing.ts).
  */
 import type { SequenceConstraint } from '../decode/decodeBatch';
 import { describeUses, xgrammarGaps, type KeywordUse } from './coverage';
 import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
+import { createClosingPlanner, createPlanCounter, keepPlanPrefix, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
 import { tokenBytesOf } from './engines/walk';
 import { createStructuredOutputEngine, type StructuredOutputModule } from './engines/transformersStructuredOutput';
 import { createXGrammarEngine, type XGrammarModule } from './engines/xgrammar';
+import { rewriteForEngines } from './rewrite';
 import type { CheckedSchema } from './schema';
+import { xgrammarSchema } from './xgrammarSchema';
 
 /** A schema no engine can enforce while decoding; the message names the keywords and where they are. */
 export class UnsupportedSchemaError extends Error {
@@ -48,8 +56,13 @@ export type EngineLabel = EngineName | 'xgrammar + transformers-structured-outpu
 /** A schema compiled for one vocabulary, ready to hand out one matcher per sequence. */
 export interface SchemaConstraint {
   engine: EngineLabel;
-  /** Why this engine, e.g. "XGrammar cannot enforce `oneOf` at /properties/id". */
+  /** Why this engine, e.g. "XGrammar cannot enforce `oneOf` at /properties/id", then the notes. */
   reason: string;
+  /**
+   * What the card lists besides: how the draft was read, the unknown words ignored, whether
+   * properties the schema does not name may appear (the `strictProperties` option).
+   */
+  notes: string[];
   vocabSize: number;
   /**
    * A fresh matcher for one sequence; dispose it when the sequence is done. With `maxNewTokens`
@@ -69,17 +82,34 @@ export interface SchemaSequenceConstraint extends SequenceConstraint {
 
 export interface ConstraintEngines {
   readonly vocab: ConstraintVocab;
-  /** Compiles a checked schema with the engine that enforces all of it. Throws UnsupportedSchemaError. */
+  /**
+   * Compiles a checked schema with the engine that enforces all of it. Throws UnsupportedSchemaError.
+   * A schema compiled before (same engine schema) comes from the cache: dispose() on it is a no-op,
+   * and the engines' own dispose() frees it.
+   */
   compile(schema: CheckedSchema): Promise<SchemaConstraint>;
   dispose(): void;
 }
 
+export interface ConstraintOptions {
+  /**
+   * Refuse properties the schema does not name even where `additionalProperties` allows them.
+   * Off by default: the mask follows the schema. Named on the card either way.
+   */
+  strictProperties?: boolean;
+}
+
+/** Compiled schemas kept per engines object (per model): a schema compiles once per model. */
+const CACHE_LIMIT = 64;
+
 /** Engines are built lazily, once per vocabulary: XGrammar's tokenizer info takes ~0.3 s at 151,936 tokens. */
-export function createConstraintEngines(modules: EngineModules, vocab: ConstraintVocab): ConstraintEngines {
+export function createConstraintEngines(modules: EngineModules, vocab: ConstraintVocab, options: ConstraintOptions = {}): ConstraintEngines {
+  const strictProperties = options.strictProperties ?? false;
+  const cache = new Map<string, Promise<SchemaConstraint>>();
   let xgrammar: Promise<ConstraintEngine> | undefined;
   let rangeProbe: Promise<ConstraintEngine> | undefined;
   let structuredOutput: ConstraintEngine | undefined;
-  const getXGrammar = () => (xgrammar ??= createXGrammarEngine(modules.xgrammar!, vocab));
+  const getXGrammar = () => (xgrammar ??= createXGrammarEngine(modules.xgrammar!, vocab, { strictProperties }));
   const getRangeProbe = () => (rangeProbe ??= createXGrammarEngine(modules.xgrammar!, PROBE_VOCAB));
   /** Verdicts of the integer-range walk, by the bounds' own JSON: a schema is often compiled again. */
   const rangeVerdicts = new Map<string, Promise<boolean>>();
@@ -114,18 +144,41 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
   const getStructuredOutput = () => (structuredOutput ??= createStructuredOutputEngine(modules.structuredOutput!, vocab));
 
   let tables: TokenTables | undefined;
-  const wrap = (engine: EngineLabel, compiled: readonly CompiledSchema[], reason: string): SchemaConstraint => ({
+  let closingPlanner: ClosingPlanner | null | undefined;
+  const wrap = (engine: EngineLabel, compiled: readonly CompiledSchema[], why: string, notes: string[]): SchemaConstraint => ({
     engine,
-    reason,
+    reason: notes.length > 0 ? `${why}. Notes: ${notes.join('; ')}` : why,
+    notes,
     vocabSize: vocab.vocabSize,
     async createSequenceConstraint(budget) {
-      const matcher = intersect(await Promise.all(compiled.map((c) => c.createMatcher())));
+      tables ??= tokenTables(vocab);
+      const matchers = await Promise.all(compiled.map((c) => c.createMatcher()));
+      const matcher = intersect(matchers);
       const eos = vocab.eosTokenIds[0] ?? 0;
+      // XGrammar's matcher steps back, so the closing phase plans from its state (closing.ts);
+      // transformers-structured-output alone keeps the older reserve of closing-class tokens.
+      const planning = engine !== 'transformers-structured-output' && matchers[0]!.rollBack ? (matchers[0] as RollbackMatcher) : undefined;
+      const planner = planning ? (closingPlanner ??= createClosingPlanner(tables.bytes, vocab.eosTokenIds, vocab.vocabSize) ?? null) : null;
+      if (budget && planner && planning) {
+        const shortest = await planner.plan(planning, false, false);
+        const tokens = shortest === undefined ? 0 : tables.counter.count(shortest);
+        if (tokens > budget.maxNewTokens) {
+          matcher.dispose();
+          throw new UnsupportedSchemaError(
+            `The shortest valid document for this schema takes ${tokens} tokens, more than the budget of ${budget.maxNewTokens}: ` +
+              `raise max new tokens to at least ${tokens}. Nothing was decoded.`,
+          );
+        }
+      }
       const reserve = budget ? closingReserve(budget.maxNewTokens) : 0;
       let step = 0;
       let closingFromStep: number | undefined;
       let deadEndAtStep: number | undefined;
       const text = budget ? new StringState() : undefined;
+      /** The completion being followed, once the budget left has reached its length. */
+      let forced: Uint8Array | undefined;
+      let plannedLength = 0;
+      let plannedAt = -Infinity;
       return {
         get closingFromStep() {
           return closingFromStep;
@@ -134,9 +187,18 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           return deadEndAtStep;
         },
         async mask(row) {
+          const left = budget ? budget.maxNewTokens - step : Infinity;
+          if (budget && planner && planning && forced === undefined && !text!.escaped) {
+            // Plan near the end every step (a token can lengthen the plan), elsewhere now and then.
+            if (left <= plannedLength + PLAN_WATCH || step - plannedAt >= PLAN_EVERY) {
+              const plan = await planner.plan(planning, text!.inString, text!.escaped);
+              plannedAt = step;
+              plannedLength = plan ? tables!.counter.count(plan) : Infinity;
+              if (plan && left <= plannedLength + 1) forced = plan;
+            }
+          }
           let allowed = await matcher.mask(row);
-          tables ??= tokenTables(vocab);
-          for (const id of tables.neverValidIds) {
+          for (const id of tables!.neverValidIds) {
             if (row[id] !== -Infinity) {
               row[id] = -Infinity;
               allowed--;
@@ -147,9 +209,12 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
             deadEndAtStep = step;
             row.fill(-Infinity);
             row[eos] = 0;
-          } else if (budget && budget.maxNewTokens - step <= reserve && !text!.escaped) {
+          } else if (forced) {
             closingFromStep ??= step;
-            allowed = keepClosingTokens(row, text!.inString ? tables.inString : tables.outside);
+            allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
+          } else if (budget && !planner && left <= reserve && !text!.escaped) {
+            closingFromStep ??= step;
+            allowed = keepClosingTokens(row, text!.inString ? tables!.inString : tables!.outside);
           }
           step++;
           return allowed;
@@ -159,7 +224,9 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           if (!matcher.accept(token)) {
             throw new Error(`${engine} rejected token ${token}, which its own mask allowed: please report this schema.`);
           }
-          if (text) text.follow(tables!.bytes[token] ?? new Uint8Array(0));
+          const spelled = tables!.bytes[token] ?? EMPTY;
+          if (text) text.follow(spelled);
+          if (forced) forced = forced.subarray(Math.min(spelled.length, forced.length));
         },
         isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
         dispose: () => matcher.dispose(),
@@ -168,53 +235,81 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
     dispose: () => compiled.forEach((c) => c.dispose()),
   });
 
+  const compileUncached = async (checked: CheckedSchema): Promise<SchemaConstraint> => {
+    if (checked.engineSchema === false) throw new UnsupportedSchemaError('The schema is `false`: no output can be valid.');
+    const rewritten = rewriteForEngines(checked.engineSchema === true ? {} : checked.engineSchema);
+    const schema = (rewritten === true ? {} : rewritten) as Record<string, unknown>;
+    const forXGrammar = xgrammarSchema(schema) as Record<string, unknown>;
+    const notes = [
+      ...checked.notes,
+      strictProperties
+        ? 'strict properties: only the properties the schema names (additionalProperties is not followed)'
+        : 'properties the schema does not name: as its additionalProperties says',
+    ];
+    const { gaps, held } = await checkRanges(forXGrammar, xgrammarGaps(forXGrammar));
+    let xgrammarCompiled: CompiledSchema | undefined;
+    let xgrammarError: string | undefined;
+    if (modules.xgrammar) {
+      try {
+        xgrammarCompiled = await (await getXGrammar()).compile(forXGrammar);
+      } catch (e) {
+        // XGrammar aborts on what it cannot parse (e.g. a lookahead in `pattern`).
+        xgrammarError = errorText(e);
+      }
+    }
+    if (xgrammarCompiled && gaps.length === 0) {
+      const ranges = held.length > 0 ? ` (its integer ranges checked: ${held.join(', ')})` : '';
+      return wrap('xgrammar', [xgrammarCompiled], `XGrammar enforces every keyword of this schema${ranges}`, notes);
+    }
+
+    const problem = !modules.xgrammar
+      ? 'XGrammar is not loaded'
+      : xgrammarError !== undefined
+        ? `XGrammar could not compile it (${xgrammarError})`
+        : `XGrammar cannot enforce ${describeUses(gaps)}`;
+    let exact: CompiledSchema;
+    try {
+      if (!modules.structuredOutput) throw new Error('it is not loaded');
+      exact = await getStructuredOutput().compile(schema);
+    } catch (e) {
+      xgrammarCompiled?.dispose();
+      throw new UnsupportedSchemaError(
+        `Constrained decoding cannot enforce this schema: ${problem}, and transformers-structured-output refuses it (${errorText(e)}). ` +
+          'The other routes still run, and ajv still validates their output.',
+      );
+    }
+    if (xgrammarCompiled && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword))) {
+      const loose = gaps.some((g) => g.keyword.endsWith('(on a non-integer)'))
+        ? '. Neither engine holds bounds on non-integers exactly: a value just past an integer bound (6.5 for "maximum": 6) can still come out, and ajv reports it'
+        : '';
+      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply${loose}`, notes);
+    }
+    xgrammarCompiled?.dispose();
+    return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`, notes);
+  };
+
   return {
     vocab,
-    async compile(checked) {
-      if (checked.schema === false) throw new UnsupportedSchemaError('The schema is `false`: no output can be valid.');
-      const schema = checked.schema === true ? {} : checked.schema;
-      const { gaps, held } = await checkRanges(schema, xgrammarGaps(schema));
-      let xgrammarCompiled: CompiledSchema | undefined;
-      let xgrammarError: string | undefined;
-      if (modules.xgrammar) {
-        try {
-          xgrammarCompiled = await (await getXGrammar()).compile(schema);
-        } catch (e) {
-          // XGrammar aborts on what it cannot parse (e.g. a lookahead in `pattern`).
-          xgrammarError = errorText(e);
+    compile(checked) {
+      const key = JSON.stringify([checked.engineSchema, checked.notes]);
+      let entry = cache.get(key);
+      if (!entry) {
+        if (cache.size >= CACHE_LIMIT) {
+          const [oldest, evicted] = cache.entries().next().value!;
+          cache.delete(oldest);
+          // A sequence still decoding holds its own matcher; the compiled grammar outlives it in XGrammar.
+          void evicted.then((c) => c.dispose(), () => {});
         }
+        entry = compileUncached(checked);
+        cache.set(key, entry);
+        // A refusal is not kept: the next call says it again, with the same message.
+        entry.catch(() => cache.delete(key));
       }
-      if (xgrammarCompiled && gaps.length === 0) {
-        const ranges = held.length > 0 ? ` (its integer ranges checked: ${held.join(', ')})` : '';
-        return wrap('xgrammar', [xgrammarCompiled], `XGrammar enforces every keyword of this schema${ranges}`);
-      }
-
-      const problem = !modules.xgrammar
-        ? 'XGrammar is not loaded'
-        : xgrammarError !== undefined
-          ? `XGrammar could not compile it (${xgrammarError})`
-          : `XGrammar cannot enforce ${describeUses(gaps)}`;
-      let exact: CompiledSchema;
-      try {
-        if (!modules.structuredOutput) throw new Error('it is not loaded');
-        exact = await getStructuredOutput().compile(schema);
-      } catch (e) {
-        xgrammarCompiled?.dispose();
-        throw new UnsupportedSchemaError(
-          `Constrained decoding cannot enforce this schema: ${problem}, and transformers-structured-output refuses it (${errorText(e)}). ` +
-            'The other routes still run, and ajv still validates their output.',
-        );
-      }
-      if (xgrammarCompiled && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword))) {
-        const loose = gaps.some((g) => g.keyword.endsWith('(on a non-integer)'))
-          ? '. Neither engine holds bounds on non-integers exactly: a value just past an integer bound (6.5 for "maximum": 6) can still come out, and ajv reports it'
-          : '';
-        return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply${loose}`);
-      }
-      xgrammarCompiled?.dispose();
-      return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`);
+      return entry.then((c) => ({ ...c, dispose: () => {} }));
     },
     dispose() {
+      for (const entry of cache.values()) void entry.then((c) => c.dispose(), () => {});
+      cache.clear();
       void xgrammar?.then((e) => e.dispose());
       void rangeProbe?.then((e) => e.dispose());
       structuredOutput?.dispose();
@@ -272,8 +367,9 @@ function errorText(e: unknown): string {
 }
 
 /**
- * A grammar guarantees the output can still become valid, not that it will before the token budget
- * ends: at T = 1.5 the model can ramble inside a string until the budget is gone, and the output is
+ * The closing phase for transformers-structured-output alone (its matcher cannot step back, so
+ * closing.ts cannot plan from it). A grammar guarantees the output can still become valid, not
+ * that it will before the token budget ends: at T = 1.5 the model can ramble inside a string until the budget is gone, and the output is
  * cut off. So for the last tokens of the budget the sampler may only pick, among the tokens the
  * grammar allows, those of the best class that moves toward the end. Inside a string: a token that
  * closes it (one unescaped quote), then one that closes and opens the next (a key or an item).
@@ -286,6 +382,12 @@ function errorText(e: unknown): string {
 function closingReserve(maxNewTokens: number): number {
   return Math.min(Math.max(16, Math.ceil(maxNewTokens / 4)), Math.floor(maxNewTokens / 2));
 }
+
+/** Plan every step once the budget left is within this many tokens of the last plan's length. */
+const PLAN_WATCH = 24;
+/** Elsewhere, plan every this many steps. */
+const PLAN_EVERY = 16;
+const EMPTY = new Uint8Array(0);
 
 const BEST = 0;
 const NEXT = 1;
@@ -302,6 +404,8 @@ interface TokenTables {
    * stuck in its string state, never allowing the closing quote again.
    */
   neverValidIds: Int32Array;
+  /** Counts a closing plan in tokens (closing.ts), with the tokens the glue never allows left out. */
+  counter: PlanCounter;
   /** Class of each token when the output is inside a string, and when it is not. */
   inString: Uint8Array;
   outside: Uint8Array;
@@ -322,7 +426,9 @@ function tokenTables(vocab: ConstraintVocab): TokenTables {
     else if (!b.some((x) => x >= 0x30 && x <= 0x39)) outside[id] = NEXT;
   });
   for (const id of vocab.eosTokenIds) outside[id] = BEST;
-  return { bytes, neverValidIds, inString, outside };
+  const never = new Set(neverValidIds);
+  const counter = createPlanCounter(bytes, (id) => !never.has(id) && !vocab.eosTokenIds.includes(id));
+  return { bytes, neverValidIds, counter, inString, outside };
 }
 
 /** Whether the output is inside a JSON string, from the bytes accepted so far. */

@@ -19,7 +19,8 @@ const ANNOTATIONS = new Set([
 /**
  * XGrammar 0.1.27 (WASM) enforced these in our probes. Not here, so routed to the other engine:
  * multipleOf, uniqueItems, contains, oneOf, allOf, not, if/then/else, dependentRequired,
- * dependentSchemas (compiled but not enforced); patternProperties (rejects valid output);
+ * dependentSchemas (compiled but not enforced); patternProperties (ignored next to `properties`, and
+ * its keys given the additional-properties schema: sound only next to `additionalProperties: false`);
  * minContains/maxContains (aborts the WASM module); and numeric bounds. Its integer ranges hold for
  * some bounds and not others (1900–1999 holds; 1776–1864 lets any 1xxx through), on other
  * numbers it bounds only the integer part (`"maximum": 6` lets 6.5 through), and given a
@@ -28,11 +29,11 @@ const ANNOTATIONS = new Set([
 const XGRAMMAR_ENFORCED = new Set([
   'type', 'properties', 'required', 'additionalProperties', 'items', 'prefixItems', 'minItems', 'maxItems',
   'enum', 'const', 'minLength', 'maxLength', 'pattern', 'format', 'anyOf', '$ref', '$defs', 'definitions',
-  'minProperties', 'maxProperties', 'propertyNames', 'unevaluatedProperties',
+  'minProperties', 'maxProperties', 'propertyNames',
 ]);
 const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 /** Formats XGrammar turned into a grammar in our probes; others it would accept as any string. */
-const XGRAMMAR_FORMATS = new Set(['date', 'time', 'date-time', 'duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
+const XGRAMMAR_FORMATS = new Set(['duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
 /** Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through. */
 const AJV_FORMATS = new Set([
   'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
@@ -48,12 +49,33 @@ const SCHEMA_ONE = new Set([
   'unevaluatedProperties', 'unevaluatedItems',
 ]);
 
-/** The keyword uses XGrammar would not enforce: the schema must go to another engine (or fail). */
+/** Keywords XGrammar reads alone: next to one of them it drops the others (measured in its grammar). */
+const ALONE = ['anyOf', '$ref', 'enum', 'const'];
+/** Siblings that never matter, or that rewrite.ts already folded into the values. */
+const HARMLESS_NEXT_TO_VALUES = new Set(['type', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', '$defs', 'definitions']);
+
+/**
+ * The keyword uses XGrammar would not enforce: the schema must go to another engine (or fail).
+ * Run it on the schema XGrammar is given (rewrite.ts, then xgrammarSchema.ts): a pattern that
+ * could not be rewritten is still spelled the JSON Schema way, and counts as a gap.
+ */
 export function xgrammarGaps(schema: unknown): KeywordUse[] {
   const gaps: KeywordUse[] = [];
   const walk = (node: unknown, at: string) => {
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
     const record = node as Record<string, unknown>;
+    for (const alone of ALONE) {
+      if (!(alone in record)) continue;
+      const harmless = alone === 'enum' || alone === 'const' ? HARMLESS_NEXT_TO_VALUES : new Set(['$defs', 'definitions']);
+      const others = Object.keys(record).filter((k) => k !== alone && !ANNOTATIONS.has(k) && !harmless.has(k) && !k.startsWith('x-'));
+      if (others.length > 0) gaps.push({ keyword: `${alone} next to ${others.map((k) => `\`${k}\``).join(', ')}`, path: at });
+    }
+    if (typeof record.pattern === 'string' && !isRewrittenPattern(record.pattern)) gaps.push({ keyword: `pattern ${JSON.stringify(record.pattern)} (not rewritable for XGrammar)`, path: at });
+    if (record.properties !== undefined && record.propertyNames !== undefined) gaps.push({ keyword: 'propertyNames next to properties', path: at });
+    if (Array.isArray(record.required) && record.patternProperties !== undefined) {
+      const declared = new Set(Object.keys((record.properties ?? {}) as object));
+      if ((record.required as string[]).some((n) => !declared.has(n))) gaps.push({ keyword: 'required without a property schema', path: at });
+    }
     for (const [key, value] of Object.entries(record)) {
       const here = `${at}/${escapePointer(key)}`;
       if (ANNOTATIONS.has(key) || key.startsWith('x-')) continue;
@@ -65,11 +87,15 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
         if (typeof value === 'string' && AJV_FORMATS.has(value) && !XGRAMMAR_FORMATS.has(value)) gaps.push({ keyword: `format "${value}"`, path: at });
         continue;
       }
+      if (key === 'pattern') continue;
       if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) {
         gaps.push({ keyword: `$ref to "${value}" (outside the schema)`, path: at });
         continue;
       }
-      if (!XGRAMMAR_ENFORCED.has(key)) gaps.push({ keyword: key, path: at });
+      // Next to `additionalProperties: false`, XGrammar's grammar holds patternProperties (no other
+      // keys) or, next to `properties`, writes no pattern key at all: narrower, never looser.
+      const patternsSound = key === 'patternProperties' && record.additionalProperties === false;
+      if (!XGRAMMAR_ENFORCED.has(key) && !patternsSound) gaps.push({ keyword: key, path: at });
       if (SCHEMA_MAP.has(key) && typeof value === 'object' && value !== null) {
         for (const [name, sub] of Object.entries(value)) walk(sub, `${here}/${escapePointer(name)}`);
       } else if (SCHEMA_LIST.has(key) && Array.isArray(value)) {
@@ -81,6 +107,11 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
   };
   walk(schema, '');
   return gaps;
+}
+
+/** What xgrammarSchema.ts produces: full-match, anchored at both ends. */
+function isRewrittenPattern(pattern: string): boolean {
+  return pattern.startsWith('^') && pattern.endsWith('$');
 }
 
 /** "`oneOf` at /properties/id, `uniqueItems` at /properties/tags" */

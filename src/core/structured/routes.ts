@@ -264,7 +264,14 @@ export async function runStructuredRoutes(
         }
         const compileMs = performance.now() - t0;
         try {
-          const g = await generateWithStrategy(decode, prompt, strategy, seed, 0, constraint);
+          let g: Generation;
+          try {
+            g = await generateWithStrategy(decode, prompt, strategy, seed, 0, constraint);
+          } catch (e) {
+            // The budget cannot hold even the shortest valid document: refused before decoding.
+            if (!(e instanceof UnsupportedSchemaError)) throw e;
+            return { ...base, output: '', valid: false, issues: [], tries: 0, tokens: 0, timeMs: performance.now() - t0, note: 'not run', error: e.message, attempts: [], outputTokens: [], engine: constraint.engine, engineReason: constraint.reason };
+          }
           const result = checked.validateText(g.text);
           return {
             ...base,

@@ -1,10 +1,17 @@
 /**
  * Schemas in and out: parse a schema a user gave (file, selection or inferred), check it against
- * JSON Schema 2020-12's meta-schema with ajv, and validate outputs with error paths. Every failure
- * is a SchemaError whose message names the problem; nothing here lets a bad schema crash a route.
+ * its own draft's meta-schema with that draft's ajv class (draft-04, -06, -07, 2019-09, 2020-12),
+ * and validate outputs with error paths. Every failure is a SchemaError whose message names the
+ * problem; nothing here lets a bad schema crash a route.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type AjvCore from 'ajv/dist/core';
+import Ajv2019 from 'ajv/dist/2019';
+import Ajv2020 from 'ajv/dist/2020';
+import draft06MetaSchema from 'ajv/dist/refs/json-schema-draft-06.json';
+import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
+import { chooseDraft, DRAFTS, toDraft2020, withoutKeyword, type Draft } from './dialect';
 
 export class SchemaError extends Error {
   override readonly name = 'SchemaError';
@@ -34,7 +41,13 @@ export interface ValidationResult {
 }
 
 export interface CheckedSchema {
+  /** The schema as given: ajv validates against it, by its own draft. */
   schema: Record<string, unknown> | boolean;
+  draft: Draft;
+  /** The same schema in 2020-12's spelling without unknown words: what the engines compile. */
+  engineSchema: Record<string, unknown> | boolean;
+  /** What a reader should know: how the draft was chosen, the unknown words ignored. */
+  notes: string[];
   /** Validates a parsed value. */
   validate(value: unknown): ValidationResult;
   /** Parses `text` as JSON (strictly, after trimming) and validates it. */
@@ -42,7 +55,7 @@ export interface CheckedSchema {
 }
 
 /** Builds a validator for a schema that is already known to be valid. */
-export type SchemaValidatorFactory = (schema: object | boolean) => (value: unknown) => ValidationResult;
+export type SchemaValidatorFactory = (schema: object | boolean, draft: Draft) => (value: unknown) => ValidationResult;
 
 export interface CheckSchemaOptions {
   /**
@@ -52,18 +65,40 @@ export interface CheckSchemaOptions {
   compile?: SchemaValidatorFactory;
 }
 
-const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
-
-/** One Ajv per process: compiling a meta-schema is the slow part. */
-let ajv: Ajv2020 | undefined;
-function sharedAjv(): Ajv2020 {
+/** One Ajv per draft and process: compiling a meta-schema is the slow part. */
+const ajvByDraft = new Map<Draft, AjvCore>();
+function ajvFor(draft: Draft): AjvCore {
+  let ajv = ajvByDraft.get(draft);
   if (!ajv) {
     // strict: false, so unknown keywords ("x-…") and unknown formats are annotations, as the spec says.
-    ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
-    addFormats(ajv);
+    const options = { allErrors: true, strict: false, logger: false as const, code: { regExp: patternRegExp } };
+    if (draft === 'draft-04') ajv = new AjvDraft04(options);
+    else if (draft === 'draft-06') {
+      ajv = new Ajv(options);
+      ajv.addMetaSchema(draft06MetaSchema);
+    } else if (draft === 'draft-07') ajv = new Ajv(options);
+    else if (draft === '2019-09') ajv = new Ajv2019(options);
+    else ajv = new Ajv2020(options);
+    addFormats(ajv as Ajv);
+    ajvByDraft.set(draft, ajv);
   }
   return ajv;
 }
+
+/**
+ * A `pattern` as ECMA-262 reads it with the `u` flag where it can, else without: schemas written
+ * for Python or Java validators escape characters (`\\-`, `\\.` inside a class) that only the
+ * `u` flag refuses.
+ */
+function patternRegExp(pattern: string, flags: string): RegExp {
+  try {
+    return new RegExp(pattern, flags);
+  } catch (e) {
+    if (!flags.includes('u')) throw e;
+    return new RegExp(pattern, flags.replace('u', ''));
+  }
+}
+patternRegExp.code = 'new RegExp';
 
 /** Parses schema text, naming the line and column of a syntax error. */
 export function parseSchemaText(text: string, source = 'schema'): Record<string, unknown> | boolean {
@@ -79,49 +114,77 @@ export function parseSchemaText(text: string, source = 'schema'): Record<string,
   return value as Record<string, unknown> | boolean;
 }
 
-/** Checks `schema` against the 2020-12 meta-schema and compiles its validator. */
+/** Checks `schema` against its draft's meta-schema and compiles its validator. */
 export function checkSchema(schema: unknown, source = 'schema', options: CheckSchemaOptions = {}): CheckedSchema {
   if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
     throw new SchemaError(`${source} must be a JSON object (a JSON Schema), not ${describeJson(schema)}.`, source);
   }
-  const declared = typeof schema === 'object' ? (schema as Record<string, unknown>).$schema : undefined;
-  if (declared !== undefined && declared !== DRAFT_2020 && declared !== `${DRAFT_2020}#`) {
+  const given = schema as Record<string, unknown> | boolean;
+  const choice = chooseDraft(given);
+  if (!choice) {
     throw new SchemaError(
-      `${source} declares "$schema": ${JSON.stringify(declared)}; Sampling Lab reads JSON Schema 2020-12. ` +
-        `Set "$schema" to "${DRAFT_2020}" (or remove it) and check the keywords that changed (e.g. tuple "items": [...] is now "prefixItems").`,
+      `${source} declares "$schema": ${JSON.stringify((given as Record<string, unknown>).$schema)}, a meta-schema Sampling Lab does not know. ` +
+        `It reads ${DRAFTS.join(', ')}: set "$schema" to one of them (e.g. "https://json-schema.org/draft/2020-12/schema") or remove it.`,
       source,
       '/$schema',
     );
   }
-  if (options.compile) return checkedWith(schema as Record<string, unknown> | boolean, options.compile(schema as object | boolean));
-  const a = sharedAjv();
-  if (!a.validateSchema(schema as object)) {
+  const { draft } = choice;
+  const engine = toDraft2020(given, draft);
+  const notes: string[] = [];
+  if (typeof given === 'object' && given.$schema === undefined && Object.keys(given).length > 0) notes.push(choice.why);
+  if (engine.ignored.length > 0) {
+    const words = [...new Set(engine.ignored.map((i) => `\`${i.keyword}\``))];
+    notes.push(`not keywords of ${draft}, ignored as the spec says: ${words.slice(0, 8).join(', ')}${words.length > 8 ? ` and ${words.length - 8} more` : ''}`);
+  }
+  const checked = (validate: (value: unknown) => ValidationResult) => checkedWith(given, draft, engine.schema, notes, validate);
+  if (options.compile) return checked(options.compile(given as object | boolean, draft));
+  const a = ajvFor(draft);
+  // Only draft-04 has `id`; ajv's later classes throw on it, though the spec says to ignore it.
+  const forAjv = draft === 'draft-04' ? given : withoutKeyword(given, 'id');
+  if (!a.validateSchema(forAjv as object)) {
     const first = a.errors?.[0];
     // One reason per place: the meta-schema's anyOf branches repeat the same mistake three ways.
     const seen = new Set<string>();
     const issues = toIssues(a.errors ?? []).filter((i) => !seen.has(i.path) && seen.add(i.path));
-    throw new SchemaError(`${source} is not a valid JSON Schema: ${formatIssues(issues).join('; ')}.`, source, first?.instancePath);
+    throw new SchemaError(`${source} is not a valid JSON Schema: ${formatIssues(issues).join('; ')} (checked against the ${draft} meta-schema).`, source, first?.instancePath);
   }
   let validator: ValidateFunction;
   try {
-    validator = a.compile(schema as object);
+    validator = a.compile(forAjv as object);
   } catch (e) {
     const message = (e as Error).message;
-    if ((e as { missingRef?: string }).missingRef !== undefined) {
-      throw new SchemaError(`${source} has a $ref that does not resolve: ${message}. Only references inside the schema (#/$defs/…) are supported.`, source);
+    const missing = (e as { missingRef?: string }).missingRef;
+    if (missing !== undefined) {
+      const remote = !missing.startsWith('#');
+      throw new SchemaError(
+        remote
+          ? `${source} has a $ref to another document (${missing}): Sampling Lab never fetches schemas. Copy that schema into this one under "$defs" and point the $ref at "#/$defs/…".`
+          : `${source} has a $ref that does not resolve: ${message}. Only references inside the schema (#/$defs/…) are supported.`,
+        source,
+      );
     }
     throw new SchemaError(`${source} could not be compiled: ${message}.`, source);
   } finally {
     // The validator keeps its compiled code; dropping the cached schema lets the same $id be used again.
-    a.removeSchema(schema as object);
+    a.removeSchema(forAjv as object);
   }
-  return checkedWith(schema as Record<string, unknown> | boolean, (value: unknown): ValidationResult =>
+  return checked((value: unknown): ValidationResult =>
     validator(value) ? { valid: true, value, issues: [] } : { valid: false, value, issues: toIssues(validator.errors ?? []) });
 }
 
-function checkedWith(schema: Record<string, unknown> | boolean, validate: (value: unknown) => ValidationResult): CheckedSchema {
+function checkedWith(
+  schema: Record<string, unknown> | boolean,
+  draft: Draft,
+  engineSchema: Record<string, unknown> | boolean,
+  notes: string[],
+  validate: (value: unknown) => ValidationResult,
+): CheckedSchema {
   return {
     schema,
+    draft,
+    engineSchema,
+    notes,
     validate,
     validateText(text) {
       const parsed = parseJsonText(text);

@@ -18,6 +18,9 @@ describe('sampling-lab json', () => {
     assert.equal(args.seed, 5);
     assert.equal(args.samples, 3);
     assert.deepEqual(args.routes, ['prompting', 'repair', 'constrained', 'test_time']);
+    assert.equal(args.strictProperties, false);
+    const strict = parseJsonArgs(['--schema', person, '--strict-properties', 'JSON for Ada:\\n']);
+    assert.ok(strict !== 'help' && strict.strictProperties);
   });
 
   it('asks for --schema, a prompt, a known strategy and known routes', () => {

@@ -53,7 +53,9 @@ describe('engine coverage', () => {
   });
 
   it('finds no gap in annotations, local $refs or the formats XGrammar enforces', () => {
-    assert.deepEqual(xgrammarGaps({ title: 't', $defs: { a: { type: 'string', format: 'date' } }, properties: { a: { $ref: '#/$defs/a' } }, examples: [{}] }), []);
+    assert.deepEqual(xgrammarGaps({ title: 't', $defs: { a: { type: 'string', format: 'email' } }, properties: { a: { $ref: '#/$defs/a' } }, examples: [{}] }), []);
+    // `date` is enforced as a pattern with the calendar in it (xgrammarSchema.ts), not as XGrammar's format.
+    assert.deepEqual(xgrammarGaps({ type: 'string', format: 'date' }), [{ keyword: 'format "date"', path: '' }]);
   });
 });
 
@@ -76,10 +78,14 @@ describe('constrained decoding engines on the bundled vocabulary', function () {
     const founding = await engines.compile(checkSchema({ type: 'object', properties: { born: { type: 'integer', minimum: 1776, maximum: 1864 } }, required: ['born'] }));
     assert.equal(founding.engine, 'xgrammar + transformers-structured-output');
     assert.match(founding.reason, /XGrammar cannot enforce `minimum` at \/properties\/born/);
-    const oneOf = await engines.compile(checkSchema({ oneOf: [{ type: 'integer' }, { type: 'boolean' }] }));
+    // Branches that overlap (4 matches both): exactly one must hold, which XGrammar cannot check.
+    const oneOf = await engines.compile(checkSchema({ oneOf: [{ type: 'integer', maximum: 5 }, { type: 'integer', minimum: 3 }] }));
     assert.equal(oneOf.engine, 'xgrammar + transformers-structured-output');
     assert.match(oneOf.reason, /XGrammar cannot enforce `oneOf` at \(root\)/);
-    for (const c of [nested, person, founding, oneOf]) c.dispose();
+    // Branches of different types cannot both hold: oneOf is anyOf, which XGrammar enforces.
+    const disjoint = await engines.compile(checkSchema({ oneOf: [{ type: 'integer' }, { type: 'boolean' }] }));
+    assert.equal(disjoint.engine, 'xgrammar');
+    for (const c of [nested, person, founding, oneOf, disjoint]) c.dispose();
   });
 
   it('refuse a schema neither engine enforces, naming both reasons', async () => {
@@ -126,5 +132,120 @@ describe('constrained decoding engines on the bundled vocabulary', function () {
     assert.equal(rowA[open], -Infinity, 'a is inside one');
     for (const c of [a, b]) c.dispose();
     compiled.dispose();
+  });
+});
+
+describe('the mask refuses what the schema forbids, and allows what it allows (issue 14)', function () {
+  this.timeout(60_000);
+  let engines: ConstraintEngines;
+  before(() => {
+    engines = createConstraintEngines(nodeEngineModules(), vocab);
+  });
+  after(() => engines.dispose());
+
+  /** Whether the glue's mask lets `value`, written as constrained decoding writes it, finish. */
+  const lets = async (schema: object, value: unknown): Promise<boolean> => {
+    const compiled = await engines.compile(checkSchema(schema));
+    const sequence = await compiled.createSequenceConstraint();
+    const matcher = { mask: async (row: Float32Array) => sequence.mask(row), accept: (t: number) => (sequence.accept(t), true), isTerminated: sequence.isComplete, dispose: sequence.dispose };
+    try {
+      return (await walkText(matcher, vocab, bytes, oneLineJson(value))).accepted;
+    } finally {
+      sequence.dispose();
+    }
+  };
+
+  it('keeps the siblings of anyOf: properties and required next to it, and a type', async () => {
+    const either = { type: 'object', properties: { city: { type: 'string' }, zip: { type: 'string' }, street: { type: 'string' } }, required: ['street'], anyOf: [{ required: ['city'] }, { required: ['zip'] }] };
+    assert.equal(await lets(either, {}), false);
+    assert.equal(await lets(either, { street: 'x' }), false);
+    assert.equal(await lets(either, { city: 'a', street: 'x' }), true);
+    const stringOnly = { type: 'string', anyOf: [{ minLength: 2 }, { maxLength: 0 }] };
+    assert.equal(await lets(stringOnly, 5), false);
+    assert.equal(await lets(stringOnly, 'ab'), true);
+  });
+
+  it('keeps only the enum values the type allows', async () => {
+    assert.equal(await lets({ type: 'object', enum: [{ a: 1 }, 'not an object'] }, 'not an object'), false);
+    const schema = { type: 'integer', enum: [1, 'one', 2.5] };
+    assert.equal(await lets(schema, 'one'), false);
+    assert.equal(await lets(schema, 2.5), false);
+    assert.equal(await lets(schema, 1), true);
+  });
+
+  it('asks for a required property that properties does not describe', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a', 'b'] };
+    assert.equal(await lets(schema, { a: 'x' }), false);
+    assert.equal(await lets(schema, { a: 'x', b: 1 }), true);
+  });
+
+  it('checks the calendar of date and date-time', async () => {
+    const date = { type: 'string', format: 'date' };
+    assert.equal(await lets(date, '2023-02-30'), false);
+    assert.equal(await lets(date, '3690-11-31'), false);
+    assert.equal(await lets(date, '2023-02-28'), true);
+    assert.equal(await lets(date, '2024-02-29'), true);
+    assert.equal(await lets({ type: 'string', format: 'date-time' }, '2023-04-31T10:00:00Z'), false);
+    assert.equal(await lets({ type: 'string', format: 'date-time' }, '2023-04-30T10:00:00+02:00'), true);
+  });
+
+  it('searches with pattern (unanchored unless ^ or $), and never lets a bare quote into the string', async () => {
+    assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'https://example.com/a'), true);
+    assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'ftp://example.com'), false);
+    assert.equal(await lets({ type: 'string', pattern: 'needle' }, 'a needle here'), true);
+    assert.equal(await lets({ type: 'string', pattern: 'needle' }, 'a haystack'), false);
+    // `.` matches a `"` in the decoded string; in the JSON text that is `\"`, never a bare quote.
+    const compiled = await engines.compile(checkSchema({ type: 'string', pattern: '^.*$' }));
+    const walk = await walkText(await compiled.createSequenceConstraint().then((s) => ({ mask: async (r: Float32Array) => s.mask(r), accept: (t: number) => (s.accept(t), true), isTerminated: s.isComplete, dispose: s.dispose })), vocab, bytes, '"a"b"');
+    assert.equal(walk.accepted, false);
+  });
+
+  it('allows the properties additionalProperties allows, and never a declared one as "additional"', async () => {
+    const schema = { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: { type: 'integer' } };
+    assert.equal(await lets(schema, { a: 'x', b: 1 }), true);
+    assert.equal(await lets(schema, { a: 'x', b: 'y' }), false);
+    // XGrammar's own grammar takes `"a": 1` as an additional property with an integer value.
+    assert.equal(await lets(schema, { a: 1 }), false);
+    assert.equal(await lets({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, { a: 'x', b: 1 }), false);
+  });
+
+  it('is strict about properties only when asked, and says so on the card', async () => {
+    const strict = createConstraintEngines(nodeEngineModules(), vocab, { strictProperties: true });
+    try {
+      const compiled = await strict.compile(checkSchema({ type: 'object', properties: { a: { type: 'string' } } }));
+      assert.match(compiled.reason, /strict properties: only the properties the schema names/);
+    } finally {
+      strict.dispose();
+    }
+    const loose = await engines.compile(checkSchema({ type: 'object', properties: { a: { type: 'string' } } }));
+    assert.match(loose.reason, /properties the schema does not name: as its additionalProperties says/);
+  });
+
+  it('reads draft-04 (id, definitions, boolean exclusiveMaximum) and lists ignored words on the card', async () => {
+    const schema = {
+      $schema: 'http://json-schema.org/draft-04/schema#',
+      id: 'http://example.com/s',
+      definitions: { n: { type: 'integer', minimum: 0, maximum: 10, exclusiveMaximum: true } },
+      type: 'object',
+      properties: { n: { $ref: '#/definitions/n' } },
+      required: ['n'],
+      javaType: 'com.example.S',
+    };
+    const compiled = await engines.compile(checkSchema(schema));
+    assert.match(compiled.reason, /ignored as the spec says: `javaType`/);
+    assert.equal(await lets(schema, { n: 9 }), true);
+    assert.equal(await lets(schema, { n: 10 }), false);
+  });
+
+  it('compiles a schema once per model: the second compile is the cached one', async () => {
+    const schema = { type: 'object', properties: { once: { type: 'string', maxLength: 7 } } };
+    const first = await engines.compile(checkSchema(schema));
+    const t0 = performance.now();
+    const second = await engines.compile(checkSchema(schema));
+    assert.equal(second.reason, first.reason);
+    assert.ok(performance.now() - t0 >= 0);
+    // Disposing a cached constraint leaves it usable for the next run.
+    second.dispose();
+    assert.equal(await lets(schema, { once: 'abc' }), true);
   });
 });

@@ -8,16 +8,22 @@
 import type * as XGrammar from '@mlc-ai/web-xgrammar';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, TokenMatcher } from './types';
 
-export type XGrammarModule = Pick<typeof XGrammar, 'TokenizerInfo' | 'GrammarCompiler' | 'GrammarMatcher'>;
+export type XGrammarModule = Pick<typeof XGrammar, 'TokenizerInfo' | 'GrammarCompiler' | 'GrammarMatcher' | 'Testings'>;
 
 /** One line, with the separators the model was trained on: `{"name": "…", "born": 1953}`. */
 const ANY_WHITESPACE = false;
 const ONE_LINE = -1;
 const SEPARATORS: [string, string] = [', ', ': '];
-/** Properties the schema does not name are refused (ajv allows them unless additionalProperties is false). */
-const STRICT = true;
+export interface XGrammarOptions {
+  /**
+   * Refuse properties the schema does not name, even where its `additionalProperties` allows them
+   * (XGrammar's strict mode). Off by default: the mask follows the schema.
+   */
+  strictProperties?: boolean;
+}
 
-export async function createXGrammarEngine(xgrammar: XGrammarModule, vocab: ConstraintVocab): Promise<ConstraintEngine> {
+export async function createXGrammarEngine(xgrammar: XGrammarModule, vocab: ConstraintVocab, options: XGrammarOptions = {}): Promise<ConstraintEngine> {
+  const strict = options.strictProperties ?? false;
   const fatal = fatalMessages(xgrammar);
   const info = await fatal.duringInit(() =>
     xgrammar.TokenizerInfo.createTokenizerInfo(vocab.encodedTokens, vocab.vocabType, false, vocab.vocabSize, vocab.eosTokenIds),
@@ -28,9 +34,10 @@ export async function createXGrammarEngine(xgrammar: XGrammarModule, vocab: Cons
     name: 'xgrammar',
     vocab,
     async compile(schema) {
-      const compiled = await fatal.explain(() =>
-        compiler.compileJSONSchema(JSON.stringify(schema), ANY_WHITESPACE, ONE_LINE, SEPARATORS, STRICT),
-      );
+      const compiled = await fatal.explain(async () => {
+        const ebnf = await xgrammar.Testings._jsonSchemaToEBNF(JSON.stringify(schema), ANY_WHITESPACE, ONE_LINE, SEPARATORS, strict);
+        return compiler.compileGrammar(excludeDeclaredKeys(ebnf), 'root');
+      });
       const result: CompiledSchema = {
         async createMatcher() {
           const matcher = await xgrammar.GrammarMatcher.createGrammarMatcher(compiled, vocab.eosTokenIds);
@@ -46,6 +53,81 @@ export async function createXGrammarEngine(xgrammar: XGrammarModule, vocab: Cons
     },
   };
 }
+
+/**
+ * XGrammar's grammar for an object lets a property the schema declares come back as an additional
+ * property (`{"b": 1, "a": 5}` where `a` must be a string, passing as "additional"), so where a
+ * schema allows additional properties its mask lets invalid documents through. Its grammar is
+ * EBNF text: each object is a family of rules (`root`, `root_part_0`, `root_part_0_1`, …) that spells its
+ * declared keys as literals and an additional key as `basic_string ": "`. This swaps that key
+ * for one that cannot spell a declared name of the same object (a trie of the names, written out
+ * as rules). An additional key is then written without escapes, which JSON never needs for a key.
+ */
+export function excludeDeclaredKeys(ebnf: string): string {
+  const lines = ebnf.split('\n');
+  // `root_part_3`, and with minProperties/maxProperties `root_part_3_2` (a count of properties so far).
+  const family = (rule: string) => rule.replace(/(_part_\d+(_\d+)?)+$/, '');
+  const declared = new Map<string, Set<string>>();
+  const ruleOf = (line: string) => /^(\w+) ::= /.exec(line)?.[1];
+  for (const line of lines) {
+    const rule = ruleOf(line);
+    if (!rule) continue;
+    for (const m of line.matchAll(/"\\"((?:[^"\\]|\\.)*?)\\"" ": "/g)) {
+      const names = declared.get(family(rule)) ?? new Set<string>();
+      names.add(unescapeEbnf(m[1]!));
+      declared.set(family(rule), names);
+    }
+  }
+  const added: string[] = [];
+  const out = lines.map((line) => {
+    const rule = ruleOf(line);
+    if (!rule || !line.includes('basic_string ": "')) return line;
+    const names = declared.get(family(rule));
+    if (!names || names.size === 0) return line;
+    const key = `${family(rule)}_additional_key`;
+    if (!added.some((l) => l.startsWith(`${key} ::=`))) added.push(...keyRules(key, [...names]));
+    return line.replace(/basic_string ": "/g, `${key} ": "`);
+  });
+  return [...out, ...added].join('\n');
+}
+
+/** Rules for a quoted key that is none of `names`: `"`, a walk down their trie, `"`. */
+function keyRules(rule: string, names: readonly string[]): string[] {
+  interface Trie { end: boolean; next: Map<string, Trie> }
+  const root: Trie = { end: false, next: new Map() };
+  for (const name of names) {
+    let node = root;
+    for (const ch of name) {
+      let child = node.next.get(ch);
+      if (!child) node.next.set(ch, (child = { end: false, next: new Map() }));
+      node = child;
+    }
+    node.end = true;
+  }
+  const rest = `${rule}_rest`;
+  const rules = [`${rule} ::= "\\"" ${rule}_0`, `${rest} ::= [^\\0-\\x1f\\"\\\\\\r\\n]* "\\""`];
+  let count = 0;
+  const visit = (node: Trie, id: number) => {
+    const alts: string[] = [];
+    if (!node.end) alts.push('"\\""');
+    const taken = [...node.next.keys()].map(classChar).join('');
+    alts.push(`[^\\0-\\x1f\\"\\\\\\r\\n${taken}] ${rest}`);
+    for (const [ch, child] of node.next) {
+      const childId = ++count;
+      alts.push(`"${literalChar(ch)}" ${rule}_${childId}`);
+      visit(child, childId);
+    }
+    rules.push(`${rule}_${id} ::= ${alts.join(' | ')}`);
+  };
+  visit(root, 0);
+  return rules;
+}
+
+function unescapeEbnf(text: string): string {
+  return text.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', r: '\r' })[c] ?? c);
+}
+const literalChar = (ch: string) => (ch === '"' || ch === '\\' ? `\\${ch}` : ch);
+const classChar = (ch: string) => (/[\]\\^\-"]/.test(ch) ? `\\${ch}` : ch);
 
 /**
  * XGrammar reports a schema it cannot compile by printing "[FATAL] file.cc:902: Unsupported type"

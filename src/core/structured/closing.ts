@@ -1,0 +1,153 @@
+/**
+ * Finishing inside the token budget. A grammar guarantees the output can still become valid, not
+ * that it will before the budget ends: the model can ramble inside a string, or open one more
+ * object, until the budget is gone and the document is cut off with required keys missing. So
+ * the glue plans a short valid completion from the grammar's own state (XGrammar's matcher,
+ * stepped forward and rolled back): the pending required keys, closing quotes and brackets, a
+ * string's minimum length, all come out of the grammar, not out of a model of JSON here. When the
+ * budget left reaches the plan's length, decoding follows the plan: only tokens that spell a
+ * prefix of it stay allowed (the model still picks among them, longer tokens finish sooner).
+ * A plan is planned in bytes (a byte-level vocabulary has a token for each), then counted in
+ * tokens by taking the longest token that spells its next bytes, again and again: that path is
+ * one the grammar allows, so the count is one decoding can keep. While following the plan, a
+ * token stays allowed only if the rest of the plan still fits the budget after it.
+ */
+import type { TokenMatcher } from './engines/types';
+
+/** A matcher the planner can step back (XGrammar's). */
+export type RollbackMatcher = TokenMatcher & { rollBack(tokens: number): void };
+
+/** The longest plan tried before giving up (a pattern the greedy choice cannot finish). */
+const MAX_PLAN_BYTES = 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Outside a string: what closes first, then what a short value starts with. */
+const OUTSIDE_ORDER = Array.from('}],: "0123456789-[{ntf.eE+', (c) => c.charCodeAt(0));
+/** Inside a string, after the closing quote: characters tried in turn (least used first). */
+const INSIDE_ORDER = Array.from('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/@ ', (c) => c.charCodeAt(0));
+
+export interface ClosingPlanner {
+  /**
+   * The bytes of a short completion from the matcher's state (empty when a stop token may come
+   * now), or undefined when none was found within MAX_PLAN_BYTES. `inString`/`escaped` say where
+   * the output stands. The matcher is left where it was.
+   */
+  plan(matcher: RollbackMatcher, inString: boolean, escaped: boolean): Promise<Uint8Array | undefined>;
+}
+
+/** A planner for one vocabulary (`bytes`: each token's bytes; `row`: a reusable logits row). */
+export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: readonly number[], vocabSize: number): ClosingPlanner | undefined {
+  const byteToken = new Int32Array(256).fill(-1);
+  bytes.forEach((b, id) => {
+    if (b.length === 1 && byteToken[b[0]!] === -1) byteToken[b[0]!] = id;
+  });
+  // Without a token per printable byte a plan's length says nothing about tokens: no planner.
+  for (let b = 0x20; b < 0x7f; b++) if (byteToken[b] === -1) return undefined;
+  const row = new Float32Array(vocabSize);
+  const used = new Uint16Array(256);
+  // One row for every sequence of a batch: plans run one at a time.
+  let busy: Promise<unknown> = Promise.resolve();
+  const planner: ClosingPlanner = {
+    plan(matcher, inString, escaped) {
+      const run = busy.then(() => planOnce(matcher, inString, escaped));
+      busy = run.catch(() => {});
+      return run;
+    },
+  };
+  return planner;
+
+  async function planOnce(matcher: RollbackMatcher, inStringAtStart: boolean, escapedAtStart: boolean): Promise<Uint8Array | undefined> {
+    const out: number[] = [];
+    let inString = inStringAtStart;
+    let escaped = escapedAtStart;
+    used.fill(0);
+    try {
+      for (;;) {
+        row.fill(0);
+        await matcher.mask(row);
+        if (!inString && eosTokenIds.some((e) => row[e] !== -Infinity)) return Uint8Array.from(out);
+        if (out.length >= MAX_PLAN_BYTES) return undefined;
+        const allowed = (b: number) => byteToken[b]! >= 0 && row[byteToken[b]!] !== -Infinity;
+        let pick = -1;
+        if (inString && !escaped) {
+          if (allowed(QUOTE)) pick = QUOTE;
+          else {
+            let best = Infinity;
+            for (const b of INSIDE_ORDER) if (allowed(b) && used[b]! < best) (best = used[b]!), (pick = b);
+          }
+        } else if (!inString) {
+          pick = OUTSIDE_ORDER.find(allowed) ?? -1;
+        }
+        if (pick < 0) for (let b = 0x20; b < 0x100 && pick < 0; b++) if (allowed(b)) pick = b;
+        if (pick < 0) return undefined;
+        if (!matcher.accept(byteToken[pick]!)) return undefined;
+        out.push(pick);
+        used[pick]!++;
+        if (!inString) inString = pick === QUOTE;
+        else if (escaped) escaped = false;
+        else if (pick === BACKSLASH) escaped = true;
+        else if (pick === QUOTE) inString = false;
+      }
+    } finally {
+      if (out.length > 0) matcher.rollBack(out.length);
+    }
+  }
+}
+
+/** Counts a plan in tokens: the longest token spelling the next bytes, each time. */
+export interface PlanCounter {
+  /** Tokens the plan takes, or Infinity when some byte has no token. */
+  count(plan: Uint8Array): number;
+}
+
+export function createPlanCounter(bytes: readonly Uint8Array[], usable: (token: number) => boolean): PlanCounter {
+  const byText = new Map<string, number>();
+  let longest = 1;
+  bytes.forEach((b, id) => {
+    if (b.length === 0 || !usable(id)) return;
+    const key = latin1(b, 0, b.length);
+    if (!byText.has(key)) byText.set(key, id);
+    longest = Math.max(longest, b.length);
+  });
+  return {
+    count(plan) {
+      let tokens = 0;
+      for (let at = 0; at < plan.length; tokens++) {
+        let step = 0;
+        for (let length = Math.min(longest, plan.length - at); length > 0 && step === 0; length--) if (byText.has(latin1(plan, at, at + length))) step = length;
+        if (step === 0) return Infinity;
+        at += step;
+      }
+      return tokens;
+    },
+  };
+}
+
+function latin1(b: Uint8Array, from: number, to: number): string {
+  let text = '';
+  for (let i = from; i < to; i++) text += String.fromCharCode(b[i]!);
+  return text;
+}
+
+/**
+ * Forbids every allowed token that does not spell a prefix of `plan`, or after which the rest of
+ * the plan no longer fits in `left - 1` tokens; with the plan done, only stop tokens stay.
+ * Returns how many tokens stay allowed.
+ */
+export function keepPlanPrefix(row: Float32Array, plan: Uint8Array, left: number, counter: PlanCounter, bytes: readonly Uint8Array[], eosTokenIds: readonly number[]): number {
+  let kept = 0;
+  const n = Math.min(row.length, bytes.length);
+  for (let t = 0; t < n; t++) {
+    if (row[t] === -Infinity) continue;
+    const b = bytes[t]!;
+    let ok = b.length > 0 && b.length <= plan.length;
+    for (let k = 0; ok && k < b.length; k++) ok = b[k] === plan[k];
+    if (ok) ok = counter.count(plan.subarray(b.length)) <= left - 1;
+    if (plan.length === 0) ok = eosTokenIds.includes(t);
+    if (ok) kept++;
+    else row[t] = -Infinity;
+  }
+  for (let t = n; t < row.length; t++) if (row[t] !== -Infinity) kept++;
+  return kept;
+}

@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createConstraintEngines, UnsupportedSchemaError, type ConstraintEngines } from '../../../src/core/structured/constraint';
+import { constraintVocabFromTokenizerJson } from '../../../src/core/structured/engines/types';
+import { tokenBytesOf } from '../../../src/core/structured/engines/walk';
+import { checkSchema } from '../../../src/core/structured/schema';
+import { nodeEngineModules } from '../../../src/node/constraintEngines';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const tokenizerJson = JSON.parse(fs.readFileSync(path.join(REPO, 'models', 'facts-lm', 'tokenizer.json'), 'utf8'));
+const vocab = constraintVocabFromTokenizerJson(tokenizerJson, 1400, [0]);
+const bytes = tokenBytesOf(vocab);
+const decoder = new TextDecoder();
+
+/**
+ * A model that never wants to finish: among the tokens the mask allows it picks the longest one
+ * with no quote or closing bracket (rambling inside a string, opening more), and a stop token last.
+ */
+function rambler(row: Float32Array): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let t = 0; t < row.length; t++) {
+    if (row[t] === -Infinity) continue;
+    const b = bytes[t]!;
+    const closes = b.some((x) => x === 0x22 || x === 0x7d || x === 0x5d);
+    const score = vocab.eosTokenIds.includes(t) ? -1000 : (closes ? -100 : 0) + b.length;
+    if (score > bestScore) (bestScore = score), (best = t);
+  }
+  return best;
+}
+
+async function decode(engines: ConstraintEngines, schema: object, maxNewTokens: number): Promise<{ text: string; tokens: number; closingFrom?: number }> {
+  const compiled = await engines.compile(checkSchema(schema));
+  const sequence = await compiled.createSequenceConstraint({ maxNewTokens });
+  const row = new Float32Array(vocab.vocabSize);
+  const out: number[] = [];
+  try {
+    for (let step = 0; step < maxNewTokens && !sequence.isComplete(); step++) {
+      row.fill(0);
+      await sequence.mask(row);
+      const token = rambler(row);
+      sequence.accept(token);
+      if (vocab.eosTokenIds.includes(token)) break;
+      out.push(token);
+    }
+    return { text: decoder.decode(Uint8Array.from(out.flatMap((t) => [...bytes[t]!]))), tokens: out.length, closingFrom: sequence.closingFromStep };
+  } finally {
+    sequence.dispose();
+  }
+}
+
+describe('finishing inside the token budget', function () {
+  this.timeout(60_000);
+  let engines: ConstraintEngines;
+  before(() => {
+    engines = createConstraintEngines(nodeEngineModules(), vocab);
+  });
+  after(() => engines.dispose());
+
+  const schema = {
+    type: 'object',
+    properties: {
+      note: { type: 'string' },
+      name: { type: 'string', minLength: 3 },
+      tags: { type: 'array', items: { type: 'string' }, minItems: 2 },
+      address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } }, required: ['street', 'city'] },
+      born: { type: 'integer', minimum: 1900, maximum: 1999 },
+    },
+    required: ['note', 'name', 'tags', 'address', 'born'],
+  };
+
+  for (const budget of [40, 60, 90, 150]) {
+    it(`closes a document with every required key pending in time, against a model that rambles (budget ${budget})`, async () => {
+      const { text, tokens, closingFrom } = await decode(engines, schema, budget);
+      assert.ok(tokens <= budget, `${tokens} tokens for a budget of ${budget}`);
+      assert.ok(closingFrom !== undefined, 'the closing phase started');
+      const verdict = checkSchema(schema).validateText(text);
+      assert.deepEqual(verdict.issues, [], text);
+    });
+  }
+
+  it('refuses, before decoding, a budget too small for the shortest valid document', async () => {
+    const compiled = await engines.compile(checkSchema(schema));
+    await assert.rejects(compiled.createSequenceConstraint({ maxNewTokens: 12 }), (e: Error) => {
+      assert.ok(e instanceof UnsupportedSchemaError);
+      assert.match(e.message, /The shortest valid document for this schema takes \d+ tokens, more than the budget of 12: raise max new tokens to at least \d+/);
+      return true;
+    });
+  });
+});
