@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { benchDecode } from './decode';
+import { benchRegex } from './regex';
 import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
@@ -42,6 +43,12 @@ async function main() {
     const structured = await benchStructured();
     console.log(structured.markdown + '\n');
     sections.push('## Constrained decoding\n\n' + structured.markdown);
+  }
+  if (want('regex')) {
+    console.log('Regex engines for suite patterns…');
+    const regex = await benchRegex();
+    console.log(regex.markdown + '\n');
+    sections.push('## Regex engines for suite patterns\n\n' + regex.markdown);
   }
   if (want('jsonschemabench')) {
     console.log('Structured output on real-world schemas (JSONSchemaBench sample)…');

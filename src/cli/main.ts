@@ -28,6 +28,9 @@ async function readPrompt(args: CompareArgs): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The last line of a table that Ctrl-C cut short: completions end where decoding stopped. */
+export const PARTIAL_NOTICE = 'Interrupted (Ctrl-C): completions stop where decoding was cut off; these results are partial.';
+
 async function compare(argv: string[]): Promise<number> {
   const args = parseCompareArgs(argv);
   if (args === 'help') {
@@ -36,10 +39,18 @@ async function compare(argv: string[]): Promise<number> {
   }
   const prompt = await readPrompt(args);
   checkPromptText(prompt);
-  const model = await loadCliModel(args, args.json);
+  // Ctrl-C is caught from before the model loads: pressed during the load, it stops the run as
+  // soon as decoding starts, with the (empty) partial results. A second Ctrl-C ends the process.
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  let model: Awaited<ReturnType<typeof loadCliModel>>;
+  try {
+    model = await loadCliModel(args, args.json);
+  } catch (e) {
+    process.off('SIGINT', onSigint);
+    throw e;
+  }
   try {
     const result = await compareStrategies(model, prompt, args.strategies, {
       maxNewTokens: args.maxNewTokens,
@@ -49,8 +60,10 @@ async function compare(argv: string[]): Promise<number> {
       batch: args.batch,
       signal: abort.signal,
     });
-    console.log(args.json ? JSON.stringify(result, null, 2) : renderTable(result));
-    return abort.signal.aborted ? 130 : 0;
+    const interrupted = abort.signal.aborted;
+    if (args.json) console.log(JSON.stringify(interrupted ? { ...result, partial: true } : result, null, 2));
+    else console.log(renderTable(result) + (interrupted ? `\n${PARTIAL_NOTICE}` : ''));
+    return interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     await model.dispose();
@@ -97,5 +110,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  // exitCode, not process.exit(): exit() would drop what a pipe has not taken yet (`| jq`, a slow
+  // reader), while a process left to end on its own first writes out stdout and stderr.
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

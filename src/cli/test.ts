@@ -18,9 +18,10 @@ import {
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
-import { deviceFlag, dtypeFlag, MODEL_USAGE, parseFlags } from './flags';
+import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags } from './flags';
 import { loadCliModel } from './loadModel';
 import type { DtypeChoice } from '../core/model/hubModel';
+import { FILE_LIMITS, isInside } from '../node/safeFiles';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
 
@@ -34,9 +35,17 @@ Options:
                       model, settings and seed in ${DEFAULT_CACHE_DIR})
   --cache-dir DIR     where cached outputs live
 ${MODEL_USAGE}
+  --max-prompt-file-bytes N   largest prompt_file read (default ${FILE_LIMITS.promptFileBytes}, 1 MB)
+  --max-schema-file-bytes N   largest schema_file read (default ${FILE_LIMITS.schemaFileBytes}, 256 KB)
   -h, --help          this help
 
+Files a suite names (prompt_file, schema_file) must be regular files inside the current folder,
+symlinks resolved. Regexes run on RE2 (linear time: no lookaround or backreferences).
+Ctrl-C stops the run and prints the cases finished so far, marked partial.
+
 Exit status: 0 when every case passes, 1 when a case fails or a suite has errors, 2 on bad usage.`;
+
+const CLI_LIMIT_NAMES = { prompt: '--max-prompt-file-bytes', schema: '--max-schema-file-bytes' };
 
 export interface TestArgs {
   patterns: string[];
@@ -45,6 +54,8 @@ export interface TestArgs {
   cacheDir: string;
   model?: string;
   device: 'cpu' | 'wasm';
+  promptFileBytes: number;
+  schemaFileBytes: number;
   dtype: DtypeChoice;
 }
 
@@ -57,6 +68,8 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       'cache-dir': { type: 'string' },
       model: { type: 'string' },
       device: { type: 'string' },
+      'max-prompt-file-bytes': { type: 'string' },
+      'max-schema-file-bytes': { type: 'string' },
       dtype: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -73,6 +86,8 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     cacheDir: v['cache-dir'] ?? DEFAULT_CACHE_DIR,
     model: v.model,
     device,
+    promptFileBytes: integer('--max-prompt-file-bytes', v['max-prompt-file-bytes'], FILE_LIMITS.promptFileBytes, 1, 2 ** 30),
+    schemaFileBytes: integer('--max-schema-file-bytes', v['max-schema-file-bytes'], FILE_LIMITS.schemaFileBytes, 1, 2 ** 30),
     dtype: dtypeFlag(v.dtype),
   };
 }
@@ -90,7 +105,10 @@ export async function test(argv: string[]): Promise<number> {
   }
 
   // Parse everything first: a broken file is reported in milliseconds, before the model loads.
-  const suites: Array<{ file: string; parsed: ParsedSuite }> = files.map((file) => ({ file, parsed: readSuiteFile(file) }));
+  const root = process.cwd();
+  const suites: Array<{ file: string; parsed: ParsedSuite }> = await Promise.all(
+    files.map(async (file) => ({ file, parsed: await readSuiteFile(file, { root, promptFileBytes: args.promptFileBytes, schemaFileBytes: args.schemaFileBytes, limitNames: CLI_LIMIT_NAMES }) })),
+  );
   for (const { file, parsed } of suites) {
     for (const p of parsed.problems) process.stderr.write(`${formatProblem(file, p)}\n`);
   }
@@ -103,10 +121,13 @@ export async function test(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const model = caseCount > 0 ? await loadModel(args) : undefined;
   try {
-    const cache = args.cache ? new PromptTestCache(args.cacheDir) : undefined;
+    // The default cache folder sits in the workspace, where a repository could plant symlinks: check from cwd down.
+    const cacheDir = path.resolve(args.cacheDir);
+    const cache = args.cache ? new PromptTestCache(cacheDir, isInside(root, cacheDir) ? root : undefined) : undefined;
     const identity = model ? nodeModelIdentity(model, args.model) : undefined;
     const riskCalibration = model ? calibrationFor(args.model).calibration : undefined;
     for (const { file, parsed } of suites) {
+      if (abort.signal.aborted) break;
       console.log(file);
       if (!model || !identity || parsed.cases.length === 0) {
         reports.push({ file, problems: parsed.problems, results: [], errors: [], durationMs: 0 });
@@ -118,17 +139,15 @@ export async function test(argv: string[]): Promise<number> {
       reports.push(report);
     }
   } catch (e) {
-    if (e instanceof CaseCancelledError) {
-      process.stderr.write('sampling-lab: cancelled.\n');
-      return 130;
-    }
-    throw e;
+    if (!(e instanceof CaseCancelledError)) throw e;
+    // The cases that finished are reported below, marked partial; the one cut off is not.
   } finally {
     process.off('SIGINT', onSigint);
     await model?.dispose();
   }
+  const interrupted = abort.signal.aborted;
 
-  const totals = reports.map(suiteCounts).reduce((a, b) => ({ tests: a.tests + b.tests, failures: a.failures + b.failures, errors: a.errors + b.errors }));
+  const totals = reports.map(suiteCounts).reduce((a, b) => ({ tests: a.tests + b.tests, failures: a.failures + b.failures, errors: a.errors + b.errors }), { tests: 0, failures: 0, errors: 0 });
   const results = reports.flatMap((r) => r.results);
   const passed = results.filter((r) => r.pass).length;
   const cached = results.filter((r) => r.cached).length;
@@ -138,11 +157,13 @@ export async function test(argv: string[]): Promise<number> {
       ` · ${results.length} case${results.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}` +
       ` · ${cached} from cache · ${seconds} s`,
   );
+  if (interrupted) console.log(`Interrupted (Ctrl-C): ${results.length} of ${caseCount} cases ran; these results are partial.`);
   if (args.junit) {
     fs.mkdirSync(path.dirname(path.resolve(args.junit)), { recursive: true });
     fs.writeFileSync(args.junit, toJUnitXml(reports));
-    console.log(`JUnit XML: ${args.junit}`);
+    console.log(`JUnit XML: ${args.junit}${interrupted ? ' (partial)' : ''}`);
   }
+  if (interrupted) return 130;
   return totals.failures > 0 || totals.errors > 0 ? 1 : 0;
 }
 

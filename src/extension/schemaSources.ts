@@ -4,10 +4,14 @@
  * from it and shown for confirmation). Every schema is checked here, in the host, before any
  * model work: a bad one becomes a SchemaError naming the file (or the selection) and the problem.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { findFencedBlock } from '../core/structured/fencedBlock';
 import { inferSchema, looksLikeSchema } from '../core/structured/inferSchema';
 import { checkSchema, parseJsonText, parseSchemaText, SchemaError } from '../core/structured/schema';
+import { readWorkspaceFile } from '../node/safeFiles';
 import type { JsonSchema } from '../protocol/messages';
+import { readFileLimits } from './settings';
 
 /** A selection split into the prompt and the JSON block it may hold (a schema or an example). */
 export interface SelectionParts {
@@ -29,8 +33,8 @@ export const INFERRED_SCHEMA_SOURCE = 'inferred from the example in the selectio
  * The text around it is the prompt: "JSON for Ada:\n{ …schema… }" gives the prompt "JSON for Ada:\n".
  */
 export function splitSelection(text: string): SelectionParts {
-  const fenced = /```[a-z]*[^\S\n]*\n([\s\S]*?)\n?[^\S\n]*```/i.exec(text);
-  if (fenced) return withBlock(text, fenced.index, fenced.index + fenced[0].length, fenced[1]!);
+  const fenced = findFencedBlock(text);
+  if (fenced) return withBlock(text, fenced.start, fenced.end, fenced.body);
   const opener = /(?:^|\n)[^\S\n]*([{[])/.exec(text);
   if (!opener) return { prompt: text };
   const start = opener.index + opener[0].length - 1;
@@ -82,13 +86,20 @@ export interface ResolvedSchema {
 /** Reads and checks a schema file. Throws SchemaError naming the file and the problem. */
 export async function readSchemaFile(uri: vscode.Uri): Promise<ResolvedSchema> {
   const source = vscode.workspace.asRelativePath(uri, false);
-  let bytes: Uint8Array;
+  let text: string;
   try {
-    bytes = await vscode.workspace.fs.readFile(uri);
+    // A schema file found in a repository: inside the workspace after symlinks, regular, capped.
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    text = await readWorkspaceFile(root, uri.fsPath, {
+      kind: 'schema file',
+      shownAs: source,
+      maxBytes: readFileLimits().schemaFileBytes,
+      limitSetting: 'samplingLab.limits.schemaFileBytes',
+    });
   } catch (e) {
     throw new SchemaError(`${source} could not be read: ${(e as Error).message}`, source);
   }
-  const schema = parseSchemaText(new TextDecoder().decode(bytes), source);
+  const schema = parseSchemaText(text, source);
   checkSchema(schema, source);
   return { schema, source, inferred: false };
 }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
+import { FILE_LIMITS } from '../node/safeFiles';
 import type { DevicePreference, RunOptions } from '../protocol/messages';
 
 export const SECTION = 'samplingLab';
@@ -87,6 +88,23 @@ export function readSettings(config: SettingsSource = vscode.workspace.getConfig
     },
     cacheEnabled: booleanSetting(config, 'cache.enabled', true),
   };
+}
+
+/** `samplingLab.limits.*`: the largest files a prompt test suite may name. */
+export interface FileLimitSettings {
+  promptFileBytes: number;
+  schemaFileBytes: number;
+}
+
+export function readFileLimits(config: SettingsSource = vscode.workspace.getConfiguration(SECTION)): FileLimitSettings {
+  const limit = (key: string, fallback: number): number => {
+    const v = config.get<unknown>(key, fallback);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new SettingsError(`${SECTION}.${key} must be a whole number of bytes ≥ 1 (got ${JSON.stringify(v)}); the default is ${fallback}.`, `${SECTION}.${key}`);
+    }
+    return v;
+  };
+  return { promptFileBytes: limit('limits.promptFileBytes', FILE_LIMITS.promptFileBytes), schemaFileBytes: limit('limits.schemaFileBytes', FILE_LIMITS.schemaFileBytes) };
 }
 
 export function readRiskSettings(config: SettingsSource = vscode.workspace.getConfiguration(SECTION)): RiskSettings {

@@ -38,10 +38,15 @@ export interface ModelLocation {
 
 const REQUIRED_JSON = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
+/** Whether `name` can name a bundled model: one path segment, and not "." or ".." (which would name our own folders). */
+export function isPlainModelName(name: string): boolean {
+  return /^\w[\w.-]*$/.test(name);
+}
+
 export function resolveModel(model: string | undefined, root = packageRoot()): ModelLocation {
   const name = model && model.trim() ? model.trim() : BUNDLED_MODEL;
   const bundled = path.join(root, 'models', name);
-  const dir = !name.includes('/') && !name.includes(path.sep) && fs.existsSync(bundled) ? bundled : path.resolve(name);
+  const dir = isPlainModelName(name) && fs.existsSync(bundled) ? bundled : path.resolve(name);
   const hubId = parseHubId(name);
   if (!fs.existsSync(dir) && hubId) {
     // Pulled already: the snapshot in the hub cache (no network here; ensureModel pulls).

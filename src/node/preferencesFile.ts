@@ -2,59 +2,49 @@
  * `.sampling-lab/preferences.jsonl` on disk. An append is one write(2) of one whole line to a
  * file opened with O_APPEND, so concurrent appenders (two windows, the CLI) never interleave
  * inside a line, and a crash can at worst cut off the line being written, never an earlier one.
- * The next append starts on a fresh line if the file ends mid-line, and the reader skips (and
- * reports) a cut-off line, so one interrupted write costs that record only.
+ * Nothing is read before appending (a neighbour's half-written line would look torn and earn a
+ * stray blank line); instead the reader recovers a record appended after a cut-off line. The
+ * file and `.sampling-lab/` are never written through a symlink a repository planted.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportPreferences, parsePreferencesJsonl, preferenceLine, type ExportFormat, type ParsedPreferences, type PreferenceRecord } from '../core/preferences';
+import { appendLineNoFollow, readOwnFile, readOwnFileAsync, writeFileNoFollow } from './safeFiles';
 
 export const PREFERENCES_FILE = path.join('.sampling-lab', 'preferences.jsonl');
+/** Far above any real file (a record is a few KB); a bigger one is refused rather than read into memory. */
+export const MAX_PREFERENCES_BYTES = 256 * 1024 * 1024;
 
 export function preferencesPath(workspaceRoot: string): string {
   return path.join(workspaceRoot, PREFERENCES_FILE);
 }
 
+/** The folder whose `.sampling-lab/` holds `file`, which is where symlink checks start. */
+function trustedBase(file: string): string {
+  const full = path.resolve(file);
+  return full.endsWith(path.sep + PREFERENCES_FILE) ? full.slice(0, -PREFERENCES_FILE.length - 1) : path.dirname(full);
+}
+
 export function appendPreference(file: string, record: PreferenceRecord): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const line = preferenceLine(record);
-  // a+: O_APPEND (every write lands at the end, atomically placed) and readable, to check the last byte.
-  const fd = fs.openSync(file, 'a+');
-  try {
-    const size = fs.fstatSync(fd).size;
-    let prefix = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      fs.readSync(fd, last, 0, 1, size - 1);
-      // A line cut off by a crash: start ours on a new line so the two do not merge.
-      if (last[0] !== 0x0a) prefix = '\n';
-    }
-    const bytes = Buffer.from(prefix + line, 'utf8');
-    let written = fs.writeSync(fd, bytes, 0, bytes.length);
-    // A short write (a full disk, a signal) is finished rather than left as a torn line.
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  appendLineNoFollow(path.resolve(file), preferenceLine(record), trustedBase(file));
 }
 
 /** The records in the file (none when it does not exist yet), with the lines that were skipped and why. */
 export function readPreferences(file: string): ParsedPreferences {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') return { records: [], skipped: [], tornTail: false };
-    throw e;
-  }
-  return parsePreferencesJsonl(text);
+  const text = readOwnFile(file, MAX_PREFERENCES_BYTES);
+  return text === undefined ? { records: [], skipped: [], tornTail: false } : parsePreferencesJsonl(text);
+}
+
+/** readPreferences without blocking, for the extension host. */
+export async function readPreferencesAsync(file: string): Promise<ParsedPreferences> {
+  const text = await readOwnFileAsync(file, MAX_PREFERENCES_BYTES);
+  return text === undefined ? { records: [], skipped: [], tornTail: false } : parsePreferencesJsonl(text);
 }
 
 /** Writes an export atomically: a temporary file next to `outFile`, then a rename. */
 export function writePreferencesExport(records: readonly PreferenceRecord[], format: ExportFormat, outFile: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-  const temp = `${outFile}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, exportPreferences(records, format));
-  fs.renameSync(temp, outFile);
+  // The user names this file (a save dialog, --export): folders are made as asked, the file itself is not followed.
+  const full = path.resolve(outFile);
+  fs.mkdirSync(path.dirname(full), { recursive: true });
+  writeFileNoFollow(full, exportPreferences(records, format), path.dirname(full));
 }

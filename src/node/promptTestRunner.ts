@@ -15,9 +15,12 @@ import {
   evaluateCase,
   generateCase,
   generationCacheKeyText,
+  generationFitsPlan,
   parseSuite,
   planGeneration,
+  suiteFileReferences,
   type CaseGeneration,
+  type GenerationPlan,
   type CaseResult,
   type ModelIdentity,
   type ParsedSuite,
@@ -26,6 +29,7 @@ import {
 } from '../core/prompttest';
 import { globFiles, hasGlobChars } from './globFiles';
 import { resolveModel } from './modelFolder';
+import { FILE_LIMITS, readOwnFile, readWorkspaceFile, writeFileNoFollow } from './safeFiles';
 
 export const SUITE_GLOB = '**/*.prompttest.{yaml,yml}';
 export const DEFAULT_CACHE_DIR = path.join('.sampling-lab', 'cache', 'prompttest');
@@ -49,10 +53,53 @@ export function findSuiteFiles(args: readonly string[], cwd = process.cwd()): st
   return [...found].sort();
 }
 
-/** Parses a suite file; `prompt_file` and `schema_file` resolve against the file's folder. */
-export function readSuiteFile(file: string, text = fs.readFileSync(file, 'utf8')): ParsedSuite {
-  const dir = path.dirname(path.resolve(file));
-  return parseSuite(text, { readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8') });
+export interface SuiteReadOptions {
+  /** The workspace: files a suite names must lie inside it after symlinks are resolved. */
+  root: string;
+  /** The suite's text when an editor holds it; otherwise it is read from disk. */
+  text?: string;
+  promptFileBytes?: number;
+  schemaFileBytes?: number;
+  /** Where each limit is set, for messages (default: the samplingLab.limits.* settings). */
+  limitNames?: { prompt: string; schema: string };
+}
+
+/** Suite files are text a person writes; one bigger than this is not a suite. */
+export const MAX_SUITE_BYTES = 1024 * 1024;
+
+/**
+ * Reads and parses a suite file without blocking: `prompt_file` and `schema_file` resolve against
+ * the suite's folder, are read asynchronously with the rules of readWorkspaceFile (inside `root`,
+ * regular, capped), and a refusal is a problem at the line that names the file.
+ */
+export async function readSuiteFile(file: string, options: SuiteReadOptions): Promise<ParsedSuite> {
+  const full = path.resolve(options.root, file);
+  const text = options.text ?? (await readWorkspaceFile(path.dirname(full), full, { kind: 'suite file', maxBytes: MAX_SUITE_BYTES }));
+  const dir = path.dirname(full);
+  const files = new Map<string, string | Error>();
+  await Promise.all(
+    suiteFileReferences(text).map(async ({ path: p, key }) => {
+      const id = `${key}\0${p}`;
+      if (files.has(id)) return;
+      files.set(id, new Error('pending'));
+      const limit = key === 'prompt_file'
+        ? { maxBytes: options.promptFileBytes ?? FILE_LIMITS.promptFileBytes, limitSetting: options.limitNames?.prompt ?? 'samplingLab.limits.promptFileBytes' }
+        : { maxBytes: options.schemaFileBytes ?? FILE_LIMITS.schemaFileBytes, limitSetting: options.limitNames?.schema ?? 'samplingLab.limits.schemaFileBytes' };
+      try {
+        files.set(id, await readWorkspaceFile(options.root, path.resolve(dir, p), { kind: key, shownAs: p, ...limit }));
+      } catch (e) {
+        files.set(id, e as Error);
+      }
+    }),
+  );
+  return parseSuite(text, {
+    readFile: (p, key) => {
+      const got = files.get(`${key}\0${p}`);
+      if (got === undefined) throw new Error('not read');
+      if (got instanceof Error) throw got;
+      return got;
+    },
+  });
 }
 
 /** The model as the cache sees it: its name, backend, and the ONNX weights' size and time. */
@@ -72,38 +119,53 @@ export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelI
 
 /** Case outputs on disk, one JSON file per key hash; writes are atomic (temp file, then rename). */
 export class PromptTestCache {
-  constructor(readonly dir: string) {}
-
   static keyHash(keyText: string): string {
     return createHash('sha256').update(keyText).digest('hex');
   }
 
-  get(keyText: string): CaseGeneration | undefined {
-    const file = this.fileFor(keyText);
+  /**
+   * Given the workspace `root`, the folders from it down to `dir` and every entry are checked not
+   * to be symlinks (a repository may ship `.sampling-lab/cache` as a link anywhere); without one,
+   * `dir` is the user's own choice and is made as given.
+   */
+  constructor(
+    readonly dir: string,
+    readonly root?: string,
+  ) {}
+
+  /**
+   * The stored outputs for `keyText`, if they are whole: with `plan`, an entry must also hold as
+   * many runs and risk samples as the plan asks for (a forged or truncated entry is a miss, not
+   * "5000/5000 runs passed").
+   */
+  get(keyText: string, plan?: GenerationPlan): CaseGeneration | undefined {
     let stored: unknown;
     try {
-      stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const text = readOwnFile(this.fileFor(keyText), MAX_CACHE_ENTRY_BYTES);
+      if (text === undefined) return undefined;
+      stored = JSON.parse(text);
     } catch {
       return undefined;
     }
     // A different key under the same name (or a file from another version) is a miss, not an answer.
     const entry = stored as { key?: unknown; generation?: CaseGeneration };
     if (entry.key !== keyText || !isGeneration(entry.generation)) return undefined;
+    if (plan && !generationFitsPlan(entry.generation, plan)) return undefined;
     return reviveGeneration(entry.generation);
   }
 
   set(keyText: string, generation: CaseGeneration): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const file = this.fileFor(keyText);
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify({ key: keyText, generation }));
-    fs.renameSync(temp, file);
+    if (this.root === undefined) fs.mkdirSync(this.dir, { recursive: true });
+    writeFileNoFollow(this.fileFor(keyText), JSON.stringify({ key: keyText, generation }), this.root ?? this.dir);
   }
 
   private fileFor(keyText: string): string {
     return path.join(this.dir, `${PromptTestCache.keyHash(keyText)}.json`);
   }
 }
+
+/** A cache entry is generated outputs: a few KB per run. One far bigger is not ours. */
+const MAX_CACHE_ENTRY_BYTES = 64 * 1024 * 1024;
 
 function isGeneration(value: unknown): value is CaseGeneration {
   const g = value as CaseGeneration | undefined;
@@ -132,7 +194,7 @@ export async function runPromptTestCase(model: CausalLM, c: PromptTestCase, opti
   const started = performance.now();
   const plan = planGeneration(c);
   const key = generationCacheKeyText(plan, options.identity);
-  let generation = options.cache?.get(key);
+  let generation = options.cache?.get(key, plan);
   const cached = generation !== undefined;
   if (!generation) {
     generation = await generateCase(model, plan, { signal: options.signal });
@@ -151,7 +213,8 @@ export interface RunSuiteOptions extends RunCaseOptions {
 /**
  * Runs one parsed suite file (parse first with readSuiteFile, so problems show before the model
  * loads). Cases that parsed run even when others in the file have problems; a case the model
- * fails on is reported as an error and the rest still run. Cancelling stops at once.
+ * fails on is reported as an error and the rest still run. Cancelling stops at once and returns
+ * the cases finished so far.
  */
 export async function runSuite(model: CausalLM, file: string, parsed: ParsedSuite, options: RunSuiteOptions): Promise<SuiteReport> {
   const started = performance.now();
@@ -162,7 +225,8 @@ export async function runSuite(model: CausalLM, file: string, parsed: ParsedSuit
       report.results.push(result);
       options.onCase?.(result);
     } catch (e) {
-      if (e instanceof CaseCancelledError) throw e;
+      // Cancelled: the report so far is returned (the caller sees its signal aborted and says it is partial).
+      if (e instanceof CaseCancelledError) break;
       report.errors.push({ name: c.name, message: (e as Error).message });
     }
   }

@@ -68,6 +68,23 @@ describe('the preferences file', function () {
     }
   });
 
+  it('hardening: many processes racing to append leave no stray blank line', async () => {
+    // Records of ~6 KB cross page boundaries, which is when a reader could see a neighbour's
+    // line half-copied; 16 writers make the races frequent on two cores.
+    const writers = 16;
+    const each = 40;
+    const children = Array.from({ length: writers }, (_, w) => appender(file, `r${w}`, each, 6_000));
+    const results = await Promise.all(children.map(exited));
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'the file ends with a line break');
+    assert.equal(lines.filter((l) => l === '').length, 0, 'blank lines between records');
+    assert.equal(lines.length, writers * each);
+    const read = readPreferences(file);
+    assert.deepEqual(read.skipped, []);
+    read.records.forEach(assertIntact);
+  });
+
   it('keeps every line written before a process was killed mid-run, and appends cleanly after', async () => {
     const child = appender(file, 'victim', 'forever', 50_000);
     const done = exited(child);

@@ -15,7 +15,7 @@ const HELDOUT = path.join(EXAMPLES, 'heldout-people.prompttest.yaml');
 
 async function runExample(file: string, cache?: PromptTestCache): Promise<SuiteReport> {
   const model = await bundledModel();
-  return runSuite(model, file, readSuiteFile(file), { identity: nodeModelIdentity(model), cache });
+  return runSuite(model, file, await readSuiteFile(file, { root: REPO }), { identity: nodeModelIdentity(model), cache });
 }
 
 /** The CLI from source, as `sampling-lab test …` runs it. */
@@ -64,7 +64,7 @@ describe('prompt tests on the bundled model', function () {
     assert.deepEqual(second.results.map((r) => r.assertions.map((a) => a.outcomes)), first.results.map((r) => r.assertions.map((a) => a.outcomes)));
 
     const model = await bundledModel();
-    const parsed = readSuiteFile(KNOWN);
+    const parsed = await readSuiteFile(KNOWN, { root: REPO });
     const reseeded = { ...parsed, cases: [{ ...parsed.cases[2]!, seed: 7 }] };
     const report = await runSuite(model, KNOWN, reseeded, { identity: nodeModelIdentity(model), cache });
     assert.equal(report.results[0]!.cached, false);

@@ -32,7 +32,7 @@ export const REALMS: Record<RealmName, Realm> = {
     dir: 'src/core',
     imports: ['core'],
     nodeBuiltins: false,
-    packages: ['yaml', 'jsonrepair', 'ajv', 'ajv-draft-04', 'ajv-formats', '@cfworker/json-schema', '@mlc-ai/web-xgrammar', '@huggingface/transformers-structured-output'],
+    packages: ['yaml', 'jsonrepair', 'ajv', 'ajv-draft-04', 'ajv-formats', '@cfworker/json-schema', '@mlc-ai/web-xgrammar', '@huggingface/transformers-structured-output', 're2js'],
   },
   protocol: { dir: 'src/protocol', imports: ['protocol', 'core'], typeOnly: ['core'], nodeBuiltins: false, packages: [] },
   node: {

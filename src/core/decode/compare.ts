@@ -23,19 +23,41 @@ export function checkPromptText(prompt: string): void {
   }
 }
 
-/** Encodes a prompt, refusing an empty one and cutting one too long for the context from the left. */
+/**
+ * Characters per token assumed when cutting a long prompt before encoding it: tokens longer than
+ * this exist (runs of "=" or spaces) but are rare, and the cut grows until it holds enough tokens.
+ */
+const CHARS_PER_TOKEN_GUESS = 8;
+/** Tokens kept beyond the limit when encoding a cut tail, so the cut's own effect on tokenization (a word split in two) falls outside what is kept. */
+const CUT_MARGIN_TOKENS = 16;
+
+/**
+ * Encodes a prompt, refusing an empty one and cutting one too long for the context from the left.
+ * A long prompt is cut by characters before it is tokenized (a 5 MB prompt once took 33 s and
+ * 621 MB to tokenize whole, only to keep its last few hundred tokens): the tail that is encoded
+ * grows until it holds more tokens than the context keeps, so the work is bounded by the context.
+ */
 export function preparePrompt(model: CausalLM, prompt: string, maxNewTokens: number): PreparedPrompt {
   checkPromptText(prompt);
-  const ids = model.encodePrompt(prompt);
   // Keep room to generate: at least a quarter of the context, or maxNewTokens if smaller.
   const room = Math.min(maxNewTokens, Math.floor(model.maxContext / 4));
   const limit = model.maxContext - Math.max(1, room);
+  let tail = (limit + CUT_MARGIN_TOKENS) * CHARS_PER_TOKEN_GUESS;
+  let ids: number[];
+  let whole: boolean;
+  for (;;) {
+    whole = tail >= prompt.length;
+    ids = model.encodePrompt(whole ? prompt : prompt.slice(prompt.length - tail));
+    if (whole || ids.length > limit + CUT_MARGIN_TOKENS) break;
+    tail *= 2;
+  }
   if (ids.length <= limit) return { ids };
   const kept = ids.slice(ids.length - limit);
+  const size = whole ? `${ids.length} tokens` : `${prompt.length.toLocaleString('en-US')} characters`;
   return {
     ids: kept,
     truncatedNotice:
-      `The prompt has ${ids.length} tokens but ${model.name} reads at most ${model.maxContext}; ` +
+      `The prompt has ${size} but ${model.name} reads at most ${model.maxContext} tokens; ` +
       `kept the last ${limit} tokens so ${room} can be generated. Shorten the prompt to use all of it.`,
   };
 }

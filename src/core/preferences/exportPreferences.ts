@@ -40,10 +40,16 @@ export function toCsv(records: readonly PreferenceRecord[]): string {
   return rows.map((row) => `${row}\r\n`).join('');
 }
 
-/** A field quoted when it holds a comma, quote or line break, with quotes doubled (RFC 4180). */
+/**
+ * A field quoted when it holds a comma, quote or line break, with quotes doubled (RFC 4180). Text
+ * a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a
+ * leading apostrophe, as OWASP's CSV injection advice says; a plain number such as -1.25 stays a
+ * number.
+ */
 export function csvField(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -112,7 +112,43 @@ export function settingsOfStrategy(strategy: Strategy): StrategySettings {
 
 /** One JSONL line: JSON escapes every line break inside strings, so a record is exactly one line. */
 export function preferenceLine(record: PreferenceRecord): string {
-  return `${JSON.stringify(record)}\n`;
+  // "prompt" first, always: RECORD_START then finds a record appended after a cut-off line.
+  const { prompt, ...rest } = record;
+  return `${JSON.stringify({ prompt, ...rest })}\n`;
+}
+
+/** How every line preferenceLine writes begins; inside a JSON string the quotes would be escaped, so this only matches a record's start. */
+const RECORD_START = '{"prompt":';
+
+/** The type each optional field must have, so a hand-edited record cannot crash a reader (e.g. a numeric strategy name). */
+const OPTIONAL_FIELDS: Record<string, 'string' | 'number' | 'number|null' | 'object'> = {
+  chosen_strategy: 'string',
+  rejected_strategy: 'string',
+  chosen_settings: 'object',
+  rejected_settings: 'object',
+  chosen_seed: 'number',
+  rejected_seed: 'number',
+  chosen_mean_logprob: 'number|null',
+  rejected_mean_logprob: 'number|null',
+  chosen_sum_logprob: 'number|null',
+  rejected_sum_logprob: 'number|null',
+  chosen_tokens: 'number',
+  rejected_tokens: 'number',
+  model: 'string',
+  time: 'string',
+};
+
+function fieldTypeProblem(field: string, value: unknown, want: string): string | undefined {
+  if (value === undefined) return undefined;
+  const ok =
+    want === 'string' ? typeof value === 'string'
+    : want === 'number' ? typeof value === 'number' && Number.isFinite(value)
+    : want === 'number|null' ? value === null || (typeof value === 'number' && Number.isFinite(value))
+    : typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (ok) return undefined;
+  const got = value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
+  const wanted = want === 'string' ? 'text' : want === 'object' ? 'an object' : want === 'number' ? 'a number' : 'a number or null';
+  return `"${field}" must be ${wanted} (got ${got})`;
 }
 
 /** Checks a parsed line; returns why it is not a preference record, or the record. */
@@ -126,6 +162,10 @@ export function toPreferenceRecord(value: unknown): PreferenceRecord | string {
         : `"${field}" is missing or not text`;
     }
   }
+  for (const [field, want] of Object.entries(OPTIONAL_FIELDS)) {
+    const problem = fieldTypeProblem(field, r[field], want);
+    if (problem) return problem;
+  }
   return r as unknown as PreferenceRecord;
 }
 
@@ -137,9 +177,13 @@ export interface ParsedPreferences {
   tornTail: boolean;
 }
 
-/** Reads JSONL: blank lines are ignored, a bad line is skipped and reported, never fatal. */
+/**
+ * Reads JSONL: blank lines are ignored, a bad line is skipped and reported, never fatal. A line
+ * that a crash cut off, with the next append glued on after it, loses only the cut-off part.
+ */
 export function parsePreferencesJsonl(text: string): ParsedPreferences {
-  const lines = text.split('\n');
+  // A BOM (a file saved by a Windows editor) is not part of the first record.
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
   const records: PreferenceRecord[] = [];
   const skipped: ParsedPreferences['skipped'] = [];
   let tornTail = false;
@@ -151,6 +195,13 @@ export function parsePreferencesJsonl(text: string): ParsedPreferences {
     try {
       value = JSON.parse(line);
     } catch (e) {
+      const glued = line.lastIndexOf(RECORD_START);
+      const tail = glued > 0 ? parseRecord(line.slice(glued)) : undefined;
+      if (tail && typeof tail !== 'string') {
+        skipped.push({ line: i + 1, reason: 'cut off mid-record (an interrupted write); the record after it on this line is kept' });
+        records.push(tail);
+        return;
+      }
       // A final line without its line break that does not parse is an interrupted append.
       if (last) tornTail = true;
       skipped.push({ line: i + 1, reason: last ? 'cut off mid-record (an interrupted write)' : `not JSON (${(e as Error).message})` });
@@ -161,6 +212,14 @@ export function parsePreferencesJsonl(text: string): ParsedPreferences {
     else records.push(record);
   });
   return { records, skipped, tornTail };
+}
+
+function parseRecord(text: string): PreferenceRecord | string | undefined {
+  try {
+    return toPreferenceRecord(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 function finiteOrNull(x: number): number | null {

@@ -5,6 +5,7 @@
 import { ConsistencyError, scoreConsistency, type Calibration } from '../consistency';
 import { checkSchema, formatIssues, type CheckedSchema } from '../structured/schema';
 import { riskSamplesKey } from './generate';
+import { compileLinearRegex, type LinearRegex } from './linearRegex';
 import type { Assertion, AssertionOutcome, RunOutput } from './types';
 
 export interface AssertionContext {
@@ -35,8 +36,9 @@ export function describeAssertion(a: Assertion): string {
   }
 }
 
-/** Compiled validators per assertion: a suite checks the same schema once per run. */
+/** Compiled validators and patterns per assertion: a suite checks the same one once per run. */
 const compiled = new WeakMap<Assertion, CheckedSchema>();
+const compiledRegex = new WeakMap<Assertion, LinearRegex>();
 
 export function checkAssertion(a: Assertion, run: RunOutput, context: AssertionContext): AssertionOutcome {
   const text = run.text;
@@ -54,7 +56,10 @@ export function checkAssertion(a: Assertion, run: RunOutput, context: AssertionC
       return outcome(same, quote(text), `expected the output to equal ${JSON.stringify(a.value.trim())}; got ${quote(text.trim())}`);
     }
     case 'regex': {
-      const match = new RegExp(a.pattern, a.flags).test(text);
+      // RE2, not RegExp: the pattern comes from a repository, and a backtracking engine can take years on one output.
+      let regex = compiledRegex.get(a);
+      if (!regex) compiledRegex.set(a, (regex = compileLinearRegex(a.pattern, a.flags)));
+      const match = regex.test(text);
       return outcome(match, quote(text), `expected the output to match /${a.pattern}/${a.flags}; got ${quote(text)}`);
     }
     case 'json-schema': {

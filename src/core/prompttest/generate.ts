@@ -91,6 +91,15 @@ export function generationCacheKeyText(plan: GenerationPlan, model: ModelIdentit
   });
 }
 
+/** Whether `g` holds what `plan` asks for: N runs and each risk batch at its size (a cache entry is checked so). */
+export function generationFitsPlan(g: CaseGeneration, plan: GenerationPlan): boolean {
+  if (g.runs.length !== plan.runs) return false;
+  return plan.risk.every((r) => {
+    const samples = g.riskSamples[riskSamplesKey(r)];
+    return Array.isArray(samples) && samples.length === r.samples && samples.every((t) => typeof t === 'string');
+  });
+}
+
 /**
  * Index of the first risk sample (its seed is sequenceSeed(seed, prompt, index)). After a greedy
  * main answer the risk samples are samples 0 … K − 1, the same draw as "Check Hallucination

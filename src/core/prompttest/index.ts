@@ -9,6 +9,7 @@ export {
   CaseCancelledError,
   generateCase,
   generationCacheKeyText,
+  generationFitsPlan,
   planGeneration,
   riskSamplesKey,
   riskFirstSample,
@@ -18,7 +19,8 @@ export {
   type RiskSampling,
 } from './generate';
 export { suiteCounts, toJUnitXml, type SuiteCounts, type SuiteReport } from './junit';
-export { CASE_DEFAULTS, didYouMean, LIMITS, parseSuite, SUITE_KEYS, type ParseSuiteOptions } from './parseSuite';
+export { CASE_DEFAULTS, didYouMean, LIMITS, parseSuite, SUITE_KEYS, suiteFileReferences, type ParseSuiteOptions, type SuiteFileReference } from './parseSuite';
+export { compileLinearRegex, REGEX_FLAGS, RegexSyntaxError, type LinearRegex } from './linearRegex';
 export { fillTemplate, templateNames } from './template';
 export * from './types';
 

@@ -8,6 +8,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { STRATEGY_KINDS, StrategyError, strategyFromSettings } from '../decode/strategies';
 import type { Strategy } from '../decode/types';
 import { checkSchema, parseSchemaText, SchemaError } from '../structured/schema';
+import { compileLinearRegex, RegexSyntaxError } from './linearRegex';
 import { fillTemplate } from './template';
 import { ASSERTION_TYPES, type Assertion, type AssertionType, type ParsedSuite, type PromptTestCase, type SourceRange, type SuiteProblem } from './types';
 
@@ -35,7 +36,37 @@ export interface ParseSuiteOptions {
    * resolve it against the suite's folder. Throw to report it unreadable. Without a reader,
    * such cases are reported as problems.
    */
-  readFile?: (path: string) => string;
+  readFile?: (path: string, key: SuiteFileReference['key']) => string;
+}
+
+/** A file a suite names, as written, and the key that names it. */
+export interface SuiteFileReference {
+  path: string;
+  key: 'prompt_file' | 'schema_file';
+}
+
+/**
+ * The files a suite names (`prompt_file` of each case, `schema_file` of each json-schema
+ * assertion), so a caller can read them asynchronously, under its own rules, before parseSuite
+ * asks for them. Text that is not a suite names none.
+ */
+export function suiteFileReferences(text: string): SuiteFileReference[] {
+  let root: unknown;
+  try {
+    root = parseDocument(text, { uniqueKeys: false }).toJS({ maxAliasCount: 1000 });
+  } catch {
+    return [];
+  }
+  const refs: SuiteFileReference[] = [];
+  const cases = isRecord(root) && Array.isArray(root.cases) ? root.cases : [];
+  for (const c of cases) {
+    if (!isRecord(c)) continue;
+    if (typeof c.prompt_file === 'string' && c.prompt_file.trim() !== '') refs.push({ path: c.prompt_file, key: 'prompt_file' });
+    for (const a of Array.isArray(c.assert) ? c.assert : []) {
+      if (isRecord(a) && typeof a.schema_file === 'string' && a.schema_file.trim() !== '') refs.push({ path: a.schema_file, key: 'schema_file' });
+    }
+  }
+  return refs;
 }
 
 /** Where a value sits in the parsed document: keys and list indices from the root. */
@@ -68,7 +99,13 @@ export const SUITE_KEYS = {
 
 export function parseSuite(text: string, options: ParseSuiteOptions = {}): ParsedSuite {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { cases: [], problems: [{ message: TOO_DEEP, range: { line: 1, column: 1, endLine: 1, endColumn: 2 }, severity: 'error' }] };
+  }
   const where = new Locator(doc, lineCounter, text);
   const problems: SuiteProblem[] = [];
   for (const e of doc.errors) {
@@ -87,7 +124,7 @@ export function parseSuite(text: string, options: ParseSuiteOptions = {}): Parse
   try {
     root = doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
-    problems.push({ message: (e as Error).message, range: where.range([]), severity: 'error' });
+    problems.push({ message: e instanceof RangeError ? TOO_DEEP : (e as Error).message, range: where.range([]), severity: 'error' });
     return { cases: [], problems };
   }
   const parser = new SuiteParser(where, problems, options);
@@ -404,9 +441,10 @@ class SuiteParser {
           break;
         }
         try {
-          new RegExp(raw.value, flags);
+          compileLinearRegex(raw.value, flags);
         } catch (e) {
-          this.error(valuePath, `Bad regex: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}.`);
+          if (!(e instanceof RegexSyntaxError)) throw e;
+          this.error(valuePath, `Bad regex: ${e.message}`);
           break;
         }
         out = { type: 'regex', pattern: raw.value, flags, range };
@@ -492,15 +530,20 @@ class SuiteParser {
     return this.where.source(path) ?? String(value);
   }
 
-  private read(file: string, at: Path, key: string): string | undefined {
+  private read(file: string, at: Path, key: SuiteFileReference['key']): string | undefined {
     if (!this.options.readFile) {
       this.error(at, `${key} cannot be read here (no file access); inline the text instead.`);
       return undefined;
     }
     try {
-      return this.options.readFile(file);
+      return this.options.readFile(file, key);
     } catch (e) {
       const code = (e as { code?: string }).code;
+      // A reader that refuses a file by rule (outside the workspace, not regular, too big) says so itself.
+      if ((e as Error).name === 'UnsafeFileError') {
+        this.error(at, `${(e as Error).message} Paths are relative to the suite file.`);
+        return undefined;
+      }
       const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
       this.error(at, `${key}: cannot read "${file}" (${reason}). Paths are relative to the suite file.`);
       return undefined;
@@ -621,7 +664,11 @@ function unescapePointer(segment: string): string | number {
   return /^\d+$/.test(s) ? Number(s) : s;
 }
 
+/** What a stack overflow while reading a suite means to its author. */
+const TOO_DEEP = 'The file nests too deeply to read (the parser ran out of stack). Suites and inline schemas need only a few levels; move a deep schema to a schema_file with "$defs".';
+
 function yamlMessage(message: string): string {
+  if (/Maximum call stack size exceeded/.test(message)) return TOO_DEEP;
   // yaml's messages end with " at line L, column C" when pretty; ours carry the range instead.
   return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
 }

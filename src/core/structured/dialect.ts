@@ -66,20 +66,23 @@ const SCHEMA_ONE = new Set([
  * Calls `visit` on every object subschema reachable through keywords (not through `$ref`), with
  * its JSON pointer. `items` may be one schema or a tuple; `dependencies` values may be schemas.
  */
-export function forEachSubschema(schema: unknown, visit: (node: Record<string, unknown>, pointer: string) => void, at = ''): void {
+export function forEachSubschema(schema: unknown, visit: (node: Record<string, unknown>, pointer: string) => void, at = '', seen = new Set<object>()): void {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return;
   const node = schema as Record<string, unknown>;
+  // Each node once: a rewrite may share one subschema between places.
+  if (seen.has(node)) return;
+  seen.add(node);
   visit(node, at);
   for (const [key, value] of Object.entries(node)) {
     const here = `${at}/${escapePointer(key)}`;
     if (SCHEMA_MAP.has(key) || key === 'dependencies') {
       if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-        for (const [name, sub] of Object.entries(value)) forEachSubschema(sub, visit, `${here}/${escapePointer(name)}`);
+        for (const [name, sub] of Object.entries(value)) forEachSubschema(sub, visit, `${here}/${escapePointer(name)}`, seen);
       }
     } else if (SCHEMA_LIST.has(key) || (key === 'items' && Array.isArray(value))) {
-      if (Array.isArray(value)) value.forEach((sub, i) => forEachSubschema(sub, visit, `${here}/${i}`));
+      if (Array.isArray(value)) value.forEach((sub, i) => forEachSubschema(sub, visit, `${here}/${i}`, seen));
     } else if (SCHEMA_ONE.has(key) || key === 'items') {
-      forEachSubschema(value, visit, here);
+      forEachSubschema(value, visit, here, seen);
     }
   }
 }

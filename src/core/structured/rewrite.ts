@@ -64,7 +64,7 @@ function rewriteNode(node: Node, root: Node): void {
     const siblings = constraining(node, key);
     if (Object.keys(siblings).length === 0) continue;
     const branches = (node[key] as Schema[]).map((b) => merge(siblings, b, root));
-    if (branches.some((b) => b === undefined)) continue;
+    if (branches.some((b) => b === undefined || holds(b, node, new Set()))) continue;
     for (const k of Object.keys(siblings)) delete node[k];
     node[key] = branches;
   }
@@ -93,12 +93,23 @@ function constraining(node: Node, except: string): Node {
 
 /** Replaces the contents of `node` by `by`, keeping its definitions where $refs expect them. */
 function replace(node: Node, by: Schema): void {
+  // A merge that inlined an ancestor ($ref: "#" next to siblings) would hold `node` inside itself.
+  if (typeof by === 'object' && holds(by, node, new Set())) return;
   const defs = { $defs: node.$defs, definitions: node.definitions };
   for (const k of Object.keys(node)) delete node[k];
   if (by === false) node.not = {};
   else if (by !== true) Object.assign(node, by);
   if (defs.$defs !== undefined) node.$defs = defs.$defs;
   if (defs.definitions !== undefined) node.definitions = defs.definitions;
+}
+
+/** Whether `value` holds `target` anywhere inside it. */
+function holds(value: unknown, target: object, seen: Set<object>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (value === target) return true;
+  if (seen.has(value)) return false;
+  seen.add(value);
+  return Object.values(value).some((v) => holds(v, target, seen));
 }
 
 /** The subschema a local `$ref` points to, or undefined. */

@@ -207,7 +207,15 @@ export async function runStructuredRoutes(
   const results: RouteResult[] = [];
   for (const route of routes) {
     if (options.signal?.aborted) break;
-    const result = await runRoute(route);
+    let result: RouteResult;
+    try {
+      result = await runRoute(route);
+    } catch (e) {
+      if (options.signal?.aborted) break;
+      // One route's failure (an engine that cannot take this schema, a stack overflow) is that route's result; the others still run.
+      const message = e instanceof RangeError ? `${e.message}: the schema is too deep or self-referencing for this route` : (e as Error).message;
+      result = { route, title: ROUTE_TITLES[route], vocabSize: model.vocabSize, output: '', valid: false, issues: [], tries: 0, tokens: 0, timeMs: 0, note: 'failed', error: message, attempts: [], outputTokens: [] };
+    }
     results.push(result);
     options.onRoute?.(result);
   }

@@ -100,9 +100,11 @@ function patternRegExp(pattern: string, flags: string): RegExp {
 }
 patternRegExp.code = 'new RegExp';
 
-/** Parses schema text, naming the line and column of a syntax error. */
+/** Parses schema text, naming the line and column of a syntax error (never the text itself: it may be any file). */
 export function parseSchemaText(text: string, source = 'schema'): Record<string, unknown> | boolean {
   let value: unknown;
+  // A byte order mark (Windows editors write one) is not JSON, but it is not a mistake either.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     value = JSON.parse(text);
   } catch (e) {
@@ -118,6 +120,13 @@ export function parseSchemaText(text: string, source = 'schema'): Record<string,
 export function checkSchema(schema: unknown, source = 'schema', options: CheckSchemaOptions = {}): CheckedSchema {
   if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
     throw new SchemaError(`${source} must be a JSON object (a JSON Schema), not ${describeJson(schema)}.`, source);
+  }
+  const depth = nestingDepth(schema, MAX_SCHEMA_DEPTH);
+  if (depth > MAX_SCHEMA_DEPTH) {
+    throw new SchemaError(
+      `${source} nests more than ${MAX_SCHEMA_DEPTH} levels deep; the limit keeps a hostile schema from exhausting the stack (real-world schemas stay under 40). Move repeated parts to "$defs" and refer to them with "$ref".`,
+      source,
+    );
   }
   const given = schema as Record<string, unknown> | boolean;
   const choice = chooseDraft(given);
@@ -137,12 +146,19 @@ export function checkSchema(schema: unknown, source = 'schema', options: CheckSc
     const words = [...new Set(engine.ignored.map((i) => `\`${i.keyword}\``))];
     notes.push(`not keywords of ${draft}, ignored as the spec says: ${words.slice(0, 8).join(', ')}${words.length > 8 ? ` and ${words.length - 8} more` : ''}`);
   }
-  const checked = (validate: (value: unknown) => ValidationResult) => checkedWith(given, draft, engine.schema, notes, validate);
+  const checked = (validate: (value: unknown) => ValidationResult) => checkedWith(given, draft, engine.schema, notes, guardRecursion(validate), source);
   if (options.compile) return checked(options.compile(given as object | boolean, draft));
   const a = ajvFor(draft);
   // Only draft-04 has `id`; ajv's later classes throw on it, though the spec says to ignore it.
   const forAjv = draft === 'draft-04' ? given : withoutKeyword(given, 'id');
-  if (!a.validateSchema(forAjv as object)) {
+  let metaValid: boolean;
+  try {
+    metaValid = a.validateSchema(forAjv as object) as boolean;
+  } catch (e) {
+    if (e instanceof RangeError) throw new SchemaError(`${source} could not be checked: ${e.message}.`, source);
+    throw e;
+  }
+  if (!metaValid) {
     const first = a.errors?.[0];
     // One reason per place: the meta-schema's anyOf branches repeat the same mistake three ways.
     const seen = new Set<string>();
@@ -154,6 +170,7 @@ export function checkSchema(schema: unknown, source = 'schema', options: CheckSc
     validator = a.compile(forAjv as object);
   } catch (e) {
     const message = (e as Error).message;
+    if (e instanceof RangeError) throw new SchemaError(`${source} could not be compiled: ${message} (too deep or self-referencing).`, source);
     const missing = (e as { missingRef?: string }).missingRef;
     if (missing !== undefined) {
       const remote = !missing.startsWith('#');
@@ -173,13 +190,57 @@ export function checkSchema(schema: unknown, source = 'schema', options: CheckSc
     validator(value) ? { valid: true, value, issues: [] } : { valid: false, value, issues: toIssues(validator.errors ?? []) });
 }
 
+/** Beyond this many levels of nesting a schema is refused before any recursive code sees it. */
+export const MAX_SCHEMA_DEPTH = 256;
+
+/** Levels of nesting of a JSON value, counted without recursion and without going past `limit` + 1. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * A validator whose recursion has no end (`{"$ref": "#"}` refers to itself without reading any
+ * of the value) overflows the stack on every value: that is reported as an issue, never thrown.
+ */
+function guardRecursion(validate: (value: unknown) => ValidationResult): (value: unknown) => ValidationResult {
+  return (value) => {
+    try {
+      return validate(value);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      return { valid: false, value, issues: [{ path: '', message: `the schema could not be applied (${e.message}): a "$ref" that refers to itself never ends` }] };
+    }
+  };
+}
+
+/** Values every usable schema gets through without endless recursion; a loop shows on one of them. */
+const PROBES: unknown[] = [null, {}, [], '', 0, true, { a: [1, 'x', null] }];
+
 function checkedWith(
   schema: Record<string, unknown> | boolean,
   draft: Draft,
   engineSchema: Record<string, unknown> | boolean,
   notes: string[],
   validate: (value: unknown) => ValidationResult,
+  source: string,
 ): CheckedSchema {
+  for (const probe of PROBES) {
+    const r = validate(probe);
+    if (!r.valid && r.issues.some((i) => i.message.startsWith('the schema could not be applied'))) {
+      throw new SchemaError(
+        `${source} refers to itself without end: applying it overflows the stack (e.g. "$ref": "#" at the top, or a "$ref" cycle through "$defs" that reads none of the value). Give each "$ref" a property or item to descend into.`,
+        source,
+      );
+    }
+  }
   return {
     schema,
     draft,
@@ -219,7 +280,8 @@ export function formatIssues(issues: readonly ValidationIssue[]): string[] {
 }
 
 function jsonErrorWhere(text: string, e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  // V8 quotes the start of the text ("Unexpected token 'r', \"root:x:0:0\"... is not valid JSON"): leave the text out.
+  const message = (e instanceof Error ? e.message : String(e)).replace(/^Unexpected token .*? is not valid JSON$/s, 'Unexpected character: this is not JSON');
   const at = /position (\d+)/.exec(message);
   if (!at) return message;
   const offset = Number(at[1]);

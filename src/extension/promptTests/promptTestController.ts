@@ -4,10 +4,11 @@
  * diagnostics at the line to fix. Open editors are parsed as typed, so items and diagnostics
  * follow unsaved edits; files on disk are watched. Running is runPromptTests.ts's.
  */
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ParsedSuite, PromptTestCase } from '../../core/prompttest';
 import { readSuiteFile } from '../../node/promptTestRunner';
+import { readFileLimits } from '../settings';
 import { toDiagnostic, toRange } from './suiteDiagnostics';
 
 export const SUITE_FILES = '**/*.prompttest.{yaml,yml}';
@@ -49,7 +50,7 @@ export class PromptTestController implements vscode.Disposable {
     this.controller = vscode.tests.createTestController('samplingLab.promptTests', 'Prompt Tests');
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
-      else if (item.uri) this.update(item.uri);
+      else if (item.uri) await this.update(item.uri);
     };
     this.controller.refreshHandler = () => this.rediscover();
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, run, true);
@@ -59,16 +60,16 @@ export class PromptTestController implements vscode.Disposable {
       this.controller,
       this.diagnostics,
       watcher,
-      watcher.onDidCreate((uri) => this.update(uri)),
-      watcher.onDidChange((uri) => this.update(uri)),
+      watcher.onDidCreate((uri) => this.updateLater(uri)),
+      watcher.onDidChange((uri) => this.updateLater(uri)),
       watcher.onDidDelete((uri) => this.remove(uri)),
-      vscode.workspace.onDidOpenTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri, doc.getText())),
+      vscode.workspace.onDidOpenTextDocument((doc) => isSuiteFile(doc.uri) && this.updateLater(doc.uri, doc.getText())),
       // Typing re-parses once the keys pause, not on every keystroke.
       vscode.workspace.onDidChangeTextDocument((e) => isSuiteFile(e.document.uri) && this.updateSoon(e.document)),
       // Closing an unsaved editor: the file on disk is the suite again.
-      vscode.workspace.onDidCloseTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri)),
+      vscode.workspace.onDidCloseTextDocument((doc) => isSuiteFile(doc.uri) && this.updateLater(doc.uri)),
     );
-    for (const doc of vscode.workspace.textDocuments) if (isSuiteFile(doc.uri)) this.update(doc.uri, doc.getText());
+    for (const doc of vscode.workspace.textDocuments) if (isSuiteFile(doc.uri)) this.updateLater(doc.uri, doc.getText());
   }
 
   /** Finds every suite in the workspace (once; the watcher keeps it current). */
@@ -82,7 +83,7 @@ export class PromptTestController implements vscode.Disposable {
         if (item.uri && !found.has(item.uri.toString())) stale.push(item.uri);
       });
       for (const uri of stale) this.remove(uri);
-      for (const uri of files) this.update(uri);
+      await Promise.all(files.map((uri) => this.update(uri).catch((e) => this.log.error(`Prompt tests: ${uri.fsPath}: ${(e as Error).message}`))));
       this.log.info(`Prompt tests: ${files.length} suite files, ${this.entries.size} cases.`);
     })();
     return this.discovered;
@@ -129,25 +130,38 @@ export class PromptTestController implements vscode.Disposable {
     return cases.sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0));
   }
 
-  /** Re-reads a suite: from `text` (an open editor's), or from disk. */
-  update(uri: vscode.Uri, text?: string): ParsedSuite | undefined {
+  /** Parses in flight per file: only the latest one's result is shown. */
+  private readonly versions = new Map<string, number>();
+
+  /**
+   * Re-reads a suite: from `text` (an open editor's), or from disk. Reading and the files the
+   * suite names are asynchronous (never a synchronous read on the extension host), with the
+   * workspace rules of readSuiteFile; a parse that a newer one overtook is dropped.
+   */
+  async update(uri: vscode.Uri, text?: string): Promise<ParsedSuite | undefined> {
+    const fileId = uri.toString();
+    const version = (this.versions.get(fileId) ?? 0) + 1;
+    this.versions.set(fileId, version);
     if (text === undefined) {
-      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === fileId);
       if (open) text = open.getText();
     }
-    let parsed: ParsedSuite;
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    let parsed: ParsedSuite | undefined;
+    let failure: string | undefined;
     try {
-      parsed = readSuiteFile(uri.fsPath, text ?? fs.readFileSync(uri.fsPath, 'utf8'));
+      parsed = await readSuiteFile(uri.fsPath, { root, text, ...readFileLimits() });
     } catch (e) {
       if ((e as { code?: string }).code === 'ENOENT') {
-        this.remove(uri);
+        if (this.versions.get(fileId) === version) this.remove(uri);
         return undefined;
       }
-      throw e;
+      // A suite file that is too big, not a regular file, or a bad limit setting: say so on the item.
+      failure = (e as Error).message;
     }
-    this.diagnostics.set(uri, parsed.problems.map(toDiagnostic));
+    if (this.versions.get(fileId) !== version) return undefined;
+    this.diagnostics.set(uri, parsed ? parsed.problems.map(toDiagnostic) : []);
 
-    const fileId = uri.toString();
     let file = this.controller.items.get(fileId);
     if (!file) {
       file = this.controller.createTestItem(fileId, vscode.workspace.asRelativePath(uri), uri);
@@ -155,15 +169,17 @@ export class PromptTestController implements vscode.Disposable {
     }
     // No descriptions on items: the Test Explorer reads an item's description to screen readers
     // in place of its label, so a case would be announced as "greedy (Passed)".
-    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    const errors = parsed?.problems.filter((p) => p.severity === 'error') ?? [];
     file.error =
-      errors.length > 0
-        ? new vscode.MarkdownString(`${errors.length} ${errors.length === 1 ? 'problem' : 'problems'} in this suite (see Problems): ${errors[0]!.message}`)
-        : undefined;
+      failure !== undefined
+        ? new vscode.MarkdownString(`This suite cannot be read: ${failure}`)
+        : errors.length > 0
+          ? new vscode.MarkdownString(`${errors.length} ${errors.length === 1 ? 'problem' : 'problems'} in this suite (see Problems): ${errors[0]!.message}`)
+          : undefined;
 
     for (const [id, e] of this.entries) if (e.uri.toString() === fileId) this.entries.delete(id);
     const seen = new Map<string, number>();
-    const children = parsed.cases.map((c) => {
+    const children = (parsed?.cases ?? []).map((c) => {
       // Names are the ids, so results stay on a case while the file is edited around it.
       const count = (seen.get(c.name) ?? 0) + 1;
       seen.set(c.name, count);
@@ -177,6 +193,11 @@ export class PromptTestController implements vscode.Disposable {
     return parsed;
   }
 
+  /** update() from an event: a failure is logged, never an unhandled rejection. */
+  private updateLater(uri: vscode.Uri, text?: string): void {
+    this.update(uri, text).catch((e) => this.log.error(`Prompt tests: ${uri.fsPath}: ${(e as Error).message}`));
+  }
+
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
   private updateSoon(doc: vscode.TextDocument): void {
@@ -186,13 +207,15 @@ export class PromptTestController implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.pending.delete(key);
-        if (!doc.isClosed) this.update(doc.uri, doc.getText());
+        if (!doc.isClosed) this.updateLater(doc.uri, doc.getText());
       }, PARSE_DELAY_MS),
     );
   }
 
   private remove(uri: vscode.Uri): void {
     const fileId = uri.toString();
+    // A parse still in flight for this file must not bring it back.
+    this.versions.set(fileId, (this.versions.get(fileId) ?? 0) + 1);
     this.controller.items.delete(fileId);
     this.diagnostics.delete(uri);
     for (const [id, e] of this.entries) if (e.uri.toString() === fileId) this.entries.delete(id);

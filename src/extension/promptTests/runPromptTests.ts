@@ -105,8 +105,10 @@ export class PromptTestRunner {
           const plan = planGeneration(entry.case);
           const key = generationCacheKeyText(plan, identity);
           const folder = vscode.workspace.getWorkspaceFolder(entry.uri);
-          const cache = settings.cacheEnabled ? new PromptTestCache(path.join(folder?.uri.fsPath ?? path.dirname(entry.uri.fsPath), DEFAULT_CACHE_DIR)) : undefined;
-          let generation = cache?.get(key);
+          const root = folder?.uri.fsPath ?? path.dirname(entry.uri.fsPath);
+          // Checked from the workspace root down: a repository may ship .sampling-lab/cache as a symlink.
+          const cache = settings.cacheEnabled ? new PromptTestCache(path.join(root, DEFAULT_CACHE_DIR), root) : undefined;
+          let generation = cache?.get(key, plan);
           const cached = generation !== undefined;
           if (!generation) {
             generation = await generateInPanel(this.panel, plan, token);

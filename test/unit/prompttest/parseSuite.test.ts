@@ -149,7 +149,7 @@ describe('prompt test suite parser', () => {
         'a bad regex, with the engine’s reason',
         yaml('cases:', '  - name: a', '    prompt: hi', '    assert:', '      - type: regex', '        value: "a(b"'),
         [6, 16],
-        /Bad regex: \/a\(b\/: Unterminated group/,
+        /Bad regex: missing closing \): `a\(b`/,
       ],
       [
         'regex flags that are not i, m, s or u',

@@ -19,6 +19,12 @@ describe('schema rewrites for the engines (same valid documents, keywords XGramm
     assert.deepEqual(rewriteForEngines({ type: 'string', anyOf: [{ type: 'integer' }, { minLength: 2 }] }), { anyOf: [{ type: 'string', minLength: 2 }] });
   });
 
+  it('never builds a schema that holds itself (a $ref to an ancestor next to siblings)', () => {
+    const tree = { type: 'object', properties: { child: { $ref: '#', maxProperties: 3 }, alt: { type: 'object', required: ['a'], anyOf: [{ $ref: '#' }, { required: ['b'] }] } } };
+    assert.doesNotThrow(() => JSON.stringify(rewriteForEngines(tree)));
+    assert.doesNotThrow(() => JSON.stringify(xgrammarSchema(rewriteForEngines(tree))));
+  });
+
   it('leaves what does not merge for the glue to name (two patterns)', () => {
     const schema = { allOf: [{ type: 'string', pattern: '^a' }, { pattern: 'b$' }] };
     assert.deepEqual(rewriteForEngines(schema), schema);
