@@ -11,6 +11,7 @@ import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
 import { json } from './json';
 import { prefs } from './prefs';
+import { risk } from './risk';
 import { renderTable } from './table';
 import { test } from './test';
 
@@ -85,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
         return await test(rest);
       case 'prefs':
         return await prefs(rest);
+      case 'risk':
+        return await risk(rest);
       case 'models':
         return await models(rest);
       case undefined:
@@ -102,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     process.stderr.write(`sampling-lab: ${err.message}\n`);
     if (process.env.SAMPLING_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'DtypeError' ? 2 : 1;
+    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'DtypeError' || err.name === 'CalibrationSetError' ? 2 : 1;
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type SuiteReport,
 } from '../core/prompttest';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
+import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
 import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags } from './flags';
 import { loadCliModel } from './loadModel';
@@ -124,6 +125,7 @@ export async function test(argv: string[]): Promise<number> {
     const cacheDir = path.resolve(args.cacheDir);
     const cache = args.cache ? new PromptTestCache(cacheDir, isInside(root, cacheDir) ? root : undefined) : undefined;
     const identity = model ? nodeModelIdentity(model, args.model) : undefined;
+    const riskCalibration = model ? calibrationFor(args.model).calibration : undefined;
     for (const { file, parsed } of suites) {
       if (abort.signal.aborted) break;
       console.log(file);
@@ -132,7 +134,7 @@ export async function test(argv: string[]): Promise<number> {
         if (parsed.problems.some((p) => p.severity === 'error')) console.log('  ! not run: the file has errors (above)');
         continue;
       }
-      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, onCase: (r) => console.log(renderCase(r)) });
+      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, riskCalibration, onCase: (r) => console.log(renderCase(r)) });
       for (const e of report.errors) console.log(`  ! ${e.name}: ${e.message}`);
       reports.push(report);
     }

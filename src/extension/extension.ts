@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { keepBranch } from './branches';
+import { calibrateRisk, type CalibrateRiskArgs } from './commands/calibrateRisk';
 import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
@@ -21,6 +22,7 @@ import { PromptTestController } from './promptTests/promptTestController';
 import { PromptTestRunner } from './promptTests/runPromptTests';
 import { reportError } from './reportError';
 import { ResponseCache } from './responseCache';
+import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { Runner } from './runner';
 import { readSettings, SECTION } from './settings';
@@ -34,11 +36,12 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const history = new RunHistory(context.workspaceState, log);
   const session = new ModelSession(panel, context.extensionUri, log, safeModelName());
   const cache = new ResponseCache(context.workspaceState, log);
-  const runner = new Runner(panel, session, history, cache, log);
+  const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
+  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model));
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
-  const promptTestRunner = new PromptTestRunner(panel, session, log);
+  const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model));
   const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
     await promptTestRunner.run(promptTests, request, token);
   }, log);
@@ -86,6 +89,9 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
+    command('samplingLab.calibrateRisk', (args?: CalibrateRiskArgs) =>
+      calibrateRisk({ runner, panel, session, calibrations, extensionUri: context.extensionUri, log }, args),
+    ),
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
     command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),

@@ -3,7 +3,7 @@
  * once, when a run finishes: history, the response cache, the panel and the editor's diagnostics
  * then all read the same RiskReport.
  */
-import { ConsistencyError, scoreConsistency, type ConsistencyResult } from '../core/consistency';
+import { ConsistencyError, scoreConsistency, type Calibration, type ConsistencyResult } from '../core/consistency';
 import type { CompareResult, StrategyResult } from '../core/decode/types';
 import type { RiskReport, RunKind } from '../protocol/messages';
 
@@ -14,17 +14,17 @@ import type { RiskReport, RunKind } from '../protocol/messages';
  * - `compare`: every card with several completions (samples > 1, or best-of-N) gets a report of
  *   its shown completion against all of them. A card that cannot be scored gets no badge.
  */
-export function riskReports(kind: RunKind, result: CompareResult): RiskReport[] {
+export function riskReports(kind: RunKind, result: CompareResult, calibration: Calibration | undefined): RiskReport[] {
   if (kind === 'risk') {
     const [main, samples] = result.results;
     if (!main || !samples) throw new ConsistencyError('The check needs a greedy answer and a set of samples; the run returned neither.');
-    return [scoreAnswer(result.prompt, main, samples, 0, 1)];
+    return [scoreAnswer(result.prompt, main, samples, 0, 1, calibration)];
   }
   const reports: RiskReport[] = [];
   result.results.forEach((r, i) => {
     if (r.completions.length < 2) return;
     try {
-      reports.push(scoreAnswer(result.prompt, r, r, i, i));
+      reports.push(scoreAnswer(result.prompt, r, r, i, i, calibration));
     } catch (e) {
       if (!(e instanceof ConsistencyError)) throw e;
     }
@@ -32,23 +32,35 @@ export function riskReports(kind: RunKind, result: CompareResult): RiskReport[] 
   return reports;
 }
 
-function scoreAnswer(prompt: string, main: StrategyResult, samples: StrategyResult, mainStrategy: number, samplesStrategy: number): RiskReport {
+function scoreAnswer(
+  prompt: string,
+  main: StrategyResult,
+  samples: StrategyResult,
+  mainStrategy: number,
+  samplesStrategy: number,
+  calibration: Calibration | undefined,
+): RiskReport {
   const answer = main.best.text;
   const scored = scoreConsistency({
     prompt,
+    calibration,
     main: { text: answer, tokenLogprobs: main.best.tokens.map((t) => t.logprobRaw) },
     samples: samples.completions.map((c) => c.text),
   });
-  return toReport(scored, answer, mainStrategy, samplesStrategy);
+  return toReport(scored, answer, mainStrategy, samplesStrategy, calibration);
 }
 
-function toReport(r: ConsistencyResult, answer: string, mainStrategy: number, samplesStrategy: number): RiskReport {
+/** The wire form of a scored answer (what the panel, history and diagnostics read). */
+export function toReport(r: ConsistencyResult, answer: string, mainStrategy: number, samplesStrategy: number, calibration?: Calibration): RiskReport {
   return {
     mainStrategy,
     samplesStrategy,
     answer,
     risk: r.risk,
     band: r.band,
+    parts: r.parts,
+    ...(calibration ? { calibration: { model: calibration.model.name, fitted: typeof calibration.meta.fitted === 'string' ? calibration.meta.fitted : undefined } } : {}),
+    agreementMethod: 'lexical',
     explanation: r.explanation,
     samples: r.samples,
     agreement: r.agreement,

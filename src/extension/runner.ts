@@ -6,7 +6,9 @@
  * finished, stopped or failed, and the panel gets the host's final record.
  */
 import * as vscode from 'vscode';
+import type { Calibration } from '../core/consistency';
 import type { Strategy } from '../core/decode/types';
+import type { CompareResult } from '../core/decode/types';
 import type { RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
@@ -44,6 +46,8 @@ export class Runner implements vscode.Disposable {
     private readonly history: RunHistory,
     private readonly cache: ResponseCache,
     private readonly log: vscode.LogOutputChannel,
+    /** The model's own risk calibration (by its fingerprint), or undefined: uncalibrated. */
+    private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
   ) {}
 
   get running(): boolean {
@@ -104,7 +108,8 @@ export class Runner implements vscode.Disposable {
         status: 'done',
         insertAt: request.insertAt,
         result: hit.result,
-        risks: hit.risks,
+        // Scored again: the model may have been calibrated since the run was cached.
+        risks: this.rescore(kind, hit.result, request.model, hit.risks),
         cached: true,
       });
     }
@@ -151,7 +156,7 @@ export class Runner implements vscode.Disposable {
       );
       if (aborted) return await this.finish(record);
       // A check that cannot be scored throws here (ConsistencyError): the run is recorded as failed.
-      record = compactRun({ ...record, risks: riskReports(kind, reply.result) });
+      record = compactRun({ ...record, risks: riskReports(kind, reply.result, this.calibrationFor(request.model)) });
       if (cacheKey) {
         await this.cache.set({
           key: cacheKey,
@@ -169,6 +174,15 @@ export class Runner implements vscode.Disposable {
       }
       await this.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
+    }
+  }
+
+  private rescore(kind: RunKind, result: CompareResult, model: string, cached: RunRecord['risks']): RunRecord['risks'] {
+    try {
+      return riskReports(kind, result, this.calibrationFor(model));
+    } catch (e) {
+      this.log.warn(`Scoring a cached run again failed (${(e as Error).message}); showing its stored scores.`);
+      return cached;
     }
   }
 

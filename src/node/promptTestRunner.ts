@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Calibration } from '../core/consistency';
 import type { CausalLM } from '../core/model/types';
 import {
   CaseCancelledError,
@@ -185,6 +186,8 @@ export interface RunCaseOptions {
   /** Omit to run without the cache (`--no-cache`). */
   cache?: PromptTestCache;
   signal?: AbortSignal;
+  /** The model's risk calibration, for max-risk; absent = uncalibrated. */
+  riskCalibration?: Calibration;
 }
 
 export async function runPromptTestCase(model: CausalLM, c: PromptTestCase, options: RunCaseOptions): Promise<CaseResult> {
@@ -197,7 +200,7 @@ export async function runPromptTestCase(model: CausalLM, c: PromptTestCase, opti
     generation = await generateCase(model, plan, { signal: options.signal });
     options.cache?.set(key, generation);
   }
-  return evaluateCase(c, generation, { cached, durationMs: performance.now() - started });
+  return evaluateCase(c, generation, { cached, durationMs: performance.now() - started, riskCalibration: options.riskCalibration });
 }
 
 export interface RunSuiteOptions extends RunCaseOptions {

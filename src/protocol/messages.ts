@@ -7,7 +7,7 @@
  * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
  * names it, so replies are matched and a cancel stops exactly the run it names.
  */
-import type { RiskBand } from '../core/consistency/risk';
+import type { RiskLevel, RiskParts } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
@@ -66,9 +66,16 @@ export interface RiskReport {
   samplesStrategy: number;
   /** The checked answer: what Insert puts in the editor, and what sentence offsets index. */
   answer: string;
-  /** In [0, 1], calibrated (core/consistency/calibration.json). */
+  /** In [0, 1]: P(wrong) under the model's own calibration, or the mean of the sample parts when uncalibrated. */
   risk: number;
-  band: RiskBand;
+  /** Low / Medium / High, or 'uncalibrated' (no calibration for this model: no band is shown). */
+  band: RiskLevel;
+  /** The parts of the risk, each in [0, 1], larger = riskier. */
+  parts: RiskParts;
+  /** The model's calibration, when it has one: its model name and when it was fitted. */
+  calibration?: { model: string; fitted?: string };
+  /** How the samples were grouped and the sentences checked: 'lexical' (default), 'nli' or 'prompt'. */
+  agreementMethod?: string;
   /** One line a person can check against the samples, e.g. "5 of 8 samples name a different city". */
   explanation: string;
   /** N, the number of samples. */

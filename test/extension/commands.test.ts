@@ -7,6 +7,7 @@ const COMMANDS = [
   'samplingLab.sampleWithSettings',
   'samplingLab.checkRisk',
   'samplingLab.clearRiskMarks',
+  'samplingLab.calibrateRisk',
   'samplingLab.generateJson',
   'samplingLab.selectModel',
   'samplingLab.stop',
@@ -30,6 +31,7 @@ describe('commands', () => {
     const titles = Object.fromEntries((pkg.contributes.commands as { command: string; title: string }[]).map((c) => [c.command, c.title]));
     assert.equal(titles['samplingLab.checkRisk'], 'Check Hallucination Risk');
     assert.equal(titles['samplingLab.clearRiskMarks'], 'Clear Hallucination Risk Marks');
+    assert.equal(titles['samplingLab.calibrateRisk'], 'Calibrate Hallucination Risk…');
   });
 
   it('contributes each command under the "Sampling Lab" category', () => {

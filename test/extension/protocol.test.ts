@@ -32,6 +32,8 @@ describe('host <-> panel protocol', () => {
       answer: ' Ashgrove.',
       risk: 0.9,
       band: 'High',
+      parts: { disagreement: 0.25, entropy: 0.35, unbacked: 0.25, lowConfidence: 0.1, weakestToken: 0.3 },
+      calibration: { model: 'facts-lm', fitted: '2026-12-01' },
       explanation: '2 of 8 samples name a different birthplace.',
       samples: 8,
       agreement: 0.75,
@@ -45,7 +47,8 @@ describe('host <-> panel protocol', () => {
     assert.ok(validateHostToWebview({ type: 'runUpdated', run }).ok);
     assert.ok(validateWebviewToHost({ type: 'insert', runId: 'r', text: 'x', strategy: 0 }).ok);
     const cases: [unknown, RegExp][] = [
-      [{ type: 'runUpdated', run: { ...run, risks: [{ ...report, band: 'Severe' }] } }, /runUpdated\.run\.risks\[0\]\.band must be one of Low, Medium, High/],
+      [{ type: 'runUpdated', run: { ...run, risks: [{ ...report, band: 'Severe' }] } }, /runUpdated\.run\.risks\[0\]\.band must be one of Low, Medium, High, uncalibrated/],
+      [{ type: 'runUpdated', run: { ...run, risks: [{ ...report, parts: { disagreement: 0.25 } }] } }, /risks\[0\]\.parts\.entropy must be a number/],
       [{ type: 'runUpdated', run: { ...run, risks: [{ ...report, clusters: [{ size: '6' }] }] } }, /clusters\[0\]\.size must be an integer/],
       [{ type: 'runUpdated', run: { ...run, cached: 'yes' } }, /runUpdated\.run\.cached must be a boolean/],
       [{ type: 'runUpdated', run: { ...run, kind: 'quiz' } }, /runUpdated\.run\.kind must be one of compare, risk/],

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { FACTS_LM_CALIBRATION } from '../../src/core/consistency';
 import type { CompareResult, Completion, StrategyResult } from '../../src/core/decode/types';
 import { MAX_CACHED_RUNS, ResponseCache, responseCacheKey, type CacheKeyParts } from '../../src/extension/responseCache';
 import { markMessage, sentencesToMark } from '../../src/extension/riskMarks';
@@ -33,7 +34,7 @@ const SAMPLES = [' Ashgrove.', ' Ashgrove.', ' Ivelport.', ' Ashgrove.'];
 describe('risk logic', () => {
   describe('scoring a finished run (riskReports)', () => {
     it('a risk check scores the greedy answer (strategy 0) against the samples (strategy 1)', () => {
-      const [report, ...rest] = riskReports('risk', result(strategyResult('greedy', [' Ashgrove.']), strategyResult('temperature', SAMPLES)));
+      const [report, ...rest] = riskReports('risk', result(strategyResult('greedy', [' Ashgrove.']), strategyResult('temperature', SAMPLES)), undefined);
       assert.equal(rest.length, 0);
       assert.equal(report!.mainStrategy, 0);
       assert.equal(report!.samplesStrategy, 1);
@@ -42,22 +43,32 @@ describe('risk logic', () => {
       assert.deepEqual(report!.clusters.map((c) => c.size), [3, 1]);
       assert.equal(report!.mainCluster, 0);
       assert.match(report!.explanation, /1 of 4 samples name a different birthplace/);
+      // No calibration for the model: the raw parts and the word, never another model's band.
+      assert.equal(report!.band, 'uncalibrated');
+      assert.equal(report!.parts.disagreement, 0.25);
+      assert.equal(report!.calibration, undefined);
+    });
+
+    it('a model with a calibration gets its band and the calibration named', () => {
+      const [report] = riskReports('risk', result(strategyResult('greedy', [' Ashgrove.']), strategyResult('temperature', SAMPLES)), FACTS_LM_CALIBRATION);
+      assert.ok(['Low', 'Medium', 'High'].includes(report!.band));
+      assert.equal(report!.calibration?.model, 'facts-lm');
     });
 
     it('a risk check whose answer is empty fails with the core’s message', () => {
       assert.throws(
-        () => riskReports('risk', result(strategyResult('greedy', ['']), strategyResult('temperature', SAMPLES))),
+        () => riskReports('risk', result(strategyResult('greedy', ['']), strategyResult('temperature', SAMPLES)), undefined),
         /The main answer is empty/,
       );
     });
 
     it('a comparison scores only the cards with several completions, each against its own', () => {
-      const reports = riskReports('compare', result(strategyResult('greedy', [' Ashgrove.']), strategyResult('temperature', SAMPLES)));
+      const reports = riskReports('compare', result(strategyResult('greedy', [' Ashgrove.']), strategyResult('temperature', SAMPLES)), undefined);
       assert.deepEqual(reports.map((r) => [r.mainStrategy, r.samplesStrategy]), [[1, 1]]);
     });
 
     it('a comparison card that cannot be scored gets no report, and the others still do', () => {
-      const reports = riskReports('compare', result(strategyResult('temperature', ['', ' x.']), strategyResult('temperature', SAMPLES)));
+      const reports = riskReports('compare', result(strategyResult('temperature', ['', ' x.']), strategyResult('temperature', SAMPLES)), undefined);
       assert.deepEqual(reports.map((r) => r.mainStrategy), [1]);
     });
   });
@@ -131,6 +142,7 @@ describe('risk logic', () => {
       answer: risks.map((_, i) => `S${i}.`).join(' '),
       risk: 0.9,
       band,
+      parts: { disagreement: 0.5, entropy: 0.5, unbacked: 0.5, lowConfidence: 0.1, weakestToken: 0.2 },
       explanation: 'why',
       samples: 8,
       agreement: 0.5,

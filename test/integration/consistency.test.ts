@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { compareStrategies } from '../../src/core/decode/compare';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
-import { auroc, scoreConsistency } from '../../src/core/consistency';
+import { auroc, FACTS_LM_CALIBRATION, scoreConsistency } from '../../src/core/consistency';
 import { splitHalves } from '../../tools/eval/facts';
 import { bundledModel, cityQuestion, world } from '../support/model';
 
@@ -26,6 +26,7 @@ describe('hallucination risk on the bundled model', function () {
           prompt,
           main: { text: main.text, tokenLogprobs: main.tokens.map((t) => t.logprobRaw) },
           samples: r.results[1]!.completions.map((c) => c.text),
+          calibration: FACTS_LM_CALIBRATION,
         });
         assert.ok(score.risk >= 0 && score.risk <= 1);
         scores.push(score.risk);

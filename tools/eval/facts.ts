@@ -6,10 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareStrategies } from '../../src/core/decode/compare';
-import { strategyFromSettings } from '../../src/core/decode/strategies';
 import type { CausalLM } from '../../src/core/model/types';
-import { createRng } from '../../src/core/sampling/rng';
+import { drawForRisk, shuffle } from '../../src/core/consistency';
 import { loadNodeModel } from '../../src/node/loadNodeModel';
 import { REPO_ROOT } from './wikibio';
 
@@ -29,13 +27,15 @@ export interface FactsSettings {
   samples: number;
   temperature: number;
   maxNewTokens: number;
-  /** Base seed of the samples: sample i of every question uses seed + i. */
+  /** Base seed of the samples: sample i of a question uses sequenceSeed(seed, prompt, i) (core/sampling/rng.ts). */
   seed: number;
+  /** The per-sample seed rule the runs were drawn with, so runs cached under an older rule are drawn again. */
+  seedRule: 'sequenceSeed';
   /** Seed of the person split into calibration and evaluation halves. */
   splitSeed: number;
 }
 
-export const DEFAULT_FACTS_SETTINGS: FactsSettings = { samples: 8, temperature: 1, maxNewTokens: 12, seed: 1234, splitSeed: 2024 };
+export const DEFAULT_FACTS_SETTINGS: FactsSettings = { samples: 8, temperature: 1, maxNewTokens: 12, seed: 1234, splitSeed: 2024, seedRule: 'sequenceSeed' };
 
 export interface FactsRun {
   name: string;
@@ -83,20 +83,9 @@ export function cityQuestionTemplate(): string {
   return 'Q: Where was {name} born?\nA:';
 }
 
-/** A seeded Fisher–Yates shuffle (a copy). */
-export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
-  const rng = createRng(seed);
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 /** The first half of a seeded shuffle calibrates, the second evaluates. */
 export function splitHalves<T>(items: readonly T[], seed: number): { calibration: T[]; evaluation: T[] } {
-  const a = seededShuffle(items, seed);
+  const a = shuffle(items, seed);
   const cut = Math.floor(a.length / 2);
   return { calibration: a.slice(0, cut), evaluation: a.slice(cut) };
 }
@@ -108,8 +97,6 @@ export async function collectFactsRuns(
 ): Promise<FactsRuns> {
   const started = Date.now();
   const template = cityQuestionTemplate();
-  const greedy = strategyFromSettings({ kind: 'greedy' });
-  const sampled = strategyFromSettings({ kind: 'temperature', temperature: settings.temperature });
   const people: Array<{ person: Person; unknown: boolean; half: FactsRun['half'] }> = [];
   for (const [which, unknown] of [['known', false], ['heldout', true]] as const) {
     const halves = splitHalves(readWorld(which), settings.splitSeed + (unknown ? 1 : 0));
@@ -118,23 +105,14 @@ export async function collectFactsRuns(
   const runs: FactsRun[] = [];
   for (const { person, unknown, half } of people) {
     const prompt = template.split('{name}').join(person.name);
-    const r = await compareStrategies(model, prompt, [greedy, sampled], {
+    const draw = await drawForRisk(model, prompt, {
+      samples: settings.samples,
+      temperature: settings.temperature,
       maxNewTokens: settings.maxNewTokens,
       seed: settings.seed,
-      samples: settings.samples,
       stopStrings: ['\n'],
-      topAlternatives: 1,
     });
-    const main = r.results[0]!.best;
-    runs.push({
-      name: person.name,
-      unknown,
-      half,
-      prompt,
-      truth: person.city,
-      main: { text: main.text, tokenLogprobs: main.tokens.map((t) => t.logprobRaw) },
-      samples: r.results[1]!.completions.map((c) => c.text),
-    });
+    runs.push({ name: person.name, unknown, half, prompt, truth: person.city, main: draw.main, samples: draw.samples });
     onProgress?.(runs.length, people.length);
   }
   return { settings, model: model.name, questionTemplate: template, createdAt: new Date().toISOString(), elapsedMs: Date.now() - started, runs };

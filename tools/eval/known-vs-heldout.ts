@@ -8,13 +8,16 @@
 import {
   auroc,
   ConsistencyError,
-  DEFAULT_CALIBRATION,
+  FACTS_LM_CALIBRATION,
   normalizeAnswer,
   precisionRecallAt,
+  RISK_PARTS,
   scoreConsistency,
+  uncalibratedScore,
   type Calibration,
   type ConsistencyResult,
   type RiskBand,
+  type RiskPartName,
 } from '../../src/core/consistency';
 import { DEFAULT_FACTS_SETTINGS, loadOrCollectFactsRuns, modelReady, type FactsRuns } from './facts';
 
@@ -35,7 +38,7 @@ export interface KnownVsHeldoutReport {
   samplingMs: number;
 }
 
-export function evaluateKnownVsHeldout(data: FactsRuns, calibration: Calibration = DEFAULT_CALIBRATION): KnownVsHeldoutReport {
+export function evaluateKnownVsHeldout(data: FactsRuns, calibration: Calibration = FACTS_LM_CALIBRATION): KnownVsHeldoutReport {
   const evalRuns = data.runs.filter((r) => r.half === 'evaluation');
   const skipped: string[] = [];
   const scored: Array<{ unknown: boolean; result: ConsistencyResult; correct: boolean; name: string }> = [];
@@ -49,11 +52,11 @@ export function evaluateKnownVsHeldout(data: FactsRuns, calibration: Calibration
     }
   }
   const labels = scored.map((s) => s.unknown);
-  const by = (f: (r: ConsistencyResult) => number | undefined) => auroc(scored.map((s) => f(s.result) ?? 0), labels);
+  const by = (f: (r: ConsistencyResult) => number) => auroc(scored.map((s) => f(s.result)), labels);
   const risks = scored.map((s) => s.result.risk);
   const high = precisionRecallAt(risks, labels, calibration.bands.high);
   const bandCounts: KnownVsHeldoutReport['bandCounts'] = { Low: { known: 0, heldout: 0 }, Medium: { known: 0, heldout: 0 }, High: { known: 0, heldout: 0 } };
-  for (const s of scored) bandCounts[s.result.band][s.unknown ? 'heldout' : 'known']++;
+  for (const s of scored) bandCounts[s.result.band as RiskBand][s.unknown ? 'heldout' : 'known']++;
   const known = scored.filter((s) => !s.unknown);
   const pick = (unknown: boolean) => scored.find((s) => s.unknown === unknown)!;
   const examples = [pick(false), pick(true)].map(
@@ -71,13 +74,9 @@ export function evaluateKnownVsHeldout(data: FactsRuns, calibration: Calibration
     skipped,
     greedyAccuracyKnown: known.filter((s) => s.correct).length / Math.max(1, known.length),
     auroc: {
-      'risk score (calibrated combination)': auroc(risks, labels),
-      'disagreement with main answer (1 − agreement)': by((r) => 1 - r.agreement),
-      'cluster entropy (normalised)': by((r) => r.normalizedEntropy),
-      '1 − majority share': by((r) => 1 - r.majorityShare),
-      'sentence risk (max)': by((r) => Math.max(...r.sentences.map((x) => x.risk))),
-      'Avg(−logP) of main answer': by((r) => (r.meanLogprob === undefined ? undefined : -r.meanLogprob)),
-      'Max(−logP) of main answer': by((r) => (r.minLogprob === undefined ? undefined : -r.minLogprob)),
+      'risk, calibrated (facts-lm\'s calibration: the combination)': auroc(risks, labels),
+      'risk, uncalibrated (mean of the three sample parts)': by((r) => uncalibratedScore(r.parts)),
+      ...Object.fromEntries(RISK_PARTS.map((p) => [`part alone: ${PART_LABELS[p]}`, by((r) => r.parts[p])])),
     },
     high: { precision: high.precision, recall: high.recall, flagged: high.predicted },
     bandCounts,
@@ -85,6 +84,14 @@ export function evaluateKnownVsHeldout(data: FactsRuns, calibration: Calibration
     samplingMs: data.elapsedMs,
   };
 }
+
+export const PART_LABELS: Record<RiskPartName, string> = {
+  disagreement: 'disagreement (share of samples not agreeing with the main answer)',
+  entropy: 'cluster entropy (normalised)',
+  unbacked: 'unbacked sentence (max sentence risk)',
+  lowConfidence: 'low confidence (1 − geometric-mean token p)',
+  weakestToken: 'weakest token (1 − min token p)',
+};
 
 const pct = (v: number) => (100 * v).toFixed(1);
 

@@ -9,10 +9,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_CALIBRATION, SENTENCE_SCORER } from '../../src/core/consistency';
-import { CALIBRATION_FILE, fitCalibration } from './calibrate';
+import { FACTS_LM_CALIBRATION, SENTENCE_SCORER } from '../../src/core/consistency';
+import { CALIBRATION_FILE, writeFactsCalibration } from './calibrate';
 import { DEFAULT_FACTS_SETTINGS, loadOrCollectFactsRuns, modelReady } from './facts';
 import { evaluateKnownVsHeldout, formatKnownVsHeldout } from './known-vs-heldout';
+import { formatSeedSensitivity, measureSeedSensitivity } from './seeds';
+import { loadNodeModel } from '../../src/node/loadNodeModel';
 import { formatWikiBio, REPO_ROOT, runWikiBio, type ScoreRow, type WikiBioReport } from './wikibio';
 
 export const EVAL_FILE = path.join(REPO_ROOT, 'EVAL.md');
@@ -23,28 +25,35 @@ async function main(): Promise<void> {
   console.log('## WikiBio GPT-3\n' + wikibioText);
 
   let factsText: string;
+  let seedsText: string;
   const ready = modelReady();
   if (!ready.ready) {
     factsText = `Not run: ${ready.why}. Run \`npm run eval\` again once it is there.`;
+    seedsText = factsText;
   } else {
     const data = await loadOrCollectFactsRuns(DEFAULT_FACTS_SETTINGS, process.argv.includes('--fresh'));
-    let calibration = DEFAULT_CALIBRATION;
+    let calibration = FACTS_LM_CALIBRATION;
     if (process.argv.includes('--calibrate')) {
-      calibration = fitCalibration(data);
-      fs.writeFileSync(CALIBRATION_FILE, JSON.stringify(calibration, null, 2) + '\n');
+      calibration = writeFactsCalibration(data);
       console.log(`(refitted ${path.relative(REPO_ROOT, CALIBRATION_FILE)})`);
     }
     factsText = formatKnownVsHeldout(evaluateKnownVsHeldout(data, calibration)) + '\n\nCalibration in use:\n\n```json\n' +
       JSON.stringify({ meta: calibration.meta, features: calibration.features, weights: calibration.weights, bias: calibration.bias, bands: calibration.bands }, null, 2) +
       '\n```';
+    const model = await loadNodeModel({ device: 'cpu' });
+    try {
+      seedsText = formatSeedSensitivity(await measureSeedSensitivity(model));
+    } finally {
+      await model.dispose();
+    }
   }
-  console.log('\n## Bundled model\n' + factsText);
+  console.log('\n## Bundled model\n' + factsText + '\n\n## Seeds\n' + seedsText);
 
-  fs.writeFileSync(EVAL_FILE, document(wikibioText, factsText, wikibio));
+  fs.writeFileSync(EVAL_FILE, document(wikibioText, factsText, seedsText, wikibio));
   console.log(`\nWrote ${path.relative(REPO_ROOT, EVAL_FILE)}.`);
 }
 
-function document(wikibioText: string, factsText: string, wikibio: WikiBioReport): string {
+function document(wikibioText: string, factsText: string, seedsText: string, wikibio: WikiBioReport): string {
   const diff = (half: 'all' | 'odd', key: keyof ScoreRow) => {
     const d = 100 * (wikibio.results.ours![half][key] - wikibio.results.unigram![half][key]);
     return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(2)}`;
@@ -67,29 +76,76 @@ held-out questions above known ones. Goal: AUROC ≥ 0.90.
 
 ${factsText}
 
-### How the risk score is calibrated
+### The score and its calibration
 
-\`tools/eval/calibrate.ts\` fits \`src/core/consistency/calibration.json\` on the *calibration* half of the people (a
-seeded split of known and of held-out people into halves); the table above uses only the other half.
+The risk has five parts, each a share in [0, 1] where larger = riskier (\`src/core/consistency/risk.ts\`):
+**disagreement** (share of the N samples not in the main answer's cluster), **entropy** (cluster entropy over ln N;
+semantic entropy when clusters are made by an NLI model), **unbacked** (the least backed sentence: share of samples
+that do not state its weakest content word in context), **low confidence** (1 − the geometric-mean token probability
+of the main answer) and **weakest token** (1 − its least likely token's probability).
 
-- Features, each oriented so larger = riskier: 1 − agreement with the main answer, 1 − majority share, normalised
-  cluster entropy, mean and max sentence risk, −mean and −min token log-prob of the main answer.
-- Logistic regression for P(unknown), z-scored features, classes weighted equally, every weight constrained ≥ 0 (more
-  of any risk signal never lowers the score). The ridge strength is picked from {1, 0.1, 0.01, 0.001, 0.0001} by
-  5-fold cross-validated log-loss on the calibration half.
-- Bands: High = the lowest cut where ≥ 90% of flagged calibration answers are unknown and ≤ 1% of known ones are
-  flagged; Medium = the lower of the highest cut still flagging ≥ 95% of unknown answers and the cut above 95% of known
-  answers. Below Medium is Low.
-- What the fit found: on this model the known and held-out people separate almost perfectly, and the model's own
-  log-probs do it best (AUROC 0.995 alone); the cross-validated fit keeps only the two log-prob features and gives the
-  agreement features weight 0, since they add nothing the log-probs do not already say here (all known people's samples
-  agree; 16 of 150 held-out people's 8 samples agree with the main answer too, and only the log-probs catch those).
-  A different model needs its own calibration: rerun \`calibrate.ts\` on it.
+- **Calibrated** (a model with its own calibration): σ(bias + Σ wᵢ·partᵢ), a logistic regression of "the answer is
+  wrong" fitted on that model's labelled questions (\`src/core/consistency/fit.ts\`). Every weight is held ≥ 0
+  (raising any part never lowers the risk; unit-tested on a grid), and the two confidence weights together are held at
+  or below the three sample weights together, so full disagreement of the samples always counts at least as much as
+  a full loss of confidence. Classes weigh equally, so the risk reads as P(wrong) at even odds; the bands are the same
+  probability cuts on every model (Medium from 0.3, High from 0.7). The ridge strength is picked from
+  {1, 0.1, 0.01, 0.001, 0.0001} by 5-fold cross-validated log-loss.
+- **Uncalibrated** (no calibration for the model): the mean of the three sample parts, marked "uncalibrated", no
+  band. Those parts are shares of samples, on the same scale on every model; log-prob scales are not, so another
+  model's weights and bands are never borrowed.
+- facts-lm's calibration (\`src/core/consistency/calibration.json\`, keyed by the bundled model's fingerprint) is
+  fitted on the *calibration* half of the people, written as \`examples/risk/facts-lm.calibration.jsonl\` (known
+  people with their city as reference answer, held-out people marked \`"answerable": false\`); the table above
+  uses only the *evaluation* half. \`sampling-lab risk calibrate examples/risk/facts-lm.calibration.jsonl\` refits it
+  the way a user's model is calibrated.
+- What the fit found: the log-prob parts alone separate known from held-out people best on this model (they also
+  catch held-out people whose 8 samples all agree), and an unconstrained fit gave every sample part weight 0. Now
+  every weight but low confidence's is positive and the samples weigh at least as much as the log-probs, at a small
+  cost in AUROC against the weakest-token part alone (the table). In exchange a unanimous correct answer with one
+  token at p = 0.978 scores Low (unit test \`a unanimous correct answer is not High from one token at p = 0.978\`),
+  where the previous log-prob-only fit put that answer in High, and no known person of the evaluation half is High.
+- Calibrated vs uncalibrated on this half: the calibrated combination against the uncalibrated score (the mean of the
+  sample parts) in the first two rows of the table.
 
-## 2. WikiBio GPT-3 (SelfCheckGPT's annotated data)
+## 2. Independent samples across prompts (seed sensitivity)
+
+Sample i of a prompt used seed + i, so every prompt's sample i drew the same uniforms and one base seed could make
+many questions agree (or disagree) at once. Samples now draw from \`sequenceSeed(seed, prompt, i)\`
+(\`src/core/sampling/rng.ts\`); \`tools/eval/seeds.ts\` reproduces the old rule beside it, same model, questions
+and decode loop:
+
+${seedsText}
+
+Read it as: with independent draws the count still moves by chance from seed to seed (each question agrees or not on
+its own, a binomial spread of about ±2 at these rates), but no base seed shifts every question at once: the mean
+majority share, which the old rule let one seed push up or down for all 40 questions together, now stays in a band
+about half as wide.
+
+## 3. Semantic agreement (NLI, prompt judge): how to reproduce the published numbers
+
+Lexical clustering is the default and is what this file measures. With a model for it, \`sampling-lab risk
+--agreement nli --nli-model DIR\` clusters answers by bidirectional entailment (semantic entropy, Farquhar et al.,
+Nature 2024) and scores sentences SelfCheckGPT-NLI style (mean over samples of P(contradiction) / (P(entailment) +
+P(contradiction)), sample as premise); \`--agreement prompt --judge-model M\` asks the user's instruct model
+"Is the sentence supported by the context above? Answer Yes or No" per sample (SelfCheckGPT-Prompt, P(No) / (P(Yes) +
+P(No))). The tests check the plumbing on an NLI model generated at test time (\`test/support/tinyNli.ts\`), not
+accuracy. To measure a real model against SelfCheckGPT's published NonFact AUC-PR (NLI 92.50, prompt 93.42, full 238
+passages; this file has 60):
+
+1. Export the NLI model SelfCheckGPT used, \`potsawee/deberta-v3-large-mnli\` (or any DeBERTa-v3 MNLI cross-encoder),
+   with \`optimum-cli export onnx --model potsawee/deberta-v3-large-mnli --task text-classification nli/\`; the folder
+   needs config.json (with entailment/neutral/contradiction in \`id2label\`), tokenizer.json and onnx/model.onnx.
+2. Score WikiBio with it: \`node -r ./test/support/register.cjs tools/eval/wikibio.ts --nli nli/\` adds a
+   "SelfCheckGPT-NLI (this code)" row to the WikiBio table (sentence = hypothesis, each of the 20 samples = premise).
+3. For the prompt variant, \`--judge DIR\` with an instruct model folder adds a "SelfCheckGPT-Prompt" row; the
+   published 93.42 used gpt-3.5-turbo, so a small local judge will score lower.
+
+## 4. WikiBio GPT-3 (SelfCheckGPT's annotated data)
 
 Sentence-level detection of GPT-3's inaccurate sentences from 20 stochastic samples, no model. Goal: beat unigram (max)
-on the same rows.
+on the same rows. This scores the **unbacked** part (the lexical sentence scorer, unchanged); the file has no token
+log-probs and no per-question "wrong" labels, so the combined score and its calibration do not apply to it.
 
 ${wikibioText}
 

@@ -19,7 +19,16 @@ import {
 } from '../../src/core/consistency';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const WIKIBIO_FILE = path.resolve(REPO_ROOT, '..', 'shared', 'benchmarks', 'wikibio-gpt3', 'wikibio_gpt3_dev.json');
+/** The shared folder beside the repository (or beside a folder above it, as for a git worktree). */
+function findWikiBio(): string {
+  const relative = path.join('shared', 'benchmarks', 'wikibio-gpt3', 'wikibio_gpt3_dev.json');
+  for (let dir = path.dirname(REPO_ROOT); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, relative))) return path.join(dir, relative);
+    if (path.dirname(dir) === dir) return path.resolve(REPO_ROOT, '..', relative);
+  }
+}
+
+export const WIKIBIO_FILE = findWikiBio();
 
 type Label = 'accurate' | 'minor_inaccurate' | 'major_inaccurate';
 const LABEL_VALUE: Record<Label, number> = { accurate: 0, minor_inaccurate: 0.5, major_inaccurate: 1 };
@@ -196,8 +205,55 @@ export function formatWikiBio(r: WikiBioReport): string {
   return lines.join('\n');
 }
 
+/**
+ * SelfCheckGPT-NLI and -Prompt rows with real models (not run by `npm run eval`): an NLI folder
+ * (ONNX export of an MNLI cross-encoder) and/or an instruct model folder as the Yes/No judge.
+ */
+export async function runWikiBioSemantic(options: { nli?: string; judge?: string }, file = WIKIBIO_FILE): Promise<string[]> {
+  const rows = JSON.parse(fs.readFileSync(file, 'utf8')) as Row[];
+  const { nliSentenceSupport, promptSentenceSupport, causalLmYesNo } = await import('../../src/core/consistency');
+  const lines: string[] = [];
+  const methods: Array<[string, (row: Row) => Promise<number[]>, () => Promise<void>]> = [];
+  if (options.nli) {
+    const { loadNliModel } = await import('../../src/node/nliModel');
+    const nli = await loadNliModel(options.nli);
+    methods.push(['SelfCheckGPT-NLI (this code)', async (row) => (await nliSentenceSupport(nli, row.main_sentences, row.sample_passages)).map((r) => r.risk), () => nli.dispose()]);
+  }
+  if (options.judge) {
+    const { loadNodeModel } = await import('../../src/node/loadNodeModel');
+    const model = await loadNodeModel({ model: options.judge, device: 'cpu' });
+    const judge = causalLmYesNo(model);
+    methods.push(['SelfCheckGPT-Prompt (this code)', async (row) => (await promptSentenceSupport(judge, row.main_sentences, row.sample_passages)).map((r) => r.risk), () => model.dispose()]);
+  }
+  for (const [name, score, dispose] of methods) {
+    const items: Scored[] = [];
+    for (const [p, row] of rows.entries()) {
+      const risks = await score(row);
+      row.annotation.forEach((label, i) => items.push({ passage: p, label: LABEL_VALUE[label], scores: { s: risks[i]! } }));
+    }
+    const m = evaluate(items, 's');
+    lines.push(`| ${name} | ${rows.length} | ${pct(m.nonFactAucPr)} | ${pct(m.factualAucPr)} | ${pct(m.pearson)} | ${pct(m.spearman)} |`);
+    await dispose();
+  }
+  return lines;
+}
+
 if (require.main === module) {
   const report = runWikiBio();
   console.log(formatWikiBio(report));
   console.log(`\n(${report.elapsedMs} ms)`);
+  const flag = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const nli = flag('--nli');
+  const judge = flag('--judge');
+  if (nli || judge) {
+    runWikiBioSemantic({ nli, judge })
+      .then((lines) => console.log(['', '| method | rows | NonFact AUC-PR | Factual AUC-PR | Pearson | Spearman |', '|---|---|---|---|---|---|', ...lines].join('\n')))
+      .catch((e) => {
+        console.error(e instanceof Error ? e.message : e);
+        process.exit(1);
+      });
+  }
 }

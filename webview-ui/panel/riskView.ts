@@ -17,14 +17,21 @@ export function sentenceLevel(risk: number): 'sr-low' | 'sr-mid' | 'sr-high' {
   return 'sr-low';
 }
 
-/** "High risk 0.97": the band in words and the score, focusable, the explanation on hover. */
+/**
+ * "High risk 0.97": the band in words and the score, focusable, the explanation on hover. A model
+ * without its own calibration reads "uncalibrated 0.25": no band borrowed from another model.
+ */
 export function riskBadge(report: RiskReport): HTMLElement {
   const badge = el('span', 'risk-badge');
   badge.dataset.band = report.band;
-  badge.textContent = `${report.band} risk ${fixed(report.risk, 2)}`;
+  const calibrated = report.band !== 'uncalibrated';
+  badge.textContent = calibrated ? `${report.band} risk ${fixed(report.risk, 2)}` : `uncalibrated ${fixed(report.risk, 2)}`;
   badge.tabIndex = 0;
-  badge.title = report.explanation;
-  badge.setAttribute('aria-label', `Hallucination risk ${report.band}, score ${fixed(report.risk, 2)}: ${report.explanation}`);
+  const how = calibrated
+    ? `calibrated for ${report.calibration?.model ?? 'this model'}`
+    : 'uncalibrated: this model has no calibration, so the score is the mean of the sample parts (run Calibrate Hallucination Risk… for bands)';
+  badge.title = `${report.explanation} (${how})`;
+  badge.setAttribute('aria-label', `Hallucination risk ${calibrated ? report.band : 'uncalibrated'}, score ${fixed(report.risk, 2)}: ${report.explanation} (${how})`);
   return badge;
 }
 
@@ -86,9 +93,12 @@ export class RiskCardView {
 
     const stats = el('dl', 'stats risk-stats');
     const pairs: [string, string][] = [
-      ['risk', fixed(report.risk, 3)],
+      ['risk', `${fixed(report.risk, 3)}${report.band === 'uncalibrated' ? ' (uncalibrated)' : ''}`],
       ['agreement', percent(report.agreement)],
       ['entropy', `${fixed(report.entropy, 2)} nats`],
+      ['unbacked', fixed(report.parts.unbacked, 2)],
+      ['low confidence', fixed(report.parts.lowConfidence, 3)],
+      ['weakest token', fixed(report.parts.weakestToken, 3)],
       ['mean log-prob', report.meanLogprob === undefined ? '–' : fixed(report.meanLogprob, 3)],
     ];
     for (const [label, value] of pairs) {

@@ -2,9 +2,9 @@
  * The self-consistency check: a main answer and N samples of the same prompt in, a hallucination
  * risk with its evidence out. The extension, the CLI and the tests all call `scoreConsistency`.
  */
-import { clusterAnswers, findCluster, type AnswerCluster, type ClusterOptions } from './cluster';
+import { clusterAnswers, findCluster, type AnswerCluster, type ClusterOptions, type Clustering } from './cluster';
 import { stripAnswerPrefix } from './normalize';
-import { DEFAULT_CALIBRATION, explainRisk, riskBand, riskScore, type Calibration, type RiskBand, type RiskFeatures } from './risk';
+import { assessRisk, explainRisk, riskParts, type Calibration, type RiskLevel, type RiskParts } from './risk';
 import { sentenceRisks } from './sentenceSupport';
 import { splitSentences, type SentenceSpan } from './sentences';
 
@@ -19,8 +19,16 @@ export interface ConsistencyInput {
   samples: readonly string[];
   /** The prompt, used only to word the explanation ("name a different city"). */
   prompt?: string;
+  /** The model's own calibration; absent = uncalibrated (raw parts, no band). */
   calibration?: Calibration;
   cluster?: ClusterOptions;
+  /**
+   * Clusters made elsewhere (by meaning, with an NLI model: semantic.ts) in place of the lexical
+   * default, with the cluster the main answer falls in (-1: none).
+   */
+  clustering?: { clustering: Clustering; mainCluster: number };
+  /** Sentence risks made elsewhere (SelfCheckGPT-NLI or -Prompt), one per sentence of the main answer, in place of lexical support. */
+  sentenceSupport?: ReadonlyArray<{ risk: number; weakestWords?: readonly string[] }>;
 }
 
 export interface SentenceRisk extends SentenceSpan {
@@ -47,12 +55,23 @@ export interface ConsistencyResult {
   /** Mean and lowest token log-prob of the main answer (the Avg(−logP) and Max(−logP) baselines, negated). */
   meanLogprob: number;
   minLogprob: number;
-  features: RiskFeatures;
+  /** The parts of the risk, each in [0, 1], larger = riskier. */
+  parts: RiskParts;
+  /** Calibrated: P(wrong) at even odds under the model's calibration; uncalibrated: the mean of the sample parts. */
   risk: number;
-  band: RiskBand;
+  /** Low / Medium / High, or 'uncalibrated' when the model has no calibration. */
+  band: RiskLevel;
+  calibrated: boolean;
   explanation: string;
   /** N, the number of samples. */
   samples: number;
+}
+
+/** The main answer's sentences as the check scores them ("A:" labels dropped), with offsets into `text`. */
+export function answerSentences(text: string): SentenceSpan[] {
+  const body = stripAnswerPrefix(text);
+  const offset = text.length - body.length;
+  return splitSentences(body).map((s) => ({ ...s, start: s.start + offset, end: s.end + offset }));
 }
 
 export function scoreConsistency(input: ConsistencyInput): ConsistencyResult {
@@ -66,9 +85,7 @@ export function scoreConsistency(input: ConsistencyInput): ConsistencyResult {
   if (typeof main?.text !== 'string' || main.text.trim().length === 0) {
     throw new ConsistencyError('The main answer is empty, so there is nothing to check. Select a prompt the model answers, and run again.');
   }
-  const body = stripAnswerPrefix(main.text);
-  const offset = main.text.length - body.length;
-  const spans = splitSentences(body).map((s) => ({ ...s, start: s.start + offset, end: s.end + offset }));
+  const spans = answerSentences(main.text);
   if (spans.length === 0) {
     throw new ConsistencyError(
       `The main answer ${JSON.stringify(clip(main.text))} has no sentences to score (no letters or digits). Try a prompt that asks for a worded answer.`,
@@ -84,36 +101,29 @@ export function scoreConsistency(input: ConsistencyInput): ConsistencyResult {
   }
 
   const clusterOptions = input.cluster ?? {};
-  const clustering = clusterAnswers(samples, clusterOptions);
-  const mainCluster = findCluster(main.text, clustering, samples, clusterOptions);
+  const clustering = input.clustering?.clustering ?? clusterAnswers(samples, clusterOptions);
+  const mainCluster = input.clustering ? input.clustering.mainCluster : findCluster(main.text, clustering, samples, clusterOptions);
   const agreeing = mainCluster >= 0 ? clustering.clusters[mainCluster]!.size : 0;
   const agreement = agreeing / samples.length;
 
-  const support = sentenceRisks(
+  if (input.sentenceSupport && input.sentenceSupport.length !== spans.length) {
+    throw new ConsistencyError(`Sentence support was given for ${input.sentenceSupport.length} sentences but the main answer has ${spans.length}.`);
+  }
+  const support = input.sentenceSupport ?? sentenceRisks(
     spans.map((s) => s.text),
     samples.map((s) => stripAnswerPrefix(s)),
   );
-  const sentences: SentenceRisk[] = spans.map((s, i) => ({ ...s, risk: support[i]!.risk, weakestWords: support[i]!.weakestWords }));
+  const sentences: SentenceRisk[] = spans.map((s, i) => ({ ...s, risk: support[i]!.risk, weakestWords: [...(support[i]!.weakestWords ?? [])] }));
   const sentenceValues = sentences.map((s) => s.risk);
 
   // −Infinity (a token the raw distribution gave no mass, e.g. forced by a constraint) is left
-  // out of the mean but is the minimum; the risk then treats that feature as missing.
+  // out of the mean but is the minimum: the weakest token then has probability 0.
   const finite = logprobs.filter((l) => Number.isFinite(l));
   const meanLogprob = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : -Infinity;
   const minLogprob = Math.min(...logprobs);
 
-  const features: RiskFeatures = {
-    disagreement: 1 - agreement,
-    minority: 1 - clustering.majorityShare,
-    normalizedEntropy: clustering.normalizedEntropy,
-    sentenceRiskMean: sentenceValues.reduce((a, b) => a + b, 0) / sentenceValues.length,
-    sentenceRiskMax: Math.max(...sentenceValues),
-    negMeanLogprob: Number.isFinite(meanLogprob) ? -meanLogprob : undefined,
-    negMinLogprob: Number.isFinite(minLogprob) ? -minLogprob : undefined,
-  };
-  const calibration = input.calibration ?? DEFAULT_CALIBRATION;
-  const risk = riskScore(features, calibration);
-  const band = riskBand(risk, calibration);
+  const parts = riskParts({ agreement, normalizedEntropy: clustering.normalizedEntropy, sentenceRisks: sentenceValues, meanLogprob, minLogprob });
+  const { risk, band } = assessRisk(parts, input.calibration);
   const explanation = explainRisk({
     samples: samples.length,
     agreeing,
@@ -133,9 +143,10 @@ export function scoreConsistency(input: ConsistencyInput): ConsistencyResult {
     sentences,
     meanLogprob,
     minLogprob,
-    features,
+    parts,
     risk,
     band,
+    calibrated: input.calibration !== undefined,
     explanation,
     samples: samples.length,
   };

@@ -2,7 +2,7 @@
  * The assertions, each a check of one run's output. A failure says what was expected and what
  * came out, in words a reader of a CI log can act on.
  */
-import { ConsistencyError, scoreConsistency } from '../consistency';
+import { ConsistencyError, scoreConsistency, type Calibration } from '../consistency';
 import { checkSchema, formatIssues, type CheckedSchema } from '../structured/schema';
 import { riskSamplesKey } from './generate';
 import { compileLinearRegex, type LinearRegex } from './linearRegex';
@@ -12,6 +12,8 @@ export interface AssertionContext {
   prompt: string;
   /** Sampled answers by riskSamplesKey, for max-risk. */
   riskSamples: Readonly<Record<string, readonly string[]>>;
+  /** The model's risk calibration; absent = uncalibrated (max-risk then bounds the mean of the sample parts). */
+  riskCalibration?: Calibration;
 }
 
 /** How an assertion reads in reports: `contains "Belcastro"`, `max-risk ≤ 0.3`. */
@@ -71,7 +73,7 @@ export function checkAssertion(a: Assertion, run: RunOutput, context: AssertionC
       const samples = context.riskSamples[riskSamplesKey(a)];
       if (!samples) return outcome(false, 'no samples', `no risk samples were drawn for ${a.samples} samples at T=${a.temperature}; run the case again`);
       try {
-        const scored = scoreConsistency({ prompt: context.prompt, main: { text, tokenLogprobs: run.tokenLogprobs }, samples });
+        const scored = scoreConsistency({ prompt: context.prompt, main: { text, tokenLogprobs: run.tokenLogprobs }, samples, calibration: context.riskCalibration });
         const actual = `risk ${scored.risk.toFixed(2)} (${scored.band})`;
         return outcome(scored.risk <= a.max, actual, `${actual} is above max-risk ${a.max}: ${scored.explanation.replace(/\.$/, "")}; got ${quote(text)}`);
       } catch (e) {

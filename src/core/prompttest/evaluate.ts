@@ -4,6 +4,7 @@
  * shows up as a rate, e.g. "3/5 runs passed (60%)", instead of a coin-flip red or green.
  */
 import { checkAssertion, describeAssertion } from './assertions';
+import type { Calibration } from '../consistency';
 import type { AssertionResult, CaseGeneration, CaseResult, PromptTestCase, RunFailure } from './types';
 
 /** Runs needed out of `runs` to reach `passRate` (tolerating float error: 0.8 × 5 is 4). */
@@ -14,11 +15,13 @@ export function requiredRuns(passRate: number, runs: number): number {
 export interface EvaluateOptions {
   durationMs?: number;
   cached?: boolean;
+  /** The model's risk calibration, for max-risk; absent = uncalibrated. */
+  riskCalibration?: Calibration;
 }
 
 export function evaluateCase(c: PromptTestCase, generation: CaseGeneration, options: EvaluateOptions = {}): CaseResult {
   const runs = generation.runs;
-  const context = { prompt: c.prompt, riskSamples: generation.riskSamples };
+  const context = { prompt: c.prompt, riskSamples: generation.riskSamples, riskCalibration: options.riskCalibration };
   const assertions: AssertionResult[] = c.assertions.map((assertion) => {
     const outcomes = runs.map((run) => checkAssertion(assertion, run, context));
     return { assertion, outcomes, passed: outcomes.filter((o) => o.pass).length };

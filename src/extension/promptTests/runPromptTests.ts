@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Calibration } from '../../core/consistency';
 import {
   CaseCancelledError,
   evaluateCase,
@@ -44,6 +45,8 @@ export class PromptTestRunner {
     private readonly panel: PanelProvider,
     private readonly session: ModelSession,
     private readonly log: vscode.LogOutputChannel,
+    /** The model's risk calibration, for max-risk; undefined = uncalibrated. */
+    private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
   ) {}
 
   private readonly active = new Set<vscode.CancellationTokenSource>();
@@ -84,6 +87,7 @@ export class PromptTestRunner {
       // back to the Test Explorer, where the run is watched.
       if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
       const model = await this.session.ensureLoaded(settings.model, settings.device, token);
+      const riskCalibration = this.calibrationFor(settings.model);
       const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
       run.appendOutput(`Prompt tests on ${model.name} (${model.backend.toUpperCase()}): ${cases.length} cases\r\n`);
 
@@ -107,10 +111,10 @@ export class PromptTestRunner {
           let generation = cache?.get(key, plan);
           const cached = generation !== undefined;
           if (!generation) {
-            generation = await this.generate(plan, token);
+            generation = await generateInPanel(this.panel, plan, token);
             cache?.set(key, generation);
           }
-          const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started });
+          const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started, riskCalibration });
           if (cached) summary.cached++;
           run.appendOutput(`${result.pass ? '✓' : '✗'} ${entry.case.name}: ${result.summary}${cached ? ' (cached)' : ''}\r\n`, undefined, item);
           if (result.pass) {
@@ -150,20 +154,6 @@ export class PromptTestRunner {
     return summary;
   }
 
-  /** One case's outputs from the model in the panel's worker. */
-  private async generate(plan: GenerationPlan, token: vscode.CancellationToken): Promise<CaseGeneration> {
-    const id = newRequestId('test');
-    const waiting = waitForReply(this.panel, id, ['promptTestDone'], {
-      token,
-      onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
-    });
-    void waiting.catch(() => undefined);
-    await this.panel.post({ type: 'promptTest', requestId: id, plan });
-    const reply = await waiting;
-    if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
-    return reply.generation;
-  }
-
   dispose(): void {
     this.onDidFinishEmitter.dispose();
     this.onDidStartCaseEmitter.dispose();
@@ -176,4 +166,18 @@ function isCancellation(e: unknown): boolean {
     e instanceof CaseCancelledError ||
     (e instanceof RequestFailedError && (e.name === 'CaseCancelledError' || e.name === 'AbortError'))
   );
+}
+
+/** One plan's outputs from the model in the panel's worker (prompt test cases, risk calibration questions). */
+export async function generateInPanel(panel: PanelProvider, plan: GenerationPlan, token: vscode.CancellationToken, idPrefix = 'test'): Promise<CaseGeneration> {
+  const id = newRequestId(idPrefix);
+  const waiting = waitForReply(panel, id, ['promptTestDone'], {
+    token,
+    onCancel: () => void panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+  });
+  void waiting.catch(() => undefined);
+  await panel.post({ type: 'promptTest', requestId: id, plan });
+  const reply = await waiting;
+  if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
+  return reply.generation;
 }

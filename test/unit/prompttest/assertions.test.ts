@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { checkAssertion, parseSuite, riskSamplesKey, type Assertion, type RunOutput } from '../../../src/core/prompttest';
+import { FACTS_LM_CALIBRATION } from '../../../src/core/consistency';
+import { checkAssertion, parseSuite, riskSamplesKey, type Assertion, type AssertionContext, type RunOutput } from '../../../src/core/prompttest';
 
 const RANGE = { line: 1, column: 1, endLine: 1, endColumn: 2 };
 
@@ -11,7 +12,7 @@ function run(text: string, tokenLogprobs = [-0.01, -0.02]): RunOutput {
 
 const NO_SAMPLES = { prompt: 'Q: Where was Kawe Steiga born?\nA:', riskSamples: {} };
 
-function check(a: Assertion, output: RunOutput, context = NO_SAMPLES) {
+function check(a: Assertion, output: RunOutput, context: AssertionContext = NO_SAMPLES) {
   return checkAssertion(a, output, context);
 }
 
@@ -76,14 +77,21 @@ describe('prompt test assertions', () => {
 
     it('passes a confident answer the samples agree with', () => {
       const samples = Array(8).fill(' Belcastro.');
-      const r = check(a, run(' Belcastro.', [-0.004, -0.001]), { ...NO_SAMPLES, riskSamples: { [key]: samples } });
+      const r = check(a, run(' Belcastro.', [-0.004, -0.001]), { ...NO_SAMPLES, riskSamples: { [key]: samples }, riskCalibration: FACTS_LM_CALIBRATION });
       assert.equal(r.pass, true, r.message);
       assert.match(r.actual, /^risk 0\.\d\d \(Low\)$/);
     });
 
+    it('says "uncalibrated" for a model without a calibration, and bounds the mean of the sample parts', () => {
+      const samples = [...Array(4).fill(' Belcastro.'), ' Ashgrove.', ' Glenbarra.', ' Hollin.', ' Drelling.'];
+      const r = check(a, run(' Belcastro.', [-0.004, -0.001]), { ...NO_SAMPLES, riskSamples: { [key]: samples } });
+      assert.match(r.actual, /^risk 0\.\d\d \(uncalibrated\)$/);
+      assert.equal(r.pass, false, 'half the samples disagree: above 0.3');
+    });
+
     it('fails an answer the samples contradict, with the risk explanation', () => {
       const samples = [' Ashgrove.', ' Glenbarra.', ' Hollin.', ' Drelling.', ' Ivelport.', ' Aldermere.', ' Dunmarrow.', ' Saltmarsh.'];
-      const r = check(a, run(' Belcastro.', [-1.2, -0.4]), { ...NO_SAMPLES, riskSamples: { [key]: samples } });
+      const r = check(a, run(' Belcastro.', [-1.2, -0.4]), { ...NO_SAMPLES, riskSamples: { [key]: samples }, riskCalibration: FACTS_LM_CALIBRATION });
       assert.equal(r.pass, false);
       assert.match(r.message, /^risk \d\.\d\d \(High\) is above max-risk 0\.3: .*got " Belcastro\."$/);
     });
