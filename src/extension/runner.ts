@@ -88,7 +88,8 @@ export class Runner implements vscode.Disposable {
   private async execute(id: string, request: RunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     const kind = request.kind;
     await this.panel.reveal();
-    const cacheKey = request.cache ? responseCacheKey(request) : undefined;
+    // Keyed on what the setting names now, by content: a model replaced in place is a miss.
+    const cacheKey = request.cache ? responseCacheKey({ ...request, model: this.session.resolve(request.model).fingerprint }) : undefined;
     const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
     if (hit) {
       this.log.info(`Run ${id}: served from the response cache (first run ${hit.savedAt}).`);

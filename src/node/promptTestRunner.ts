@@ -24,7 +24,7 @@ import {
   type SuiteReport,
 } from '../core/prompttest';
 import { globFiles, hasGlobChars } from './globFiles';
-import { resolveModel } from './modelFolder';
+import { modelFingerprint, resolveModel } from './modelFolder';
 
 export const SUITE_GLOB = '**/*.prompttest.{yaml,yml}';
 export const DEFAULT_CACHE_DIR = path.join('.sampling-lab', 'cache', 'prompttest');
@@ -54,17 +54,14 @@ export function readSuiteFile(file: string, text = fs.readFileSync(file, 'utf8')
   return parseSuite(text, { readFile: (p) => fs.readFileSync(path.resolve(dir, p), 'utf8') });
 }
 
-/** The model as the cache sees it: its name, backend, and the ONNX weights' size and time. */
+/** The model as the cache sees it: its name, backend, and its folder's content fingerprint. */
 export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelIdentity {
   let fingerprint: string | undefined;
   try {
     const location = resolveModel(modelOption);
-    if (location.kind === 'folder') {
-      const onnx = fs.statSync(path.join(location.dir, 'onnx', 'model.onnx'));
-      fingerprint = `${onnx.size}:${Math.round(onnx.mtimeMs)}`;
-    }
+    if (location.kind === 'folder') fingerprint = modelFingerprint(location.dir);
   } catch {
-    // A hub model has no local file to stat; its name stands for it.
+    // A hub model has no local file to read; its name stands for it.
   }
   return { name: model.name, device: model.device, fingerprint };
 }

@@ -32,8 +32,10 @@ describe('preference pairs', function () {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
     const views = pkg.contributes.views.samplingLab as { id: string; name: string }[];
     assert.deepEqual(views.map((v) => v.id), ['samplingLab.panel', 'samplingLab.preferences']);
-    const welcome = (pkg.contributes.viewsWelcome as { view: string; contents: string }[]).find((w) => w.view === 'samplingLab.preferences');
-    assert.match(welcome!.contents, /press B, then W/);
+    const welcomes = (pkg.contributes.viewsWelcome as { view: string; contents: string; when?: string }[]).filter((w) => w.view === 'samplingLab.preferences');
+    assert.match(welcomes.find((w) => w.when === 'isWorkspaceTrusted')!.contents, /press B, then W/);
+    // In Restricted Mode the view says why it is empty, with the command that changes it.
+    assert.match(welcomes.find((w) => w.when === '!isWorkspaceTrusted')!.contents, /Restricted Mode[\s\S]*\(command:workbench\.trust\.manage\)/);
   });
 
   it('marking one card better than another appends one record with dataset field names, from the host’s own run', async () => {

@@ -2,12 +2,14 @@
  * Prompt test suites in the Test Explorer: every `*.prompttest.yaml` in the workspace is a test
  * item, its cases are children placed at their `name:` line, and problems in a suite file are
  * diagnostics at the line to fix. Open editors are parsed as typed, so items and diagnostics
- * follow unsaved edits; files on disk are watched. Running is runPromptTests.ts's.
+ * follow unsaved edits; files on disk are watched. In Restricted Mode no suite is read or parsed:
+ * the view holds one item saying why, until the workspace is trusted. Running is runPromptTests.ts's.
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ParsedSuite, PromptTestCase } from '../../core/prompttest';
 import { readSuiteFile } from '../../node/promptTestRunner';
+import { manageTrustMarkdown, onDidGrantTrust, untrustedReason, workspaceTrusted } from '../workspaceTrust';
 import { toDiagnostic, toRange } from './suiteDiagnostics';
 
 export const SUITE_FILES = '**/*.prompttest.{yaml,yml}';
@@ -32,6 +34,10 @@ export interface SuiteSnapshot {
   /** `line`: the case's `name:` line, from 0. */
   cases: { id: string; label: string; line: number }[];
 }
+
+/** The one item the Testing view holds in Restricted Mode: why it is otherwise empty. */
+export const UNTRUSTED_ITEM_ID = 'samplingLab.promptTests.untrusted';
+export const UNTRUSTED_TESTS_REASON = untrustedReason('discovers and runs prompt test suites (*.prompttest.yaml)');
 
 export type RunHandler = (request: vscode.TestRunRequest, token: vscode.CancellationToken) => Promise<void>;
 
@@ -67,12 +73,37 @@ export class PromptTestController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => isSuiteFile(e.document.uri) && this.updateSoon(e.document)),
       // Closing an unsaved editor: the file on disk is the suite again.
       vscode.workspace.onDidCloseTextDocument((doc) => isSuiteFile(doc.uri) && this.update(doc.uri)),
+      onDidGrantTrust(() => this.trusted()),
     );
+    if (workspaceTrusted()) this.parseOpenEditors();
+    else this.showUntrusted();
+  }
+
+  private parseOpenEditors(): void {
     for (const doc of vscode.workspace.textDocuments) if (isSuiteFile(doc.uri)) this.update(doc.uri, doc.getText());
+  }
+
+  /** Restricted Mode: nothing is read; one item says why, with the link that changes it. */
+  private showUntrusted(): void {
+    const item = this.controller.createTestItem(UNTRUSTED_ITEM_ID, 'Trust this workspace to discover its prompt tests');
+    item.error = manageTrustMarkdown(UNTRUSTED_TESTS_REASON);
+    this.controller.items.replace([item]);
+  }
+
+  /** The workspace was just trusted: find and parse its suites now, no reload needed. */
+  private trusted(): void {
+    this.controller.items.delete(UNTRUSTED_ITEM_ID);
+    this.log.info('Prompt tests: the workspace is trusted; discovering suites.');
+    this.parseOpenEditors();
+    void this.rediscover().catch((e) => this.log.error(`Prompt tests: discovery failed: ${(e as Error).message}`));
   }
 
   /** Finds every suite in the workspace (once; the watcher keeps it current). */
   discoverAll(): Promise<void> {
+    if (!workspaceTrusted()) {
+      this.log.info(`Prompt tests: not discovered. ${UNTRUSTED_TESTS_REASON}`);
+      return Promise.resolve();
+    }
     this.discovered ??= (async () => {
       const files = await vscode.workspace.findFiles(SUITE_FILES, EXCLUDE);
       // A suite deleted while nobody watched (or before the watcher said so) leaves the tree too.
@@ -101,7 +132,7 @@ export class PromptTestController implements vscode.Disposable {
       const cases: SuiteSnapshot['cases'] = [];
       file.children.forEach((c) => cases.push({ id: c.id, label: c.label, line: c.range?.start.line ?? -1 }));
       const error = file.error instanceof vscode.MarkdownString ? file.error.value : file.error;
-      files.push({ uri: file.uri!.toString(), label: file.label, error, cases });
+      files.push({ uri: file.uri?.toString() ?? '', label: file.label, error, cases });
     });
     return files;
   }
@@ -129,8 +160,9 @@ export class PromptTestController implements vscode.Disposable {
     return cases.sort((a, b) => (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0));
   }
 
-  /** Re-reads a suite: from `text` (an open editor's), or from disk. */
+  /** Re-reads a suite: from `text` (an open editor's), or from disk. Never in Restricted Mode. */
   update(uri: vscode.Uri, text?: string): ParsedSuite | undefined {
+    if (!workspaceTrusted()) return undefined;
     if (text === undefined) {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (open) text = open.getText();

@@ -21,7 +21,8 @@ import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
 import { linkedCancellation, newRequestId, RequestFailedError, waitForReply } from '../requests';
 import { readSettings } from '../settings';
-import type { PromptTestController } from './promptTestController';
+import { workspaceTrusted } from '../workspaceTrust';
+import { UNTRUSTED_TESTS_REASON, type PromptTestController } from './promptTestController';
 import { failureMessages } from './testMessages';
 
 export interface PromptTestRunSummary {
@@ -66,6 +67,16 @@ export class PromptTestRunner {
   }
 
   private async runCases(tests: PromptTestController, request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<PromptTestRunSummary> {
+    if (!workspaceTrusted()) {
+      // Nothing of the repository's is read, so nothing to run (and no model to load for it).
+      const run = tests.controller.createTestRun(request);
+      run.appendOutput(`${UNTRUSTED_TESTS_REASON}\r\n`);
+      run.end();
+      this.log.info(`Prompt tests: not run. ${UNTRUSTED_TESTS_REASON}`);
+      const summary: PromptTestRunSummary = { passed: 0, failed: 0, errored: 0, skipped: 0, cached: 0 };
+      this.onDidFinishEmitter.fire(summary);
+      return summary;
+    }
     await tests.discoverAll();
     const excluded = new Set((request.exclude ?? []).flatMap((item) => tests.casesOf(item)).map((item) => item.id));
     const roots: vscode.TestItem[] = [];
