@@ -37,6 +37,9 @@ export class Runner implements vscode.Disposable {
   private readonly onTokensEmitter = new vscode.EventEmitter<{ runId: string; count: number }>();
   /** Streaming progress (tests wait on it to stop a run mid-way). */
   readonly onTokens = this.onTokensEmitter.event;
+  private readonly onDidStartEmitter = new vscode.EventEmitter<string>();
+  /** A run's id, once it is the run in progress (Stop from here on stops it). */
+  readonly onDidStart = this.onDidStartEmitter.event;
 
   constructor(
     private readonly panel: PanelProvider,
@@ -77,6 +80,7 @@ export class Runner implements vscode.Disposable {
     const id = newRequestId('run');
     const done = execute(id, cts.token);
     this.current = { id, cts, done };
+    this.onDidStartEmitter.fire(id);
     try {
       return await done;
     } finally {
@@ -184,5 +188,6 @@ export class Runner implements vscode.Disposable {
   dispose(): void {
     this.current?.cts.cancel();
     this.onTokensEmitter.dispose();
+    this.onDidStartEmitter.dispose();
   }
 }

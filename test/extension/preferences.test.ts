@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { parsePreferencesJsonl } from '../../src/core/preferences';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
 import type { RunRecord } from '../../src/protocol/messages';
-import { EXTENSION_ID, labApi, withSettings, until } from './extensionApi';
+import { EXTENSION_ID, labApi, withSettings, until, nextEvent } from './extensionApi';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const prefsFile = () => path.join(workspace(), '.sampling-lab', 'preferences.jsonl');
@@ -63,8 +63,9 @@ describe('preference pairs', function () {
       [{ type: 'prefer', runId: run.id, chosen: 0, rejected: 99 }, /rejected card 99 does not exist \(the run has \d+ cards\)/],
       [{ type: 'prefer', runId: 'run-gone', chosen: 0, rejected: 1 }, /no longer in history/],
     ] as const) {
+      const handled = nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'prefer' && o.event.runId === message.runId, 30_000);
       api.receiveFromPanel(message);
-      await new Promise((r) => setTimeout(r, 50));
+      assert.match((await handled).error ?? '', error);
       assert.match(api.lastError() ?? '', error);
     }
     const bad = api.receiveFromPanel({ type: 'prefer', runId: run.id, chosen: 'first', rejected: 0 });

@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/protocol/messages';
 import { labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
@@ -123,5 +126,42 @@ describe('Sample with Settings and Select Model', function () {
       await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
     }
     assert.equal(api.modelState().status, 'ready');
+  });
+});
+
+describe('caches keyed on the model by content', function () {
+  this.timeout(300_000);
+
+  it('a model folder replaced in place (same path) is a new model: reloaded, and no stale hit from the response cache', async () => {
+    const api = await labApi();
+    const bundled = path.join(vscode.extensions.getExtension('sampling-lab.sampling-lab')!.extensionUri.fsPath, 'models', 'facts-lm');
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-replaced-'));
+    const folder = path.join(parent, 'model');
+    fs.cpSync(bundled, folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}world`) });
+    const prompt = 'Q: Where was Kawe Steiga born? (a model replaced in place)\nA:';
+    try {
+      await withSettings({ 'cache.enabled': true }, async () => {
+        assert.ok(await vscode.commands.executeCommand('samplingLab.selectModel', { model: folder }), `loaded (last error: ${api.lastError()})`);
+        const first = await compare(prompt);
+        assert.equal(first?.status, 'done', first?.error);
+        assert.notEqual(first.cached, true);
+        assert.equal((await compare(prompt))?.cached, true, 'the same model: served from the cache');
+        const loaded = api.modelState();
+
+        // Another export copied over the old one, at the same path.
+        const config = path.join(folder, 'config.json');
+        fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), _exported: 'again' }, null, 2));
+        const after = await compare(prompt);
+        assert.equal(after?.status, 'done', after?.error);
+        assert.notEqual(after.cached, true, 'a replaced model is a new model: no stale hit');
+        const reloaded = api.modelState();
+        assert.equal(reloaded.status, 'ready');
+        assert.notEqual(reloaded.status === 'ready' && loaded.status === 'ready' && reloaded.key === loaded.key, true, 'the replaced model was loaded, not the old one kept');
+      });
+    } finally {
+      await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+      await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

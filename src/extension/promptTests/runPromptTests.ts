@@ -162,12 +162,16 @@ export class PromptTestRunner {
   /** One case's outputs from the model in the panel's worker. */
   private async generate(plan: GenerationPlan, token: vscode.CancellationToken): Promise<CaseGeneration> {
     const id = newRequestId('test');
+    if (token.isCancellationRequested) throw new vscode.CancellationError();
+    // The cancel goes after the request it cancels, or the worker would drop it and run the case anyway.
+    let posted: Promise<unknown> = Promise.resolve();
     const waiting = waitForReply(this.panel, id, ['promptTestDone'], {
       token,
-      onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+      onCancel: () => void posted.then(() => this.panel.post({ type: 'cancel', requestId: id })).catch(() => undefined),
     });
     void waiting.catch(() => undefined);
-    await this.panel.post({ type: 'promptTest', requestId: id, plan });
+    posted = this.panel.post({ type: 'promptTest', requestId: id, plan });
+    await posted;
     const reply = await waiting;
     if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
     return reply.generation;
