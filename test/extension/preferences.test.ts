@@ -63,7 +63,12 @@ describe('preference pairs', function () {
       [{ type: 'prefer', runId: run.id, chosen: 0, rejected: 99 }, /rejected card 99 does not exist \(the run has \d+ cards\)/],
       [{ type: 'prefer', runId: 'run-gone', chosen: 0, rejected: 1 }, /no longer in history/],
     ] as const) {
-      const handled = nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'prefer' && o.event.runId === message.runId, 30_000);
+      // This very mark (an earlier one of the same run may still be finishing).
+      const handled = nextEvent(
+        api.onDidHandlePanelEvent,
+        ({ event: e }) => e.type === 'prefer' && e.runId === message.runId && e.chosen === message.chosen && e.rejected === message.rejected,
+        30_000,
+      );
       api.receiveFromPanel(message);
       assert.match((await handled).error ?? '', error);
       assert.match(api.lastError() ?? '', error);
