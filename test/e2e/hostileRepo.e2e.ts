@@ -61,7 +61,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
   let root: string;
   let workspace: string;
   let outside: string;
-  let before: Record<string, string>;
+  let outsideBefore: Record<string, string>;
   const prompt = birthplacePrompt(knownPerson(3));
 
   before(() => {
@@ -89,7 +89,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
       path.join(workspace, 'd-good.prompttest.yaml'),
       `cases:\n  - name: a good case still runs\n    strategy: greedy\n    max_tokens: 8\n    prompt: "Q: Where was Kawe Steiga born?\\nA:"\n    assert:\n      - type: contains\n        value: Belcastro\n`,
     );
-    before = snapshot(outside);
+    outsideBefore = snapshot(outside);
   });
 
   after(async () => {
@@ -126,7 +126,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await runCommand(page, 'Sampling Lab: Refresh Preferences');
     await page.locator('.welcome-view-content', { hasText: 'Trust this workspace to see its preference pairs' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await page.locator('.monaco-list-row', { hasText: SENTINEL_STRATEGY }).count(), 0);
-    assert.deepEqual(snapshot(outside), before, 'nothing outside the workspace was written');
+    assert.deepEqual(snapshot(outside), outsideBefore, 'nothing outside the workspace was written');
     assert.equal(fs.existsSync(path.join(workspace, '.sampling-lab', 'cache')), false, 'no cache was written in Restricted Mode');
 
     // Trust the folder, in the same window.
@@ -162,7 +162,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await runCommand(page, 'Sampling Lab: Refresh Preferences');
     await page.locator('.welcome-view-content', { hasText: 'No preference pairs yet' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await page.locator('.monaco-list-row', { hasText: SENTINEL_STRATEGY }).count(), 0, 'the symlinked preferences file was not followed');
-    assert.deepEqual(snapshot(outside), before, 'nothing outside the workspace was written');
+    assert.deepEqual(snapshot(outside), outsideBefore, 'nothing outside the workspace was written');
     assert.deepEqual(fs.readdirSync(root).sort(), ['outside', 'repo'], 'nothing new beside the workspace');
   });
 });
