@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ownedSections } from '../tools/test/benchmarksFile';
 import { benchDecode } from './decode';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
@@ -50,7 +51,9 @@ async function main() {
     '',
   ].join('\n');
   const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
-  if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n');
+  // The load and soak figures are other scripts' sections: keep them.
+  const kept = fs.existsSync(file) ? ownedSections(fs.readFileSync(file, 'utf8')) : '';
+  if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n' + (kept ? `\n${kept}\n` : ''));
   else console.log('(partial run: BENCHMARKS.md left as it was)');
 }
 

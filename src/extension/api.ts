@@ -39,6 +39,8 @@ export interface SamplingLabApi {
   };
   /** The last error shown to the user. */
   lastError(): string | undefined;
+  /** What the host holds now, to find leaks (npm run soak): all 0 between runs, but the one closed-listener per loaded model. */
+  resources(): HostResources;
 }
 
 export interface PanelEventOutcome {
@@ -47,4 +49,14 @@ export interface PanelEventOutcome {
   error?: string;
   /** Insert: how many risk marks the inserted answer got. */
   marked?: number;
+}
+
+export interface HostResources {
+  /** Requests waiting for the panel's reply. */
+  pendingReplies: number;
+  /** Listeners on the panel's closing (each waiting request holds one). */
+  closedListeners: number;
+  /** Comparisons, risk checks and JSON runs in progress (0 or 1). */
+  runsInProgress: number;
+  promptTestRuns: number;
 }

@@ -200,6 +200,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       onDidStartCase: promptTestRunner.onDidStartCase,
     },
     lastError: () => lastError,
+    resources: () => ({ ...panel.resources(), runsInProgress: runner.running ? 1 : 0, promptTestRuns: promptTestRunner.activeRuns }),
   };
 }
 

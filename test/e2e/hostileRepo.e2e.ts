@@ -25,10 +25,9 @@ const REDOS = '^(.|.)*XYZ$';
 /** The longest a command may take to answer while the suites run. */
 const RESPONSIVE_MS = 1_000;
 
-function deepSchema(depth: number): unknown {
-  let schema: Record<string, unknown> = { type: 'string' };
-  for (let i = 0; i < depth; i++) schema = { type: 'object', properties: { a: schema } };
-  return schema;
+/** A schema nested `depth` objects deep, as text (JSON.stringify itself overflows on it). */
+function deepSchemaText(depth: number): string {
+  return '{"type":"object","properties":{"a":'.repeat(depth) + '{"type":"string"}' + '}}'.repeat(depth);
 }
 
 /** Content and mtime of every file under `dir`, to prove nothing there was written. */
@@ -74,7 +73,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'SECRET OUTSIDE THE WORKSPACE');
     fs.symlinkSync(path.join(outside, 'sentinel.jsonl'), path.join(workspace, '.sampling-lab', 'preferences.jsonl'));
     fs.writeFileSync(path.join(workspace, 'prompts.txt'), `${prompt}\n`);
-    fs.writeFileSync(path.join(workspace, 'deep.schema.json'), JSON.stringify(deepSchema(3_000)));
+    fs.writeFileSync(path.join(workspace, 'deep.schema.json'), deepSchemaText(3_000));
     fs.writeFileSync(
       path.join(workspace, 'a-redos.prompttest.yaml'),
       'cases:\n  - name: backtracks forever\n    strategy: greedy\n    max_tokens: 48\n    prompt: "Q: Where was Kawe Steiga born? Tell me everything about the town\\nA:"\n' +

@@ -49,6 +49,11 @@ export class PromptTestRunner {
 
   private readonly active = new Set<vscode.CancellationTokenSource>();
 
+  /** Prompt test runs in progress. */
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
   /** Cancels the runs in progress ("Sampling Lab: Stop" as well as the Testing view's); true if there was one. */
   stop(): boolean {
     for (const cts of this.active) cts.cancel();

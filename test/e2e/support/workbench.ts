@@ -20,6 +20,8 @@ export interface WorkbenchOptions {
   onHostLog?: (line: string) => void;
   /** Called when extension tests finish, with their exit code. */
   onTestsExit?: (code: number) => void;
+  /** More Chromium flags (the soak's `--js-flags=--expose-gc`). */
+  extraArgs?: string[];
 }
 
 export interface Workbench {
@@ -47,6 +49,7 @@ export async function openWorkbench(url: string, options: WorkbenchOptions): Pro
       ? ['--disable-gpu']
       : ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader']),
   ];
+  args.push(...(options.extraArgs ?? []));
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
