@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { birthplacePrompt, knownPerson } from './support/facts';
+import { REPO_ROOT } from './support/codeServer';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame, waitForFinishedCards } from './support/panel';
 import { openFile, runCommand, selectLines } from './support/workbench';
@@ -21,7 +22,8 @@ import { openFile, runCommand, selectLines } from './support/workbench';
 const SENTINEL_STRATEGY = 'SENTINEL-OUTSIDE-THE-WORKSPACE';
 const SENTINEL = `${JSON.stringify({ prompt: 'p', chosen: 'a', rejected: 'b', chosen_strategy: SENTINEL_STRATEGY, rejected_strategy: 'other', time: '2026-01-01T00:00:00Z' })}\n`;
 /** Backtracks 2^n steps on n characters that do not end in XYZ (issue #12 item 2's shape). */
-const REDOS = '^(.|.)*XYZ$';
+const REDOS = '^([\\s\\S]|[\\s\\S])*XYZ$';
+const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 /** The longest a command may take to answer while the suites run. */
 const RESPONSIVE_MS = 1_000;
 
@@ -64,6 +66,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
   const prompt = birthplacePrompt(knownPerson(3));
 
   before(() => {
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-hostile-'));
     workspace = path.join(root, 'repo');
     outside = path.join(root, 'outside');
@@ -76,7 +79,8 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     fs.writeFileSync(path.join(workspace, 'deep.schema.json'), deepSchemaText(3_000));
     fs.writeFileSync(
       path.join(workspace, 'a-redos.prompttest.yaml'),
-      'cases:\n  - name: backtracks forever\n    strategy: greedy\n    max_tokens: 48\n    prompt: "Q: Where was Kawe Steiga born? Tell me everything about the town\\nA:"\n' +
+      // T = 5: a flat distribution rarely ends early, so the output is long enough (~100 characters) to backtrack for ages.
+      'cases:\n  - name: backtracks forever\n    settings: { kind: temperature, temperature: 5 }\n    seed: 7\n    max_tokens: 48\n    prompt: "Tell me about"\n' +
         `    assert:\n      - type: regex\n        value: '${REDOS}'\n`,
     );
     fs.writeFileSync(path.join(workspace, 'b-outside.prompttest.yaml'), 'cases:\n  - name: reads outside\n    prompt_file: ../outside/secret.txt\n    assert:\n      - type: contains\n        value: x\n');
@@ -105,7 +109,8 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await runCommand(page, 'Testing: Focus on Test Explorer View');
     const why = page.locator('.test-explorer .monaco-list-row', { hasText: 'Trust this workspace to discover its prompt tests' }).first();
     await why.waitFor({ state: 'visible', timeout: 60_000 });
-    assert.equal(await page.locator('.test-explorer .monaco-list-row', { hasText: '.prompttest.yaml' }).count(), 0, 'no suite was discovered');
+    assert.equal(await page.locator('.test-explorer .monaco-list-row', { hasText: /[a-d]-\w+\.prompttest\.yaml/ }).count(), 0, 'no suite was discovered');
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-testing.png') });
 
     // A comparison on a selection still runs; marking a pair is refused (nothing written).
     await openFile(page, 'prompts.txt');
@@ -125,6 +130,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await runCommand(page, 'Sampling Lab: Refresh Preferences');
     await page.locator('.welcome-view-content', { hasText: 'Trust this workspace to see its preference pairs' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await page.locator('.monaco-list-row', { hasText: SENTINEL_STRATEGY }).count(), 0);
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-preferences.png') });
     assert.deepEqual(snapshot(outside), outsideBefore, 'nothing outside the workspace was written');
     assert.equal(fs.existsSync(path.join(workspace, '.sampling-lab', 'cache')), false, 'no cache was written in Restricted Mode');
 
@@ -139,6 +145,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
       await page.locator('.test-explorer .monaco-list-row', { hasText: `${suite}.prompttest.yaml` }).first().waitFor({ state: 'visible', timeout: 60_000 });
     }
     await why.waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-trusted-testing.png') });
 
     // Run them all; while they run, the extension host answers a command within a second.
     await runCommand(page, 'Test: Run All Tests');
