@@ -22,7 +22,8 @@ Options:
                       (default: all six)
   --samples N         sequences per sampling strategy (default 1)
   --candidates N      best-of-N's N (default 4)
-  --seed N            base seed; sample i uses seed + i (default 42)
+  --seed N            base seed; sample i of the prompt draws from a seed hashed from
+                      (seed, prompt, i), the per-completion seed printed (default 42)
   --max-tokens N      new tokens per sequence (default 32)
   --temperature T     override T for the sampling strategies (≥ 0)
   --top-k K           override top-k's k (integer ≥ 1)

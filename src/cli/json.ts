@@ -28,7 +28,7 @@ Options:
   --samples N         test-time compute's N (default ${STRUCTURED_DEFAULTS.samples})
   --retries N         prompting's re-asks after the first try (default ${STRUCTURED_DEFAULTS.maxRetries})
   --routes LIST       comma-separated subset of: ${ROUTE_IDS.join(', ')}
-  --seed N            base seed (default ${STRUCTURED_DEFAULTS.seed})
+  --seed N            base seed; sample i hashes (seed, prompt, i) (default ${STRUCTURED_DEFAULTS.seed})
   --max-tokens N      new tokens per try (default ${STRUCTURED_DEFAULTS.maxNewTokens})
   --model M           bundled model name or a model folder (default facts-lm)
   --device D          cpu or wasm (default cpu)

@@ -2,8 +2,8 @@
  * The response cache: a finished run's result (and its risk reports) by everything that decides
  * its tokens. Kept in memory and in workspace storage, newest first, capped in entries and bytes.
  *
- * Why a cached result is the right answer and not a stale one: every sequence is seeded (sequence
- * i of a strategy uses seed + i, core/decode/compare.ts), so the same prompt, model, device,
+ * Why a cached result is the right answer and not a stale one: every sequence is seeded (sample
+ * i of a prompt uses sequenceSeed(seed, prompt, i), core/sampling/rng.ts), so the same prompt, model, device,
  * strategies, samples, length and seed give the same tokens. That is also what makes a risk check
  * reproducible. The key therefore holds all of them; change any and the run is new.
  */
@@ -32,7 +32,8 @@ export interface CacheKeyParts {
 
 export function responseCacheKey(parts: CacheKeyParts): string {
   const { kind, prompt, model, device, strategies, options } = parts;
-  const canonical = JSON.stringify([kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed]);
+  // 'seeds-v2': runs cached under the old seed + i rule drew other tokens, so they must miss.
+  const canonical = JSON.stringify(['seeds-v2', kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { compareStrategies } from '../../src/core/decode/compare';
 import { defaultStrategies, strategyFromSettings } from '../../src/core/decode/strategies';
+import { decodeBatch, type SequenceConstraint } from '../../src/core/decode/decodeBatch';
+import { createSamplerChain } from '../../src/core/sampling/chain';
+import { NaNLogitError } from '../../src/core/sampling/errors';
+import { createRng, sequenceSeed } from '../../src/core/sampling/rng';
 import { bundledModel, cityQuestion, world } from '../support/model';
 
 /** log softmax of one row at one index, in float64. */
@@ -39,6 +43,38 @@ describe('decode loop on the bundled model (transformers.js, onnxruntime-node)',
     assert.deepEqual(a.results[0]!.completions.map((c) => c.text), b.results[0]!.completions.map((c) => c.text));
     const texts = new Set(a.results[0]!.completions.map((c) => c.text));
     assert.ok(texts.size > 1, 'four samples at T=1.5 should not all agree');
+  });
+
+  it('draws sample i of a prompt from sequenceSeed(seed, prompt, i), and firstSample continues the same samples', async () => {
+    const model = await bundledModel();
+    const hot = [strategyFromSettings({ kind: 'temperature', temperature: 1.5 })];
+    const prompt = 'Tell me about';
+    const four = await compareStrategies(model, prompt, hot, { maxNewTokens: 12, seed: 7, samples: 4 });
+    assert.deepEqual(four.results[0]!.completions.map((c) => c.seed), [0, 1, 2, 3].map((i) => sequenceSeed(7, prompt, i)));
+    const later = await compareStrategies(model, prompt, hot, { maxNewTokens: 12, seed: 7, samples: 2, firstSample: 2 });
+    assert.deepEqual(later.results[0]!.completions.map((c) => c.text), four.results[0]!.completions.slice(2).map((c) => c.text));
+    // Another prompt's sample 0 has its own seed (under seed + i every prompt shared it).
+    const other = await compareStrategies(model, 'Tell me about it', hot, { maxNewTokens: 1, seed: 7, samples: 1 });
+    assert.notEqual(other.results[0]!.completions[0]!.seed, four.results[0]!.completions[0]!.seed);
+  });
+
+  it('fails a step whose row holds a NaN logit with an error naming the step and the token, drawing nothing', async () => {
+    const model = await bundledModel();
+    const prompt = model.encodePrompt('Tell me about');
+    let step = 0;
+    // A fault injected into the real row: the mask hook sees each step's logits before the chain.
+    const poison: SequenceConstraint = {
+      mask: (row) => {
+        if (step++ === 2) row[5] = NaN;
+        return row.length;
+      },
+      accept: () => {},
+      isComplete: () => false,
+    };
+    const strategy = strategyFromSettings({ kind: 'top_k', topK: 3 });
+    const spec = { chain: createSamplerChain(strategy.sampler, model.vocabSize), rng: createRng(1), tag: { strategy: 0, sample: 0 }, constraint: poison };
+    await assert.rejects(decodeBatch(model, prompt, [spec], { maxNewTokens: 6, ignoreEos: true }), (e: unknown) =>
+      e instanceof NaNLogitError && e.step === 2 && /^At step 2: token 5's logit is NaN/.test(e.message));
   });
 
   it('decodes the same tokens batched as sequentially, for every strategy', async () => {

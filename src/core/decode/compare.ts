@@ -6,7 +6,7 @@
 import type { CausalLM } from '../model/types';
 import { PromptError } from '../model/errors';
 import { createSamplerChain } from '../sampling/chain';
-import { createRng } from '../sampling/rng';
+import { createRng, sequenceSeed } from '../sampling/rng';
 import { decodeBatch, type DecodedSequence, type SequenceSpec } from './decodeBatch';
 import { validateDecodeOptions } from './validateOptions';
 import type { CompareResult, Completion, DecodeOptions, Strategy, StrategyResult } from './types';
@@ -47,6 +47,7 @@ export async function compareStrategies(
   options: DecodeOptions,
 ): Promise<CompareResult> {
   const samples = options.samples ?? 1;
+  const firstSample = options.firstSample ?? 0;
   validateDecodeOptions({ ...options, samples }, strategies.length);
   const started = performance.now();
   const prepared = preparePrompt(model, prompt, options.maxNewTokens);
@@ -56,12 +57,13 @@ export async function compareStrategies(
   strategies.forEach((strategy, s) => {
     const count = sequencesFor(strategy, samples);
     for (let i = 0; i < count; i++) {
+      const seed = sequenceSeed(options.seed, prompt, firstSample + i);
       specs.push({
         chain: createSamplerChain(strategy.sampler, model.vocabSize),
-        rng: createRng(options.seed + i),
+        rng: createRng(seed),
         tag: { strategy: s, sample: i },
       });
-      seeds.push(options.seed + i);
+      seeds.push(seed);
     }
   });
 

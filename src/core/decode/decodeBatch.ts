@@ -5,6 +5,7 @@
  */
 import type { CausalLM, KvCache } from '../model/types';
 import type { SamplerChain } from '../sampling/chain';
+import { SamplingStepError } from '../sampling/errors';
 import type { Rng } from '../sampling/rng';
 import type { FinishReason, TokenInfo } from './types';
 
@@ -126,7 +127,13 @@ export async function decodeBatch(
       active.forEach((l, i) => {
         const row = rowOf[i]!;
         const logitsRow = l.masked ?? logits.subarray(row * vocab, (row + 1) * vocab);
-        const result = l.spec.chain.step(logitsRow, l.history, l.spec.rng, topAlternatives);
+        let result: ReturnType<SamplerChain['step']>;
+        try {
+          result = l.spec.chain.step(logitsRow, l.history, l.spec.rng, topAlternatives);
+        } catch (e) {
+          // The chain cannot know the step; the error names it from here.
+          throw e instanceof SamplingStepError ? e.atStep(step) : e;
+        }
         const token: TokenInfo = {
           ...result,
           text: model.tokenText(result.token),

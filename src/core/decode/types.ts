@@ -17,8 +17,15 @@ export interface Strategy {
 
 export interface DecodeOptions {
   maxNewTokens: number;
-  /** Base seed. Sequence i of a strategy uses seed + i, so batched and sequential runs agree. */
+  /**
+   * Base seed. Sequence i of every strategy draws from `createRng(sequenceSeed(seed, prompt,
+   * firstSample + i))` (core/sampling/rng.ts): reproducible, independent across prompts, and the
+   * same batched or sequential. Strategies share sample i's seed, so they are compared on the same
+   * uniform draws.
+   */
   seed: number;
+  /** Index of the first sequence, so a caller can draw further samples of a prompt. Default 0. */
+  firstSample?: number;
   stopStrings?: string[];
   signal?: AbortSignal;
   /** Sequences per sampling strategy (greedy always draws one). Default 1. */
@@ -55,6 +62,7 @@ export type FinishReason = 'eos' | 'stop' | 'length' | 'context' | 'aborted';
 export interface Completion {
   text: string;
   tokens: TokenInfo[];
+  /** This sequence's own seed (sequenceSeed of the base seed, prompt and sample index): `createRng(seed)` replays it. */
   seed: number;
   finishReason: FinishReason;
   /** Mean of logprobRaw over generated tokens (the best-of-N score, AI Engineering ch. 2). */

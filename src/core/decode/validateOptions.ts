@@ -4,6 +4,7 @@ export interface OptionsToCheck {
   maxNewTokens: number;
   seed: number;
   samples: number;
+  firstSample?: number;
 }
 
 /** Checks run options before any model work, naming the option and its range. */
@@ -18,4 +19,6 @@ export function validateDecodeOptions(options: OptionsToCheck, strategyCount: nu
     'samples', `samples must be an integer in [1, 64] (got ${options.samples}).`);
   check(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff,
     'seed', `seed must be an integer in [0, 4294967295] (got ${options.seed}).`);
+  const first = options.firstSample ?? 0;
+  check(Number.isInteger(first) && first >= 0, 'firstSample', `firstSample must be an integer ≥ 0 (got ${first}).`);
 }

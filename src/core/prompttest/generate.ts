@@ -18,7 +18,10 @@ export interface RiskSampling {
 export interface GenerationPlan {
   prompt: string;
   strategy: Strategy;
-  /** N runs. Sampling strategies use seeds seed … seed + N − 1; best-of-N run i uses seed + i × candidates. */
+  /**
+   * N runs. Run i of a sampling strategy is sample i of the prompt (core/sampling/rng.ts
+   * sequenceSeed); best-of-N run i draws samples i × candidates … (i + 1) × candidates − 1.
+   */
   runs: number;
   seed: number;
   maxNewTokens: number;
@@ -58,7 +61,8 @@ export function riskSamplesKey(r: RiskSampling): string {
 /** Canonical text of everything that decides a case's outputs; hash it for a cache file name. */
 export function generationCacheKeyText(plan: GenerationPlan, model: ModelIdentity): string {
   return JSON.stringify({
-    v: 1,
+    // v2: sample i's seed is sequenceSeed(seed, prompt, i), no longer seed + i.
+    v: 2,
     model: [model.name, model.device, model.fingerprint ?? ''],
     prompt: plan.prompt,
     strategy: { kind: plan.strategy.kind, sampler: plan.strategy.sampler, candidates: plan.strategy.candidates ?? null },
@@ -71,14 +75,14 @@ export function generationCacheKeyText(plan: GenerationPlan, model: ModelIdentit
 }
 
 /**
- * Seeds of the risk samples. After a greedy main answer they are seed … seed + K − 1, the same
- * draw as "Check Hallucination Risk", so the numbers match the panel's. After sampled runs they
- * continue past the runs' seeds, so no run is scored against a copy of itself.
+ * Index of the first risk sample (its seed is sequenceSeed(seed, prompt, index)). After a greedy
+ * main answer the risk samples are samples 0 … K − 1, the same draw as "Check Hallucination
+ * Risk", so the numbers match the panel's. After sampled runs they continue past the runs'
+ * samples, so no run is scored against a copy of itself.
  */
-export function riskSeed(plan: GenerationPlan): number {
-  if (plan.strategy.sampler.select === 'greedy' && plan.strategy.kind !== 'best_of_n') return plan.seed;
-  const used = plan.strategy.kind === 'best_of_n' ? plan.runs * (plan.strategy.candidates ?? 4) : plan.runs;
-  return (plan.seed + used) % 0x1_0000_0000;
+export function riskFirstSample(plan: GenerationPlan): number {
+  if (plan.strategy.sampler.select === 'greedy' && plan.strategy.kind !== 'best_of_n') return 0;
+  return plan.strategy.kind === 'best_of_n' ? plan.runs * (plan.strategy.candidates ?? 4) : plan.runs;
 }
 
 export interface GenerateOptions {
@@ -99,7 +103,7 @@ export async function generateCase(model: CausalLM, plan: GenerationPlan, option
     const candidates = plan.strategy.candidates ?? 4;
     runs = [];
     for (let i = 0; i < plan.runs; i++) {
-      const r = await compareStrategies(model, plan.prompt, [plan.strategy], { ...decode, seed: plan.seed + i * candidates, samples: 1 });
+      const r = await compareStrategies(model, plan.prompt, [plan.strategy], { ...decode, seed: plan.seed, firstSample: i * candidates, samples: 1 });
       checkCancelled();
       runs.push(runOutput(r.results[0]!.best));
     }
@@ -115,7 +119,7 @@ export async function generateCase(model: CausalLM, plan: GenerationPlan, option
   const riskSamples: Record<string, string[]> = {};
   for (const r of plan.risk) {
     const sampler = strategyFromSettings({ kind: 'temperature', temperature: r.temperature }, 'max-risk');
-    const result = await compareStrategies(model, plan.prompt, [sampler], { ...decode, seed: riskSeed(plan), samples: r.samples });
+    const result = await compareStrategies(model, plan.prompt, [sampler], { ...decode, seed: plan.seed, firstSample: riskFirstSample(plan), samples: r.samples });
     checkCancelled();
     riskSamples[riskSamplesKey(r)] = result.results[0]!.completions.map((c) => c.text);
   }

@@ -11,7 +11,7 @@ export {
   generationCacheKeyText,
   planGeneration,
   riskSamplesKey,
-  riskSeed,
+  riskFirstSample,
   type GenerateOptions,
   type GenerationPlan,
   type ModelIdentity,

@@ -59,7 +59,7 @@ export interface PromptTestCase {
   promptFile?: string;
   vars: Record<string, string>;
   strategy: Strategy;
-  /** N: how many times the case runs (sample i uses seed + i). */
+  /** N: how many times the case runs (run i is sample i of the prompt: core/sampling/rng.ts sequenceSeed). */
   repeat: number;
   maxNewTokens: number;
   seed: number;

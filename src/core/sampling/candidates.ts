@@ -6,6 +6,7 @@
  * same logit (or key), the lower token id ranks first. So top-k keeps exactly k tokens, and the
  * same logits always give the same set.
  */
+import { EmptyCandidatesError, NaNLogitError } from './errors';
 import type { CandidateSet } from './types';
 
 /** Positions per block of `blockSums`: a draw scans blocks, then one block. */
@@ -17,6 +18,9 @@ export const SAMPLE_BLOCK = 256;
  * probabilities 0.5, 0.3, 0.2 keeps two tokens, not three.
  */
 export const BOUNDARY_TOLERANCE = 1e-6;
+
+/** A sum of exps below this is recomputed against the live max (exp underflows below ~1e-308). */
+const UNDERFLOW_GUARD = 1e-200;
 
 /** Sets at most this big are sorted outright; larger ones use the bucketed partial selection. */
 const SORT_OUTRIGHT_MAX = 1024;
@@ -67,10 +71,27 @@ export function sharedCandidateSet(vocabSize: number): CandidateSet {
   return created;
 }
 
-/** Resets the set to the whole vocabulary holding `logits` (copied; the row is never written). */
+/**
+ * Resets the set to the whole vocabulary holding `logits` (copied; the row is never written).
+ * Refuses a NaN logit (NaNLogitError naming the token): no stage can rank it, no draw may pick it.
+ * The chain checks NaN in its own pass over the row and calls copyLogits instead.
+ */
 export function loadLogits(c: CandidateSet, logits: Float32Array): void {
+  const nan = firstNaN(logits);
+  if (nan >= 0) throw NaNLogitError.forToken(nan);
+  copyLogits(c, logits);
+}
+
+/** loadLogits without the NaN check, for a caller that has checked the row itself. */
+export function copyLogits(c: CandidateSet, logits: Float32Array): void {
   c.logits.set(logits);
   resetToVocabulary(c);
+}
+
+/** The first position holding NaN, or -1. */
+export function firstNaN(row: ArrayLike<number>): number {
+  for (let i = 0; i < row.length; i++) if (row[i] !== row[i]) return i;
+  return -1;
 }
 
 /** Marks the set as the whole vocabulary in id order; the caller has written c.logits. */
@@ -93,11 +114,17 @@ export function logitsChanged(c: CandidateSet): void {
   c.blocksValid = false;
 }
 
-/** Marks that a stage dropped positions (values unchanged): exps stay, sums are stale. */
+/**
+ * Marks that a stage dropped positions (values unchanged): exps stay valid (they are relative to
+ * expRef, whatever survived), but the max, the sums and the identity are stale. The max must go
+ * too: a stage may drop the top token (typical-p, XTC), and a later min-p or exp pass measured
+ * against a removed maximum keeps nothing, or underflows every exp to 0.
+ */
 export function setShrunk(c: CandidateSet, size: number): void {
   if (size === c.size) return;
   c.size = size;
   c.identity = false;
+  c.max = NaN;
   c.expSum = NaN;
   c.blocksValid = false;
 }
@@ -121,7 +148,10 @@ export function ensureMax(c: CandidateSet): number {
 export function ensureExps(c: CandidateSet): void {
   if (c.expsValid) {
     if (Number.isNaN(c.expSum)) ensureSums(c);
-    return;
+    // Still relative to a reference far above every survivor (the top tokens were dropped): the
+    // exps have underflowed, or are about to. Recompute them against the survivors' own max.
+    if (!(c.expSum >= UNDERFLOW_GUARD) && c.size > 0) c.expsValid = false;
+    else return;
   }
   const max = ensureMax(c);
   const scale = c.scale;
@@ -174,7 +204,8 @@ function ensureSums(c: CandidateSet): void {
 
 /** The position of the largest logit (ties: lower id). */
 export function bestPosition(c: CandidateSet): number {
-  if (c.sorted || c.size <= 1) return 0;
+  if (c.size === 0) throw EmptyCandidatesError.after('the chain');
+  if (c.sorted || c.size === 1) return 0;
   const logits = c.logits;
   const ids = c.ids;
   let best = 0;
@@ -448,6 +479,7 @@ function sortAndCut(c: CandidateSet, score: Float32Array | Float64Array, p: numb
  * costs less than recomputing them.
  */
 export function drawPosition(c: CandidateSet, u: number): number {
+  if (c.size === 0) throw EmptyCandidatesError.after('the chain');
   ensureExps(c);
   const exps = c.exps;
   const n = c.size;

@@ -4,7 +4,8 @@
  * step(), trace() and distribution() all go through the same runStages(): what the distribution
  * explorer shows is what the sampler draws from.
  */
-import { bestPosition, drawPosition, ensureExps, loadLogits, sharedCandidateSet } from './candidates';
+import { bestPosition, copyLogits, drawPosition, ensureExps, sharedCandidateSet } from './candidates';
+import { EmptyCandidatesError, NaNLogitError } from './errors';
 import { minP, minPLabel } from './minP';
 import { DEFAULT_PENALTY_LAST_N, repetitionPenalty, repetitionPenaltyLabel } from './repetitionPenalty';
 import type { Rng } from './rng';
@@ -166,17 +167,19 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
       altIds = new Int32Array(alternatives);
       altLogits = new Float64Array(alternatives);
     }
-    if (loadSet) loadLogits(c, logits);
     const n = vocabSize;
     let max = -Infinity;
     let argmax = 0;
     let filled = 0;
+    let nan = -1;
     let worst = alternatives > 0 ? -Infinity : Infinity;
     for (let i = 0; i < n; i++) {
       const v = logits[i];
       if (v > max) {
         max = v;
         argmax = i;
+      } else if (v !== v && nan < 0) {
+        nan = i;
       }
       if (v > worst) {
         // Strictly greater: on a tie the token already listed (the lower id) stays ahead.
@@ -192,7 +195,13 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
       }
     }
     altCount = filled;
-    if (loadSet) c.max = max;
+    // A NaN compares false with everything: top-k would never evict it, top-p's cut would be
+    // NaN, and the draw would fall through to some token. Refuse the row instead.
+    if (nan >= 0) throw NaNLogitError.forToken(nan);
+    if (loadSet) {
+      copyLogits(c, logits);
+      c.max = max;
+    }
 
     let logZ: number;
     let infiniteCount = 0;
@@ -212,6 +221,7 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
     onStage?.(null);
     for (const stage of stages) {
       stage.apply(c, history);
+      if (c.size === 0) throw EmptyCandidatesError.after(stage.label);
       onStage?.(stage);
     }
     return raw;

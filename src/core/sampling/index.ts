@@ -12,11 +12,12 @@ export type {
   TokenAlternative,
   TracedToken,
 } from './types';
-export { createRng } from './rng';
+export { createRng, sequenceSeed } from './rng';
 export type { Rng } from './rng';
 export { createSamplerChain, createStage, describeSampler, finalDistribution, traceChain } from './chain';
 export type { SamplerChain, Stage } from './chain';
 export { SamplingConfigError, STAGE_TYPES, validateSamplerSpec } from './validate';
+export { EmptyCandidatesError, NaNLogitError, SamplingStepError } from './errors';
 export { BOUNDARY_TOLERANCE, createCandidateSet, loadLogits } from './candidates';
 export { repetitionPenalty, DEFAULT_PENALTY_LAST_N } from './repetitionPenalty';
 export { temperature } from './temperature';

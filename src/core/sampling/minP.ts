@@ -6,8 +6,10 @@
  */
 import { BOUNDARY_TOLERANCE, ensureMax, setShrunk } from './candidates';
 import type { CandidateSet } from './types';
+import { checkStageParameter } from './validate';
 
 export function minP(c: CandidateSet, p: number): void {
+  checkStageParameter('min_p', p);
   if (p <= 0) return;
   const threshold = ensureMax(c) + (Math.log(p) + Math.log1p(-BOUNDARY_TOLERANCE)) / c.scale;
   // The max itself always passes, so at least one token survives (unless the logits are NaN).

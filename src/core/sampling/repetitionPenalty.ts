@@ -7,10 +7,13 @@
  */
 import { logitsChanged } from './candidates';
 import type { CandidateSet } from './types';
+import { checkStageParameter } from './validate';
 
 export const DEFAULT_PENALTY_LAST_N = 64;
 
 export function repetitionPenalty(c: CandidateSet, history: ArrayLike<number>, penalty: number, lastN = DEFAULT_PENALTY_LAST_N): void {
+  checkStageParameter('repetition_penalty', penalty);
+  checkStageParameter('repetition_penalty.lastN', lastN);
   if (penalty === 1 || lastN === 0 || history.length === 0) return;
   if (c.stamp >= 0x7ffffffe) {
     c.marks.fill(0);

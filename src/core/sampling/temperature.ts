@@ -9,6 +9,7 @@
  */
 import { bestPosition, keepOnly, logitsChanged } from './candidates';
 import type { CandidateSet } from './types';
+import { checkStageParameter } from './validate';
 
 /**
  * Bounds on the scale. Past 1e300 every logit gap a float32 row can hold (≥ 1.4e-45) already
@@ -19,6 +20,7 @@ const MAX_SCALE = 1e300;
 const MIN_SCALE = 1e-300;
 
 export function temperature(c: CandidateSet, t: number): void {
+  checkStageParameter('temperature', t);
   if (t === 1) return;
   if (t === 0) {
     keepOnly(c, bestPosition(c));

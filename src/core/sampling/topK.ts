@@ -8,8 +8,10 @@
  */
 import { compareDescending, gatherInOrder, setShrunk } from './candidates';
 import type { CandidateSet } from './types';
+import { checkStageParameter } from './validate';
 
 export function topK(c: CandidateSet, k: number): void {
+  checkStageParameter('top_k', k);
   const n = c.size;
   if (k >= n) return;
   if (c.sorted) {

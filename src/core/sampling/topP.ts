@@ -6,8 +6,10 @@
  */
 import { ensureMax, keepPrefixByMass } from './candidates';
 import type { CandidateSet } from './types';
+import { checkStageParameter } from './validate';
 
 export function topP(c: CandidateSet, p: number): void {
+  checkStageParameter('top_p', p);
   if (p >= 1 || c.size <= 1) return;
   keepPrefixByMass(c, c.logits, ensureMax(c), p);
 }

@@ -6,8 +6,10 @@
  */
 import { ensureExps, keepPrefixByMass } from './candidates';
 import type { CandidateSet } from './types';
+import { checkStageParameter } from './validate';
 
 export function typicalP(c: CandidateSet, p: number): void {
+  checkStageParameter('typical_p', p);
   if (p >= 1 || c.size <= 1) return;
   ensureExps(c);
   const n = c.size;

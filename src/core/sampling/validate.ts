@@ -36,7 +36,16 @@ const RULES: Record<string, NumberRule> = {
   'repetition_penalty.lastN': { ok: (v) => v >= 0, range: '≥ 0', integer: true, hint: 'Use 0 to disable the penalty.' },
 };
 
-function checkNumber(parameter: string, value: unknown, stageIndex: number): void {
+/**
+ * For the exported stage functions (minP(set, p) and friends), which can be called without a
+ * validated spec: the same rule and message as validateSamplerSpec, so minP(set, 1.5) fails
+ * instead of emptying the set.
+ */
+export function checkStageParameter(parameter: string, value: unknown): void {
+  checkNumber(parameter, value, undefined);
+}
+
+function checkNumber(parameter: string, value: unknown, stageIndex: number | undefined): void {
   const rule = RULES[parameter];
   if (!rule) throw new Error(`no rule for ${parameter}`);
   const good =

@@ -18,7 +18,7 @@ import { strategyFromSettings } from '../decode/strategies';
 import type { Completion, Strategy, TokenInfo } from '../decode/types';
 import type { CausalLM } from '../model/types';
 import { createSamplerChain } from '../sampling/chain';
-import { createRng } from '../sampling/rng';
+import { createRng, sequenceSeed } from '../sampling/rng';
 import { UnsupportedSchemaError, type ConstraintEngines, type EngineLabel, type SchemaConstraint } from './constraint';
 import { ROUTE_IDS, ROUTE_TITLES, type RouteId } from './routeIds';
 import { checkSchema, formatIssues, parseJsonText, type CheckedSchema, type SchemaValidatorFactory, type ValidationIssue, type ValidationResult } from './schema';
@@ -202,7 +202,7 @@ export async function runStructuredRoutes(
 
   // Route 2 repairs route 1's first output (same prompt, seed and strategy give the same text).
   let first: Promise<Generation> | undefined;
-  const firstGeneration = () => (first ??= generateWithStrategy(decode, prompt, strategy, seed));
+  const firstGeneration = () => (first ??= generateWithStrategy(decode, prompt, strategy, seed, 0));
 
   const results: RouteResult[] = [];
   for (const route of routes) {
@@ -219,7 +219,7 @@ export async function runStructuredRoutes(
     switch (route) {
       case 'prompting': {
         const run = await promptWithValidation(prompt, checked, maxRetries, (ask, attempt) =>
-          attempt === 0 && ask === prompt ? firstGeneration() : generateWithStrategy(decode, ask, strategy, seed + attempt),
+          attempt === 0 && ask === prompt ? firstGeneration() : generateWithStrategy(decode, ask, strategy, seed, attempt * sequencesFor(strategy, 1)),
         );
         const tries = run.attempts.length;
         return {
@@ -264,7 +264,7 @@ export async function runStructuredRoutes(
         }
         const compileMs = performance.now() - t0;
         try {
-          const g = await generateWithStrategy(decode, prompt, strategy, seed, constraint);
+          const g = await generateWithStrategy(decode, prompt, strategy, seed, 0, constraint);
           const result = checked.validateText(g.text);
           return {
             ...base,
@@ -290,7 +290,7 @@ export async function runStructuredRoutes(
       case 'test_time': {
         // N greedy samples would be N copies of one: sample at the strategy's settings, or T = 1.
         const sampling = strategy.sampler.select === 'greedy' ? strategyFromSettings({ kind: 'temperature', temperature: 1.0 }) : strategy;
-        const candidates = await decodeSequences(decode, prompt, sampling, seed, samples);
+        const candidates = await decodeSequences(decode, prompt, sampling, seed, 0, samples);
         const pick = pickBestValid(candidates.map((g) => ({ text: g.text, meanLogprob: meanLogprob(g.tokens) })), checked);
         const shown = candidates[pick.best]!;
         return {
@@ -317,20 +317,23 @@ interface DecodeContext {
 }
 
 /**
- * One output of `strategy`: one sequence, or best-of-N's winner by mean log-prob. With a
- * constraint, every sequence gets its own matcher.
+ * One output of `strategy`: one sequence, or best-of-N's winner by mean log-prob, drawn as the
+ * prompt's samples from `firstSample` on. With a constraint, every sequence gets its own matcher.
  */
-async function generateWithStrategy(ctx: DecodeContext, prompt: string, strategy: Strategy, seed: number, constraint?: SchemaConstraint): Promise<Generation> {
+async function generateWithStrategy(ctx: DecodeContext, prompt: string, strategy: Strategy, seed: number, firstSample: number, constraint?: SchemaConstraint): Promise<Generation> {
   const count = sequencesFor(strategy, 1);
-  const all = await decodeSequences(ctx, prompt, strategy, seed, count, constraint);
+  const all = await decodeSequences(ctx, prompt, strategy, seed, firstSample, count, constraint);
   if (all.length === 1) return all[0]!;
   const best = argmaxMeanLogprob(all.map((g) => ({ meanLogprob: meanLogprob(g.tokens) }) as Completion));
   // Best-of-N paid for every candidate: its time is the batch's.
   return { ...all[best]!, ms: Math.max(...all.map((g) => g.ms)) };
 }
 
-/** `count` sequences of one strategy, seeds seed … seed + count − 1, decoded in one batch. */
-async function decodeSequences(ctx: DecodeContext, prompt: string, strategy: Strategy, seed: number, count: number, constraint?: SchemaConstraint): Promise<Generation[]> {
+/**
+ * Samples firstSample … firstSample + count − 1 of the prompt under one strategy, decoded in one
+ * batch; sample i's seed is sequenceSeed(seed, prompt, i), as in compareStrategies.
+ */
+async function decodeSequences(ctx: DecodeContext, prompt: string, strategy: Strategy, seed: number, firstSample: number, count: number, constraint?: SchemaConstraint): Promise<Generation[]> {
   const { model } = ctx;
   const prepared = preparePrompt(model, prompt, ctx.maxNewTokens);
   // The budget decodeBatch will really allow, so the matcher closes the document before it ends.
@@ -338,7 +341,7 @@ async function decodeSequences(ctx: DecodeContext, prompt: string, strategy: Str
   const constraints = constraint ? await Promise.all(Array.from({ length: count }, () => constraint.createSequenceConstraint(budget))) : [];
   const specs: SequenceSpec[] = Array.from({ length: count }, (_, i) => ({
     chain: createSamplerChain(strategy.sampler, model.vocabSize),
-    rng: createRng(seed + i),
+    rng: createRng(sequenceSeed(seed, prompt, firstSample + i)),
     tag: { strategy: 0, sample: i },
     constraint: constraints[i],
   }));

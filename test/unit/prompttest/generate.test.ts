@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { generationCacheKeyText, parseSuite, planGeneration, riskSeed, type PromptTestCase } from '../../../src/core/prompttest';
+import { generationCacheKeyText, parseSuite, planGeneration, riskFirstSample, type PromptTestCase } from '../../../src/core/prompttest';
 
 function parseCase(...lines: string[]): PromptTestCase {
   const suite = parseSuite(['cases:', '  - name: a', ...lines.map((l) => `    ${l}`)].join('\n'));
@@ -36,12 +36,12 @@ describe('prompt test generation plans', () => {
     assert.notEqual(generationCacheKeyText(plan, { ...MODEL, fingerprint: 'other weights' }), generationCacheKeyText(plan, MODEL));
   });
 
-  it('seed the risk samples like Check Hallucination Risk after greedy, and past the runs after sampling', () => {
+  it('draw the risk samples like Check Hallucination Risk after greedy, and past the runs after sampling', () => {
     const greedy = planGeneration(parseCase('prompt: hi', 'seed: 5', 'repeat: 3', 'assert: [{ type: contains, value: x }]'));
-    assert.equal(riskSeed(greedy), 5);
+    assert.equal(riskFirstSample(greedy), 0);
     const sampled = planGeneration(parseCase(...BASE, 'assert: [{ type: contains, value: x }]'));
-    assert.equal(riskSeed(sampled), 8);
+    assert.equal(riskFirstSample(sampled), 3);
     const bestOf = planGeneration(parseCase('prompt: hi', 'seed: 5', 'repeat: 2', 'settings: { kind: best_of_n, candidates: 3 }', 'assert: [{ type: contains, value: x }]'));
-    assert.equal(riskSeed(bestOf), 11);
+    assert.equal(riskFirstSample(bestOf), 6);
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { createRng, xoshiro128ss } from '../../../src/core/sampling/rng';
+import { createRng, sequenceSeed, xoshiro128ss } from '../../../src/core/sampling/rng';
 
 const take = (seed: number, n: number) => {
   const rng = createRng(seed);
@@ -45,4 +45,84 @@ describe('seeded PRNG', () => {
   });
 });
 
+describe('per-sequence seeds: sequenceSeed(seed, prompt, index)', () => {
+  const chi2Uniform = (xs: number[], bins: number) => {
+    const counts = new Array<number>(bins).fill(0);
+    for (const x of xs) counts[Math.floor(x * bins)]!++;
+    const expected = xs.length / bins;
+    return counts.reduce((s, o) => s + (o - expected) ** 2 / expected, 0);
+  };
+  const prompts = Array.from({ length: 2000 }, (_, k) => `Q: Where was person ${k} born?\nA:`);
+
+  it('is a pure function of its three inputs, pinned so every engine derives the same seeds', () => {
+    assert.equal(sequenceSeed(42, 'hi', 0), sequenceSeed(42, 'hi', 0));
+    assert.deepEqual([sequenceSeed(42, 'hi', 0), sequenceSeed(42, 'hi', 1), sequenceSeed(0, '', 0), sequenceSeed(4294967295, 'ü €', 7)], PINNED_SEEDS);
+    for (const s of PINNED_SEEDS) assert.ok(Number.isInteger(s) && s >= 0 && s <= 0xffffffff);
+  });
+
+  it('changes with each input: the seed, the prompt (one character) and the sample index', () => {
+    const base = sequenceSeed(42, 'Q: hi', 3);
+    assert.notEqual(sequenceSeed(43, 'Q: hi', 3), base);
+    assert.notEqual(sequenceSeed(42, 'Q: hj', 3), base);
+    assert.notEqual(sequenceSeed(42, 'Q: hi ', 3), base);
+    assert.notEqual(sequenceSeed(42, 'Q: hi', 4), base);
+  });
+
+  it('gives distinct seeds to 64 samples of each of 2,000 prompts (no collisions among 128,000)', () => {
+    const seen = new Set<number>();
+    for (const p of prompts) for (let i = 0; i < 64; i++) seen.add(sequenceSeed(42, p, i));
+    // Birthday bound for 128,000 draws from 2^32: about 1.9 collisions expected; allow a few.
+    assert.ok(seen.size >= 128_000 - 8, `${128_000 - seen.size} collisions`);
+  });
+
+  it("draws each prompt's sample 0 independently: the first uniforms over 2,000 prompts pass a chi-square test", () => {
+    // Under the old seed + i rule all 2,000 prompts drew the very same uniform.
+    const first = prompts.map((p) => createRng(sequenceSeed(42, p, 0)).next());
+    assert.ok(chi2Uniform(first, 20) < 43.82, `chi2 ${chi2Uniform(first, 20)}`); // α = 0.001, 19 dof
+  });
+
+  it('decorrelates neighbouring base seeds: prompt-wise draws at seed 42 and seed 43 are uncorrelated', () => {
+    const a = prompts.map((p) => createRng(sequenceSeed(42, p, 0)).next());
+    const b = prompts.map((p) => createRng(sequenceSeed(43, p, 0)).next());
+    const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+    const ma = mean(a);
+    const mb = mean(b);
+    let cov = 0;
+    let va = 0;
+    let vb = 0;
+    a.forEach((x, k) => {
+      cov += (x - ma) * (b[k]! - mb);
+      va += (x - ma) ** 2;
+      vb += (b[k]! - mb) ** 2;
+    });
+    const r = cov / Math.sqrt(va * vb);
+    assert.ok(Math.abs(r) < 0.1, `correlation ${r}`); // |r| < 0.1 is > 4 standard errors at n = 2,000
+  });
+
+  it('flips about half the output bits when one input bit flips (avalanche)', () => {
+    const popcount = (x: number) => {
+      let n = 0;
+      for (let v = x >>> 0; v; v >>>= 1) n += v & 1;
+      return n;
+    };
+    let flipped = 0;
+    let trials = 0;
+    for (let s = 0; s < 200; s++) {
+      for (let bit = 0; bit < 32; bit++) {
+        flipped += popcount(sequenceSeed(s, 'p', 0) ^ sequenceSeed((s ^ (1 << bit)) >>> 0, 'p', 0));
+        flipped += popcount(sequenceSeed(s, 'p', bit) ^ sequenceSeed(s, 'p', bit ^ 1));
+        trials += 2;
+      }
+    }
+    const mean = flipped / trials;
+    assert.ok(mean > 15 && mean < 17, `mean bits flipped ${mean}`);
+  });
+
+  it('refuses a fractional seed or a negative index', () => {
+    assert.throws(() => sequenceSeed(1.5, 'p', 0), /integer seed/);
+    assert.throws(() => sequenceSeed(1, 'p', -1), /sample index/);
+  });
+});
+
+const PINNED_SEEDS = [293315719, 2223862988, 503023666, 2882681729];
 const PINNED_WORDS = [2837322924, 544945897, 479756282, 3500138142];
