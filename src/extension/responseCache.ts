@@ -23,7 +23,7 @@ export const MAX_CACHE_BYTES = 2_000_000;
 export interface CacheKeyParts {
   kind: RunKind;
   prompt: string;
-  /** The model by content (modelKey: its fingerprint), never the setting: a folder replaced in place is another model. */
+  /** The model by content (its modelFingerprint), never the setting: a folder replaced in place is another model. */
   model: string;
   device: DevicePreference;
   strategies: readonly Strategy[];
