@@ -105,13 +105,6 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     const { page } = lab;
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 60_000 });
 
-    // The Testing view: one item saying why it holds no suites.
-    await runCommand(page, 'Testing: Focus on Test Explorer View');
-    const why = page.locator('.test-explorer .monaco-list-row', { hasText: 'Trust this workspace to discover its prompt tests' }).first();
-    await why.waitFor({ state: 'visible', timeout: 60_000 });
-    assert.equal(await page.locator('.test-explorer .monaco-list-row', { hasText: /[a-d]-\w+\.prompttest\.yaml/ }).count(), 0, 'no suite was discovered');
-    await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-testing.png') });
-
     // A comparison on a selection still runs; marking a pair is refused (nothing written).
     await openFile(page, 'prompts.txt');
     assert.equal(await selectLines(page, 1, 2), prompt.length);
@@ -125,6 +118,13 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await page.keyboard.press('w');
     const refused = run.locator('.preference-status', { hasText: 'Restricted Mode' });
     await refused.waitFor({ state: 'visible', timeout: 30_000 });
+
+    // The Testing view: one item saying why it holds no suites.
+    await runCommand(page, 'Testing: Focus on Test Explorer View');
+    const why = page.locator('.test-explorer .monaco-list-row', { hasText: 'Trust this workspace to discover its prompt tests' }).first();
+    await why.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await page.locator('.test-explorer .monaco-list-row', { hasText: /[a-d]-\w+\.prompttest\.yaml/ }).count(), 0, 'no suite was discovered');
+    await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-testing.png') });
 
     // The Preferences view says why it is empty, with the way to trust.
     await runCommand(page, 'Sampling Lab: Refresh Preferences');
