@@ -18,7 +18,7 @@ import { labApi, nextEvent, useSettingsInSuite } from '../extension/extensionApi
 const RUNS = Number(process.env.SAMPLING_LAB_SOAK_RUNS ?? '1000');
 const FIRST = Math.min(50, RUNS);
 const OUT_DIR = process.env.SAMPLING_LAB_SOAK_DIR ?? '';
-const MAX_NEW_TOKENS = 24;
+const MAX_NEW_TOKENS = 32;
 const PROMPTS = ['Q: Where was Kawe Steiga born?\nA:', 'Q: Where was Ada Lovelace born?\nA:', 'The town of Belcastro', 'Q: What did Taithhei Themrol do?\nA:'];
 
 v8.setFlagsFromString('--expose-gc');
@@ -81,7 +81,13 @@ async function measure(label: string, runs: number): Promise<Measure> {
 
 describe('soak', function () {
   this.timeout(0);
-  useSettingsInSuite({ 'cache.enabled': false, strategies: [{ kind: 'greedy' }, { kind: 'temperature', temperature: 1.2 }], maxNewTokens: MAX_NEW_TOKENS, samples: 1 });
+  // Two sampled strategies: at these temperatures EOS comes late, so most stops land mid-run.
+  useSettingsInSuite({
+    'cache.enabled': false,
+    strategies: [{ kind: 'temperature', temperature: 1.5 }, { kind: 'top_k', topK: 40, temperature: 1.2 }],
+    maxNewTokens: MAX_NEW_TOKENS,
+    samples: 1,
+  });
 
   it(`${RUNS} comparisons with Stop at random points leave memory within 10% and nothing behind`, async () => {
     const api = await labApi();
@@ -90,8 +96,8 @@ describe('soak', function () {
     const measures: Measure[] = [];
     const started = Date.now();
     for (let i = 1; i <= RUNS; i++) {
-      // Half the runs are stopped: at once, or after 1..MAX_NEW_TOKENS tokens; by the command or the panel's button.
-      const stopAfter = random() < 0.5 ? Math.floor(random() * (MAX_NEW_TOKENS + 1)) : -1;
+      // Half the runs are stopped: at once, or after 1..2 × MAX_NEW_TOKENS tokens (both cards stream); by the command or the panel's button.
+      const stopAfter = random() < 0.5 ? Math.floor(random() * (2 * MAX_NEW_TOKENS + 1)) : -1;
       const byPanel = random() < 0.5;
       let run: RunRecord | undefined;
       const prompt = PROMPTS[i % PROMPTS.length]!;

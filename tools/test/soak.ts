@@ -72,8 +72,9 @@ async function main(): Promise<number> {
       '## Soak (`npm run soak`)',
       '',
       `Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ` +
-        `load average ${os.loadavg()[0]!.toFixed(1)} at the end. ${r.runs} comparisons (2 strategies, 24 new tokens, WASM in the panel's worker) in one extension host ` +
-        `in ${Math.round(r.seconds)} s; about half stopped at a random point (at once or after 1–24 tokens; by the command or the panel's Stop): ` +
+        `load average ${os.loadavg()[0]!.toFixed(1)} at the end. ${r.runs} comparisons (2 sampled strategies, up to 32 new tokens each, WASM in the panel's worker) in one extension host ` +
+        `in ${Math.round(r.seconds)} s; about half had Stop pressed at a random point (at once or after 1–64 streamed tokens; by the command or the panel's Stop), ` +
+        `some after they had finished: ` +
         `${Object.entries(r.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}. Memory after a forced GC, after run ${r.first.runs} and after run ${r.last.runs}:`,
       '',
       `| | after run ${r.first.runs} | after run ${r.last.runs} |`,
@@ -82,6 +83,8 @@ async function main(): Promise<number> {
       row('extension host RSS', r.first.hostRssBytes, r.last.hostRssBytes),
       row('panel (webview) JS heap', r.first.webview.panelHeapBytes, r.last.webview.panelHeapBytes),
       row('model worker JS heap', r.first.webview.workerHeapBytes, r.last.webview.workerHeapBytes),
+      '',
+      'n/a: Chromium gives a dedicated worker no `performance.memory`, so the worker is counted, not weighed; its model is the one ORT session below.',
       '',
       `Left behind after the last run: ${r.last.resources.pendingReplies} requests waiting for a reply, ${r.last.resources.runsInProgress} runs in progress, ` +
         `${r.last.resources.closedListeners} listeners on the panel's closing (${r.first.resources.closedListeners} after run ${r.first.runs}: the model session's own), ` +
