@@ -127,7 +127,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-testing.png') });
 
     // The Preferences view says why it is empty, with the way to trust.
-    await runCommand(page, 'Sampling Lab: Refresh Preferences');
+    await runCommand(page, 'Sampling Lab: Focus on Preferences View');
     await page.locator('.welcome-view-content', { hasText: 'Trust this workspace to see its preference pairs' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await page.locator('.monaco-list-row', { hasText: SENTINEL_STRATEGY }).count(), 0);
     await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-preferences.png') });
@@ -165,6 +165,7 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
 
     // Trusted or not, nothing outside the workspace was read (the Preferences view never showed
     // the sentinel's record) or written.
+    await runCommand(page, 'Sampling Lab: Focus on Preferences View');
     await runCommand(page, 'Sampling Lab: Refresh Preferences');
     await page.locator('.welcome-view-content', { hasText: 'No preference pairs yet' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await page.locator('.monaco-list-row', { hasText: SENTINEL_STRATEGY }).count(), 0, 'the symlinked preferences file was not followed');
