@@ -71,14 +71,20 @@ export class Runner implements vscode.Disposable {
    * with their own executor.
    */
   async runExclusive<T>(execute: (id: string, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
-    // One run at a time: a new run replaces the one in progress.
-    if (this.current) {
-      this.stop();
-      await this.current?.done.catch(() => undefined);
-    }
+    // One run at a time: a new run replaces the one in progress. It is the current run from the
+    // start, while the old one winds down, so a Stop pressed meanwhile stops it (it used to reach
+    // only the old run, and the new one then ran to the end).
+    const previous = this.current;
     const cts = new vscode.CancellationTokenSource();
     const id = newRequestId('run');
-    const done = execute(id, cts.token);
+    const done = (async () => {
+      if (previous) {
+        this.log.info(`Run ${id} replaces run ${previous.id}.`);
+        previous.cts.cancel();
+        await previous.done.catch(() => undefined);
+      }
+      return execute(id, cts.token);
+    })();
     this.current = { id, cts, done };
     this.onDidStartEmitter.fire(id);
     try {

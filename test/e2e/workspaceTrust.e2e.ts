@@ -2,7 +2,9 @@
  * Workspace Trust in real VS Code (code-server + Chromium, WASM): a folder nobody has trusted
  * opens in Restricted Mode, and its own `samplingLab.model` (here pointing at a folder that is not
  * a model) is ignored, as package.json's restrictedConfigurations declares: the comparison runs on
- * the bundled model instead of loading what the workspace names.
+ * the bundled model instead of loading what the workspace names. Nothing of the repository's is
+ * read or written until the user trusts it (the Testing and Preferences views say why they are
+ * empty), and trusting brings both to life in the same window.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +14,17 @@ import { openLab, type Lab } from './support/lab';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { panelFrame, waitForFinishedCards } from './support/panel';
 import { openFile, runCommand, selectLines } from './support/workbench';
+
+/** Content and mtime of every file under `dir`. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    out[path.relative(dir, file)] = `${fs.statSync(file).mtimeMs}:${fs.readFileSync(file, 'utf8')}`;
+  }
+  return out;
+}
 
 describe('Workspace Trust, end to end', function () {
   this.timeout(600_000);
@@ -57,5 +70,65 @@ describe('Workspace Trust, end to end', function () {
     assert.ok(cards.every((c) => c.text.trim().length > 0));
     const meta = (await panel.locator('.run').first().locator('.run-meta').textContent()) ?? '';
     assert.match(meta, /^facts-lm · WASM/, `the bundled model ran: ${meta}`);
+  });
+
+  it('in Restricted Mode reads and writes none of its files and says why; trusted, its suites and pairs appear without a reload', async () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ws-'));
+    try {
+      fs.writeFileSync(path.join(repo, 'prompts.txt'), `${prompt}\n`);
+      fs.mkdirSync(path.join(repo, '.sampling-lab'));
+      const pair = { prompt, chosen: ' a', rejected: ' b', chosen_strategy: 'greedy', rejected_strategy: 'top-k 40', time: '2026-01-01T00:00:00Z' };
+      fs.writeFileSync(path.join(repo, '.sampling-lab', 'preferences.jsonl'), `${JSON.stringify(pair)}\n`);
+      fs.writeFileSync(
+        path.join(repo, 'city.prompttest.yaml'),
+        `cases:\n  - name: the city\n    strategy: greedy\n    max_tokens: 8\n    prompt: ${JSON.stringify(prompt)}\n    assert:\n      - type: max-tokens\n        value: 8\n`,
+      );
+      const before = snapshot(repo);
+      lab = await openLab(repo, { workspaceTrust: true });
+      const { page } = lab;
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+
+      // A comparison on a selection runs; marking a pair is refused, in the panel, saying why.
+      await openFile(page, 'prompts.txt');
+      assert.equal(await selectLines(page, 1, 2), prompt.length);
+      await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+      const panel = await panelFrame(page);
+      await waitForFinishedCards(panel, 5, 300_000);
+      const run = panel.locator('.run').first();
+      await run.locator('.card[data-strategy-index="1"] .tok').first().focus();
+      await page.keyboard.press('b');
+      await run.locator('.card[data-strategy-index="0"] .tok').first().focus();
+      await page.keyboard.press('w');
+      await run.locator('.preference-status', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
+
+      // The Preferences view: why it is empty, and the way to trust; the file is not read.
+      await runCommand(page, 'Sampling Lab: Focus on Preferences View');
+      const preferencesWhy = page.locator('.welcome-view-content', { hasText: 'Trust this workspace to see its preference pairs' }).first();
+      await preferencesWhy.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await page.locator('.monaco-list-row', { hasText: '1 pair' }).count(), 0);
+      assert.ok(await preferencesWhy.locator('a, .monaco-button', { hasText: 'Manage Workspace Trust' }).count() > 0, 'with the way to trust');
+
+      // The Testing view: one item saying why, and no suite.
+      await runCommand(page, 'Testing: Focus on Test Explorer View');
+      const testsWhy = page.locator('.test-explorer .monaco-list-row', { hasText: 'Trust this workspace to discover its prompt tests' }).first();
+      await testsWhy.waitFor({ state: 'visible', timeout: 60_000 });
+      assert.equal(await page.locator('.test-explorer .monaco-list-row', { hasText: 'city.prompttest.yaml' }).count(), 0, 'no suite was read');
+      assert.deepEqual(snapshot(repo), before, 'nothing in the repository was written');
+
+      // Trust the folder in the same window: suites and pairs appear, no reload.
+      await runCommand(page, 'Workspaces: Manage Workspace Trust');
+      await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click();
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: 60_000 });
+      await runCommand(page, 'Testing: Focus on Test Explorer View');
+      await page.locator('.test-explorer .monaco-list-row', { hasText: 'city.prompttest.yaml' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+      await testsWhy.waitFor({ state: 'hidden', timeout: 10_000 });
+      await runCommand(page, 'Sampling Lab: Focus on Preferences View');
+      await page.locator('.monaco-list-row', { hasText: '1 pair' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await preferencesWhy.count(), 0);
+    } finally {
+      await lab?.close();
+      lab = undefined;
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

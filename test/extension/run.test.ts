@@ -80,10 +80,13 @@ describe('runs in the panel', function () {
       const streaming = nextEvent(api.onTokens, (e) => e.count >= 4, 120_000);
       const first = compare();
       await untilStreaming(streaming, first);
+      const replacing = nextEvent(api.onDidStartRun, () => true, 60_000);
       const second = compare('Q: Where was Grace Hopper born?\nA:');
-      assert.equal((await first)?.status, 'aborted');
+      await replacing;
+      // Stop while the first run still winds down: it must stop the second, the current run now.
       await vscode.commands.executeCommand('samplingLab.stop');
-      assert.equal((await second)?.status, 'aborted');
+      assert.equal((await first)?.status, 'aborted');
+      assert.equal((await second)?.status, 'aborted', 'Stop pressed as a run replaces another stops the new one');
     });
   });
 });
