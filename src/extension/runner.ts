@@ -29,8 +29,12 @@ export interface RunRequest {
   cache: boolean;
 }
 
-/** How long a stopped run may take to hand back its partial result. */
-const STOP_GRACE_MS = 3_000;
+/**
+ * How long a stopped run may take to hand back its partial result before it is recorded without
+ * one. Only a panel that no longer answers takes this long; on a loaded machine 3 s was too short
+ * and a stopped run lost its partial result.
+ */
+const STOP_GRACE_MS = 10_000;
 
 export class Runner implements vscode.Disposable {
   private current: { id: string; cts: vscode.CancellationTokenSource; done: Promise<unknown> } | undefined;

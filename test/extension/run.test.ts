@@ -56,19 +56,24 @@ describe('runs in the panel', function () {
     const long = await withSettings(
       { strategies: [{ kind: 'temperature', temperature: 5 }], samples: 8, maxNewTokens: 400 },
       async () => {
+        let streamed = 0;
+        const counting = api.onTokens((e) => (streamed = e.count));
         const streaming = nextEvent(api.onTokens, (e) => e.count >= 16, 120_000);
         const running = compare();
         await untilStreaming(streaming, running);
-        const stoppedAt = Date.now();
         await vscode.commands.executeCommand('samplingLab.stop');
+        const atStop = streamed;
         const record = await running;
-        return { record, stopMs: Date.now() - stoppedAt };
+        counting.dispose();
+        return { record, atStop };
       },
     );
-    assert.equal(long.record?.status, 'aborted');
-    assert.ok(long.stopMs < 3_000, `stopped in ${long.stopMs} ms`);
-    const tokens = long.record!.result!.results[0]!.completions.reduce((n, c) => n + c.tokens.length, 0);
-    assert.ok(tokens < 8 * 400, `stopped before the end (${tokens} tokens)`);
+    assert.equal(long.record?.status, 'aborted', long.record?.error);
+    assert.ok(long.record.result, `the partial result came back (${long.record.error ?? ''})`);
+    // Promptly, in steps rather than milliseconds (a loaded machine slows both alike): the 8
+    // sequences stop within a few steps of the Stop, far from their 400.
+    const tokens = long.record.result.results[0]!.completions.reduce((n, c) => n + c.tokens.length, 0);
+    assert.ok(tokens <= long.atStop + 8 * 24, `stopped within 24 steps of the Stop: ${long.atStop} tokens streamed then, ${tokens} in the result`);
 
     const next = await compare();
     assert.equal(next?.status, 'done', 'the panel still runs after a stop');
