@@ -54,7 +54,7 @@ const builds = [
   },
 ];
 
-const webviewEntry = 'webview-ui/main.ts';
+const webviewEntry = 'webview-ui/panel/main.ts';
 if (fs.existsSync(webviewEntry)) {
   builds.push({
     ...common,
@@ -64,7 +64,7 @@ if (fs.existsSync(webviewEntry)) {
     format: 'iife',
   });
 }
-const workerEntry = 'webview-ui/worker.ts';
+const workerEntry = 'webview-ui/worker/worker.ts';
 if (fs.existsSync(workerEntry)) {
   builds.push({
     ...common,

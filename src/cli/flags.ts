@@ -9,7 +9,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * UsageError followed by the command's usage, and `negatives` lets "--top-k -1" reach the range
  * check instead of reading "-1" as a flag.
  */
-export function parseFlags<const O extends Options>(argv: readonly string[], options: O, usage: string, rules: { negatives?: boolean; positionals?: boolean } = {}) {
+export function parseFlags<const O extends Options>(argv: readonly string[], options: O, usage: string, rules: { negatives?: boolean; positionals?: boolean } = {}): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: boolean; options: O }>> {
   try {
     return parseArgs({ args: rules.negatives ? joinNegativeValues(argv) : [...argv], allowPositionals: rules.positionals ?? true, options });
   } catch (e) {

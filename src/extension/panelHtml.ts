@@ -28,6 +28,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('media', 'panel.css')}">
 <link rel="stylesheet" href="${asset('media', 'json-routes.css')}">
+<link rel="stylesheet" href="${asset('media', 'explorer.css')}">
 <title>Sampling Lab</title>
 </head>
 <body data-worker-url="${asset('dist', 'worker.js')}">

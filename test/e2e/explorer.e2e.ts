@@ -68,6 +68,8 @@ describe('Distribution explorer, end to end', function () {
     await picked.click();
     const explorer = panel.locator('#explorer');
     await explorer.locator('[data-explorer-top-prob]').waitFor({ state: 'visible', timeout: 60_000 });
+    // Its style comes from media/explorer.css, linked by the page under the CSP.
+    assert.equal(await explorer.evaluate((e) => getComputedStyle(e).paddingTop), '8px', 'media/explorer.css is applied');
     assert.equal(await explorer.getAttribute('data-step'), String(step));
     assert.equal(await explorer.locator('svg.bars .bar').count(), 30, '30 bars');
     const labels = await explorer.locator('svg.bars .bar').evaluateAll((gs) => gs.map((g) => g.getAttribute('aria-label') ?? ''));

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { panelHtml } from '../../src/extension/panelHtml';
 
@@ -36,5 +38,15 @@ describe('the panel page', () => {
     for (const tag of tags) assert.ok(tag.includes(`nonce="${nonce}"`), tag);
     const again = /'nonce-([^']+)'/.exec(panelHtml(fakeWebview(), vscode.Uri.file('/ext')))![1];
     assert.notEqual(again, nonce);
+  });
+
+  it('links each stylesheet from media/ (the explorer\'s included), and every one exists', () => {
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => new URL(m[1]!).pathname);
+    assert.ok(sheets.includes('/ext/media/explorer.css'), sheets.join(' '));
+    for (const sheet of sheets) {
+      assert.match(sheet, /^\/ext\/media\/[\w-]+\.css$/);
+      assert.ok(fs.existsSync(path.join(root, sheet.slice('/ext/'.length))), `${sheet} is not in the extension`);
+    }
   });
 });

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import type { TokenEvent } from '../../src/core/decode/types';
 import type { RunRecord } from '../../src/protocol/messages';
 import { compactRun } from '../../src/extension/history';
-import { chooseBackend } from '../../webview-ui/chooseBackend';
-import { TokenBatcher } from '../../webview-ui/tokenBatcher';
-import { probabilityBand } from '../../webview-ui/tokenView';
+import { chooseBackend } from '../../webview-ui/worker/chooseBackend';
+import { TokenBatcher } from '../../webview-ui/worker/tokenBatcher';
+import { probabilityBand } from '../../webview-ui/panel/tokenView';
 
 const gpuWith = (adapter: unknown) => ({ requestAdapter: async () => adapter }) as unknown as GPU;
 

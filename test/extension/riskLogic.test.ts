@@ -5,7 +5,7 @@ import { MAX_CACHED_RUNS, ResponseCache, responseCacheKey, type CacheKeyParts } 
 import { markMessage, sentencesToMark } from '../../src/extension/riskMarks';
 import { riskReports } from '../../src/extension/riskReports';
 import type { CachedResponse, RiskReport } from '../../src/protocol/messages';
-import { sentenceLevel } from '../../webview-ui/riskView';
+import { sentenceLevel } from '../../webview-ui/panel/riskView';
 
 function completion(text: string, logprob = -0.1): Completion {
   const tokens = text ? [{ token: 1, text, logprobRaw: logprob, logprobSampling: logprob, candidates: 5, alternatives: [] }] : [];

@@ -1,0 +1,258 @@
+/**
+ * The panel: renders runs and their cards, forwards model work to the worker, and relays the
+ * worker's events to the host. Everything crossing a boundary is validated on arrival.
+ */
+import type { HostToWebview, RunRecord, WorkerEvent } from '../../src/protocol/messages';
+import { ROUTE_IDS } from '../../src/core/structured/routeIds';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages';
+import { validateHostToWebview } from '../../src/protocol/validate';
+import { ExplorerView } from './explorerView';
+import { ModelStatus } from './modelStatus';
+import { JsonRunView } from './jsonRoutesView';
+import { RunView } from './runView';
+import type { RunActions } from './runActions';
+import { installTokenInteractions } from './tokenView';
+import { loadState, postToHost, saveState, type PanelState } from './vscodeApi';
+import { startWorker, type WorkerClient } from './workerClient';
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const state: PanelState = loadState();
+// A new document has a new (empty) worker: whatever model the saved state names is gone.
+state.model = undefined;
+const runsEl = byId<HTMLElement>('runs');
+const emptyEl = byId<HTMLElement>('empty');
+const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
+const views = new Map<string, RunView | JsonRunView>();
+/** Requests sent to the worker and not yet answered: failed at once if the worker dies. */
+const outstanding = new Set<string>();
+/** Token batches wait for the next frame, so a burst costs one layout. */
+let queuedTokens: { runId: string; events: WorkerEvent & { type: 'tokens' } }[] = [];
+let frame = 0;
+let worker: WorkerClient | undefined;
+
+const actions: RunActions = {
+  insert: (runId, text, strategy) => postToHost({ type: 'insert', runId, text, strategy }),
+  copy: (text) => postToHost({ type: 'copy', text }),
+  prefer: (runId, chosen, rejected) => postToHost({ type: 'prefer', runId, chosen, rejected }),
+};
+
+function log(level: 'info' | 'warn' | 'error', message: string): void {
+  postToHost({ type: 'log', level, message });
+}
+
+function persist(): void {
+  state.expanded = [...views.values()].filter((v) => v.expanded).map((v) => v.id);
+  saveState(state);
+}
+
+function render(): void {
+  const keep = new Set(state.runs.map((r) => r.id));
+  for (const [id, view] of views) {
+    if (!keep.has(id)) {
+      view.element.remove();
+      views.delete(id);
+    }
+  }
+  // Newest first; the newest is open, the rest as the user left them.
+  state.runs.forEach((run, i) => {
+    let view = views.get(run.id);
+    if (!view) {
+      const open = i === 0 || state.expanded.includes(run.id);
+      view = run.kind === 'json' ? new JsonRunView(run, actions, open) : new RunView(run, actions, open);
+      views.set(run.id, view);
+    } else {
+      view.update(run);
+    }
+    if (runsEl.children[i] !== view.element) runsEl.insertBefore(view.element, runsEl.children[i] ?? null);
+  });
+  emptyEl.hidden = state.runs.length > 0;
+  status.showModel(state.model);
+}
+
+function upsertRun(run: RunRecord): void {
+  const i = state.runs.findIndex((r) => r.id === run.id);
+  if (i >= 0) state.runs[i] = run;
+  else state.runs.unshift(run);
+  for (const [id, view] of views) if (id !== run.id && i < 0) view.setExpanded(false);
+  render();
+  persist();
+}
+
+function ensureWorker(): WorkerClient {
+  worker ??= startWorker(document.body.dataset.workerUrl!, {
+    onEvent: onWorkerEvent,
+    onInvalid: (error) => log('error', `panel rejected a message from the model worker: ${error}`),
+    onExplorer: (data) => explorer.onReply(data),
+    onCrash: (error) => {
+      log('error', error);
+      worker?.terminate();
+      worker = undefined;
+      state.model = undefined;
+      status.endLoad();
+      for (const requestId of outstanding) onWorkerEvent({ type: 'requestFailed', requestId, error, errorName: 'WorkerError' });
+      render();
+    },
+  });
+  return worker;
+}
+
+function runOfRequest(requestId: string): RunRecord | undefined {
+  return state.runs.find((r) => r.id === requestId);
+}
+
+function onWorkerEvent(event: WorkerEvent): void {
+  switch (event.type) {
+    case 'loadProgress':
+      status.loadProgress(event);
+      break;
+    case 'modelLoaded':
+      outstanding.delete(event.requestId);
+      status.endLoad();
+      state.model = { name: event.model, backend: event.backend, fallbackReason: event.fallbackReason };
+      render();
+      persist();
+      break;
+    case 'modelUnloaded':
+      outstanding.delete(event.requestId);
+      state.model = undefined;
+      render();
+      persist();
+      break;
+    case 'tokens':
+      queuedTokens.push({ runId: event.requestId, events: event });
+      frame ||= requestAnimationFrame(flushTokens);
+      break;
+    case 'routeDone': {
+      const run = runOfRequest(event.requestId);
+      if (run?.structured) upsertRun({ ...run, structured: { ...run.structured, routes: [...run.structured.routes, event.result] } });
+      break;
+    }
+    case 'structuredDone': {
+      outstanding.delete(event.requestId);
+      const run = runOfRequest(event.requestId);
+      if (run?.structured) {
+        const { routes, elapsedMs, truncatedNotice } = event.result;
+        // The host's record follows (runUpdated); until then, a run short of routes was stopped.
+        const status = routes.length < ROUTE_IDS.length ? 'aborted' : 'done';
+        upsertRun({ ...run, status, structured: { ...run.structured, routes, elapsedMs, truncatedNotice } });
+      }
+      break;
+    }
+    case 'promptTestDone':
+      outstanding.delete(event.requestId);
+      break;
+    case 'compareDone': {
+      outstanding.delete(event.requestId);
+      dropQueuedTokens(event.requestId);
+      const run = runOfRequest(event.requestId);
+      if (run) {
+        const aborted = event.result.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
+        upsertRun({ ...run, status: aborted ? 'aborted' : 'done', result: event.result });
+      }
+      break;
+    }
+    case 'requestFailed': {
+      outstanding.delete(event.requestId);
+      status.endLoad();
+      dropQueuedTokens(event.requestId);
+      const run = runOfRequest(event.requestId);
+      if (run) upsertRun({ ...run, status: event.errorName === 'AbortError' ? 'aborted' : 'failed', error: event.error });
+      break;
+    }
+    case 'readFile':
+    case 'log':
+      break;
+  }
+  postToHost(event);
+}
+
+function flushTokens(): void {
+  frame = 0;
+  const batch = queuedTokens;
+  queuedTokens = [];
+  for (const { runId, events } of batch) views.get(runId)?.applyTokens(events.events);
+}
+
+function dropQueuedTokens(runId: string): void {
+  // The final result replaces the streamed tokens; late batches must not be appended after it.
+  flushTokens();
+  queuedTokens = queuedTokens.filter((q) => q.runId !== runId);
+}
+
+function onHostMessage(message: HostToWebview): void {
+  switch (message.type) {
+    case 'history':
+      state.runs = message.runs;
+      render();
+      persist();
+      return;
+    case 'runUpdated':
+      upsertRun(message.run);
+      return;
+    case 'preferenceRecorded': {
+      const view = views.get(message.runId);
+      if (view instanceof RunView) view.showPreference(message);
+      return;
+    }
+    case 'promptTest':
+      outstanding.add(message.requestId);
+      break;
+    case 'loadModel':
+      status.startLoad(message.model.name);
+      outstanding.add(message.requestId);
+      break;
+    case 'unloadModel':
+      outstanding.add(message.requestId);
+      break;
+    case 'compare':
+    case 'structured':
+      outstanding.add(message.requestId);
+      upsertRun(message.run);
+      break;
+    case 'cancel':
+    case 'fileData':
+    case 'fileError':
+      // Nothing to cancel or feed without a worker; do not start one for it.
+      if (!worker) return;
+      break;
+  }
+  ensureWorker().send(message);
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const checked = validateHostToWebview(e.data);
+  if (!checked.ok) {
+    const error = `panel rejected a message from the extension: ${checked.error}`;
+    const { type, requestId } = (e.data ?? {}) as { type?: unknown; requestId?: unknown };
+    const id = typeof requestId === 'string' ? requestId : undefined;
+    postToHost({ type: 'protocolError', error, requestId: id });
+    // A file the worker waits for must not leave it waiting forever.
+    if (id && worker && (type === 'fileData' || type === 'fileError')) worker.send({ type: 'fileError', requestId: id, status: 500, error });
+    return;
+  }
+  onHostMessage(checked.message);
+});
+
+byId('stop').addEventListener('click', () => postToHost({ type: 'stop' }));
+runsEl.addEventListener('run-toggled', () => persist());
+installTokenInteractions(runsEl, byId('token-tooltip'));
+// The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.
+const explorer = new ExplorerView(
+  (request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]),
+  (runId, branch) => postToHost({ type: 'branchAdded', runId, branch }),
+);
+runsEl.before(explorer.element);
+const openExplorer = (e: Event) => {
+  const t = e.target instanceof HTMLElement && e.target.classList.contains('tok') ? e.target : undefined;
+  if (t && explorer.openAt(t, state.runs)) e.preventDefault();
+};
+runsEl.addEventListener('click', openExplorer);
+runsEl.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') openExplorer(e);
+});
+// The model's memory goes with the worker when the panel is closed.
+window.addEventListener('pagehide', () => worker?.terminate());
+
+render();
+postToHost({ type: 'ready', protocolVersion: PROTOCOL_VERSION });

@@ -1,0 +1,207 @@
+/**
+ * One run in the panel: a header (prompt, model, backend, options) and one card per strategy.
+ * Cards fill with tokens while the run streams, then show the final result: the completion,
+ * mean log-prob, token count, tokens/s and seed, a risk badge when the card has samples, with
+ * Insert and Copy. A risk check leads with its risk card; its two runs (greedy, samples) fold
+ * away below it.
+ */
+import type { StrategyResult, TokenEvent } from '../../src/core/decode/types';
+import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../../src/protocol/messages';
+import { button, el } from './dom';
+import { RunFrame } from './runFrame';
+import { fixed } from './format';
+import { branchCard } from './branchCard';
+import { PreferenceMarks } from './preferenceMarks';
+import { RiskCardView, riskBadge } from './riskView';
+import type { RunActions } from './runActions';
+import { resetRovingFocus, tokenElement } from './tokenView';
+
+export class RunView extends RunFrame {
+  private readonly cards: CardView[];
+  /** Branches made from the cards in the explorer, newest first. */
+  private readonly branches: HTMLElement;
+  private readonly riskCard: RiskCardView | undefined;
+  /** Better / Worse on the cards of a comparison (not of a risk check, whose cards are its inputs). */
+  private readonly preferences: PreferenceMarks | undefined;
+  private readonly startedMs = performance.now();
+
+  constructor(
+    run: RunRecord,
+    private readonly actions: RunActions,
+    expanded: boolean,
+  ) {
+    super(run, 'run');
+    const grid = el('div', 'cards');
+    this.branches = el('div', 'run-branches');
+    this.branches.setAttribute('aria-label', 'Branches of these cards');
+    if (run.kind !== 'risk' && run.strategies.length >= 2) this.preferences = new PreferenceMarks(run.id, actions);
+    this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions, this.preferences));
+    grid.append(...this.cards.map((c) => c.element));
+    if (run.kind === 'risk') {
+      this.riskCard = new RiskCardView(run, actions);
+      const runs = el('details', 'risk-runs');
+      const summary = el('summary');
+      summary.textContent = 'The answers behind the check (greedy, and the samples with their tokens)';
+      runs.append(summary, grid);
+      this.body.append(this.notice, this.riskCard.element, runs, this.branches);
+    } else {
+      this.body.append(this.notice, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
+    }
+    this.setExpanded(expanded);
+    this.update(run);
+  }
+
+  /** Shows a record: its status, and its result or error when it has one. */
+  update(run: RunRecord): void {
+    this.run = run;
+    this.element.dataset.status = run.status;
+    this.element.dataset.kind = run.kind ?? 'compare';
+    this.element.dataset.cached = String(run.cached === true);
+    const time = new Date(run.startedAt).toLocaleTimeString();
+    const o = run.options;
+    this.meta.textContent = [
+      run.model,
+      run.backend ? run.backend.toUpperCase() : undefined,
+      time,
+      run.status,
+      run.cached ? 'cached' : undefined,
+      `max ${o.maxNewTokens} tokens, seed ${o.seed}${o.samples > 1 ? `, ${o.samples} samples` : ''}`,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
+    this.notice.textContent = notes.join(' ');
+    this.notice.hidden = notes.length === 0;
+    if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
+    // Pairs are made from what history keeps: only a run the host has finished can be recorded.
+    if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
+    this.riskCard?.update(run);
+    const branches = [...(run.branches ?? [])].reverse();
+    this.branches.replaceChildren(...branches.map((b) => branchCard(run.id, run.strategies[b.strategyIndex]?.strategy.name ?? 'strategy', b)));
+    this.branches.hidden = branches.length === 0;
+  }
+
+  showPreference(reply: PreferenceRecorded): void {
+    this.preferences?.recordedAs(reply);
+  }
+
+  applyTokens(events: readonly TokenEvent[]): void {
+    const elapsedMs = performance.now() - this.startedMs;
+    for (const e of events) this.cards[e.strategy]?.appendToken(e);
+    for (const card of this.cards) card.showLiveStats(elapsedMs);
+  }
+
+}
+
+class CardView {
+  readonly element: HTMLElement;
+  private readonly completions: HTMLElement;
+  private readonly stats: Record<'mean' | 'tokens' | 'speed' | 'seed', HTMLElement>;
+  private readonly candidates: HTMLDetailsElement;
+  private readonly insert: HTMLButtonElement;
+  private readonly copy: HTMLButtonElement;
+  private readonly badgeSlot: HTMLElement;
+  private text = '';
+  private liveTokens = 0;
+
+  constructor(
+    view: StrategyView,
+    index: number,
+    private readonly run: RunRecord,
+    actions: RunActions,
+    preferences: PreferenceMarks | undefined,
+  ) {
+    this.element = el('article', 'card');
+    this.element.dataset.strategyIndex = String(index);
+    this.element.dataset.strategy = view.strategy.name;
+    this.element.dataset.state = 'streaming';
+    this.element.setAttribute('aria-label', `Strategy ${view.strategy.name}`);
+    const header = el('header', 'card-header');
+    const name = el('h3', 'card-name');
+    name.textContent = view.strategy.name;
+    const chain = el('code', 'card-chain');
+    chain.textContent = view.chain;
+    chain.title = 'Sampler chain, in the order it runs';
+    this.badgeSlot = el('span', 'risk-badge-slot');
+    header.append(name, chain, this.badgeSlot);
+
+    this.completions = el('div', 'completions');
+    this.stats = { mean: el('dd'), tokens: el('dd'), speed: el('dd'), seed: el('dd') };
+    const dl = el('dl', 'stats');
+    for (const [key, label] of [['mean', 'mean log-prob'], ['tokens', 'tokens'], ['speed', 'tokens/s'], ['seed', 'seed']] as const) {
+      const pair = el('div', `stat stat-${key}`);
+      const dt = el('dt');
+      dt.textContent = label;
+      this.stats[key].textContent = '…';
+      pair.append(dt, this.stats[key]);
+      dl.append(pair);
+    }
+    this.stats.seed.textContent = String(run.options.seed);
+    this.candidates = el('details', 'candidates') as HTMLDetailsElement;
+    this.candidates.hidden = true;
+
+    const actionsRow = el('div', 'actions');
+    this.insert = button('Insert', 'Insert this completion after the selection', () => actions.insert(this.run.id, this.text, index));
+    this.copy = button('Copy', 'Copy this completion', () => actions.copy(this.text));
+    this.insert.disabled = this.copy.disabled = true;
+    actionsRow.append(this.insert, this.copy);
+    preferences?.addCard(index, this.element, view.strategy.name, actionsRow);
+    this.element.append(header, this.completions, dl, this.candidates, actionsRow);
+  }
+
+  appendToken(e: TokenEvent): void {
+    let line = this.completions.querySelector<HTMLElement>(`.completion[data-sample="${e.sample}"]`);
+    if (!line) {
+      line = completionElement(e.sample);
+      this.completions.append(line);
+    }
+    line.append(tokenElement(e.token));
+    resetRovingFocus(line);
+    if (e.sample === 0) this.liveTokens++;
+  }
+
+  showLiveStats(elapsedMs: number): void {
+    if (this.element.dataset.state !== 'streaming') return;
+    const all = this.completions.querySelectorAll('.tok').length;
+    this.stats.tokens.textContent = String(this.liveTokens);
+    this.stats.speed.textContent = elapsedMs > 0 ? fixed((all * 1000) / elapsedMs, 1) : '…';
+  }
+
+  /** The final result; `risk`: the shown completion checked against all of the card's completions. */
+  showResult(r: StrategyResult, risk?: RiskReport): void {
+    this.badgeSlot.replaceChildren(...(risk ? [riskBadge(risk)] : []));
+    const best = r.best;
+    this.text = best.text;
+    const line = completionElement(r.bestIndex);
+    line.dataset.text = best.text;
+    line.append(...best.tokens.map(tokenElement));
+    resetRovingFocus(line);
+    this.completions.replaceChildren(line);
+    this.element.dataset.state = 'done';
+    this.element.dataset.finishReason = best.finishReason;
+    this.stats.mean.textContent = fixed(best.meanLogprob, 3);
+    this.stats.tokens.textContent = String(best.tokens.length);
+    this.stats.speed.textContent = fixed(r.tokensPerSecond, 1);
+    this.stats.seed.textContent = String(best.seed);
+    this.insert.disabled = this.copy.disabled = false;
+    if (r.completions.length > 1) {
+      const summary = el('summary');
+      summary.textContent = `All ${r.completions.length} ${r.strategy.kind === 'best_of_n' ? 'candidates (best by mean log-prob)' : 'samples'}`;
+      const list = el('ol');
+      r.completions.forEach((c, i) => {
+        const item = el('li', i === r.bestIndex ? 'best' : '');
+        item.textContent = `${JSON.stringify(c.text)} · mean log-prob ${fixed(c.meanLogprob, 3)} · seed ${c.seed}${i === r.bestIndex ? ' · kept' : ''}`;
+        list.append(item);
+      });
+      this.candidates.replaceChildren(summary, list);
+      this.candidates.hidden = false;
+    }
+  }
+}
+
+function completionElement(sample: number): HTMLElement {
+  const p = el('p', 'completion');
+  p.dataset.sample = String(sample);
+  p.setAttribute('aria-label', 'Completion; arrow keys move between tokens');
+  return p;
+}

@@ -1,0 +1,128 @@
+/**
+ * Tokens of a completion: each coloured by its probability (theme chart colours), each
+ * focusable, with a tooltip listing the top alternatives. One tab stop per completion; arrow
+ * keys move between its tokens (a roving tabindex), so a card is not 30 tab stops long.
+ */
+import type { TokenInfo } from '../../src/core/decode/types';
+import { fixed, percent, visibleToken } from './format';
+
+/** Probability bands, from most to least likely; CSS colours each band with a theme colour. */
+export function probabilityBand(p: number): 'p-high' | 'p-mid' | 'p-low' | 'p-rare' {
+  if (p >= 0.8) return 'p-high';
+  if (p >= 0.5) return 'p-mid';
+  if (p >= 0.2) return 'p-low';
+  return 'p-rare';
+}
+
+/** `vocabSize`: the logits width, for a constrained token's "12,304 of 151,936 tokens allowed". */
+export function tokenElement(token: TokenInfo, vocabSize?: number): HTMLSpanElement {
+  const span = document.createElement('span');
+  const p = Math.exp(token.logprobRaw);
+  span.className = `tok ${probabilityBand(p)}`;
+  span.textContent = token.text;
+  span.tabIndex = -1;
+  span.setAttribute('role', 'button');
+  const allowed = allowedText(token, vocabSize);
+  span.setAttribute('aria-label', `${JSON.stringify(token.text)}, probability ${percent(p)}${allowed ? `, ${allowed}` : ''}`);
+  span.setAttribute('aria-describedby', 'token-tooltip');
+  if (allowed) span.dataset.allowed = allowed;
+  tokenData.set(span, { token, vocabSize });
+  return span;
+}
+
+/** "12,304 of 151,936 tokens allowed" for a token decoded under a schema's mask; undefined otherwise. */
+export function allowedText(token: TokenInfo, vocabSize?: number): string | undefined {
+  if (token.allowed === undefined || vocabSize === undefined) return undefined;
+  return `${token.allowed.toLocaleString('en-US')} of ${vocabSize.toLocaleString('en-US')} tokens allowed`;
+}
+
+const tokenData = new WeakMap<HTMLElement, { token: TokenInfo; vocabSize?: number }>();
+
+/** Wires tooltips and arrow-key movement for every completion under `root`, once. */
+export function installTokenInteractions(root: HTMLElement, tooltip: HTMLElement): void {
+  const show = (target: HTMLElement) => {
+    const data = tokenData.get(target);
+    if (!data) return;
+    tooltip.replaceChildren(tooltipContent(data.token, data.vocabSize));
+    tooltip.hidden = false;
+    const box = target.getBoundingClientRect();
+    const top = box.bottom + 4 + tooltip.offsetHeight > window.innerHeight ? box.top - tooltip.offsetHeight - 4 : box.bottom + 4;
+    tooltip.style.top = `${Math.max(0, top + window.scrollY)}px`;
+    tooltip.style.left = `${Math.max(0, Math.min(box.left, window.innerWidth - tooltip.offsetWidth - 4) + window.scrollX)}px`;
+  };
+  const hide = () => {
+    tooltip.hidden = true;
+  };
+  const tokenOf = (e: Event) => (e.target instanceof HTMLElement && e.target.classList.contains('tok') ? e.target : undefined);
+
+  root.addEventListener('mouseover', (e) => {
+    const t = tokenOf(e);
+    if (t) show(t);
+  });
+  root.addEventListener('mouseout', (e) => {
+    if (tokenOf(e) && document.activeElement !== e.target) hide();
+  });
+  root.addEventListener('focusin', (e) => {
+    const t = tokenOf(e);
+    if (t) show(t);
+  });
+  root.addEventListener('focusout', (e) => {
+    if (tokenOf(e)) hide();
+  });
+  root.addEventListener('keydown', (e) => {
+    const t = tokenOf(e);
+    if (!t) return;
+    if (e.key === 'Escape') return hide();
+    const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    const edge = e.key === 'Home' ? 'first' : e.key === 'End' ? 'last' : undefined;
+    if (!step && !edge) return;
+    const all = [...(t.parentElement?.querySelectorAll<HTMLElement>('.tok') ?? [])];
+    const next = edge === 'first' ? all[0] : edge === 'last' ? all[all.length - 1] : all[all.indexOf(t) + step];
+    if (!next) return;
+    e.preventDefault();
+    t.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  });
+}
+
+/** Makes the first token of a completion its tab stop (after the tokens change). */
+export function resetRovingFocus(completion: HTMLElement): void {
+  const tokens = completion.querySelectorAll<HTMLElement>('.tok');
+  if (tokens.length === 0 || [...tokens].some((t) => t.tabIndex === 0)) return;
+  tokens[0]!.tabIndex = 0;
+}
+
+function tooltipContent(token: TokenInfo, vocabSize?: number): DocumentFragment {
+  const frag = document.createDocumentFragment();
+  const head = document.createElement('div');
+  head.className = 'tip-head';
+  head.textContent = `${JSON.stringify(token.text)}  p=${percent(Math.exp(token.logprobRaw))}  log p=${fixed(token.logprobRaw, 3)}`;
+  const sub = document.createElement('div');
+  sub.className = 'tip-sub';
+  sub.textContent = `after the chain: p=${percent(Math.exp(token.logprobSampling))}, ${token.candidates} candidate${token.candidates === 1 ? '' : 's'} kept`;
+  const table = document.createElement('table');
+  const caption = document.createElement('caption');
+  caption.textContent = 'Top alternatives (raw distribution)';
+  table.append(caption);
+  for (const alt of token.alternatives) {
+    const row = table.insertRow();
+    if (alt.token === token.token) row.className = 'chosen';
+    row.insertCell().textContent = visibleToken(alt.text) || '⟨eos⟩';
+    const bar = row.insertCell();
+    bar.className = 'bar';
+    bar.style.setProperty('--p', String(alt.prob));
+    row.insertCell().textContent = percent(alt.prob);
+  }
+  const allowed = allowedText(token, vocabSize);
+  if (allowed) {
+    // The chain ran on the masked row: its numbers are over the allowed tokens only.
+    const mask = document.createElement('div');
+    mask.className = 'tip-allowed';
+    mask.textContent = `Schema mask: ${allowed}`;
+    frag.append(head, mask, sub, table);
+  } else {
+    frag.append(head, sub, table);
+  }
+  return frag;
+}

@@ -1,0 +1,80 @@
+/**
+ * How transformers.js reads model files in the worker. Its `localModelPath` is set to a
+ * relative prefix, so every file goes through `env.fetch`, and this class resolves it:
+ * - a bundled model: fetched from the extension's models folder (a webview resource URL);
+ * - a folder the user picked: asked of the host (`readFile`), since the webview may only read
+ *   the extension's own folders.
+ * (A URL as localModelPath does not work: transformers.js 4 then skips the local lookup when
+ * it checks whether tokenizer_config.json exists, and finds no tokenizer.)
+ */
+import type { FileDataReply, FileErrorReply, ModelSpec, ReadFileRequest } from '../../src/protocol/messages';
+
+export const MODEL_PREFIX = 'sampling-lab-model/';
+
+interface Pending {
+  resolve: (response: Response) => void;
+  reject: (error: Error) => void;
+}
+
+export class ModelFiles {
+  private next = 0;
+  private spec: ModelSpec | undefined;
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly post: (request: ReadFileRequest) => void,
+    private readonly onMiss: (path: string, status: number) => void,
+  ) {}
+
+  /** The model whose files `fetch` serves from now on. */
+  use(spec: ModelSpec): void {
+    this.spec = spec;
+  }
+
+  /** env.fetch: `sampling-lab-model/<id>/<path>` → the file's bytes. */
+  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const spec = this.spec;
+    if (!spec || !url.startsWith(MODEL_PREFIX)) return this.miss(url, 404);
+    // Drop the model id: the base URL (or the host's folder) is the model folder itself.
+    const path = url.slice(MODEL_PREFIX.length).split('/').slice(1).join('/');
+    if (spec.via === 'fetch') {
+      const response = await fetch(`${spec.baseUrl}${spec.id}/${path}`, { signal: init?.signal });
+      return response.ok ? response : this.miss(path, response.status);
+    }
+    const response = await this.askHost(path);
+    return response.ok ? response : this.miss(path, response.status);
+  };
+
+  reply(message: FileDataReply | FileErrorReply): void {
+    const waiter = this.pending.get(message.requestId);
+    if (!waiter) return;
+    this.pending.delete(message.requestId);
+    if (message.type === 'fileData') {
+      const body = message.data as Uint8Array<ArrayBuffer>;
+      waiter.resolve(new Response(body, { status: 200, headers: { 'content-length': String(body.byteLength) } }));
+    } else {
+      waiter.resolve(new Response(null, { status: message.status, statusText: message.error }));
+    }
+  }
+
+  /** A cancelled load must not hang on files that will never be read. */
+  cancelAll(): void {
+    for (const waiter of this.pending.values()) waiter.reject(new DOMException('model load cancelled', 'AbortError'));
+    this.pending.clear();
+  }
+
+  private askHost(path: string): Promise<Response> {
+    const requestId = `file-${++this.next}`;
+    return new Promise<Response>((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      this.post({ type: 'readFile', requestId, path });
+    });
+  }
+
+  private miss(path: string, status: number): Response {
+    // transformers.js treats a 404 as "optional file absent"; the log says which.
+    this.onMiss(path, status);
+    return new Response(null, { status });
+  }
+}

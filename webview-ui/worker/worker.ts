@@ -1,0 +1,242 @@
+/**
+ * The model worker. It runs inside the panel's webview (created from a blob: URL, see
+ * workerClient.ts) and owns the one loaded model: loading it on WebGPU or WASM, running
+ * comparisons with streaming, cancelling them, and releasing the model's memory.
+ */
+import * as transformers from '@huggingface/transformers';
+import { compareStrategies } from '../../src/core/decode/compare';
+import { generateCase } from '../../src/core/prompttest/generate';
+import type { CausalLM } from '../../src/core/model/types';
+import { loadTransformersModel, type TransformersModule } from '../../src/core/model/transformersModel';
+import type { CompareRequest, LoadModelRequest, WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
+import { validateWorkerRequest } from '../../src/protocol/validate';
+import { isExplorerMessage, validateExplorerRequest } from '../../src/protocol/explorer';
+import { handleExplorer } from './explorerWorker';
+import { chooseBackend } from './chooseBackend';
+import { ModelFiles, MODEL_PREFIX } from './modelFiles';
+import { StructuredEngines } from './structuredEngines';
+import { runStructuredRequest } from './structuredRun';
+import { TokenBatcher } from './tokenBatcher';
+import { yieldingModel } from './yieldingModel';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+function post(event: WorkerEvent): void {
+  self.postMessage(event);
+}
+
+function log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
+  post({ type: 'log', level, message });
+}
+
+function errorText(e: unknown): { error: string; errorName: string } {
+  return e instanceof Error ? { error: e.message, errorName: e.name } : { error: String(e), errorName: 'Error' };
+}
+
+const modelFiles = new ModelFiles(post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`));
+let loaded: { model: CausalLM } | undefined;
+/** Constrained decoding's engines for the loaded model (Generate JSON for Selection). */
+const structuredEngines = new StructuredEngines(() => modelFiles.fetch(`${MODEL_PREFIX}model/tokenizer.json`));
+/** Requests run one after another: a comparison waits for the load before it. */
+let queue: Promise<void> = Promise.resolve();
+const aborts = new Map<string, AbortController>();
+let loadingRequestId: string | undefined;
+
+function configureRuntime(request: LoadModelRequest): void {
+  const env = transformers.env;
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  // Files come from the extension (or the host); caching them again would only cost memory.
+  env.useBrowserCache = false;
+  env.useWasmCache = false;
+  const onnx = env.backends.onnx as { wasm?: Record<string, unknown> };
+  if (onnx.wasm) {
+    // Only the .wasm URL: onnxruntime-web's bundle then uses its inlined JS glue instead of
+    // importing a .mjs from another origin, which a blob: worker may not do.
+    onnx.wasm.wasmPaths = { wasm: request.runtime.wasmUrl };
+    // The webview is not cross-origin isolated: no SharedArrayBuffer, so no threads.
+    onnx.wasm.numThreads = 1;
+    onnx.wasm.proxy = false;
+  }
+  modelFiles.use(request.model);
+  env.localModelPath = MODEL_PREFIX;
+  env.fetch = modelFiles.fetch;
+}
+
+async function unload(): Promise<void> {
+  const current = loaded;
+  loaded = undefined;
+  structuredEngines.release();
+  if (current) {
+    await current.model.dispose();
+    log('info', `released ${current.model.name}`);
+  }
+}
+
+async function load(request: LoadModelRequest, signal: AbortSignal): Promise<void> {
+  const started = performance.now();
+  await unload();
+  configureRuntime(request);
+  const choice = await chooseBackend(request.device, (self.navigator as Navigator & { gpu?: GPU }).gpu);
+  const progress = throttledProgress(request.requestId);
+  // Loading includes the warm-up pass: a backend that loads but cannot run must fall back too.
+  const attempt = async (device: 'webgpu' | 'wasm') => {
+    const model = await loadTransformersModel({
+      transformers: transformers as unknown as TransformersModule,
+      modelId: request.model.id,
+      device,
+      onProgress: progress,
+    });
+    try {
+      await warmUp(model, request.requestId);
+    } catch (e) {
+      await model.dispose();
+      throw e;
+    }
+    return model;
+  };
+  let backend = choice.backend;
+  let fallbackReason = choice.reason;
+  let model: CausalLM;
+  try {
+    model = await attempt(backend);
+  } catch (e) {
+    if (backend !== 'webgpu' || signal.aborted) throw e;
+    fallbackReason = `WebGPU could not load the model (${errorText(e).error}); using WASM`;
+    log('warn', fallbackReason);
+    backend = 'wasm';
+    model = await attempt(backend);
+  }
+  if (signal.aborted) {
+    // A load cannot be interrupted half-way; drop what it produced.
+    await model.dispose();
+    throw new DOMException('model load cancelled', 'AbortError');
+  }
+  loaded = { model };
+  post({
+    type: 'modelLoaded',
+    requestId: request.requestId,
+    model: request.model.name,
+    backend,
+    fallbackReason,
+    loadMs: performance.now() - started,
+  });
+}
+
+/**
+ * The first forward pass compiles the backend's kernels (WebGPU shaders take seconds on
+ * SwiftShader). Doing it while the panel still shows "loading" keeps that cost out of the
+ * first run's tokens/s.
+ */
+async function warmUp(model: CausalLM, requestId: string): Promise<void> {
+  const ids = model.encodePrompt('Q:');
+  if (ids.length === 0) return;
+  post({ type: 'loadProgress', requestId, status: 'warmup', file: '', loaded: 0, total: 0 });
+  const { cache } = await model.forward([ids], null);
+  model.disposeCache(cache);
+}
+
+/** transformers.js reports every chunk of every file; one message per 50 ms is plenty. */
+function throttledProgress(requestId: string) {
+  let last = 0;
+  return (p: { status: string; file?: string; loaded?: number; total?: number }) => {
+    const now = performance.now();
+    const isChunk = p.status === 'progress';
+    if (isChunk && now - last < 50) return;
+    last = now;
+    post({ type: 'loadProgress', requestId, status: p.status, file: p.file ?? '', loaded: p.loaded ?? 0, total: p.total ?? 0 });
+  };
+}
+
+async function compare(request: CompareRequest, signal: AbortSignal): Promise<void> {
+  if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or compare again to load one.');
+  const batcher = new TokenBatcher((events) => post({ type: 'tokens', requestId: request.requestId, events }));
+  try {
+    const result = await compareStrategies(
+      yieldingModel(loaded.model),
+      request.prompt,
+      request.strategies.map((s) => s.strategy),
+      { ...request.options, signal, onToken: (event) => batcher.push(event) },
+    );
+    batcher.flush();
+    post({ type: 'compareDone', requestId: request.requestId, result });
+  } finally {
+    batcher.flush();
+  }
+}
+
+function enqueue(requestId: string, work: (signal: AbortSignal) => Promise<void>): void {
+  const abort = new AbortController();
+  aborts.set(requestId, abort);
+  queue = queue
+    .then(async () => {
+      if (abort.signal.aborted) throw new DOMException('cancelled before it started', 'AbortError');
+      await work(abort.signal);
+    })
+    .catch((e) => post({ type: 'requestFailed', requestId, ...errorText(e) }))
+    .finally(() => aborts.delete(requestId));
+}
+
+function handle(request: WorkerRequest): void {
+  switch (request.type) {
+    case 'loadModel':
+      enqueue(request.requestId, async (signal) => {
+        loadingRequestId = request.requestId;
+        try {
+          await load(request, signal);
+        } finally {
+          loadingRequestId = undefined;
+        }
+      });
+      break;
+    case 'unloadModel':
+      enqueue(request.requestId, async () => {
+        await unload();
+        post({ type: 'modelUnloaded', requestId: request.requestId });
+      });
+      break;
+    case 'compare':
+      enqueue(request.requestId, (signal) => compare(request, signal));
+      break;
+    case 'structured':
+      enqueue(request.requestId, async (signal) => {
+        if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or run the command again to load one.');
+        await runStructuredRequest(loaded.model, structuredEngines, request, signal, post);
+      });
+      break;
+    case 'promptTest':
+      // One case of a Test Explorer run: the host checks the assertions on what comes back.
+      enqueue(request.requestId, async (signal) => {
+        if (!loaded) throw new Error('No model is loaded. Run the tests again to load one.');
+        const generation = await generateCase(yieldingModel(loaded.model), request.plan, { signal });
+        post({ type: 'promptTestDone', requestId: request.requestId, generation });
+      });
+      break;
+    case 'cancel':
+      aborts.get(request.requestId)?.abort();
+      if (request.requestId === loadingRequestId) modelFiles.cancelAll();
+      break;
+    case 'fileData':
+    case 'fileError':
+      modelFiles.reply(request);
+      break;
+  }
+}
+
+self.onmessage = (e: MessageEvent) => {
+  if (isExplorerMessage(e.data)) {
+    const request = validateExplorerRequest(e.data);
+    if (typeof request === 'string') return log('error', `model worker rejected an explorer message: ${request}`);
+    // After whatever the model is busy with: one forward pass at a time.
+    queue = queue.then(() => handleExplorer(request, loaded?.model, (reply) => self.postMessage(reply)));
+    return;
+  }
+  const checked = validateWorkerRequest(e.data);
+  if (!checked.ok) {
+    log('error', `model worker rejected a message: ${checked.error}`);
+    return;
+  }
+  handle(checked.message);
+};
+
+log('debug', 'model worker started');
