@@ -13,18 +13,8 @@ import * as path from 'node:path';
 import { openLab, type Lab } from './support/lab';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { panelFrame, waitForFinishedCards } from './support/panel';
+import { comparisonRunsButPairIsRefused, snapshotFiles, testingViewSaysWhy } from './support/trust';
 import { openFile, runCommand, selectLines } from './support/workbench';
-
-/** Content and mtime of every file under `dir`. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, file)] = `${fs.statSync(file).mtimeMs}:${fs.readFileSync(file, 'utf8')}`;
-  }
-  return out;
-}
 
 describe('Workspace Trust, end to end', function () {
   this.timeout(600_000);
@@ -83,23 +73,13 @@ describe('Workspace Trust, end to end', function () {
         path.join(repo, 'city.prompttest.yaml'),
         `cases:\n  - name: the city\n    strategy: greedy\n    max_tokens: 8\n    prompt: ${JSON.stringify(prompt)}\n    assert:\n      - type: max-tokens\n        value: 8\n`,
       );
-      const before = snapshot(repo);
+      const before = snapshotFiles(repo);
       lab = await openLab(repo, { workspaceTrust: true });
       const { page } = lab;
       await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible', timeout: 60_000 });
 
       // A comparison on a selection runs; marking a pair is refused, in the panel, saying why.
-      await openFile(page, 'prompts.txt');
-      assert.equal(await selectLines(page, 1, 2), prompt.length);
-      await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
-      const panel = await panelFrame(page);
-      await waitForFinishedCards(panel, 5, 300_000);
-      const run = panel.locator('.run').first();
-      await run.locator('.card[data-strategy-index="1"] .tok').first().focus();
-      await page.keyboard.press('b');
-      await run.locator('.card[data-strategy-index="0"] .tok').first().focus();
-      await page.keyboard.press('w');
-      await run.locator('.preference-status', { hasText: 'Restricted Mode' }).waitFor({ state: 'visible', timeout: 30_000 });
+      await comparisonRunsButPairIsRefused(page, prompt);
 
       // The Preferences view: why it is empty, and the way to trust; the file is not read.
       await runCommand(page, 'Sampling Lab: Focus on Preferences View');
@@ -109,11 +89,9 @@ describe('Workspace Trust, end to end', function () {
       assert.ok(await preferencesWhy.locator('a, .monaco-button', { hasText: 'Manage Workspace Trust' }).count() > 0, 'with the way to trust');
 
       // The Testing view: one item saying why, and no suite.
-      await runCommand(page, 'Testing: Focus on Test Explorer View');
-      const testsWhy = page.locator('.test-explorer .monaco-list-row', { hasText: 'Trust this workspace to discover its prompt tests' }).first();
-      await testsWhy.waitFor({ state: 'visible', timeout: 60_000 });
+      const testsWhy = await testingViewSaysWhy(page);
       assert.equal(await page.locator('.test-explorer .monaco-list-row', { hasText: 'city.prompttest.yaml' }).count(), 0, 'no suite was read');
-      assert.deepEqual(snapshot(repo), before, 'nothing in the repository was written');
+      assert.deepEqual(snapshotFiles(repo), before, 'nothing in the repository was written');
 
       // Trust the folder in the same window: suites and pairs appear, no reload.
       await runCommand(page, 'Workspaces: Manage Workspace Trust');
