@@ -17,7 +17,7 @@ import { birthplacePrompt, knownPerson } from './support/facts';
 import { REPO_ROOT } from './support/codeServer';
 import { openLab, type Lab } from './support/lab';
 import { comparisonRunsButPairIsRefused, snapshotFiles, testingViewSaysWhy } from './support/trust';
-import { runCommand } from './support/workbench';
+import { openPalette, runCommand } from './support/workbench';
 
 /** A preference record naming a strategy no real run has: if the Preferences view shows it, the file outside was read. */
 const SENTINEL_STRATEGY = 'SENTINEL-OUTSIDE-THE-WORKSPACE';
@@ -36,7 +36,7 @@ function deepSchemaText(depth: number): string {
 /** Runs "Sampling Lab: Show Log" and returns how long the log took to appear (the extension host answered). */
 async function showLogLatencyMs(page: Page): Promise<number> {
   await runCommand(page, 'View: Close Panel').catch(() => undefined);
-  await page.keyboard.press('F1');
+  await openPalette(page);
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.fill('>Sampling Lab: Show Log');
   await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Sampling Lab: Show Log' }).first().waitFor({ state: 'visible' });
