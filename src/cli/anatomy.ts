@@ -6,6 +6,8 @@
 import type { ModelAnatomy } from '../core/anatomy/anatomy';
 import { loadModelAnatomy } from '../node/modelAnatomy';
 import { parseFlags } from './flags';
+import { ensureModel } from '../node/modelFolder';
+import { progressReporter } from './loadModel';
 
 export const ANATOMY_USAGE = `Usage: sampling-lab anatomy [--model M] [--json]
 
@@ -14,7 +16,7 @@ the ONNX weights and checked against config.json, and Chinchilla's compute-optim
 (≈ 20 × parameters) beside the tokens the model card says it was trained on.
 
 Options:
-  --model M    bundled model name or a model folder (default facts-lm)
+  --model M    the bundled facts-lm, a model folder, or a hub id owner/name[@revision]
   --json       machine-readable output (every tensor included)
   -h, --help   this help`;
 
@@ -101,7 +103,10 @@ export async function anatomy(argv: string[]): Promise<number> {
     console.log(ANATOMY_USAGE);
     return 0;
   }
-  const { anatomy: a, name, dir } = loadModelAnatomy(parsed.values.model);
+  const progress = progressReporter();
+  // A hub id is pulled first (or found in the cache), like every other command.
+  const location = await ensureModel(parsed.values.model, { onDownload: (p) => progress.update(p) }).finally(() => progress.done());
+  const { anatomy: a, name, dir } = loadModelAnatomy(parsed.values.model, location);
   console.log(parsed.values.json ? JSON.stringify({ model: name, dir, ...a }, null, 2) : renderAnatomy(name, a));
   return 0;
 }

@@ -1,7 +1,9 @@
 /** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
-import { deviceFlag, integer, parseFlags, real, SAMPLER_OPTIONS } from './flags';
+import type { DtypeChoice } from '../core/model/hubModel';
+import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags, promptFormatFlags, real, SAMPLER_OPTIONS } from './flags';
+import type { PromptFormat } from '../core/model/promptFormat';
 import { UsageError } from './usageError';
 
 export { UsageError };
@@ -14,6 +16,7 @@ export const USAGE = `Usage: sampling-lab compare [options] "<prompt>"
        sampling-lab anatomy [--model M] [--json]
        sampling-lab test [glob] [--junit out.xml] [--no-cache]    (sampling-lab test --help)
        sampling-lab prefs [--export out.csv]                      (sampling-lab prefs --help)
+       sampling-lab models list | pull <id> | rm <id>             (sampling-lab models --help)
 
 Compares decoding strategies on one prompt with a local model.
 
@@ -30,8 +33,7 @@ Options:
   --top-p P           override top-p's p (0 < p ≤ 1)
   --min-p P           override min-p's p (0 ≤ p ≤ 1)
   --stop S            stop string (repeatable); "\\n" is a newline
-  --model M           bundled model name or a model folder (default facts-lm)
-  --device D          cpu (onnxruntime-node) or wasm (onnxruntime-web) (default cpu)
+${MODEL_USAGE}
   --sequential        decode each sequence alone instead of in one batch
   --json              machine-readable output
   --file F            read the prompt from a file
@@ -47,6 +49,8 @@ export interface CompareArgs {
   stopStrings: string[];
   model?: string;
   device: 'cpu' | 'wasm';
+  dtype: DtypeChoice;
+  format: PromptFormat;
   json: boolean;
   batch: boolean;
 }
@@ -66,6 +70,10 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
       stop: { type: 'string', multiple: true },
       model: { type: 'string' },
       device: { type: 'string' },
+      dtype: { type: 'string' },
+      chat: { type: 'boolean' },
+      raw: { type: 'boolean' },
+      system: { type: 'string' },
       sequential: { type: 'boolean' },
       json: { type: 'boolean' },
       file: { type: 'string' },
@@ -119,6 +127,8 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     stopStrings: (v.stop ?? []).map((s) => s.replace(/\\n/g, '\n')),
     model: v.model,
     device,
+    dtype: dtypeFlag(v.dtype),
+    format: promptFormatFlags(v),
     json: v.json ?? false,
     batch: !v.sequential,
   };

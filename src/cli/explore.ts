@@ -12,8 +12,10 @@ import { explorerSettingsOf, explorerStrategy, type ExplorerSettings } from '../
 import { temperatureSweep, type SweepPoint } from '../core/explorer/temperatureSweep';
 import type { CausalLM } from '../core/model/types';
 import type { StageType } from '../core/sampling/types';
-import { loadNodeModel } from '../node/loadNodeModel';
-import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, promptArgument, real, SAMPLER_OPTIONS } from './flags';
+import { loadCliModel } from './loadModel';
+import type { DtypeChoice } from '../core/model/hubModel';
+import type { PromptFormat } from '../core/model/promptFormat';
+import { deviceFlag, dtypeFlag, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
@@ -34,8 +36,7 @@ Options:
   --branch ID         continue from token ID instead of the chosen one, with the settings above
   --seed N            seed (default 42)
   --max-tokens N      new tokens (default 16)
-  --model M           bundled model name or a model folder (default facts-lm)
-  --device D          cpu or wasm (default cpu)
+${MODEL_USAGE}
   --json              machine-readable output
   -h, --help          this help`;
 
@@ -51,6 +52,8 @@ interface ExploreArgs {
   maxNewTokens: number;
   model?: string;
   device: 'cpu' | 'wasm';
+  dtype: DtypeChoice;
+  format: PromptFormat;
   json: boolean;
 }
 
@@ -103,6 +106,8 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
     maxNewTokens: integer('--max-tokens', v['max-tokens'], 16, 1, 4096),
     model: v.model,
     device,
+    dtype: dtypeFlag(v.dtype),
+    format: promptFormatFlags(v),
     json: v.json ?? false,
   };
 }
@@ -161,8 +166,7 @@ export async function explore(argv: string[]): Promise<number> {
     return 0;
   }
   const settings = settingsFor(args);
-  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
-  const model = await loadNodeModel({ model: args.model, device: args.device });
+  const model = await loadCliModel(args, args.json);
   try {
     const run = await compareStrategies(model, args.prompt, [args.strategy], { maxNewTokens: args.maxNewTokens, seed: args.seed });
     const completion = run.results[0]!.best;

@@ -1,5 +1,7 @@
 /** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
+import type { PromptFormat } from '../core/model/promptFormat';
 import { UsageError } from './usageError';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -69,6 +71,10 @@ export const MODEL_OPTIONS = {
   'max-tokens': { type: 'string' },
   model: { type: 'string' },
   device: { type: 'string' },
+  dtype: { type: 'string' },
+  chat: { type: 'boolean' },
+  raw: { type: 'boolean' },
+  system: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -80,4 +86,27 @@ export function deviceFlag(value: string | undefined): 'cpu' | 'wasm' {
     throw new UsageError(`--device must be cpu or wasm (got "${device}"). WebGPU runs in the VS Code panel.`);
   }
   return device;
+}
+
+/** --dtype: which weights of a hub model (auto picks per device; the bundled model has fp32). */
+export function dtypeFlag(value: string | undefined): DtypeChoice {
+  const dtype = value ?? 'auto';
+  if (dtype !== 'auto' && !isDtype(dtype)) throw new UsageError(`--dtype must be auto or one of ${DTYPES.join(', ')} (got "${dtype}").`);
+  return dtype;
+}
+
+/** The usage lines of --model, --device and --dtype, the same in every command. */
+export const MODEL_USAGE = `  --model M           the bundled facts-lm, a model folder, or a hub id owner/name[@revision]
+                      (downloaded once into the Hugging Face cache; see sampling-lab models)
+  --device D          cpu or wasm (default cpu)
+  --dtype T           auto, ${DTYPES.join(', ')} (default auto: q8 when the repository has it)
+  --chat, --raw       render the prompt through the model's chat template, or send it as it is
+                      (default: the template when the model has one)
+  --system TEXT       a system message before the prompt (chat only)`;
+
+/** --chat / --raw / --system as a PromptFormat; both toggles at once is a usage error. */
+export function promptFormatFlags(v: { chat?: boolean; raw?: boolean; system?: string }): PromptFormat {
+  if (v.chat && v.raw) throw new UsageError('Give --chat or --raw, not both.');
+  if (v.raw && v.system !== undefined) throw new UsageError('--system needs the chat template; drop --raw.');
+  return { chat: v.chat ? true : v.raw ? false : undefined, system: v.system };
 }

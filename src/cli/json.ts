@@ -9,8 +9,10 @@ import type { Strategy } from '../core/decode/types';
 import { ROUTE_IDS, STRUCTURED_DEFAULTS, runStructuredRoutes, type RouteId, type StructuredRoutesResult } from '../core/structured/routes';
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
 import { nodeConstraintEngines } from '../node/constraintEngines';
-import { loadNodeModel } from '../node/loadNodeModel';
-import { deviceFlag, integer, MODEL_OPTIONS, parseFlags, promptArgument, SAMPLER_OPTIONS } from './flags';
+import { loadCliModel } from './loadModel';
+import type { DtypeChoice } from '../core/model/hubModel';
+import type { PromptFormat } from '../core/model/promptFormat';
+import { deviceFlag, dtypeFlag, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, SAMPLER_OPTIONS } from './flags';
 import { UsageError } from './usageError';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
@@ -30,8 +32,7 @@ Options:
   --routes LIST       comma-separated subset of: ${ROUTE_IDS.join(', ')}
   --seed N            base seed; sample i hashes (seed, prompt, i) (default ${STRUCTURED_DEFAULTS.seed})
   --max-tokens N      new tokens per try (default ${STRUCTURED_DEFAULTS.maxNewTokens})
-  --model M           bundled model name or a model folder (default facts-lm)
-  --device D          cpu or wasm (default cpu)
+${MODEL_USAGE}
   --json              machine-readable output
   -h, --help          this help`;
 
@@ -46,6 +47,8 @@ export interface JsonArgs {
   maxNewTokens: number;
   model?: string;
   device: 'cpu' | 'wasm';
+  dtype: DtypeChoice;
+  format: PromptFormat;
   json: boolean;
 }
 
@@ -109,6 +112,8 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
     maxNewTokens: integer('--max-tokens', v['max-tokens'], STRUCTURED_DEFAULTS.maxNewTokens, 1, 4096),
     model: v.model,
     device,
+    dtype: dtypeFlag(v.dtype),
+    format: promptFormatFlags(v),
     json: v.json ?? false,
   };
 }
@@ -131,8 +136,7 @@ export async function json(argv: string[]): Promise<number> {
   }
   checkPromptText(args.prompt);
   const schema = readSchemaFile(args.schemaFile);
-  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
-  const model = await loadNodeModel({ model: args.model, device: args.device });
+  const model = await loadCliModel(args, args.json);
   const engines = nodeConstraintEngines(model, args.model);
   const abort = new AbortController();
   const onSigint = () => abort.abort();

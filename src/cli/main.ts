@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { checkPromptText, compareStrategies } from '../core/decode/compare';
-import { loadNodeModel } from '../node/loadNodeModel';
+import { loadCliModel } from './loadModel';
+import { models } from './models';
 import { anatomy } from './anatomy';
 import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
@@ -34,8 +35,7 @@ async function compare(argv: string[]): Promise<number> {
   }
   const prompt = await readPrompt(args);
   checkPromptText(prompt);
-  if (!args.json) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
-  const model = await loadNodeModel({ model: args.model, device: args.device });
+  const model = await loadCliModel(args, args.json);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -72,6 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         return await test(rest);
       case 'prefs':
         return await prefs(rest);
+      case 'models':
+        return await models(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -87,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error;
     process.stderr.write(`sampling-lab: ${err.message}\n`);
     if (process.env.SAMPLING_LAB_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' ? 2 : 1;
+    return e instanceof UsageError || err.name === 'StrategyError' || err.name === 'PromptError' || err.name === 'SamplingConfigError' || err.name === 'SchemaError' || err.name === 'DtypeError' ? 2 : 1;
   }
 }
 

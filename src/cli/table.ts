@@ -24,6 +24,7 @@ export function renderTable(result: CompareResult): string {
   const out = [
     `model ${result.model} on ${result.device} · prompt ${result.promptTokens} tokens · prefill ${result.prefillMs.toFixed(0)} ms · total ${result.elapsedMs.toFixed(0)} ms (${result.tokensPerSecond.toFixed(0)} tok/s)`,
   ];
+  if (result.promptFormat === 'chat' && result.renderedPrompt !== undefined) out.push(`prompt through the chat template (${result.promptTokens} tokens): ${JSON.stringify(result.renderedPrompt)}`);
   if (result.truncatedNotice) out.push(`note: ${result.truncatedNotice}`);
   out.push(line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
   for (const r of result.results) {

@@ -15,10 +15,11 @@ import {
   type ParsedSuite,
   type SuiteReport,
 } from '../core/prompttest';
-import { loadNodeModel } from '../node/loadNodeModel';
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { UsageError } from './usageError';
-import { deviceFlag, parseFlags } from './flags';
+import { deviceFlag, dtypeFlag, MODEL_USAGE, parseFlags } from './flags';
+import { loadCliModel } from './loadModel';
+import type { DtypeChoice } from '../core/model/hubModel';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
 
@@ -31,8 +32,7 @@ Options:
   --no-cache          run every case on the model (default: reuse outputs cached by prompt,
                       model, settings and seed in ${DEFAULT_CACHE_DIR})
   --cache-dir DIR     where cached outputs live
-  --model M           bundled model name or a model folder (default facts-lm)
-  --device D          cpu or wasm (default cpu)
+${MODEL_USAGE}
   -h, --help          this help
 
 Exit status: 0 when every case passes, 1 when a case fails or a suite has errors, 2 on bad usage.`;
@@ -44,6 +44,7 @@ export interface TestArgs {
   cacheDir: string;
   model?: string;
   device: 'cpu' | 'wasm';
+  dtype: DtypeChoice;
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
@@ -55,6 +56,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       'cache-dir': { type: 'string' },
       model: { type: 'string' },
       device: { type: 'string' },
+      dtype: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     TEST_USAGE,
@@ -70,6 +72,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     cacheDir: v['cache-dir'] ?? DEFAULT_CACHE_DIR,
     model: v.model,
     device,
+    dtype: dtypeFlag(v.dtype),
   };
 }
 
@@ -141,9 +144,8 @@ export async function test(argv: string[]): Promise<number> {
   return totals.failures > 0 || totals.errors > 0 ? 1 : 0;
 }
 
-async function loadModel(args: TestArgs) {
-  process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
-  return loadNodeModel({ model: args.model, device: args.device });
+function loadModel(args: TestArgs) {
+  return loadCliModel(args);
 }
 
 /** One case: mark, name, rate and time; for a failure, each failing run's assertion at its line. */

@@ -52,8 +52,8 @@ export function nodeEngineModules(): EngineModules {
 /** The engines for a loaded model, from its folder's tokenizer.json (`model` as given to loadNodeModel). */
 export function nodeConstraintEngines(loaded: CausalLM, model?: string): ConstraintEngines {
   const location = resolveModel(model);
-  if (location.kind !== 'folder') {
-    throw new ModelLoadError(`Constrained decoding reads tokenizer.json from a model folder; "${location.id}" is a hub id. Download it to a folder and pass that.`);
+  if (!location.dir) {
+    throw new ModelLoadError(`Constrained decoding reads tokenizer.json from the model folder; "${location.name}" is not in the hub cache yet. Pull it first: sampling-lab models pull ${location.name}.`);
   }
   const file = path.join(location.dir, 'tokenizer.json');
   const tokenizerJson = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

@@ -2,25 +2,33 @@
  * Loads a model in Node with transformers.js: `cpu` runs onnxruntime-node, `wasm` runs
  * onnxruntime-web's WebAssembly build (the backend the webview uses without WebGPU).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTransformersModel, type LoadProgress, type TransformersModule } from '../core/model/transformersModel';
 import { ModelLoadError } from '../core/model/errors';
 import type { CausalLM } from '../core/model/types';
-import { resolveModel } from './modelFolder';
+import type { DtypeChoice } from '../core/model/hubModel';
+import { ensureModel, externalDataChunks, type EnsureModelOptions } from './modelFolder';
 
 export type NodeDevice = 'cpu' | 'wasm';
 
 export interface NodeModelOptions {
+  /** The bundled model's name, a folder, or a hub id owner/name[@revision]. */
   model?: string;
   device?: NodeDevice;
+  dtype?: DtypeChoice;
   onProgress?: (p: LoadProgress) => void;
+  /** Download progress and cancellation, for hub ids. */
+  onDownload?: EnsureModelOptions['onDownload'];
+  signal?: AbortSignal;
+  hub?: EnsureModelOptions['hub'];
 }
 
 let loadedWith: NodeDevice | undefined;
 
 export async function loadNodeModel(options: NodeModelOptions = {}): Promise<CausalLM> {
   const device = options.device ?? 'cpu';
-  const location = resolveModel(options.model);
+  const location = await ensureModel(options.model, { dtype: options.dtype, device, signal: options.signal, onDownload: options.onDownload, hub: options.hub });
   if (loadedWith && loadedWith !== device) {
     // transformers.js picks its ONNX runtime once per process.
     throw new ModelLoadError(`This process already loaded transformers.js for "${loadedWith}"; run "${device}" in a new process.`);
@@ -34,18 +42,27 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
   }
   loadedWith = device;
   const transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
-  // Hub ids download (and cache) through transformers.js; folders never touch the network.
-  transformers.env.allowRemoteModels = location.kind === 'hub';
+  // Hub models were pulled into the cache by ensureModel: transformers.js reads a folder either way.
+  transformers.env.allowRemoteModels = false;
   return loadTransformersModel({
     transformers,
     modelId: location.id,
-    localModelPath: location.kind === 'folder' ? location.parent + path.sep : undefined,
+    name: location.name,
+    localModelPath: location.parent + path.sep,
+    externalDataChunks: externalDataChunks(location.dir, location.dtype),
+    chatTemplate: readChatTemplate(location.dir),
     device,
     // With onnxruntime-web registered in Node, transformers.js lists no devices; "auto" is the one
     // value it accepts, and the session's executionProviders pick WASM.
     runtimeDevice: device === 'wasm' ? 'auto' : undefined,
-    dtype: 'fp32',
+    dtype: location.dtype,
     sessionOptions: device === 'wasm' ? { executionProviders: ['wasm'] } : undefined,
     onProgress: options.onProgress,
   });
+}
+
+/** chat_template.jinja beside the model, which newer exports use instead of tokenizer_config.json's chat_template. */
+function readChatTemplate(dir: string): string | undefined {
+  const file = path.join(dir, 'chat_template.jinja');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }

@@ -1,12 +1,17 @@
 /**
- * Node-side model resolution: a bundled model name or a folder on disk, checked file by file
- * before transformers.js sees it, so a missing or corrupt file is named in the error; and the
- * content fingerprint every output cache keys on.
+ * Node-side model resolution: a bundled model name, a folder on disk, or a hub id (pulled into
+ * the Hugging Face cache by src/node/hub), checked file by file before transformers.js sees it,
+ * so a missing or corrupt file is named in the error; and the content fingerprint every output
+ * cache keys on.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../core/model/errors';
+import { availableDtypes, chooseDtype, externalDataFiles, onnxFileFor, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
+import { hubConfig, type HubOverrides } from './hub/hubConfig';
+import { cachedModel, pullModel, type PullProgress } from './hub/pullModel';
+import { snapshotFiles } from './hub/hubCache';
 
 export const BUNDLED_MODEL = 'facts-lm';
 
@@ -19,17 +24,19 @@ export function packageRoot(): string {
 }
 
 export interface ModelLocation {
-  /** A folder on disk, or a Hugging Face hub id that transformers.js downloads and caches. */
+  /** A folder on disk, or a Hugging Face hub id (its snapshot folder in the hub cache once pulled). */
   kind: 'folder' | 'hub';
-  /** Folder that holds the model folder (transformers.js's localModelPath); empty for hub ids. */
+  /** Folder that holds the model folder (transformers.js's localModelPath); empty for a hub id not yet pulled. */
   parent: string;
   /** The model folder's name under `parent` (transformers.js's model id). */
   id: string;
+  /** The model folder; empty for a hub id not yet pulled. */
   dir: string;
+  /** What the model is called in output: the bundled name, the folder, or owner/name[@revision]. */
+  name: string;
+  /** The weights chosen (fp32 for the bundled model). */
+  dtype?: Dtype;
 }
-
-/** "owner/name" with no path beyond it: a hub id, when no such folder exists. */
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 const REQUIRED_JSON = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 
@@ -37,19 +44,68 @@ export function resolveModel(model: string | undefined, root = packageRoot()): M
   const name = model && model.trim() ? model.trim() : BUNDLED_MODEL;
   const bundled = path.join(root, 'models', name);
   const dir = !name.includes('/') && !name.includes(path.sep) && fs.existsSync(bundled) ? bundled : path.resolve(name);
-  if (!fs.existsSync(dir) && HUB_ID.test(name)) return { kind: 'hub', parent: '', id: name, dir: '' };
+  const hubId = parseHubId(name);
+  if (!fs.existsSync(dir) && hubId) {
+    // Pulled already: the snapshot in the hub cache (no network here; ensureModel pulls).
+    const cached = cachedModel(hubId, hubConfig());
+    if (cached) return { kind: 'hub', parent: path.dirname(cached.dir), id: cached.commit, dir: cached.dir, name, dtype: cached.dtype };
+    return { kind: 'hub', parent: '', id: name, dir: '', name };
+  }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new ModelLoadError(
       `Model folder not found: ${dir}. Pass --model with a folder holding config.json, tokenizer.json and onnx/model.onnx, a hub id like owner/name, or leave it out to use the bundled "${BUNDLED_MODEL}".`,
       dir,
     );
   }
-  checkModelFolder(dir);
-  return { kind: 'folder', parent: path.dirname(dir), id: path.basename(dir), dir };
+  // A folder may hold only quantised weights (model_quantized.onnx): check the first it has.
+  checkModelFolder(dir, folderDtypes(dir)[0] ?? 'fp32');
+  return { kind: 'folder', parent: path.dirname(dir), id: path.basename(dir), dir, name: path.basename(dir) };
+}
+
+export interface EnsureModelOptions {
+  dtype?: DtypeChoice;
+  /** The device the model will run on (for dtype "auto"). */
+  device?: string;
+  signal?: AbortSignal;
+  onDownload?: (progress: PullProgress) => void;
+  /** Settings that override HF_* environment variables. */
+  hub?: HubOverrides;
+}
+
+/** The dtypes a model folder has weights for. */
+export function folderDtypes(dir: string): Dtype[] {
+  return availableDtypes(snapshotFiles(dir));
+}
+
+/**
+ * A model folder ready to load: a folder as it is, or a hub id pulled (or found in the cache when
+ * offline or the hub is down) with the files of the chosen dtype. The folder is checked for that dtype.
+ */
+export async function ensureModel(model: string | undefined, options: EnsureModelOptions = {}): Promise<ModelLocation & { dtype: Dtype }> {
+  const location = resolveModel(model);
+  const hubId = location.kind === 'hub' ? parseHubId(location.name) : undefined;
+  if (hubId) {
+    const pulled = await pullModel(hubId, hubConfig(options.hub), { dtype: options.dtype, device: options.device, signal: options.signal, onProgress: options.onDownload });
+    checkModelFolder(pulled.dir, pulled.dtype);
+    return { kind: 'hub', parent: path.dirname(pulled.dir), id: pulled.commit, dir: pulled.dir, name: location.name, dtype: pulled.dtype };
+  }
+  const available = folderDtypes(location.dir);
+  const bundled = path.resolve(location.dir) === path.join(packageRoot(), 'models', BUNDLED_MODEL);
+  const dtype = chooseDtype({ requested: options.dtype ?? 'auto', available, device: options.device ?? 'cpu', bundled });
+  if (!available.includes(dtype)) {
+    throw new ModelLoadError(`The model folder ${location.dir} has no ${dtype} weights (${onnxFileFor(dtype)}). It has: ${available.join(', ') || 'none'}.`, path.join(location.dir, onnxFileFor(dtype)));
+  }
+  checkModelFolder(location.dir, dtype);
+  return { ...location, dtype };
+}
+
+/** How many external data chunks (model.onnx_data, _1, …) a folder's graph for `dtype` has. */
+export function externalDataChunks(dir: string, dtype: Dtype): number {
+  return externalDataFiles(snapshotFiles(path.join(dir)), onnxFileFor(dtype)).length;
 }
 
 /** Throws a ModelLoadError naming the first missing or unreadable file. */
-export function checkModelFolder(dir: string, dtype = 'fp32'): void {
+export function checkModelFolder(dir: string, dtype: Dtype = 'fp32'): void {
   // The bundled model's files can be restored; a folder of the user's needs a whole export.
   const bundled = path.resolve(dir) === path.join(packageRoot(), 'models', BUNDLED_MODEL);
   const fix = bundled
@@ -66,7 +122,7 @@ export function checkModelFolder(dir: string, dtype = 'fp32'): void {
       throw new ModelLoadError(`${full} is not valid JSON (${(e as Error).message}). Restore the file or rebuild the model.`, full);
     }
   }
-  const onnx = path.join(dir, 'onnx', dtype === 'fp32' ? 'model.onnx' : `model_${dtype}.onnx`);
+  const onnx = path.join(dir, ...onnxFileFor(dtype as Dtype).split('/'));
   if (!fs.existsSync(onnx)) {
     throw new ModelLoadError(`The model folder ${dir} has no ${path.relative(dir, onnx)}. Restore it or rebuild the model.`, onnx);
   }

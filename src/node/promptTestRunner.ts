@@ -59,9 +59,10 @@ export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelI
   let fingerprint: string | undefined;
   try {
     const location = resolveModel(modelOption);
-    if (location.kind === 'folder') fingerprint = modelFingerprint(location.dir);
+    // A folder, or a hub model's snapshot folder once pulled: keyed on what it holds.
+    if (location.dir) fingerprint = modelFingerprint(location.dir);
   } catch {
-    // A hub model has no local file to read; its name stands for it.
+    // A hub model not pulled yet has no local file to read; its name stands for it.
   }
   return { name: model.name, device: model.device, fingerprint };
 }

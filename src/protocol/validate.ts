@@ -128,6 +128,8 @@ const strategyResult: Check<StrategyResult> = obj({
 const compareResult: Check<CompareResult> = obj({
   prompt: str,
   promptTokens: int,
+  renderedPrompt: optional(str),
+  promptFormat: optional(oneOf('raw', 'chat')),
   truncatedNotice: optional(str),
   model: str,
   device: str,
@@ -238,6 +240,8 @@ const generationPlan: Check<GenerationPlan> = obj({
   maxNewTokens: int,
   stopStrings: arr(str),
   risk: arr(obj({ samples: int, temperature: num })),
+  chat: optional(bool),
+  system: optional(str),
 }) as Check<GenerationPlan>;
 
 const caseGeneration: Check<CaseGeneration> = obj({

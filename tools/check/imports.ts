@@ -39,7 +39,7 @@ export const REALMS: Record<RealmName, Realm> = {
     dir: 'src/node',
     imports: ['node', 'core', 'protocol'],
     nodeBuiltins: true,
-    packages: ['@huggingface/transformers', '@huggingface/transformers-structured-output', '@mlc-ai/web-xgrammar', 'onnxruntime-web'],
+    packages: ['@huggingface/transformers', '@huggingface/transformers-structured-output', '@mlc-ai/web-xgrammar', 'onnxruntime-web', '@huggingface/hub', 'undici'],
   },
   cli: { dir: 'src/cli', imports: ['cli', 'node', 'core', 'protocol'], nodeBuiltins: true, packages: [] },
   extension: { dir: 'src/extension', imports: ['extension', 'node', 'core', 'protocol'], nodeBuiltins: true, packages: ['vscode'] },

@@ -118,6 +118,8 @@ export async function compareStrategies(
   return {
     prompt,
     promptTokens: prepared.ids.length,
+    renderedPrompt: model.renderPrompt?.(prompt),
+    promptFormat: model.promptFormat ?? 'raw',
     truncatedNotice: prepared.truncatedNotice,
     model: model.name,
     device: model.device,

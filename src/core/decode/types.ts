@@ -85,6 +85,10 @@ export interface StrategyResult {
 export interface CompareResult {
   prompt: string;
   promptTokens: number;
+  /** The exact text the model read: the chat template's rendering, or BOS + prompt. */
+  renderedPrompt?: string;
+  /** Whether the prompt went through the model's chat template. */
+  promptFormat?: 'raw' | 'chat';
   /** Set when the prompt was cut to fit the model's context. */
   truncatedNotice?: string;
   model: string;

@@ -5,7 +5,7 @@
  * The transformers.js module is passed in rather than imported: Node gives its onnxruntime-node
  * build, the webview worker gives the browser build. The core stays free of Node-only imports.
  */
-import type { CausalLM, ForwardResult, KvCache } from './types';
+import type { CausalLM, ChatMessage, ForwardResult, KvCache } from './types';
 import { ModelLoadError } from './errors';
 
 /** The few parts of a transformers.js Tensor we use. */
@@ -22,6 +22,10 @@ type TensorCtor = new (type: string, data: ArrayLike<number> | BigInt64Array, di
 interface TjsTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
   decode(ids: readonly number[], options?: { skip_special_tokens?: boolean }): string;
+  chat_template?: unknown;
+  /** tokenizer_config.json as loaded. */
+  config?: Record<string, unknown>;
+  apply_chat_template(messages: readonly ChatMessage[], options: { tokenize: false; add_generation_prompt: boolean; chat_template?: string }): string;
 }
 interface TjsModel {
   config: Record<string, unknown>;
@@ -49,6 +53,12 @@ export interface LoadOptions {
   transformers: TransformersModule;
   /** A folder name under `localModelPath`, or a hub id when remote models are allowed. */
   modelId: string;
+  /** The model's name in output when it differs from `modelId` (a hub id whose snapshot folder is a commit). */
+  name?: string;
+  /** External data chunks of the graph (model.onnx_data, _1, …), for models over 2 GB. */
+  externalDataChunks?: number;
+  /** chat_template.jinja's text, when the model keeps its template there (transformers.js's AutoTokenizer does not read it). */
+  chatTemplate?: string;
   /** Folder (or URL, in the browser) holding model folders. Unset: leave `env` as the caller set it. */
   localModelPath?: string;
   device: 'cpu' | 'wasm' | 'webgpu';
@@ -86,11 +96,12 @@ export async function loadTransformersModel(options: LoadOptions): Promise<Causa
       dtype: options.dtype ?? 'fp32',
       device: options.runtimeDevice === undefined ? options.device : (options.runtimeDevice ?? undefined),
       session_options: options.sessionOptions,
+      ...(options.externalDataChunks ? { use_external_data_format: options.externalDataChunks } : {}),
     })) as TjsModel;
   } catch (e) {
     throw ModelLoadError.from(options.modelId, e);
   }
-  return new TransformersCausalLM(options.modelId, options.device, tokenizer, model, tjs.Tensor as TensorCtor);
+  return new TransformersCausalLM(options.name ?? options.modelId, options.device, tokenizer, model, tjs.Tensor as TensorCtor, options.chatTemplate);
 }
 
 function numberOr(value: unknown, fallback: number): number {
@@ -107,6 +118,8 @@ class TransformersCausalLM implements CausalLM {
   readonly vocabSize: number;
   readonly maxContext: number;
   readonly eosTokenIds: readonly number[];
+  readonly hasChatTemplate: boolean;
+  readonly promptFormat = 'raw' as const;
   private readonly bosTokenId: number | undefined;
   private readonly tokenTexts = new Map<number, string>();
 
@@ -116,13 +129,25 @@ class TransformersCausalLM implements CausalLM {
     private readonly tokenizer: TjsTokenizer,
     private readonly model: TjsModel,
     private readonly Tensor: TensorCtor,
+    private readonly chatTemplateFile?: string,
   ) {
     const config = model.config;
     this.vocabSize = numberOr(config.vocab_size, 0);
     this.maxContext = numberOr(config.max_position_embeddings, 2048);
+    // generation_config.json's eos_token_id list holds the chat end-of-turn ids (Qwen3: <|im_end|>, <|endoftext|>).
     const eos = new Set([...idList(config.eos_token_id), ...idList(model.generation_config?.eos_token_id)]);
     this.eosTokenIds = [...eos];
-    this.bosTokenId = idList(config.bos_token_id)[0];
+    // A tokenizer that says add_bos_token: false (Qwen's) gets no BOS even when config.json names one.
+    this.bosTokenId = tokenizer.config?.add_bos_token === false ? undefined : idList(config.bos_token_id)[0];
+    this.hasChatTemplate = Boolean(chatTemplateFile ?? tokenizer.chat_template);
+  }
+
+  renderPrompt(text: string): string {
+    return this.bosTokenId === undefined ? text : this.tokenizer.decode([this.bosTokenId], { skip_special_tokens: false }) + text;
+  }
+
+  renderChat(messages: readonly ChatMessage[]): string {
+    return this.tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true, ...(this.chatTemplateFile ? { chat_template: this.chatTemplateFile } : {}) });
   }
 
   encode(text: string): number[] {

@@ -17,6 +17,12 @@ export interface ForwardResult {
   cache: KvCache;
 }
 
+/** One turn of a conversation, as chat templates take it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
 export interface CausalLM {
   readonly name: string;
   /** The backend that actually runs: 'cpu' | 'wasm' | 'webgpu'. */
@@ -28,8 +34,16 @@ export interface CausalLM {
   decode(ids: readonly number[]): string;
   /** Text of one token, as it would appear when streaming. */
   tokenText(id: number): string;
-  /** The ids the model sees for a prompt: BOS (when the model has one) then the prompt's tokens. */
+  /** The ids the model sees for a prompt: BOS (when the model has one) then the prompt's tokens; the chat template's rendering when withPromptFormat chose chat. */
   encodePrompt(text: string): number[];
+  /** The exact text encodePrompt tokenizes (BOS written out, or the chat template's rendering). */
+  renderPrompt?(text: string): string;
+  /** 'chat' when prompts go through the chat template (withPromptFormat), else raw. */
+  readonly promptFormat?: 'raw' | 'chat';
+  /** Whether the model has a chat template (tokenizer_config.json's chat_template or chat_template.jinja). */
+  readonly hasChatTemplate?: boolean;
+  /** Renders a conversation through the chat template with the assistant's turn opened. */
+  renderChat?(messages: readonly ChatMessage[]): string;
   /**
    * Runs the model on `ids` (one row per sequence, all the same length) after `cache`.
    * Returns the last position's logits for each row and the grown cache.

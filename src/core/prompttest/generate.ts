@@ -7,6 +7,7 @@
 import { compareStrategies } from '../decode/compare';
 import { strategyFromSettings } from '../decode/strategies';
 import type { Completion, Strategy } from '../decode/types';
+import { withPromptFormat } from '../model/promptFormat';
 import type { CausalLM } from '../model/types';
 import type { CaseGeneration, PromptTestCase, RunOutput } from './types';
 
@@ -28,6 +29,9 @@ export interface GenerationPlan {
   stopStrings: string[];
   /** One batch of risk samples per distinct (samples, temperature) among the max-risk assertions. */
   risk: RiskSampling[];
+  /** Raw or chat template (absent: the template when the model has one), and the system message. */
+  chat?: boolean;
+  system?: string;
 }
 
 /** The model a plan ran on, as far as it decides the tokens. */
@@ -51,7 +55,17 @@ export function planGeneration(c: PromptTestCase): GenerationPlan {
     if (a.type !== 'max-risk') continue;
     if (!risk.some((r) => r.samples === a.samples && r.temperature === a.temperature)) risk.push({ samples: a.samples, temperature: a.temperature });
   }
-  return { prompt: c.prompt, strategy: c.strategy, runs: c.repeat, seed: c.seed, maxNewTokens: c.maxNewTokens, stopStrings: c.stopStrings, risk };
+  return {
+    prompt: c.prompt,
+    strategy: c.strategy,
+    runs: c.repeat,
+    seed: c.seed,
+    maxNewTokens: c.maxNewTokens,
+    stopStrings: c.stopStrings,
+    risk,
+    ...(c.chat !== undefined ? { chat: c.chat } : {}),
+    ...(c.system !== undefined ? { system: c.system } : {}),
+  };
 }
 
 export function riskSamplesKey(r: RiskSampling): string {
@@ -71,6 +85,9 @@ export function generationCacheKeyText(plan: GenerationPlan, model: ModelIdentit
     maxNewTokens: plan.maxNewTokens,
     stop: plan.stopStrings,
     risk: plan.risk.map(riskSamplesKey).sort(),
+    // Only when set, so the keys of cases that say nothing about chat stay as they were.
+    ...(plan.chat !== undefined ? { chat: plan.chat } : {}),
+    ...(plan.system !== undefined ? { system: plan.system } : {}),
   });
 }
 
@@ -89,8 +106,9 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
-export async function generateCase(model: CausalLM, plan: GenerationPlan, options: GenerateOptions = {}): Promise<CaseGeneration> {
+export async function generateCase(rawModel: CausalLM, plan: GenerationPlan, options: GenerateOptions = {}): Promise<CaseGeneration> {
   const { signal } = options;
+  const model = withPromptFormat(rawModel, { chat: plan.chat, system: plan.system });
   const decode = { maxNewTokens: plan.maxNewTokens, stopStrings: plan.stopStrings, signal, topAlternatives: 0 };
   const checkCancelled = () => {
     if (signal?.aborted) throw new CaseCancelledError();

@@ -42,7 +42,7 @@ export interface ParseSuiteOptions {
 type Path = ReadonlyArray<string | number>;
 
 const TOP_KEYS = ['description', 'defaults', 'cases'] as const;
-const SHARED_KEYS = ['vars', 'strategy', 'settings', 'repeat', 'max_tokens', 'seed', 'stop', 'pass_rate'] as const;
+const SHARED_KEYS = ['vars', 'strategy', 'settings', 'repeat', 'max_tokens', 'seed', 'stop', 'pass_rate', 'chat', 'system'] as const;
 const CASE_KEYS = ['name', 'description', 'prompt', 'prompt_file', ...SHARED_KEYS, 'assert'] as const;
 /** The fields of StrategySettings, as strategyFromSettings reads them. */
 const SETTINGS_KEYS = ['name', 'kind', 'temperature', 'topK', 'topP', 'minP', 'typicalP', 'repetitionPenalty', 'candidates', 'order'] as const;
@@ -211,7 +211,7 @@ class SuiteParser {
     path: Path,
     own: (key: string) => Path = (key) => [...path, key],
     quiet: (key: string) => boolean = () => false,
-  ): Pick<PromptTestCase, 'strategy' | 'repeat' | 'maxNewTokens' | 'seed' | 'stopStrings' | 'passRate'> | undefined {
+  ): Pick<PromptTestCase, 'strategy' | 'repeat' | 'maxNewTokens' | 'seed' | 'stopStrings' | 'passRate' | 'chat' | 'system'> | undefined {
     const before = this.errorCount();
     const loud = (key: string) => !quiet(key);
     const strategy = this.strategy(raw, own, loud);
@@ -232,8 +232,22 @@ class SuiteParser {
         if (loud('stop')) this.error(own('stop'), 'stop must be a non-empty string or a list of them, e.g. stop: ["\\n"].');
       } else stopStrings = list as string[];
     }
+    let chat: boolean | undefined;
+    if (raw.chat !== undefined && raw.chat !== null) {
+      if (typeof raw.chat !== 'boolean') {
+        if (loud('chat')) this.error(own('chat'), `chat must be true (render the prompt through the model's chat template) or false (send it raw) (got ${show(raw.chat)}); leave it out to use the template when the model has one.`);
+      } else chat = raw.chat;
+    }
+    let system: string | undefined;
+    if (raw.system !== undefined && raw.system !== null) {
+      if (typeof raw.system !== 'string') {
+        if (loud('system')) this.error(own('system'), `system must be a string, the system message before the prompt (got ${show(raw.system)}).`);
+      } else if (chat === false) {
+        if (loud('system')) this.error(own('system'), 'system needs the chat template, but chat is false here. Remove system, or set chat: true.');
+      } else system = raw.system;
+    }
     if (this.errorCount() > before || !strategy) return undefined;
-    return { strategy, repeat, maxNewTokens, seed, stopStrings, passRate };
+    return { strategy, repeat, maxNewTokens, seed, stopStrings, passRate, ...(chat !== undefined ? { chat } : {}), ...(system !== undefined ? { system } : {}) };
   }
 
   private strategy(raw: Record<string, unknown>, own: (key: string) => Path, loud: (key: string) => boolean): Strategy | undefined {

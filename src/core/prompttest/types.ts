@@ -66,6 +66,10 @@ export interface PromptTestCase {
   stopStrings: string[];
   /** Share of the N runs that must pass every assertion, in [0, 1]. */
   passRate: number;
+  /** true: through the model's chat template; false: raw; absent: the template when the model has one. */
+  chat?: boolean;
+  /** A system message before the prompt (chat only). */
+  system?: string;
   assertions: Assertion[];
   /** The whole case (its list item), and its `name` value: where the Test Explorer puts it. */
   range: SourceRange;

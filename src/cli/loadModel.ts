@@ -1,0 +1,82 @@
+/**
+ * Loads the model a command names, reporting a hub download on stderr: a progress bar that redraws
+ * one line on a terminal, plain lines (one per file, and every 10 %) when stderr is a pipe or file.
+ * Ctrl+C during a download cancels it (the partial file is kept for the next pull to resume).
+ */
+import type { DtypeChoice } from '../core/model/hubModel';
+import { withPromptFormat, type PromptFormat } from '../core/model/promptFormat';
+import type { CausalLM } from '../core/model/types';
+import type { PullProgress } from '../node/hub/pullModel';
+import { loadNodeModel, type NodeDevice } from '../node/loadNodeModel';
+
+export interface CliModelArgs {
+  model?: string;
+  device: NodeDevice;
+  dtype: DtypeChoice;
+  /** Raw or chat (undefined: chat when the model has a template), and the system message. */
+  format?: PromptFormat;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+/** "45% 12.3 MB / 27.1 MB, 5.20 MB/s, onnx/model_quantized.onnx (2 of 5 files)" */
+export function describeProgress(p: PullProgress): string {
+  const pct = p.total > 0 ? Math.floor((100 * p.bytes) / p.total) : 100;
+  return `${pct}% ${formatBytes(p.bytes)} / ${formatBytes(p.total)}, ${formatBytes(p.bytesPerSecond)}/s, ${p.file} (${Math.min(p.filesDone + 1, p.files)} of ${p.files} files)`;
+}
+
+/** A progress reporter for `stream`: a redrawn bar on a TTY, otherwise plain lines at each file and each 10 %. */
+export function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update(p: PullProgress): void; done(): void } {
+  const tty = stream.isTTY === true;
+  let lastDraw = 0;
+  let lastDecile = -1;
+  let lastFiles = -1;
+  let drawn = false;
+  return {
+    update(p) {
+      if (tty) {
+        const now = Date.now();
+        if (now - lastDraw < 100 && p.bytes < p.total) return;
+        lastDraw = now;
+        const width = 24;
+        const filled = p.total > 0 ? Math.round((width * p.bytes) / p.total) : width;
+        stream.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${describeProgress(p)}`);
+        drawn = true;
+        return;
+      }
+      const decile = p.total > 0 ? Math.floor((10 * p.bytes) / p.total) : 10;
+      if (decile !== lastDecile || p.filesDone !== lastFiles) {
+        lastDecile = decile;
+        lastFiles = p.filesDone;
+        stream.write(`download: ${describeProgress(p)}\n`);
+      }
+    },
+    done() {
+      if (tty && drawn) stream.write('\n');
+    },
+  };
+}
+
+/** loadNodeModel with the download shown and cancellable; `quiet` (--json) still shows the download on stderr. */
+export async function loadCliModel(args: CliModelArgs, quiet = false): Promise<CausalLM> {
+  if (!quiet) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
+  const progress = progressReporter();
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const model = await loadNodeModel({ model: args.model, device: args.device, dtype: args.dtype, signal: abort.signal, onDownload: (p) => progress.update(p) });
+    return withPromptFormat(model, args.format ?? {});
+  } finally {
+    progress.done();
+    process.off('SIGINT', onSigint);
+  }
+}

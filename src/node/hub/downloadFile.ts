@@ -1,0 +1,256 @@
+/**
+ * Downloads one file of a hub repository into the cache's blobs/: streamed to `<blob>.incomplete`,
+ * resumed with HTTP Range after a dropped connection or a restart, retried with backoff on network
+ * errors and 5xx, and verified by size and hash (sha256 for LFS files, the git blob oid for the
+ * others) before it is renamed to its final name. A wrong or partial file never gets that name.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { FetchLike } from './hubFetch';
+import { HubError } from './hubErrors';
+
+export interface ExpectedFile {
+  /** Repository path, for messages. */
+  path: string;
+  size: number;
+  /** LFS files: the sha256 of the content. */
+  sha256?: string;
+  /** Other files: the git blob oid, sha1("blob <size>\0" + content). */
+  gitOid?: string;
+}
+
+/** The part of node:fs/promises' FileHandle the writer uses; tests inject write errors through it. */
+export interface BlobWriter {
+  write(chunk: Uint8Array): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface DownloadOptions {
+  url: string;
+  fetch: FetchLike;
+  expected: ExpectedFile;
+  /** Final blob path; the partial download lives at `${blobPath}.incomplete`. */
+  blobPath: string;
+  signal?: AbortSignal;
+  /** Called with each chunk's length as it reaches the disk (and with a negative count when a bad file is thrown away). */
+  onBytes?: (delta: number) => void;
+  /** Attempts per file for network errors and 5xx (default 5). */
+  attempts?: number;
+  /** First backoff delay; doubles per attempt (default 500 ms). */
+  retryDelayMs?: number;
+  /** Opens the .incomplete file; default node:fs/promises open. */
+  openWriter?: (file: string, flags: 'a' | 'w') => Promise<BlobWriter>;
+}
+
+const MAX_REDIRECTS = 5;
+
+function newHash(expected: ExpectedFile): Hash {
+  if (expected.sha256) return createHash('sha256');
+  const hash = createHash('sha1');
+  hash.update(`blob ${expected.size}\0`);
+  return hash;
+}
+
+function expectedDigest(expected: ExpectedFile): string | undefined {
+  return expected.sha256 ?? expected.gitOid;
+}
+
+/** Feeds the bytes already on disk into `hash` (a resumed download is verified as a whole). */
+async function hashPrefix(file: string, hash: Hash, signal?: AbortSignal): Promise<void> {
+  for await (const chunk of fs.createReadStream(file, { signal })) hash.update(chunk as Buffer);
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The download was cancelled.', 'AbortError');
+}
+
+export function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || (e as { code?: string }).code === 'ABORT_ERR');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** GET with Range, following redirects by hand: the token goes only to the endpoint (hubFetch drops it elsewhere). */
+async function get(options: DownloadOptions, offset: number): Promise<Response> {
+  let url = options.url;
+  for (let i = 0; i <= MAX_REDIRECTS; i++) {
+    const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
+    const response = await options.fetch(url, { headers, redirect: 'manual', signal: options.signal });
+    if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
+      await response.body?.cancel();
+      url = new URL(response.headers.get('location')!, url).toString();
+      continue;
+    }
+    return response;
+  }
+  throw new HubError('network', `Too many redirects fetching ${options.expected.path}.`);
+}
+
+class RetryableError extends Error {}
+
+async function defaultWriter(file: string, flags: 'a' | 'w'): Promise<BlobWriter> {
+  return fs.promises.open(file, flags);
+}
+
+function writeError(e: unknown, file: string): HubError {
+  const err = e as NodeJS.ErrnoException;
+  const reason = err.code === 'ENOSPC' ? 'no space left on the disk' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.message;
+  return new HubError(
+    'write',
+    `Could not write ${file}: ${reason}${err.code ? ` (${err.code})` : ''}. Free space or fix permissions on the disk that holds the Hugging Face cache, or move the cache with HF_HUB_CACHE (samplingLab.hub.cacheDir). The partial file is kept and the next pull resumes it.`,
+  );
+}
+
+/**
+ * One attempt: resume from what `.incomplete` holds, stream the rest, verify. Returns when the
+ * blob is in place; throws RetryableError for what another attempt may fix.
+ */
+async function attempt(options: DownloadOptions): Promise<void> {
+  const { expected, blobPath } = options;
+  const partial = `${blobPath}.incomplete`;
+  const hash = newHash(expected);
+  let offset = fs.statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
+  if (offset > expected.size) {
+    fs.rmSync(partial, { force: true });
+    options.onBytes?.(-offset);
+    offset = 0;
+  }
+  if (offset > 0) await hashPrefix(partial, hash, options.signal);
+  if (offset < expected.size || expected.size === 0) {
+    const response = await get(options, offset);
+    if (response.status === 416 && offset > 0) {
+      // The server says our partial file is already as long as the file: verify it as it is.
+      await response.body?.cancel();
+    } else {
+      if (response.status >= 500 || response.status === 429) {
+        await response.body?.cancel();
+        throw new RetryableError(`HTTP ${response.status}`);
+      }
+      if (response.status !== 200 && response.status !== 206) {
+        await response.body?.cancel();
+        throw HubError.fromStatus(response.status, response.headers.get('x-error-code'), `${expected.path}`);
+      }
+      const range = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+      let flags: 'a' | 'w' = 'a';
+      if (response.status === 200 || !range || Number(range[1]) !== offset) {
+        // The server sent the whole file (or a range we did not ask for): start over.
+        if (offset > 0) options.onBytes?.(-offset);
+        offset = 0;
+        hash.destroy?.();
+        return attemptFromZero(options, response);
+      }
+      await streamTo(options, response, partial, flags, hash);
+    }
+  }
+  finish(options, hash);
+}
+
+async function attemptFromZero(options: DownloadOptions, response: Response): Promise<void> {
+  const hash = newHash(options.expected);
+  await streamTo(options, response, `${options.blobPath}.incomplete`, 'w', hash);
+  finish(options, hash);
+}
+
+async function streamTo(options: DownloadOptions, response: Response, partial: string, flags: 'a' | 'w', hash: Hash): Promise<void> {
+  if (!response.body) throw new RetryableError('empty body');
+  let writer: BlobWriter;
+  try {
+    writer = await (options.openWriter ?? defaultWriter)(partial, flags);
+  } catch (e) {
+    await response.body.cancel();
+    throw writeError(e, partial);
+  }
+  try {
+    const reader = response.body.getReader();
+    for (;;) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (options.signal?.aborted) throw abortError(options.signal);
+        throw new RetryableError((e as Error).message);
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      try {
+        await writer.write(chunk);
+      } catch (e) {
+        await reader.cancel().catch(() => undefined);
+        throw writeError(e, partial);
+      }
+      hash.update(chunk);
+      options.onBytes?.(chunk.length);
+    }
+  } finally {
+    await writer.close().catch(() => undefined);
+  }
+}
+
+/** Checks size and hash of the complete `.incomplete` file and renames it to the blob, or throws. */
+function finish(options: DownloadOptions, hash: Hash): void {
+  const { expected, blobPath } = options;
+  const partial = `${blobPath}.incomplete`;
+  const size = fs.statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
+  if (size < expected.size) throw new RetryableError(`the connection ended at ${size} of ${expected.size} bytes`);
+  const digest = hash.digest('hex');
+  const want = expectedDigest(expected);
+  if (size !== expected.size || (want !== undefined && digest !== want)) {
+    fs.rmSync(partial, { force: true });
+    options.onBytes?.(-size);
+    throw new IntegrityError(
+      size !== expected.size
+        ? `${expected.path}: got ${size} bytes, the hub lists ${expected.size}`
+        : `${expected.path}: ${expected.sha256 ? 'sha256' : 'git oid'} ${digest} does not match the hub's ${want}`,
+    );
+  }
+  fs.renameSync(partial, blobPath);
+}
+
+class IntegrityError extends Error {}
+
+/** Downloads and verifies one blob (see the file comment); a bad file is fetched again once before giving up. */
+export async function downloadFile(options: DownloadOptions): Promise<void> {
+  const attempts = options.attempts ?? 5;
+  const delay = options.retryDelayMs ?? 500;
+  let failures = 0;
+  let corrupt = 0;
+  for (;;) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    try {
+      await attempt(options);
+      return;
+    } catch (e) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      if (e instanceof IntegrityError) {
+        if (++corrupt >= 2) {
+          throw new HubError('integrity', `${e.message}, twice. The server or a proxy is altering the file; it was not stored. Try again later or another endpoint (HF_ENDPOINT).`);
+        }
+        continue;
+      }
+      const retryable = e instanceof RetryableError || (e instanceof TypeError && !(e instanceof HubError));
+      if (!retryable) throw e;
+      if (++failures >= attempts) {
+        throw new HubError('network', `Downloading ${options.expected.path} failed ${failures} times (${(e as Error).message}${causeOf(e)}). The partial file is kept; pull again to resume.`);
+      }
+      await sleep(delay * 2 ** (failures - 1), options.signal);
+    }
+  }
+}
+
+function causeOf(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return cause ? `: ${cause.code ?? cause.message}` : '';
+}
