@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { ownedSections } from '../tools/test/benchmarksFile';
 import { benchDecode } from './decode';
 import { benchRegex } from './regex';
 import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
@@ -64,7 +65,9 @@ async function main() {
     '',
   ].join('\n');
   const file = path.resolve(__dirname, '..', 'BENCHMARKS.md');
-  if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n');
+  // The load and soak figures are other scripts' sections: keep them.
+  const kept = fs.existsSync(file) ? ownedSections(fs.readFileSync(file, 'utf8')) : '';
+  if (only.length === 0) fs.writeFileSync(file, header + sections.join('\n\n') + '\n' + (kept ? `\n${kept}\n` : ''));
   else {
     // A partial run replaces only its own sections (by their "## " title), or appends them.
     let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;

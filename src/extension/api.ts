@@ -18,6 +18,10 @@ export interface SamplingLabApi {
   readonly onPanelEvent: vscode.Event<PanelEvent>;
   /** Tokens streamed so far by a run (fires per batch). */
   readonly onTokens: vscode.Event<{ runId: string; count: number }>;
+  /** A run (comparison, risk check, JSON) is in progress from now on: Stop stops it. */
+  readonly onDidStartRun: vscode.Event<string>;
+  /** A panel event (insert, prefer, branchAdded, …) has been handled, with what came of it. */
+  readonly onDidHandlePanelEvent: vscode.Event<PanelEventOutcome>;
   modelState(): ModelState;
   history(): RunRecord[];
   clearHistory(): Promise<void>;
@@ -35,4 +39,24 @@ export interface SamplingLabApi {
   };
   /** The last error shown to the user. */
   lastError(): string | undefined;
+  /** What the host holds now, to find leaks (npm run soak): all 0 between runs, but the one closed-listener per loaded model. */
+  resources(): HostResources;
+}
+
+export interface PanelEventOutcome {
+  event: PanelEvent;
+  /** The error shown for it, if any (a refused preference, a branch of a run that is gone). */
+  error?: string;
+  /** Insert: how many risk marks the inserted answer got. */
+  marked?: number;
+}
+
+export interface HostResources {
+  /** Requests waiting for the panel's reply. */
+  pendingReplies: number;
+  /** Listeners on the panel's closing (each waiting request holds one). */
+  closedListeners: number;
+  /** Comparisons, risk checks and JSON runs in progress (0 or 1). */
+  runsInProgress: number;
+  promptTestRuns: number;
 }

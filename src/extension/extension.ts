@@ -28,7 +28,7 @@ import { Runner } from './runner';
 import { readSettings, SECTION } from './settings';
 import { StructuredRuns } from './structuredRuns';
 import { createModelStatusItem, showModelState } from './statusBar';
-import type { SamplingLabApi } from './api';
+import type { PanelEventOutcome, SamplingLabApi } from './api';
 
 export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const log = vscode.window.createOutputChannel('Sampling Lab', { log: true });
@@ -48,6 +48,9 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const statusItem = createModelStatusItem();
   let lastError: string | undefined;
 
+  /** Fires once each panel event has been handled (tests wait on it instead of a timer). */
+  const handled = new vscode.EventEmitter<PanelEventOutcome>();
+
   showModelState(statusItem, session.current);
 
   /** Wraps a command: errors become a message naming the fix, never an unhandled rejection. */
@@ -63,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
 
   context.subscriptions.push(
     log,
+    handled,
     panel,
     session,
     runner,
@@ -75,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
     panel.onReady(() => void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined)),
-    panel.onEvent((event) => void onPanelEvent(event)),
+    panel.onEvent((event) => void onPanelEvent(event).then((outcome) => handled.fire({ event, ...outcome }))),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;
       if (session.current.status !== 'ready') showModelState(statusItem, { status: 'none', name: safeModelName() });
@@ -113,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     }),
   );
 
-  async function onPanelEvent(event: PanelEvent): Promise<void> {
+  async function onPanelEvent(event: PanelEvent): Promise<Omit<PanelEventOutcome, 'event'>> {
     switch (event.type) {
       case 'insert':
         try {
@@ -121,11 +125,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
           const inserted = await insertCompletion(run?.insertAt, event.text);
           // The inserted answer's own report: the card's, and only while its text is unchanged.
           const report = run?.risks?.find((r) => r.mainStrategy === event.strategy && r.answer === event.text);
-          if (report) riskMarks.mark(inserted.document, inserted.startOffset, report);
+          return { marked: report ? riskMarks.mark(inserted.document, inserted.startOffset, report) : 0 };
         } catch (e) {
           lastError = reportError(e, log);
+          return { error: lastError };
         }
-        break;
       case 'prefer': {
         const reply = { type: 'preferenceRecorded', runId: event.runId, chosen: event.chosen, rejected: event.rejected } as const;
         try {
@@ -140,13 +144,17 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
           log.warn(`Cannot record the pair: ${reason}`);
           lastError = `Sampling Lab: Cannot record the pair: ${reason}`;
           await panel.post({ ...reply, error: reason }).catch(() => undefined);
+          return { error: lastError };
         }
         break;
       }
       case 'branchAdded': {
         const kept = await keepBranch(history, event);
-        if ('error' in kept) log.warn(`Panel: ${kept.error}.`);
-        else await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
+        if ('error' in kept) {
+          log.warn(`Panel: ${kept.error}.`);
+          return { error: kept.error };
+        }
+        await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
         break;
       }
       case 'copy':
@@ -166,6 +174,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       case 'readFile':
         break; // served by ModelSession
     }
+    return {};
   }
 
   log.info('Sampling Lab activated.');
@@ -177,6 +186,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     },
     onPanelEvent: panel.onEvent,
     onTokens: runner.onTokens,
+    onDidStartRun: runner.onDidStart,
+    onDidHandlePanelEvent: handled.event,
     modelState: () => session.current,
     history: () => history.all(),
     clearHistory: () => history.clear(),
@@ -195,6 +206,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       onDidStartCase: promptTestRunner.onDidStartCase,
     },
     lastError: () => lastError,
+    resources: () => ({ ...panel.resources(), runsInProgress: runner.running ? 1 : 0, promptTestRuns: promptTestRunner.activeRuns }),
   };
 }
 

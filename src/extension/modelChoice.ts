@@ -7,15 +7,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ModelLoadError } from '../core/model/errors';
-import { BUNDLED_MODEL, checkModelFolder, isPlainModelName } from '../node/modelFolder';
+import { BUNDLED_MODEL, checkModelFolder, isPlainModelName, modelFingerprint } from '../node/modelFolder';
 import { readWorkspaceBytes, UnsafeFileError } from '../node/safeFiles';
-import type { ModelSpec } from '../protocol/messages';
+import type { DevicePreference, ModelSpec } from '../protocol/messages';
 
 export interface ModelChoice {
   name: string;
   kind: 'bundled' | 'folder';
   /** The model folder on disk. */
   dir: string;
+  /** What the folder holds, by content (modelFingerprint): a model replaced in place is another model. */
+  fingerprint: string;
 }
 
 export { BUNDLED_MODEL };
@@ -33,7 +35,12 @@ export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, wo
   const isBundledName = isPlainModelName(value) && (value === BUNDLED_MODEL || fs.existsSync(bundledDir));
   const dir = isBundledName ? bundledDir : resolveFolder(value, relativeBaseFor(value, workspaceRoot));
   checkModelFolder(dir);
-  return { name: path.basename(dir), kind: isBundledName ? 'bundled' : 'folder', dir };
+  return { name: path.basename(dir), kind: isBundledName ? 'bundled' : 'folder', dir, fingerprint: modelFingerprint(dir) };
+}
+
+/** The key of a loaded model: what it is (by content), where it is read from, and on which device. */
+export function modelKey(choice: ModelChoice, device: DevicePreference): string {
+  return `${choice.fingerprint}|${choice.dir}|${device}`;
 }
 
 export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, extensionUri: vscode.Uri): ModelSpec {

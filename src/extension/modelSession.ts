@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
-import { modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+import { modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
 
@@ -55,9 +55,8 @@ export class ModelSession implements vscode.Disposable {
    * Cancel (or `token`, e.g. the run's Stop) abandons the load.
    */
   async ensureLoaded(model: string, device: DevicePreference, token?: vscode.CancellationToken): Promise<LoadedModel> {
-    const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const choice = resolveModelChoice(model, this.extensionUri, workspaceRoot);
-    const key = `${choice.dir}|${device}`;
+    const choice = this.resolve(model);
+    const key = modelKey(choice, device);
     if (this.state.status === 'ready' && this.state.key === key) return this.state;
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.load(choice, device, key, token);
@@ -69,12 +68,19 @@ export class ModelSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * The model a setting names, checked, with its content fingerprint (cheap: files are re-read
+   * only when their stats change). Throws a ModelLoadError naming the missing file.
+   */
+  resolve(model: string): ModelChoice {
+    return resolveModelChoice(model, this.extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+  }
+
   /** Settings changed: release the model if it is not the one they now name. */
   async settingsChanged(model: string, device: DevicePreference): Promise<void> {
     let key: string | undefined;
     try {
-      const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      key = `${resolveModelChoice(model, this.extensionUri, workspaceRoot).dir}|${device}`;
+      key = modelKey(this.resolve(model), device);
     } catch {
       // An unusable model setting: the next run reports it; the old model goes either way.
     }

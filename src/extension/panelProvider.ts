@@ -36,8 +36,23 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   readonly onEvent = this.onEventEmitter.event;
   /** A (new) webview document started; it holds no model yet. */
   readonly onReady = this.onReadyEmitter.event;
-  /** The webview went away, and its worker and model with it. */
-  readonly onClosed = this.onClosedEmitter.event;
+  private closedListeners = 0;
+  /**
+   * The webview went away, and its worker and model with it. Every request waits on it, so it
+   * counts its listeners: a request that forgets to dispose its own shows in `resources()`.
+   */
+  readonly onClosed: vscode.Event<void> = (listener, thisArgs, disposables) => {
+    const sub = this.onClosedEmitter.event(listener, thisArgs);
+    this.closedListeners++;
+    let live = true;
+    const counted = new vscode.Disposable(() => {
+      if (live) this.closedListeners--;
+      live = false;
+      sub.dispose();
+    });
+    disposables?.push(counted);
+    return counted;
+  };
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -109,6 +124,11 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     if (!this.view) throw new PanelClosedError();
     const delivered = await this.view.webview.postMessage(message);
     if (!delivered) throw new PanelClosedError();
+  }
+
+  /** What the panel's host side holds now: requests waiting for a reply, and listeners on its closing. */
+  resources(): { pendingReplies: number; closedListeners: number } {
+    return { pendingReplies: this.replyHandlers.size, closedListeners: this.closedListeners };
   }
 
   /** Routes replies carrying `requestId` to `handler` until the returned disposable is disposed. */

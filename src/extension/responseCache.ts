@@ -23,7 +23,7 @@ export const MAX_CACHE_BYTES = 2_000_000;
 export interface CacheKeyParts {
   kind: RunKind;
   prompt: string;
-  /** The `samplingLab.model` setting (bundled name or folder path). */
+  /** The model by content (its modelFingerprint), never the setting: a folder replaced in place is another model. */
   model: string;
   device: DevicePreference;
   strategies: readonly Strategy[];

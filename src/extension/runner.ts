@@ -31,14 +31,21 @@ export interface RunRequest {
   cache: boolean;
 }
 
-/** How long a stopped run may take to hand back its partial result. */
-const STOP_GRACE_MS = 3_000;
+/**
+ * How long a stopped run may take to hand back its partial result before it is recorded without
+ * one. Only a panel that no longer answers takes this long; on a loaded machine 3 s was too short
+ * and a stopped run lost its partial result.
+ */
+const STOP_GRACE_MS = 10_000;
 
 export class Runner implements vscode.Disposable {
   private current: { id: string; cts: vscode.CancellationTokenSource; done: Promise<unknown> } | undefined;
   private readonly onTokensEmitter = new vscode.EventEmitter<{ runId: string; count: number }>();
   /** Streaming progress (tests wait on it to stop a run mid-way). */
   readonly onTokens = this.onTokensEmitter.event;
+  private readonly onDidStartEmitter = new vscode.EventEmitter<string>();
+  /** A run's id, once it is the run in progress (Stop from here on stops it). */
+  readonly onDidStart = this.onDidStartEmitter.event;
 
   constructor(
     private readonly panel: PanelProvider,
@@ -72,15 +79,22 @@ export class Runner implements vscode.Disposable {
    * with their own executor.
    */
   async runExclusive<T>(execute: (id: string, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
-    // One run at a time: a new run replaces the one in progress.
-    if (this.current) {
-      this.stop();
-      await this.current?.done.catch(() => undefined);
-    }
+    // One run at a time: a new run replaces the one in progress. It is the current run from the
+    // start, while the old one winds down, so a Stop pressed meanwhile stops it (it used to reach
+    // only the old run, and the new one then ran to the end).
+    const previous = this.current;
     const cts = new vscode.CancellationTokenSource();
     const id = newRequestId('run');
-    const done = execute(id, cts.token);
+    const done = (async () => {
+      if (previous) {
+        this.log.info(`Run ${id} replaces run ${previous.id}.`);
+        previous.cts.cancel();
+        await previous.done.catch(() => undefined);
+      }
+      return execute(id, cts.token);
+    })();
     this.current = { id, cts, done };
+    this.onDidStartEmitter.fire(id);
     try {
       return await done;
     } finally {
@@ -92,7 +106,8 @@ export class Runner implements vscode.Disposable {
   private async execute(id: string, request: RunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     const kind = request.kind;
     await this.panel.reveal();
-    const cacheKey = request.cache ? responseCacheKey(request) : undefined;
+    // Keyed on what the setting names now, by content: a model replaced in place is a miss.
+    const cacheKey = request.cache ? responseCacheKey({ ...request, model: this.session.resolve(request.model).fingerprint }) : undefined;
     const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
     if (hit) {
       this.log.info(`Run ${id}: served from the response cache (first run ${hit.savedAt}).`);
@@ -197,5 +212,6 @@ export class Runner implements vscode.Disposable {
   dispose(): void {
     this.current?.cts.cancel();
     this.onTokensEmitter.dispose();
+    this.onDidStartEmitter.dispose();
   }
 }

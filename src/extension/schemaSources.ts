@@ -3,6 +3,8 @@
  * JSON Schema inside the selection, or a JSON example inside the selection (a schema is inferred
  * from it and shown for confirmation). Every schema is checked here, in the host, before any
  * model work: a bad one becomes a SchemaError naming the file (or the selection) and the problem.
+ * In Restricted Mode the workspace's schema files are neither listed nor read; the selection's
+ * JSON, which the user chose, still is.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,6 +14,7 @@ import { checkSchema, parseJsonText, parseSchemaText, SchemaError } from '../cor
 import { readWorkspaceFile } from '../node/safeFiles';
 import type { JsonSchema } from '../protocol/messages';
 import { readFileLimits } from './settings';
+import { untrustedReason, workspaceTrusted } from './workspaceTrust';
 
 /** A selection split into the prompt and the JSON block it may hold (a schema or an example). */
 export interface SelectionParts {
@@ -86,6 +89,7 @@ export interface ResolvedSchema {
 /** Reads and checks a schema file. Throws SchemaError naming the file and the problem. */
 export async function readSchemaFile(uri: vscode.Uri): Promise<ResolvedSchema> {
   const source = vscode.workspace.asRelativePath(uri, false);
+  if (!workspaceTrusted()) throw new SchemaError(untrustedReason(`reads schema files such as ${source}`), source);
   let text: string;
   try {
     // A schema file found in a repository: inside the workspace after symlinks, regular, capped.
@@ -124,8 +128,9 @@ export function resolveSchemaChoice(choice: SchemaChoice): Promise<ResolvedSchem
   return choice.kind === 'file' ? readSchemaFile(choice.uri) : Promise.resolve().then(() => schemaFromBlock(choice.block));
 }
 
-/** The workspace's `*.schema.json` files, by path. */
+/** The workspace's `*.schema.json` files, by path; none in Restricted Mode. */
 export async function findSchemaFiles(): Promise<vscode.Uri[]> {
+  if (!workspaceTrusted()) return [];
   const files = await vscode.workspace.findFiles('**/*.schema.json', '**/node_modules/**', 200);
   return files.sort((a, b) => vscode.workspace.asRelativePath(a).localeCompare(vscode.workspace.asRelativePath(b)));
 }
@@ -157,7 +162,9 @@ export async function pickSchemaSource(block: SelectionBlock | undefined, files:
   }
   if (!items.some((i) => i.choice)) {
     throw new SchemaError(
-      'No JSON schema to use: add a *.schema.json file to the workspace, or select the prompt together with a JSON Schema or a JSON example.',
+      workspaceTrusted()
+        ? 'No JSON schema to use: add a *.schema.json file to the workspace, or select the prompt together with a JSON Schema or a JSON example.'
+        : `No JSON schema to use: select the prompt together with a JSON Schema or a JSON example. ${untrustedReason('lists the workspace\'s *.schema.json files')}`,
     );
   }
   const picked = await vscode.window.showQuickPick(items, {

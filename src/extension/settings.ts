@@ -139,3 +139,30 @@ function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallba
   }
   return value;
 }
+
+/** How long a written setting may take to reach this extension host before we go on regardless. */
+const SETTING_VISIBLE_TIMEOUT_MS = 10_000;
+
+/**
+ * Writes a user setting and resolves once this extension host reads the new value. `update()`
+ * resolves when the settings file is written; the change event (and with it what
+ * `getConfiguration` returns here) may come later. A command that writes a setting and then
+ * acts on the settings must wait for it, or it acts on the old value and the late change event
+ * undoes its work (Select Model loaded the old model, then released it).
+ */
+export async function updateUserSetting(key: string, value: unknown): Promise<void> {
+  const visible = () => JSON.stringify(vscode.workspace.getConfiguration(SECTION).inspect(key)?.globalValue) === JSON.stringify(value);
+  let sub: vscode.Disposable | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const seen = new Promise<void>((resolve) => {
+    sub = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.${key}`) && visible() && resolve());
+    timer = setTimeout(resolve, SETTING_VISIBLE_TIMEOUT_MS);
+  });
+  try {
+    await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+    if (!visible()) await seen;
+  } finally {
+    sub?.dispose();
+    clearTimeout(timer);
+  }
+}

@@ -1,8 +1,10 @@
 /**
  * Node-side model resolution: a bundled model name, a folder on disk, or a hub id (pulled into
  * the Hugging Face cache by src/node/hub), checked file by file before transformers.js sees it,
- * so a missing or corrupt file is named in the error.
+ * so a missing or corrupt file is named in the error; and the content fingerprint every output
+ * cache keys on.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../core/model/errors';
@@ -132,4 +134,56 @@ export function checkModelFolder(dir: string, dtype: Dtype = 'fp32'): void {
   if (fs.statSync(onnx).size < 1024) {
     throw new ModelLoadError(`${onnx} is too small to be a model (${fs.statSync(onnx).size} bytes); it may be a Git LFS pointer or truncated. Restore the file.`, onnx);
   }
+}
+
+/** The model folder's small files whose whole content decides the model's behaviour. */
+const FINGERPRINTED_JSON = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json'];
+/** How much of each ONNX file's start and end is hashed: its header (graph, producer, opset) and its last weights. */
+const ONNX_EDGE_BYTES = 64 * 1024;
+
+/** Fingerprints by folder, with the file stats they were computed from (ctime included: `cp -p` or `touch -r` cannot fake it). */
+const fingerprints = new Map<string, { stats: string; fingerprint: string }>();
+
+/**
+ * What the model in `dir` is, by content: the hash of its config and tokenizer files, and of
+ * each ONNX file's size, mtime and first and last 64 KiB. Every cache that keeps a model's
+ * outputs keys on it, so a folder whose files are replaced in place (same path) is a new model.
+ * Cheap to call per run: files are re-read only when a stat changed since the last call.
+ */
+export function modelFingerprint(dir: string): string {
+  const onnxDir = path.join(dir, 'onnx');
+  const onnx = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => !f.startsWith('.')).sort().map((f) => path.join('onnx', f)) : [];
+  const files = [...FINGERPRINTED_JSON.filter((f) => fs.existsSync(path.join(dir, f))), ...onnx];
+  const stats = JSON.stringify(
+    files.map((f) => {
+      const s = fs.statSync(path.join(dir, f), { bigint: true });
+      return [f, `${s.size}`, `${s.mtimeNs}`, `${s.ctimeNs}`, `${s.ino}`];
+    }),
+  );
+  const known = fingerprints.get(dir);
+  if (known?.stats === stats) return known.fingerprint;
+  const hash = createHash('sha256');
+  for (const f of files) {
+    const full = path.join(dir, f);
+    hash.update(`${f}\0`);
+    if (!f.startsWith('onnx')) {
+      hash.update(fs.readFileSync(full));
+      continue;
+    }
+    const size = fs.statSync(full).size;
+    hash.update(`${size}:${Math.round(fs.statSync(full).mtimeMs)}\0`);
+    const fd = fs.openSync(full, 'r');
+    try {
+      const edge = Buffer.alloc(Math.min(ONNX_EDGE_BYTES, size));
+      fs.readSync(fd, edge, 0, edge.length, 0);
+      hash.update(edge);
+      fs.readSync(fd, edge, 0, edge.length, Math.max(0, size - edge.length));
+      hash.update(edge);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  const fingerprint = hash.digest('hex').slice(0, 32);
+  fingerprints.set(dir, { stats, fingerprint });
+  return fingerprint;
 }

@@ -28,7 +28,7 @@ import {
   type SuiteReport,
 } from '../core/prompttest';
 import { globFiles, hasGlobChars } from './globFiles';
-import { resolveModel } from './modelFolder';
+import { modelFingerprint, resolveModel } from './modelFolder';
 import { FILE_LIMITS, readOwnFile, readWorkspaceFile, writeFileNoFollow } from './safeFiles';
 
 export const SUITE_GLOB = '**/*.prompttest.{yaml,yml}';
@@ -102,17 +102,15 @@ export async function readSuiteFile(file: string, options: SuiteReadOptions): Pr
   });
 }
 
-/** The model as the cache sees it: its name, backend, and the ONNX weights' size and time. */
+/** The model as the cache sees it: its name, backend, and its folder's content fingerprint. */
 export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelIdentity {
   let fingerprint: string | undefined;
   try {
     const location = resolveModel(modelOption);
-    if (location.kind === 'folder') {
-      const onnx = fs.statSync(path.join(location.dir, 'onnx', 'model.onnx'));
-      fingerprint = `${onnx.size}:${Math.round(onnx.mtimeMs)}`;
-    }
+    // A folder, or a hub model's snapshot folder once pulled: keyed on what it holds.
+    if (location.dir) fingerprint = modelFingerprint(location.dir);
   } catch {
-    // A hub model has no local file to stat; its name stands for it.
+    // A hub model not pulled yet has no local file to read; its name stands for it.
   }
   return { name: model.name, device: model.device, fingerprint };
 }

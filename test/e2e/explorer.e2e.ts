@@ -86,15 +86,16 @@ describe('Distribution explorer, end to end', function () {
       const el = explorer.locator('[data-explorer-top-prob]');
       return { p: Number(await el.getAttribute('data-explorer-top-prob')), token: Number(await el.getAttribute('data-top-token')) };
     };
+    /** Waits until the explorer has redrawn since `before` (its data-ready changed) and has nothing pending; fails after 20 s. */
+    const settled = (before: string | null) =>
+      panel.locator(`#explorer:not([data-pending])${before === null ? '[data-ready]' : `:not([data-ready="${before}"])`}`).waitFor({ state: 'attached', timeout: 20_000 });
     const setTemperature = async (T: number) => {
       const before = await explorer.getAttribute('data-ready');
       await explorer.locator('#explorer-temperature').evaluate((input: HTMLInputElement, v) => {
         input.value = String(v);
         input.dispatchEvent(new Event('input', { bubbles: true }));
       }, T);
-      await page.waitForFunction(() => true);
-      for (let i = 0; i < 200 && (await explorer.getAttribute('data-ready')) === before; i++) await new Promise((r) => setTimeout(r, 100));
-      for (let i = 0; i < 200 && (await explorer.getAttribute('data-pending')) !== null; i++) await new Promise((r) => setTimeout(r, 100));
+      await settled(before);
     };
 
     // Only temperature: the other stages off, so the expectation is plain softmax(logits / T).
@@ -124,9 +125,7 @@ describe('Distribution explorer, end to end', function () {
     // Top-k 3: three survive, the other 27 bars are marked cut (their −∞ log-probs never cross as JSON).
     const before = await explorer.getAttribute('data-ready');
     await setControl('#explorer-topK', '3');
-    for (let i = 0; i < 200 && ((await explorer.getAttribute('data-ready')) === before || (await explorer.getAttribute('data-pending')) !== null); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await settled(before);
     assert.equal(await explorer.locator('[data-surviving]').getAttribute('data-surviving'), '3');
     assert.equal(await explorer.locator('svg.bars .bar.cut').count(), 27);
     const kept = explainStep(logits, history, { temperature: 1.5, topK: 3 }).tokens[0]!.finalProb;

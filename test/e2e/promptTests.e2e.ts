@@ -79,7 +79,10 @@ describe('Prompt tests in the Testing view, end to end', function () {
     await page.keyboard.press('ArrowRight');
     await heldOut.click();
     await page.keyboard.press('ArrowRight');
-    await page.waitForTimeout(500);
+    // Both expanded: a case of each is listed.
+    for (const name of ["a held-out person's birthplace is low risk (fails)", 'Kawe Steiga was born in Belcastro']) {
+      await page.locator('.test-explorer .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    }
     await widenSideBar(page, 700);
     const rows = (await testRows(page)).filter((r) => !r.label.endsWith('.yaml'));
     const shot = path.join(RESULTS_DIR, 'prompt-tests.png');

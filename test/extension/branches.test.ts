@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { MAX_BRANCHES } from '../../src/extension/branches';
 import type { BranchRecord, RunRecord } from '../../src/protocol/messages';
-import { labApi, until } from './extensionApi';
+import { labApi, until, nextEvent } from './extensionApi';
 
 describe('branches kept with their run', function () {
   // The first run may load the model in the webview (WASM, single thread).
@@ -28,9 +28,13 @@ describe('branches kept with their run', function () {
     const stored = await until(() => api.history().find((r) => r.id === run.id), (r) => r?.branches?.at(-1)?.step === MAX_BRANCHES + 4, 'the last branch');
     assert.equal(stored!.branches!.length, MAX_BRANCHES);
     assert.equal(stored!.branches![0]!.step, 5, 'the oldest went first');
+    const refused = (runId: string) => nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'branchAdded' && o.event.runId === runId, 30_000);
+    const badCard = refused(run.id);
     api.receiveFromPanel({ type: 'branchAdded', runId: run.id, branch: branch(99, 42) });
+    assert.ok((await badCard).error, 'a branch of a card that does not exist is refused');
+    const goneRun = refused('run-gone');
     api.receiveFromPanel({ type: 'branchAdded', runId: 'run-gone', branch: branch(99) });
-    await new Promise((r) => setTimeout(r, 200));
+    assert.ok((await goneRun).error, 'a branch of a run that is gone is refused');
     assert.ok(!api.history().some((r) => r.branches?.some((b) => b.step === 99)));
     const malformed = api.receiveFromPanel({ type: 'branchAdded', runId: run.id, branch: { step: 1 } });
     assert.equal(malformed.ok, false);

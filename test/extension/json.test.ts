@@ -6,7 +6,7 @@ import { inferSchema } from '../../src/core/structured/inferSchema';
 import type { RunRecord } from '../../src/protocol/messages';
 import { validateHostToWebview, validateRunRecords, validateWebviewToHost, validateWorkerRequest } from '../../src/protocol/validate';
 import { INFERRED_SCHEMA_SOURCE, schemaFromBlock, splitSelection } from '../../src/extension/schemaSources';
-import { EXTENSION_ID, labApi } from './extensionApi';
+import { EXTENSION_ID, labApi, nextEvent } from './extensionApi';
 
 function generateJson(args: Record<string, unknown>): Thenable<RunRecord | undefined> {
   return vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.generateJson', args);
@@ -123,8 +123,9 @@ describe('Generate JSON for Selection', function () {
   it('Stop ends a JSON run early, as it does a comparison', async () => {
     const api = await labApi();
     const person = knownPerson();
+    const started = nextEvent(api.onDidStartRun, () => true, 60_000);
     const running = generateJson({ selection: `JSON for ${person.name}:\n{"name": "Ada", "born": 1953}`, useSelectionJson: true, acceptInferred: true });
-    await new Promise((r) => setTimeout(r, 50));
+    await started;
     await vscode.commands.executeCommand('samplingLab.stop');
     const run = await running;
     assert.equal(run?.status, 'aborted', `${run?.status} ${run?.error ?? ''} (last error: ${api.lastError()})`);

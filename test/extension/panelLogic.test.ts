@@ -40,10 +40,15 @@ describe('panel logic', () => {
 
     it('posts the tokens of one interval as one message, not one per token', async () => {
       const posts: TokenEvent[][] = [];
-      const batcher = new TokenBatcher((events) => posts.push(events), 20);
+      let posted!: () => void;
+      const firstPost = new Promise<void>((resolve) => (posted = resolve));
+      const batcher = new TokenBatcher((events) => {
+        posts.push(events);
+        posted();
+      }, 20);
       for (let i = 0; i < 10; i++) batcher.push(event(i));
       assert.equal(posts.length, 0, 'nothing posted before the interval ends');
-      await new Promise((r) => setTimeout(r, 60));
+      await firstPost;
       assert.equal(posts.length, 1);
       assert.deepEqual(posts[0]!.map((e) => e.step), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });

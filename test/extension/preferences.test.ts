@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { parsePreferencesJsonl } from '../../src/core/preferences';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
 import type { RunRecord } from '../../src/protocol/messages';
-import { EXTENSION_ID, labApi, withSettings, until } from './extensionApi';
+import { EXTENSION_ID, labApi, withSettings, until, nextEvent } from './extensionApi';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const prefsFile = () => path.join(workspace(), '.sampling-lab', 'preferences.jsonl');
@@ -32,8 +32,10 @@ describe('preference pairs', function () {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
     const views = pkg.contributes.views.samplingLab as { id: string; name: string }[];
     assert.deepEqual(views.map((v) => v.id), ['samplingLab.panel', 'samplingLab.preferences']);
-    const welcome = (pkg.contributes.viewsWelcome as { view: string; contents: string }[]).find((w) => w.view === 'samplingLab.preferences');
-    assert.match(welcome!.contents, /press B, then W/);
+    const welcomes = (pkg.contributes.viewsWelcome as { view: string; contents: string; when?: string }[]).filter((w) => w.view === 'samplingLab.preferences');
+    assert.match(welcomes.find((w) => w.when === 'isWorkspaceTrusted')!.contents, /press B, then W/);
+    // In Restricted Mode the view says why it is empty, with the command that changes it.
+    assert.match(welcomes.find((w) => w.when === '!isWorkspaceTrusted')!.contents, /Restricted Mode[\s\S]*\(command:workbench\.trust\.manage\)/);
   });
 
   it('marking one card better than another appends one record with dataset field names, from the host’s own run', async () => {
@@ -61,8 +63,14 @@ describe('preference pairs', function () {
       [{ type: 'prefer', runId: run.id, chosen: 0, rejected: 99 }, /rejected card 99 does not exist \(the run has \d+ cards\)/],
       [{ type: 'prefer', runId: 'run-gone', chosen: 0, rejected: 1 }, /no longer in history/],
     ] as const) {
+      // This very mark (an earlier one of the same run may still be finishing).
+      const handled = nextEvent(
+        api.onDidHandlePanelEvent,
+        ({ event: e }) => e.type === 'prefer' && e.runId === message.runId && e.chosen === message.chosen && e.rejected === message.rejected,
+        30_000,
+      );
       api.receiveFromPanel(message);
-      await new Promise((r) => setTimeout(r, 50));
+      assert.match((await handled).error ?? '', error);
       assert.match(api.lastError() ?? '', error);
     }
     const bad = api.receiveFromPanel({ type: 'prefer', runId: run.id, chosen: 'first', rejected: 0 });

@@ -130,9 +130,8 @@ describe('prompt tests in the Test Explorer', function () {
         const started = Date.now();
         const firstCase = nextEvent(api.promptTests.onDidStartCase, () => true, 120_000);
         const running = api.promptTests.run([uri], cts.token);
+        // The case has started: 32 runs of up to 200 tokens at T = 5 take seconds, so this is mid-case.
         await firstCase;
-        // Mid-case: 32 runs of up to 200 tokens at T = 5 take seconds.
-        await new Promise((r) => setTimeout(r, 200));
         if (stop === 'token') cts.cancel();
         else await vscode.commands.executeCommand('samplingLab.stop');
         const summary = await running;

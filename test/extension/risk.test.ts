@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RiskReport, RunRecord } from '../../src/protocol/messages';
-import { EXTENSION_ID, labApi, withSettings } from './extensionApi';
+import { EXTENSION_ID, labApi, nextEvent, withSettings } from './extensionApi';
 
 function person(which: 'known' | 'heldout', index: number): string {
   const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath;
@@ -30,23 +30,32 @@ function reportOf(run: RunRecord | undefined): RiskReport {
   return report;
 }
 
-/** Opens a file with `text`, selects `selected` in it, and returns its editor. */
+let untitled = 0;
+
+/**
+ * Opens a new document holding `text`, selects `selected` in it, and returns its editor. Each
+ * document has its own untitled name: a plain `openTextDocument({ content })` reuses the name of
+ * one just closed ("Untitled-1"), and on a loaded machine the extension host can still hold that
+ * closed document's text under the name, so the command read the previous test's question.
+ */
 async function editorWith(text: string, selected: string): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ content: text, language: 'plaintext' });
+  const uri = vscode.Uri.from({ scheme: 'untitled', path: `risk-${process.pid}-${++untitled}.txt` });
+  const document = await vscode.workspace.openTextDocument(uri);
   const editor = await vscode.window.showTextDocument(document);
+  assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), text)));
   const start = text.indexOf(selected);
   editor.selection = new vscode.Selection(document.positionAt(start), document.positionAt(start + selected.length));
+  assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), uri.toString(), 'the new document is the active editor');
+  assert.equal(editor.document.getText(editor.selection), selected);
   return editor;
 }
 
-/** Our diagnostics of `uri` once `until` holds of them (or as they are after `timeoutMs`). */
+/** Our diagnostics of `uri` once `until` holds of them; fails after `timeoutMs`. Waits on diagnostics events. */
 async function marksOf(uri: vscode.Uri, until: (marks: vscode.Diagnostic[]) => boolean, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Sampling Lab');
-    if (until(found) || Date.now() > deadline) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Sampling Lab');
+  if (until(ours())) return ours();
+  await nextEvent(vscode.languages.onDidChangeDiagnostics, (e) => e.uris.some((u) => u.toString() === uri.toString()) && until(ours()), timeoutMs);
+  return ours();
 }
 
 describe('Check Hallucination Risk', function () {
@@ -88,7 +97,7 @@ describe('Check Hallucination Risk', function () {
     assert.match(api.lastError() ?? '', /The prompt is empty\. Select some text/);
     assert.equal(await checkRisk(''), undefined);
     assert.match(api.lastError() ?? '', /The prompt is empty/);
-    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
 
@@ -150,9 +159,14 @@ async function checkAndInsert(who: ['known' | 'heldout', number]) {
   const prompt = question(person(...who));
   const editor = await editorWith(`${prompt}\n`, prompt);
   const run = await checkRisk();
+  assert.equal(run?.prompt, prompt, 'the check ran on the selected question');
   const report = reportOf(run);
+  // Insert is handled asynchronously, as the panel's click is: wait for the host to be done with it.
+  const inserted = nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'insert' && o.event.runId === run!.id, 30_000);
   assert.deepEqual(api.receiveFromPanel({ type: 'insert', runId: run!.id, text: report.answer, strategy: 0 }), { ok: true });
-  return { editor, uri: editor.document.uri, report };
+  const outcome = await inserted;
+  assert.equal(outcome.error, undefined);
+  return { editor, uri: editor.document.uri, report, marked: outcome.marked };
 }
 
 describe('risk marks in the editor', function () {
@@ -202,9 +216,9 @@ describe('risk marks in the editor', function () {
   });
 
   it('Insert of a Low answer marks nothing', async () => {
-    const { editor, uri, report } = await checkAndInsert(['known', 1]);
+    const { editor, uri, report, marked } = await checkAndInsert(['known', 1]);
     assert.equal(report.band, 'Low', report.explanation);
-    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(marked, 0);
     assert.equal(editor.document.lineAt(1).text, `A:${report.answer}`);
     assert.equal(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Sampling Lab').length, 0);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');

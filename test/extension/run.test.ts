@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/protocol/messages';
 import { labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
@@ -56,15 +59,16 @@ describe('runs in the panel', function () {
         const streaming = nextEvent(api.onTokens, (e) => e.count >= 16, 120_000);
         const running = compare();
         await untilStreaming(streaming, running);
-        const stoppedAt = Date.now();
         await vscode.commands.executeCommand('samplingLab.stop');
-        const record = await running;
-        return { record, stopMs: Date.now() - stoppedAt };
+        return { record: await running };
       },
     );
-    assert.equal(long.record?.status, 'aborted');
-    assert.ok(long.stopMs < 3_000, `stopped in ${long.stopMs} ms`);
-    const tokens = long.record!.result!.results[0]!.completions.reduce((n, c) => n + c.tokens.length, 0);
+    // Promptly means within the runner's grace for the partial result (past it, the run is
+    // recorded without one). Not in milliseconds: a loaded machine stretches every hop, and a
+    // wall-clock bound here failed under npm run test:load.
+    assert.equal(long.record?.status, 'aborted', long.record?.error);
+    assert.ok(long.record.result, `the partial result came back (${long.record.error ?? ''})`);
+    const tokens = long.record.result.results[0]!.completions.reduce((n, c) => n + c.tokens.length, 0);
     assert.ok(tokens < 8 * 400, `stopped before the end (${tokens} tokens)`);
 
     const next = await compare();
@@ -73,14 +77,19 @@ describe('runs in the panel', function () {
 
   it('a run started while another runs replaces it', async () => {
     const api = await labApi();
-    await withSettings({ strategies: [{ kind: 'temperature', temperature: 5 }], maxNewTokens: 400 }, async () => {
-      const streaming = nextEvent(api.onTokens, (e) => e.count >= 4, 120_000);
+    // 8 sequences: the run lasts until the last of them ends, so the replacement always finds it
+    // running (with one, the seed could end it at EOS before the second run arrived).
+    await withSettings({ strategies: [{ kind: 'temperature', temperature: 5 }], samples: 8, maxNewTokens: 400 }, async () => {
+      const streaming = nextEvent(api.onTokens, (e) => e.count >= 16, 120_000);
       const first = compare();
       await untilStreaming(streaming, first);
+      const replacing = nextEvent(api.onDidStartRun, () => true, 60_000);
       const second = compare('Q: Where was Grace Hopper born?\nA:');
-      assert.equal((await first)?.status, 'aborted');
+      await replacing;
+      // Stop while the first run still winds down: it must stop the second, the current run now.
       await vscode.commands.executeCommand('samplingLab.stop');
-      assert.equal((await second)?.status, 'aborted');
+      assert.equal((await first)?.status, 'aborted');
+      assert.equal((await second)?.status, 'aborted', 'Stop pressed as a run replaces another stops the new one');
     });
   });
 });
@@ -140,5 +149,42 @@ describe('Sample with Settings and Select Model', function () {
       await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
     }
     assert.equal(api.modelState().status, 'ready');
+  });
+});
+
+describe('caches keyed on the model by content', function () {
+  this.timeout(300_000);
+
+  it('a model folder replaced in place (same path) is a new model: reloaded, and no stale hit from the response cache', async () => {
+    const api = await labApi();
+    const bundled = path.join(vscode.extensions.getExtension('sampling-lab.sampling-lab')!.extensionUri.fsPath, 'models', 'facts-lm');
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-replaced-'));
+    const folder = path.join(parent, 'model');
+    fs.cpSync(bundled, folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}world`) });
+    const prompt = 'Q: Where was Kawe Steiga born? (a model replaced in place)\nA:';
+    try {
+      await withSettings({ 'cache.enabled': true }, async () => {
+        assert.ok(await vscode.commands.executeCommand('samplingLab.selectModel', { model: folder }), `loaded (last error: ${api.lastError()})`);
+        const first = await compare(prompt);
+        assert.equal(first?.status, 'done', first?.error);
+        assert.notEqual(first.cached, true);
+        assert.equal((await compare(prompt))?.cached, true, 'the same model: served from the cache');
+        const loaded = api.modelState();
+
+        // Another export copied over the old one, at the same path.
+        const config = path.join(folder, 'config.json');
+        fs.writeFileSync(config, JSON.stringify({ ...JSON.parse(fs.readFileSync(config, 'utf8')), _exported: 'again' }, null, 2));
+        const after = await compare(prompt);
+        assert.equal(after?.status, 'done', after?.error);
+        assert.notEqual(after.cached, true, 'a replaced model is a new model: no stale hit');
+        const reloaded = api.modelState();
+        assert.equal(reloaded.status, 'ready');
+        assert.notEqual(reloaded.status === 'ready' && loaded.status === 'ready' && reloaded.key === loaded.key, true, 'the replaced model was loaded, not the old one kept');
+      });
+    } finally {
+      await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+      await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

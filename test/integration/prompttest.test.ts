@@ -102,6 +102,26 @@ describe('prompt tests on the bundled model', function () {
     assert.match(second.stdout, /5 passed, 0 failed, 0 errors · 5 cases in 1 file · 5 from cache/);
   });
 
+  it('miss the cache once the model folder is replaced in place (same path, same ONNX size and mtime)', () => {
+    const model = path.join(tmp, 'replaced-model');
+    fs.cpSync(path.join(REPO, 'models', 'facts-lm'), model, { recursive: true, filter: (src) => !src.includes(`${path.sep}world`) });
+    fs.writeFileSync(path.join(tmp, 'one.prompttest.yaml'), 'cases:\n  - name: greedy city\n    strategy: greedy\n    max_tokens: 4\n    prompt: "Q: Where was Kawe Steiga born?\\nA:"\n    assert:\n      - type: contains\n        value: Belcastro\n');
+    const args = ['one.prompttest.yaml', '--model', model, '--cache-dir', path.join(tmp, 'replaced-cache')];
+    assert.match(cli(args, tmp).stdout, /1 passed.* · 0 from cache/);
+    assert.match(cli(args, tmp).stdout, /1 passed.* · 1 from cache/);
+    // Another export of the model copied over the old one: here the ONNX header's producer name
+    // differs by a byte, and the file keeps its size and mtime (as `cp -p` of a same-size file does).
+    const onnx = path.join(model, 'onnx', 'model.onnx');
+    const { atime, mtime } = fs.statSync(onnx);
+    const bytes = fs.readFileSync(onnx);
+    bytes[bytes.indexOf('pytorch')] = 0x50;
+    fs.writeFileSync(onnx, bytes);
+    fs.utimesSync(onnx, atime, mtime);
+    const after = cli(args, tmp);
+    assert.equal(after.code, 0, after.stderr);
+    assert.match(after.stdout, /1 passed.* · 0 from cache/, 'a replaced model is a new model: no stale hit');
+  });
+
   it('report a broken suite at its lines without loading the model, and exit 1', () => {
     fs.writeFileSync(path.join(tmp, 'broken.prompttest.yaml'), 'cases:\n  - name: a\n    prompt: hi\n    repeat: 0\n    assert:\n      - type: containz\n');
     const r = cli(['broken.prompttest.yaml'], tmp);

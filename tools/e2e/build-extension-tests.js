@@ -1,4 +1,4 @@
-// Bundles the extension-host test suites into out/test/extension/ (the extension host runs
+// Bundles the extension-host test suites into out/test/extension/ (and the soak into out/test/soak/) (the extension host runs
 // JavaScript; VS Code loads index.js through `extensionTestsPath`). The e2e files need no
 // build: mocha runs them as TypeScript through test/support/register.cjs.
 // Packages stay external (required from node_modules at run time); our sources are bundled.
@@ -7,11 +7,13 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
-const dir = path.join(root, 'test', 'extension');
-const entryPoints = fs
-  .readdirSync(dir)
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => path.join('test', 'extension', f));
+// test/soak is `npm run soak`'s suite: bundled here too, run only by tools/test/soak.ts.
+const entryPoints = ['extension', 'soak'].flatMap((folder) =>
+  fs
+    .readdirSync(path.join(root, 'test', folder))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join('test', folder, f)),
+);
 
 esbuild
   .build({

@@ -38,7 +38,7 @@ export interface GenerationPlan {
 export interface ModelIdentity {
   name: string;
   device: string;
-  /** Changes when the weights change (the Node runner uses the ONNX file's size and time). */
+  /** Changes when the model changes, by content (src/node/modelFolder.ts modelFingerprint: config, tokenizer, ONNX header). */
   fingerprint?: string;
 }
 

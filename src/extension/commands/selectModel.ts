@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
-import { readSettings, SECTION } from '../settings';
+import { readSettings, updateUserSetting } from '../settings';
 
 export interface SelectModelArgs {
   /** Skips the pickers: "facts-lm" or a folder path (tests). */
@@ -18,7 +18,9 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
   if (model === undefined) return undefined;
   // Check the folder before touching settings: a wrong pick must not replace a good one.
   resolveModelChoice(model, extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
-  await vscode.workspace.getConfiguration(SECTION).update('model', model, vscode.ConfigurationTarget.Global);
+  // Read back only once the new value is visible here: else the old model loads, and the late
+  // change event then releases it.
+  await updateUserSetting('model', model);
   await session.unload('another model was picked');
   const settings = readSettings();
   return session.ensureLoaded(settings.model, settings.device);

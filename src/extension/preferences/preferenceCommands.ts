@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { exportFormatOf, SCORERS, type ExportFormat, type ScorerName } from '../../core/preferences';
 import { readPreferences, writePreferencesExport } from '../../node/preferencesFile';
 import { SECTION } from '../settings';
+import { requireTrust } from '../workspaceTrust';
 import { scorerSetting, type PreferencesView } from './preferencesView';
 
 export interface ExportArgs {
@@ -31,6 +32,7 @@ export async function chooseScorer(args?: { scorer?: ScorerName }): Promise<Scor
 
 /** Writes every readable record to a .jsonl or .csv file; returns the file, or undefined when cancelled. */
 export async function exportPreferencesCommand(view: PreferencesView, args?: ExportArgs): Promise<vscode.Uri | undefined> {
+  requireTrust('exports preference pairs');
   const source = view.file();
   if (!source || !fs.existsSync(source.fsPath)) {
     throw new Error('Sampling Lab: no preference pairs to export yet. Mark the better of two cards in the Strategies panel (Better, then Worse; or B, then W).');

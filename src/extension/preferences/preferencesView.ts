@@ -3,11 +3,13 @@
  * per strategy with the wins and comparisons behind it, win rates, and how well a scorer (mean
  * log-prob by default, best-of-N's own score) agrees with the user, as the reward-model loss
  * −log σ(s_chosen − s_rejected). A native tree: keyboard, screen readers and themes come with it.
+ * In Restricted Mode the file is not read: the view's welcome says why (package.json viewsWelcome).
  */
 import * as vscode from 'vscode';
 import { SCORERS, summarizePreferences, type PreferenceSummary, type ScorerName } from '../../core/preferences';
 import { preferencesPath, readPreferences } from '../../node/preferencesFile';
 import { SECTION } from '../settings';
+import { onDidGrantTrust, workspaceTrusted } from '../workspaceTrust';
 
 export const PREFERENCES_VIEW_ID = 'samplingLab.preferences';
 
@@ -42,6 +44,7 @@ export class PreferencesView implements vscode.TreeDataProvider<PreferenceItem>,
       watcher.onDidDelete(() => this.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.preferences.scorer`) && this.refresh()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()),
+      onDidGrantTrust(() => this.refresh()),
     );
   }
 
@@ -55,10 +58,10 @@ export class PreferencesView implements vscode.TreeDataProvider<PreferenceItem>,
     return folder ? vscode.Uri.file(preferencesPath(folder.uri.fsPath)) : undefined;
   }
 
-  /** The summary the view shows, or undefined when there are no pairs yet. */
+  /** The summary the view shows, or undefined when there are no pairs yet (or the workspace is not trusted). */
   summary(): { summary: PreferenceSummary; skipped: { line: number; reason: string }[] } | undefined {
     const file = this.file();
-    if (!file) return undefined;
+    if (!file || !workspaceTrusted()) return undefined;
     let read;
     try {
       read = readPreferences(file.fsPath);

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { makePreferenceRecord, type PreferenceRecord } from '../../core/preferences';
 import { appendPreference, preferencesPath } from '../../node/preferencesFile';
 import type { PreferAction, RunRecord } from '../../protocol/messages';
+import { untrustedReason, workspaceTrusted } from '../workspaceTrust';
 
 export class PreferenceInputError extends Error {
   override readonly name = 'PreferenceInputError';
@@ -32,6 +33,7 @@ export function recordPreference(action: PreferAction, run: RunRecord | undefine
     if (index < 0 || index >= count) throw new PreferenceInputError(`the ${side} card ${index} does not exist (the run has ${count} cards).`);
   }
   if (action.chosen === action.rejected) throw new PreferenceInputError('a card cannot be preferred to itself: mark two different cards.');
+  if (!workspaceTrusted()) throw new PreferenceInputError(untrustedReason('records preference pairs in .sampling-lab/preferences.jsonl'));
   const folder = workspaceFolderOf(run);
   if (!folder) throw new PreferenceInputError('open a folder first: preference pairs are kept in .sampling-lab/preferences.jsonl in the workspace.');
 

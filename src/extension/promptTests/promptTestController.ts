@@ -2,13 +2,15 @@
  * Prompt test suites in the Test Explorer: every `*.prompttest.yaml` in the workspace is a test
  * item, its cases are children placed at their `name:` line, and problems in a suite file are
  * diagnostics at the line to fix. Open editors are parsed as typed, so items and diagnostics
- * follow unsaved edits; files on disk are watched. Running is runPromptTests.ts's.
+ * follow unsaved edits; files on disk are watched. In Restricted Mode no suite is read or parsed:
+ * the view holds one item saying why, until the workspace is trusted. Running is runPromptTests.ts's.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ParsedSuite, PromptTestCase } from '../../core/prompttest';
 import { readSuiteFile } from '../../node/promptTestRunner';
 import { readFileLimits } from '../settings';
+import { manageTrustMarkdown, onDidGrantTrust, untrustedReason, workspaceTrusted } from '../workspaceTrust';
 import { toDiagnostic, toRange } from './suiteDiagnostics';
 
 export const SUITE_FILES = '**/*.prompttest.{yaml,yml}';
@@ -33,6 +35,10 @@ export interface SuiteSnapshot {
   /** `line`: the case's `name:` line, from 0. */
   cases: { id: string; label: string; line: number }[];
 }
+
+/** The one item the Testing view holds in Restricted Mode: why it is otherwise empty. */
+export const UNTRUSTED_ITEM_ID = 'samplingLab.promptTests.untrusted';
+export const UNTRUSTED_TESTS_REASON = untrustedReason('discovers and runs prompt test suites (*.prompttest.yaml)');
 
 export type RunHandler = (request: vscode.TestRunRequest, token: vscode.CancellationToken) => Promise<void>;
 
@@ -68,12 +74,37 @@ export class PromptTestController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => isSuiteFile(e.document.uri) && this.updateSoon(e.document)),
       // Closing an unsaved editor: the file on disk is the suite again.
       vscode.workspace.onDidCloseTextDocument((doc) => isSuiteFile(doc.uri) && this.updateLater(doc.uri)),
+      onDidGrantTrust(() => this.trusted()),
     );
+    if (workspaceTrusted()) this.parseOpenEditors();
+    else this.showUntrusted();
+  }
+
+  private parseOpenEditors(): void {
     for (const doc of vscode.workspace.textDocuments) if (isSuiteFile(doc.uri)) this.updateLater(doc.uri, doc.getText());
+  }
+
+  /** Restricted Mode: nothing is read; one item says why, with the link that changes it. */
+  private showUntrusted(): void {
+    const item = this.controller.createTestItem(UNTRUSTED_ITEM_ID, 'Trust this workspace to discover its prompt tests');
+    item.error = manageTrustMarkdown(UNTRUSTED_TESTS_REASON);
+    this.controller.items.replace([item]);
+  }
+
+  /** The workspace was just trusted: find and parse its suites now, no reload needed. */
+  private trusted(): void {
+    this.controller.items.delete(UNTRUSTED_ITEM_ID);
+    this.log.info('Prompt tests: the workspace is trusted; discovering suites.');
+    this.parseOpenEditors();
+    void this.rediscover().catch((e) => this.log.error(`Prompt tests: discovery failed: ${(e as Error).message}`));
   }
 
   /** Finds every suite in the workspace (once; the watcher keeps it current). */
   discoverAll(): Promise<void> {
+    if (!workspaceTrusted()) {
+      this.log.info(`Prompt tests: not discovered. ${UNTRUSTED_TESTS_REASON}`);
+      return Promise.resolve();
+    }
     this.discovered ??= (async () => {
       const files = await vscode.workspace.findFiles(SUITE_FILES, EXCLUDE);
       // A suite deleted while nobody watched (or before the watcher said so) leaves the tree too.
@@ -102,7 +133,7 @@ export class PromptTestController implements vscode.Disposable {
       const cases: SuiteSnapshot['cases'] = [];
       file.children.forEach((c) => cases.push({ id: c.id, label: c.label, line: c.range?.start.line ?? -1 }));
       const error = file.error instanceof vscode.MarkdownString ? file.error.value : file.error;
-      files.push({ uri: file.uri!.toString(), label: file.label, error, cases });
+      files.push({ uri: file.uri?.toString() ?? '', label: file.label, error, cases });
     });
     return files;
   }
@@ -134,11 +165,12 @@ export class PromptTestController implements vscode.Disposable {
   private readonly versions = new Map<string, number>();
 
   /**
-   * Re-reads a suite: from `text` (an open editor's), or from disk. Reading and the files the
+   * Re-reads a suite: from `text` (an open editor's), or from disk; never in Restricted Mode. Reading and the files the
    * suite names are asynchronous (never a synchronous read on the extension host), with the
    * workspace rules of readSuiteFile; a parse that a newer one overtook is dropped.
    */
   async update(uri: vscode.Uri, text?: string): Promise<ParsedSuite | undefined> {
+    if (!workspaceTrusted()) return undefined;
     const fileId = uri.toString();
     const version = (this.versions.get(fileId) ?? 0) + 1;
     this.versions.set(fileId, version);

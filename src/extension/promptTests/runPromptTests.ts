@@ -22,7 +22,8 @@ import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
 import { linkedCancellation, newRequestId, RequestFailedError, waitForReply } from '../requests';
 import { readSettings } from '../settings';
-import type { PromptTestController } from './promptTestController';
+import { workspaceTrusted } from '../workspaceTrust';
+import { UNTRUSTED_TESTS_REASON, type PromptTestController } from './promptTestController';
 import { failureMessages } from './testMessages';
 
 export interface PromptTestRunSummary {
@@ -51,6 +52,11 @@ export class PromptTestRunner {
 
   private readonly active = new Set<vscode.CancellationTokenSource>();
 
+  /** Prompt test runs in progress. */
+  get activeRuns(): number {
+    return this.active.size;
+  }
+
   /** Cancels the runs in progress ("Sampling Lab: Stop" as well as the Testing view's); true if there was one. */
   stop(): boolean {
     for (const cts of this.active) cts.cancel();
@@ -69,6 +75,16 @@ export class PromptTestRunner {
   }
 
   private async runCases(tests: PromptTestController, request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<PromptTestRunSummary> {
+    if (!workspaceTrusted()) {
+      // Nothing of the repository's is read, so nothing to run (and no model to load for it).
+      const run = tests.controller.createTestRun(request);
+      run.appendOutput(`${UNTRUSTED_TESTS_REASON}\r\n`);
+      run.end();
+      this.log.info(`Prompt tests: not run. ${UNTRUSTED_TESTS_REASON}`);
+      const summary: PromptTestRunSummary = { passed: 0, failed: 0, errored: 0, skipped: 0, cached: 0 };
+      this.onDidFinishEmitter.fire(summary);
+      return summary;
+    }
     await tests.discoverAll();
     const excluded = new Set((request.exclude ?? []).flatMap((item) => tests.casesOf(item)).map((item) => item.id));
     const roots: vscode.TestItem[] = [];
@@ -171,12 +187,16 @@ function isCancellation(e: unknown): boolean {
 /** One plan's outputs from the model in the panel's worker (prompt test cases, risk calibration questions). */
 export async function generateInPanel(panel: PanelProvider, plan: GenerationPlan, token: vscode.CancellationToken, idPrefix = 'test'): Promise<CaseGeneration> {
   const id = newRequestId(idPrefix);
+  if (token.isCancellationRequested) throw new vscode.CancellationError();
+  // The cancel goes after the request it cancels, or the worker would drop it and run the case anyway.
+  let posted: Promise<unknown> = Promise.resolve();
   const waiting = waitForReply(panel, id, ['promptTestDone'], {
     token,
-    onCancel: () => void panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
+    onCancel: () => void posted.then(() => panel.post({ type: 'cancel', requestId: id })).catch(() => undefined),
   });
   void waiting.catch(() => undefined);
-  await panel.post({ type: 'promptTest', requestId: id, plan });
+  posted = panel.post({ type: 'promptTest', requestId: id, plan });
+  await posted;
   const reply = await waiting;
   if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
   return reply.generation;

@@ -20,6 +20,8 @@ export interface WorkbenchOptions {
   onHostLog?: (line: string) => void;
   /** Called when extension tests finish, with their exit code. */
   onTestsExit?: (code: number) => void;
+  /** More Chromium flags (the soak's `--js-flags=--expose-gc`). */
+  extraArgs?: string[];
 }
 
 export interface Workbench {
@@ -47,6 +49,7 @@ export async function openWorkbench(url: string, options: WorkbenchOptions): Pro
       ? ['--disable-gpu']
       : ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader']),
   ];
+  args.push(...(options.extraArgs ?? []));
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -99,8 +102,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible' });
+    await openPalette(page, deadline);
     await input.fill(`>${title}`);
     try {
       await row.waitFor({ state: 'visible', timeout: 2_000 });
@@ -112,6 +114,25 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   }
   await row.click();
   await input.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Opens the command palette (F1) and waits for its input. A key pressed while the workbench is
+ * still settling (after a reload, or while the palette closes) can be lost on a loaded machine:
+ * then F1 is pressed again, until `deadline`.
+ */
+export async function openPalette(page: Page, deadline = Date.now() + 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (;;) {
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** Opens a workspace file through quick open (Ctrl+P). */
