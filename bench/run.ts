@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { benchDecode } from './decode';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
+import { benchHub } from './hub';
 
 async function main() {
   const only = process.argv.slice(2);
@@ -41,6 +42,12 @@ async function main() {
     const structured = await benchStructured();
     console.log(structured.markdown + '\n');
     sections.push('## Constrained decoding\n\n' + structured.markdown);
+  }
+  if (want('hub')) {
+    console.log('Hub models: download throughput, load from the cache, first token…');
+    const hub = await benchHub();
+    console.log(hub.markdown + '\n');
+    sections.push('## Hub models\n\n' + hub.markdown);
   }
   const header = [
     '# Benchmarks',

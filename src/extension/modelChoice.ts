@@ -1,19 +1,24 @@
 /**
  * `samplingLab.model` → where the panel loads the model from. The bundled model is fetched by
- * the webview from the extension's models folder; a folder on disk is served file by file by
- * the host (the webview may only read the extension's own folders).
+ * the webview from the extension's models folder; a hub model is pulled into the Hugging Face
+ * cache by the host and fetched by the webview as resource URLs of the cache folder (a root of
+ * the webview), so no file is copied through postMessage; a folder on disk is served file by file
+ * by the host.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BUNDLED_MODEL, checkModelFolder } from '../node/modelFolder';
+import { chooseDtype, parseHubId, type Dtype } from '../core/model/hubModel';
+import { BUNDLED_MODEL, checkModelFolder, folderDtypes } from '../node/modelFolder';
 import type { ModelSpec } from '../protocol/messages';
 
 export interface ModelChoice {
   name: string;
-  kind: 'bundled' | 'folder';
-  /** The model folder on disk. */
+  kind: 'bundled' | 'folder' | 'hub';
+  /** The model folder on disk; for a hub model, its snapshot folder once pulled (empty before). */
   dir: string;
+  /** The weights to load. */
+  dtype?: Dtype;
 }
 
 export { BUNDLED_MODEL };
@@ -25,8 +30,11 @@ export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, wo
   // The bundled name always means the bundled folder, so a missing bundle is reported as such.
   const isBundledName = !value.includes('/') && !value.includes('\\') && (value === BUNDLED_MODEL || fs.existsSync(bundledDir));
   const dir = isBundledName ? bundledDir : resolveFolder(value, workspaceRoot);
-  checkModelFolder(dir);
-  return { name: path.basename(dir), kind: isBundledName ? 'bundled' : 'folder', dir };
+  // owner/name[@revision] that is not a folder here: a hub model, pulled when it loads.
+  if (!isBundledName && !fs.existsSync(dir) && parseHubId(value)) return { name: value, kind: 'hub', dir: '' };
+  const dtypes = folderDtypes(dir);
+  checkModelFolder(dir, dtypes[0] ?? 'fp32');
+  return { name: path.basename(dir), kind: isBundledName ? 'bundled' : 'folder', dir, dtype: isBundledName ? 'fp32' : chooseDtype({ requested: 'auto', available: dtypes, device: 'wasm' }) };
 }
 
 export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, extensionUri: vscode.Uri): ModelSpec {
@@ -34,7 +42,12 @@ export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, exten
     const models = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'models')).toString();
     return { name: choice.name, id: choice.name, via: 'fetch', baseUrl: `${models}/` };
   }
-  return { name: choice.name, id: choice.name, via: 'host', baseUrl: '' };
+  if (choice.kind === 'hub') {
+    // The snapshot folder's parent under the hub cache root: transformers.js reads <baseUrl><commit>/<file>.
+    const snapshots = webview.asWebviewUri(vscode.Uri.file(path.dirname(choice.dir))).toString();
+    return { name: choice.name, id: path.basename(choice.dir), via: 'fetch', baseUrl: `${snapshots}/`, dtype: choice.dtype };
+  }
+  return { name: choice.name, id: choice.name, via: 'host', baseUrl: '', dtype: choice.dtype };
 }
 
 /** Reads `relative` inside the model folder; refuses paths that climb out of it. */

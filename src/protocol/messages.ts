@@ -7,6 +7,7 @@
  * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
  * names it, so replies are matched and a cancel stops exactly the run it names.
  */
+import type { Dtype } from '../core/model/hubModel';
 import type { RiskBand } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
@@ -34,6 +35,8 @@ export interface ModelSpec {
   id: string;
   via: 'fetch' | 'host';
   baseUrl: string;
+  /** The weights to load (onnx/model{suffix}.onnx); fp32 when absent. */
+  dtype?: Dtype;
 }
 
 /** A strategy as the panel shows it: the exact chain that runs, printed in order. */
@@ -47,6 +50,10 @@ export interface RunOptions {
   maxNewTokens: number;
   seed: number;
   samples: number;
+  /** true: the prompt goes through the model's chat template; false: raw; absent: the template when the model has one. */
+  chat?: boolean;
+  /** A system message before the prompt (chat only). */
+  system?: string;
 }
 
 /**
@@ -136,6 +143,8 @@ export interface RunRecord {
   prompt: string;
   model: string;
   backend?: Backend;
+  /** The weights the run used (fp32, q8, …), when known. */
+  dtype?: Dtype;
   options: RunOptions;
   strategies: StrategyView[];
   status: 'running' | 'done' | 'aborted' | 'failed';

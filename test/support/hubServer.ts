@@ -110,6 +110,11 @@ export class HubServer {
     return { commit, sha256: (p) => files.get(p)?.sha256 };
   }
 
+  /** The signed CDN URL the hub redirects an LFS file to (a raw read for benchmarks uses it too). */
+  cdnUrl(sha256: string): string {
+    return `${this.cdnOrigin}/repos/${sha256}?response-content-disposition=attachment&X-Amz-Signature=${createHash('sha1').update(sha256).digest('hex')}`;
+  }
+
   inject(fault: Fault): void {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
@@ -254,7 +259,7 @@ export class HubServer {
       }
       const common = { 'x-repo-commit': commit, 'accept-ranges': 'bytes', 'access-control-expose-headers': 'X-Repo-Commit,X-Linked-Size,X-Linked-ETag,ETag,Content-Range' };
       if (file.sha256) {
-        const signed = `${this.cdnOrigin}/repos/${file.sha256}?response-content-disposition=attachment&X-Amz-Signature=${createHash('sha1').update(file.sha256).digest('hex')}`;
+        const signed = this.cdnUrl(file.sha256);
         res.writeHead(302, { ...common, location: signed, 'x-linked-size': String(file.size), 'x-linked-etag': `"${file.sha256}"`, etag: `"${file.sha256}"` });
       } else {
         res.writeHead(307, { ...common, location: `/api/resolve-cache/models/${repo.id}/${commit}/${encodeURI(file.path)}?%2F${repo.id}%2Fresolve%2F${m[2]}%2F${encodeURIComponent(file.path)}=&etag=%22${file.gitOid}%22`, etag: `"${file.gitOid}"` });

@@ -7,7 +7,7 @@ import { strategyFromSettings, type StrategySettings } from '../../core/decode/s
 import type { StrategyKind } from '../../core/decode/types';
 import type { RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
-import { LIMITS, readSettings } from '../settings';
+import { LIMITS, promptFormatOf, readSettings } from '../settings';
 import { editorRun, promptFromEditor } from './promptFromEditor';
 
 export const LAST_CHOICE_KEY = 'samplingLab.lastSampleChoice';
@@ -81,7 +81,7 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
     kind: 'compare',
     ...editorRun(target, settings),
     strategies: [strategy],
-    options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples },
+    options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples, ...promptFormatOf(settings.options) },
   });
 }
 
