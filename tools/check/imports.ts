@@ -52,6 +52,9 @@ export const REALMS: Record<RealmName, Realm> = {
   },
 };
 
+/** Folders whose every source file must belong to a realm. */
+const SOURCE_ROOTS = ['src', 'webview-ui'];
+
 export interface ImportRef {
   specifier: string;
   line: number;
@@ -169,6 +172,12 @@ export function checkImports(root: string): Violation[] {
   const violations: Violation[] = [];
   const graph = new Map<string, { to: string; line: number }[]>();
   const files = (Object.keys(REALMS) as RealmName[]).flatMap((name) => sourceFiles(path.join(root, REALMS[name].dir)));
+  // A source file in no realm is in no tsconfig either: nothing would type-check it.
+  for (const dir of SOURCE_ROOTS) {
+    for (const file of sourceFiles(path.join(root, dir))) {
+      if (!realmOf(rel(file))) violations.push({ file: rel(file), line: 1, message: `belongs to no realm, so no tsconfig checks it: move it into one of ${Object.values(REALMS).map((r) => r.dir).join(', ')} (or add a realm)` });
+    }
+  }
   for (const file of files) {
     const from = rel(file);
     const realmName = realmOf(from)!;

@@ -88,7 +88,10 @@ describe('walls between realms', () => {
       ['core-imports-package', /^src\/core\/a\.ts:1: imports the package '@huggingface\/transformers', which is not one of core's libraries/],
       ['protocol-imports-core-value', /^src\/protocol\/p\.ts:1: imports src\/core\/c\.ts as a value: protocol may import core only with `import type`$/],
       ['node-imports-extension', /^src\/node\/n\.ts:1: imports src\/extension\/e\.ts: node may not import extension \(nothing imports extension except extension\)/],
+      ['cli-imports-extension', /^src\/cli\/c\.ts:1: imports src\/extension\/e\.ts: cli may not import extension \(nothing imports extension except extension\)/],
+      ['extension-imports-panel', /^src\/extension\/e\.ts:2: imports webview-ui\/panel\/v\.ts: extension may not import panel; extension may import only extension, node, core, protocol$/],
       ['panel-imports-worker', /^webview-ui\/panel\/v\.ts:1: imports webview-ui\/worker\/w\.ts: panel may not import worker/],
+      ['file-outside-realms', /^webview-ui\/stray\.ts:1: belongs to no realm, so no tsconfig checks it: move it into one of src\/core, /],
       ['circle', /^webview-ui\/panel\/riskView\.ts:1: import circle: webview-ui\/panel\/riskView\.ts -> webview-ui\/panel\/runView\.ts -> webview-ui\/panel\/riskView\.ts$/],
     ];
     for (const [name, expected] of cases) {
@@ -101,6 +104,17 @@ describe('walls between realms', () => {
 
     it('passes a tree that uses every allowed arrow', () => {
       assert.deepEqual(checkImports(path.join(importFixtures, 'allowed')), []);
+    });
+
+    it('as a command (npm run typecheck runs it), exits 1 on a violation, naming it, and 0 on a clean tree', function () {
+      this.timeout(60_000);
+      const run = (tree: string) => spawnSync(process.execPath, ['-r', './test/support/register.cjs', 'tools/check/imports.ts', path.join(importFixtures, tree)], { cwd: root, encoding: 'utf8' });
+      const bad = run('worker-imports-vscode');
+      assert.equal(bad.status, 1, bad.stderr);
+      assert.match(bad.stderr, /^webview-ui\/worker\/w\.ts:1: imports the package 'vscode'/m);
+      assert.match(bad.stderr, /1 import rule violation\(s\); the realms and their allowed arrows are in docs\/architecture\.md\./);
+      const good = run('allowed');
+      assert.equal(good.status, 0, good.stderr);
     });
 
     it('has a fixture tree for every case and a case for every tree', () => {
