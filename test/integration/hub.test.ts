@@ -6,6 +6,8 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseHubId } from '../../src/core/model/hubModel';
@@ -198,6 +200,45 @@ describe('hub client against the hub test server', function () {
     const [a, b] = await Promise.all([pullModel(id(FACTS), config(), { download: fast }), pullModel(id(FACTS), config(), { download: fast })]);
     assert.equal(a.dir, b.dir);
     assert.equal(server.requests.filter((r) => r.host === 'cdn').length, 1);
+  });
+
+  it('goes through a proxy URL (what VS Code's http.proxy gives), to the hub and the CDN', async () => {
+    const seen: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      // A plain forward proxy: absolute-URI requests.
+      seen.push(`${req.method} ${req.url}`);
+      const upstream = http.request(req.url!, { method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode!, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    proxy.on('connect', (req, client, head) => {
+      // And CONNECT tunnels, which undici's ProxyAgent opens.
+      seen.push(`CONNECT ${req.url}`);
+      const [host, port] = req.url!.split(':');
+      const upstream = net.connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+      const pulled = await pullModel(id(FACTS), config({ proxy: proxyUrl }), { download: fast });
+      assert.ok(fs.readFileSync(path.join(pulled.dir, ONNX)).equals(facts[ONNX]!));
+      const hubPort = new URL(server.endpoint).port;
+      const cdnPort = new URL(server.cdnOrigin).port;
+      assert.ok(seen.some((s) => s.includes(`:${hubPort}`)), `the hub was reached through the proxy: ${seen.join(', ')}`);
+      assert.ok(seen.some((s) => s.includes(`:${cdnPort}`)), 'and the CDN too');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 
   it('offline (HF_HUB_OFFLINE) and with the hub down, a cached model is used; an uncached one is named', async () => {
