@@ -202,7 +202,7 @@ describe('hub client against the hub test server', function () {
     assert.equal(server.requests.filter((r) => r.host === 'cdn').length, 1);
   });
 
-  it('goes through a proxy URL (what VS Code's http.proxy gives), to the hub and the CDN', async () => {
+  it("goes through a proxy URL (what VS Code's http.proxy gives), to the hub and the CDN", async () => {
     const seen: string[] = [];
     const proxy = http.createServer((req, res) => {
       // A plain forward proxy: absolute-URI requests.
