@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { modelPickItems } from '../../src/extension/commands/selectModel';
 import type { LoadedModel } from '../../src/extension/modelSession';
 import type { RunRecord } from '../../src/protocol/messages';
 import { startHubServer, type HubServer } from '../support/hubServer';
@@ -49,6 +50,19 @@ describe('hub models in the panel', function () {
     assert.ok(!server.requests.some((r) => r.url.includes('onnx/model.onnx')));
     assert.ok(fs.existsSync(path.join(cacheDir, 'models--sampling-lab--qwen3-random', 'refs', 'main')), 'in the Hugging Face cache layout');
     assert.equal((await labApi()).modelState().status, 'ready');
+  });
+
+  it('the picker lists the downloaded model with its dtypes and size, the catalog with sizes for the dtype, and the two ways to name another', () => {
+    const items = modelPickItems('facts-lm', cacheDir, 'auto');
+    const labels = items.map((i) => i.label);
+    assert.equal(labels[0], '$(package) facts-lm');
+    const cached = items.find((i) => i.label === `$(database) ${QWEN}`);
+    assert.match(cached?.description ?? '', /^q8 · 1[0-9.]+ MB on disk$/);
+    const smol = items.find((i) => i.label === '$(cloud-download) HuggingFaceTB/SmolLM2-135M-Instruct');
+    assert.match(smol?.description ?? '', /^135M parameters · ≈140 MB in q8$/);
+    assert.match(smol?.detail ?? '', /^Apache-2\.0 · https:\/\/huggingface\.co\/HuggingFaceTB\/SmolLM2-135M-Instruct$/);
+    assert.match(modelPickItems('facts-lm', cacheDir, 'q4f16').find((i) => i.label === smol!.label)?.description ?? '', /in q4f16$/);
+    assert.deepEqual(labels.slice(-2), ['$(edit) Enter a model id…', '$(folder-opened) Open a folder…']);
   });
 
   it('a run renders the prompt through the chat template with the system prompt; raw on request', async () => {
