@@ -52,6 +52,25 @@ describe('hub client against the hub test server', function () {
   const id = (text: string) => parseHubId(text)!;
   const fast = { retryDelayMs: 1 };
 
+  // Why the download is ours (docs/hub-api.md): @huggingface/hub 2.17.5's own cache download stores
+  // wrong bytes under the sha256 name and restarts a dropped file from byte 0. If a release fixes
+  // this, the assertions fail and its downloader can replace downloadFile.ts.
+  it('@huggingface/hub alone stores a corrupt file and does not resume: what our client adds', async () => {
+    const { downloadFileToCacheDir } = await import('@huggingface/hub');
+    // Two: its size probe (Range: bytes=0-0) takes one.
+    server.inject({ kind: 'corrupt', path: ONNX, times: 2 });
+    const stored = await downloadFileToCacheDir({ repo: FACTS, path: ONNX, hubUrl: server.endpoint, cacheDir });
+    assert.ok(!fs.readFileSync(stored).equals(facts[ONNX]!), 'the corrupt bytes were stored');
+    assert.ok(fs.realpathSync(stored).endsWith(sha256(facts[ONNX]!)), '…under the name of the right sha256');
+    fs.rmSync(repoDir(cacheDir, FACTS), { recursive: true, force: true });
+    server.requests.length = 0;
+    server.inject({ kind: 'drop', path: ONNX, afterBytes: 1_000_000, times: 2 });
+    await assert.rejects(downloadFileToCacheDir({ repo: FACTS, path: ONNX, hubUrl: server.endpoint, cacheDir }));
+    await downloadFileToCacheDir({ repo: FACTS, path: ONNX, hubUrl: server.endpoint, cacheDir });
+    const full = server.requests.filter((r) => r.host === 'cdn' && r.range !== 'bytes=0-0');
+    assert.deepEqual(full.map((r) => r.range), [undefined, undefined], 'the second try starts again from byte 0');
+  });
+
   it('fetches only the files the dtype needs, into the Hugging Face cache layout', async () => {
     server.treePageSize = 3; // the file list comes in pages joined by Link headers
     const pulled = await pullModel(id(QWEN), config(), { dtype: 'q8', download: fast });

@@ -1,7 +1,7 @@
 /**
  * A Hugging Face hub imitation on 127.0.0.1 for tests, speaking the protocol real clients use
  * (/work/shared/docs/hub-api.md, read from huggingface.js, transformers.js and huggingface_hub):
- * model info with `sha`, the paginated tree API, `resolve/{rev}/{path}` with a 302 to a CDN on
+ * model info with `sha`, the paginated tree API, paths-info, `resolve/{rev}/{path}` with a 302 to a CDN on
  * another origin for LFS files (X-Repo-Commit, X-Linked-Size, X-Linked-ETag, Accept-Ranges) and a
  * relative 307 to /api/resolve-cache/… for small git files, Range and ETag, X-Error-Code,
  * 401/403 for gated repositories and 404s. Faults are injected per file: a dropped connection, wrong
@@ -232,6 +232,35 @@ export class HubServer {
       }
       res.writeHead(200, headers);
       res.end(JSON.stringify(page));
+      return;
+    }
+    // Paths info: POST /api/models/{owner}/{name}/paths-info/{rev} with {paths, expand} (downloadFileToCacheDir names the blob and snapshot from it).
+    if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/paths-info\/([^/]+)$/.exec(p)) && req.method === 'POST') {
+      const repo = this.repoFor(req, res, decodeURIComponent(m[1]!));
+      if (!repo) return;
+      const commit = this.commitFor(repo, decodeURIComponent(m[2]!));
+      if (!commit) return this.error(res, 404, 'RevisionNotFound', `Invalid rev id: ${m[2]}`);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { paths?: string[]; expand?: boolean };
+        const entries = (body.paths ?? []).flatMap((path) => {
+          const f = repo.files.get(path);
+          if (!f) return [];
+          return [
+            {
+              type: 'file',
+              oid: f.gitOid,
+              size: f.sha256 ? 134 : f.size,
+              path: f.path,
+              ...(f.sha256 ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
+              ...(body.expand ? { lastCommit: { id: commit, title: 'Upload', date: '2025-01-01T00:00:00.000Z' } } : {}),
+            },
+          ];
+        });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(entries));
+      });
       return;
     }
     // Small git files after the 307: /api/resolve-cache/models/{owner}/{name}/{commit}/{path}
