@@ -77,6 +77,13 @@ describe('hub models in the panel', function () {
     assert.equal(raw!.result!.promptFormat, 'raw');
     assert.equal(raw!.result!.renderedPrompt, 'Where is Paris?');
     assert.ok(raw!.result!.promptTokens < chat!.result!.promptTokens);
+    // Sample with Settings chooses for its run alone: raw here, whatever the setting says.
+    const once = await withSettings({ promptFormat: 'chat' }, () =>
+      vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', { prompt: 'Where is Paris?', choice: { kind: 'greedy', maxNewTokens: 2, promptFormat: 'raw' } }),
+    );
+    assert.equal(once?.status, 'done', once?.error);
+    assert.equal(once!.result!.promptFormat, 'raw');
+    assert.equal(once!.options.chat, false);
   });
 
   it('with the hub gone, the model loads again from the cache', async () => {

@@ -1,11 +1,12 @@
 /**
  * "Sampling Lab: Sample with Settings…": one strategy with parameters picked in a quick pick
- * (T, k, p, min-p, N, seed, max tokens). The last choice is remembered (globalState).
+ * (T, k, p, min-p, N, seed, max tokens, and the prompt format: the model's chat template or raw,
+ * this run only). The last choice is remembered (globalState).
  */
 import * as vscode from 'vscode';
 import { strategyFromSettings, type StrategySettings } from '../../core/decode/strategies';
 import type { StrategyKind } from '../../core/decode/types';
-import type { RunRecord } from '../../protocol/messages';
+import type { RunOptions, RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
 import { LIMITS, promptFormatOf, readSettings } from '../settings';
 import { editorRun, promptFromEditor } from './promptFromEditor';
@@ -21,7 +22,17 @@ export interface SampleChoice {
   candidates: number;
   seed: number;
   maxNewTokens: number;
+  /** This run's prompt format; absent: samplingLab.promptFormat. */
+  promptFormat?: PromptFormatSetting;
 }
+
+type PromptFormatSetting = 'auto' | 'chat' | 'raw';
+
+const FORMATS: { format: PromptFormatSetting; label: string; detail: string }[] = [
+  { format: 'auto', label: 'auto', detail: "The model's chat template when it has one, raw otherwise." },
+  { format: 'chat', label: 'chat template', detail: "Through the model's chat template, after samplingLab.systemPrompt." },
+  { format: 'raw', label: 'raw', detail: 'The selection as it is (BOS + text).' },
+];
 
 export interface SampleArgs {
   /** Skips the quick pick: the given fields over the remembered choice (tests). */
@@ -29,7 +40,7 @@ export interface SampleArgs {
   prompt?: string;
 }
 
-type Field = Exclude<keyof SampleChoice, 'kind'>;
+type Field = Exclude<keyof SampleChoice, 'kind' | 'promptFormat'>;
 
 const KINDS: { kind: SampleChoice['kind']; label: string; detail: string }[] = [
   { kind: 'greedy', label: 'greedy', detail: 'Always the most likely token.' },
@@ -81,12 +92,20 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
     kind: 'compare',
     ...editorRun(target, settings),
     strategies: [strategy],
-    options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples, ...promptFormatOf(settings.options) },
+    options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples, ...formatFor(choice.promptFormat, settings.options) },
   });
 }
 
+/** The run's chat/system fields: the choice's format when it made one, else the settings'. */
+function formatFor(format: PromptFormatSetting | undefined, options: RunOptions): Pick<RunOptions, 'chat' | 'system'> {
+  if (format === undefined) return promptFormatOf(options);
+  if (format === 'raw') return { chat: false };
+  const system = options.system !== undefined ? { system: options.system } : {};
+  return format === 'chat' ? { chat: true, ...system } : system;
+}
+
 interface ChoiceItem extends vscode.QuickPickItem {
-  action: 'run' | 'kind' | Field;
+  action: 'run' | 'kind' | 'format' | Field;
 }
 
 /** A quick pick listing the parameters; picking one edits it, "Run" accepts them all. */
@@ -97,6 +116,7 @@ async function pickChoice(initial: SampleChoice): Promise<SampleChoice | undefin
     const items: ChoiceItem[] = [
       { action: 'run', label: '$(play) Run', description: 'on the selection (or the current line)' },
       { action: 'kind', label: 'Strategy', description: kindLabel },
+      { action: 'format', label: 'Prompt', description: FORMATS.find((f) => f.format === (choice.promptFormat ?? 'auto'))!.label },
       ...(Object.entries(FIELDS) as [Field, (typeof FIELDS)[Field]][])
         .filter(([, spec]) => !spec.kinds || spec.kinds.includes(choice.kind))
         .map(([field, spec]) => ({ action: field, label: spec.label, description: String(choice[field]) })),
@@ -114,6 +134,14 @@ async function pickChoice(initial: SampleChoice): Promise<SampleChoice | undefin
         { title: 'Strategy', ignoreFocusOut: true },
       );
       if (kind) choice = { ...choice, kind: kind.strategyKind };
+      continue;
+    }
+    if (picked.action === 'format') {
+      const format = await vscode.window.showQuickPick(
+        FORMATS.map((f) => ({ label: f.label, detail: f.detail, format: f.format, picked: f.format === (choice.promptFormat ?? 'auto') })),
+        { title: 'Prompt format (this run)', ignoreFocusOut: true },
+      );
+      if (format) choice = { ...choice, promptFormat: format.format };
       continue;
     }
     const field = picked.action;
