@@ -127,7 +127,7 @@ export class ModelSession implements vscode.Disposable {
     }
     await this.panel.reveal();
     // The worker reads a hub model from the cache as resource URLs: its repository folder must be a root.
-    if (choice.kind === 'hub') this.panel.allowResourceRoot(vscode.Uri.file(path.dirname(path.dirname(choice.dir))));
+    if (choice.kind === 'hub') await this.panel.allowResourceRoot(vscode.Uri.file(path.dirname(path.dirname(choice.dir))));
     const webview = this.panel.webview;
     if (!webview) throw new PanelClosedError();
     this.choice = choice;

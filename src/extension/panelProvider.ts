@@ -110,14 +110,19 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
 
   /**
    * Lets the webview read files under `root` as resource URLs (a hub model's folder in a cache
-   * that is not the one the view was created with). Keeps the roots it has.
+   * that is not the one the view was created with), keeping the roots it has. VS Code reloads the
+   * webview's document when its options change (WebviewElement.contentOptions → doUpdateContent),
+   * so this waits for the new document's ready; its worker starts empty.
    */
-  allowResourceRoot(root: vscode.Uri): void {
+  async allowResourceRoot(root: vscode.Uri): Promise<void> {
     const view = this.view;
     if (!view) return;
     const roots = view.webview.options.localResourceRoots ?? [];
     if (roots.some((r) => root.fsPath === r.fsPath || root.fsPath.startsWith(r.fsPath + path.sep))) return;
+    this.log.info(`Adding ${root.fsPath} to the panel's resource roots; the panel reloads.`);
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
     view.webview.options = { ...view.webview.options, localResourceRoots: [...roots, root] };
+    await this.waitReady();
   }
 
   async post(message: HostToWebview): Promise<void> {

@@ -29,7 +29,7 @@ describe('hub models in the panel', function () {
     const config = vscode.workspace.getConfiguration('samplingLab');
     await config.update('hub.endpoint', server.endpoint, vscode.ConfigurationTarget.Global);
   });
-  useSettingsInSuite({ model: 'facts-lm', 'hub.cacheDir': cacheDir, 'cache.enabled': false, strategies: [{ kind: 'greedy' }], maxNewTokens: 3, device: 'wasm' });
+  useSettingsInSuite({ model: 'facts-lm', 'hub.cacheDir': undefined, 'cache.enabled': false, strategies: [{ kind: 'greedy' }], maxNewTokens: 3, device: 'wasm' });
   after(async () => {
     const config = vscode.workspace.getConfiguration('samplingLab');
     await config.update('hub.endpoint', undefined, vscode.ConfigurationTarget.Global);
@@ -41,6 +41,9 @@ describe('hub models in the panel', function () {
   const compare = (prompt: string) => vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection', { prompt });
 
   it('Select Model downloads only the q8 files in the host, and the panel loads them', async () => {
+    // The panel runs first with the default cache as its resource root; the new cache is added (the panel reloads).
+    await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+    await vscode.workspace.getConfiguration('samplingLab').update('hub.cacheDir', cacheDir, vscode.ConfigurationTarget.Global);
     const loaded = await vscode.commands.executeCommand<LoadedModel | undefined>('samplingLab.selectModel', { model: QWEN });
     assert.ok(loaded, 'a model was loaded');
     assert.equal(loaded.name, QWEN);
