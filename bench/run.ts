@@ -12,6 +12,7 @@ import { benchRegex } from './regex';
 import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
+import { benchHub } from './hub';
 
 async function main() {
   const only = process.argv.slice(2);
@@ -56,6 +57,12 @@ async function main() {
     const real = await benchJsonSchemaBenchStandalone();
     console.log(real.markdown + '\n');
     sections.push('## Structured output on real-world schemas (JSONSchemaBench)\n\n' + real.markdown);
+  }
+  if (want('hub')) {
+    console.log('Hub models: download throughput, load from the cache, first token…');
+    const hub = await benchHub();
+    console.log(hub.markdown + '\n');
+    sections.push('## Hub models\n\n' + hub.markdown);
   }
   const header = [
     '# Benchmarks',

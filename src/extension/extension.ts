@@ -10,6 +10,7 @@ import { compareSelection, type CompareArgs } from './commands/compareSelection'
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
+import { setHubToken } from './hubModels';
 import { showAnatomy } from './commands/showAnatomy';
 import { RunHistory } from './history';
 import { insertCompletion } from './insertCompletion';
@@ -34,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const log = vscode.window.createOutputChannel('Sampling Lab', { log: true });
   const panel = new PanelProvider(context.extensionUri, log);
   const history = new RunHistory(context.workspaceState, log);
-  const session = new ModelSession(panel, context.extensionUri, log, safeModelName());
+  const session = new ModelSession(panel, context.extensionUri, log, safeModelName(), context.secrets);
   const cache = new ResponseCache(context.workspaceState, log);
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model));
@@ -99,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
     command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),
+    command('samplingLab.setHubToken', () => setHubToken(context.secrets)),
     command('samplingLab.stop', async () => {
       // Both, when both run: Stop means "stop the model".
       const stoppedRun = runner.stop();

@@ -3,9 +3,17 @@
  * shows; it is reloaded only when the model or device setting changes, and released when the
  * panel closes or another model is picked.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
+<<<<<<< HEAD
 import { modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+=======
+import { parseHubId, type Dtype } from '../core/model/hubModel';
+import { pullForEditor } from './hubModels';
+import { modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+import { readSettings } from './settings';
+>>>>>>> refs/heads/models
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
 
@@ -13,6 +21,8 @@ export interface LoadedModel {
   name: string;
   backend: Backend;
   fallbackReason?: string;
+  /** The weights loaded (fp32, q8, …). */
+  dtype?: Dtype;
 }
 
 export type ModelState =
@@ -33,6 +43,8 @@ export class ModelSession implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
     initialName: string,
+    /** Where a gated hub model's token is kept. */
+    private readonly secrets?: vscode.SecretStorage,
   ) {
     this.state = { status: 'none', name: initialName };
     this.disposables.push(
@@ -55,8 +67,14 @@ export class ModelSession implements vscode.Disposable {
    * Cancel (or `token`, e.g. the run's Stop) abandons the load.
    */
   async ensureLoaded(model: string, device: DevicePreference, token?: vscode.CancellationToken): Promise<LoadedModel> {
+<<<<<<< HEAD
     const choice = this.resolve(model);
     const key = modelKey(choice, device);
+=======
+    const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const choice = resolveModelChoice(model, this.extensionUri, workspaceRoot);
+    const key = choiceKey(choice, device);
+>>>>>>> refs/heads/models
     if (this.state.status === 'ready' && this.state.key === key) return this.state;
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.load(choice, device, key, token);
@@ -80,7 +98,12 @@ export class ModelSession implements vscode.Disposable {
   async settingsChanged(model: string, device: DevicePreference): Promise<void> {
     let key: string | undefined;
     try {
+<<<<<<< HEAD
       key = modelKey(this.resolve(model), device);
+=======
+      const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+      key = choiceKey(resolveModelChoice(model, this.extensionUri, workspaceRoot), device);
+>>>>>>> refs/heads/models
     } catch {
       // An unusable model setting: the next run reports it; the old model goes either way.
     }
@@ -102,8 +125,30 @@ export class ModelSession implements vscode.Disposable {
     }
   }
 
-  private async load(choice: ModelChoice, device: DevicePreference, key: string, stopToken?: vscode.CancellationToken): Promise<LoadedModel> {
+  private async load(requested: ModelChoice, device: DevicePreference, key: string, stopToken?: vscode.CancellationToken): Promise<LoadedModel> {
+    let choice = requested;
+    if (choice.kind === 'hub') {
+      // Downloaded (or found in the cache) by the host, before the worker is asked to load it.
+      this.setState({ status: 'loading', name: choice.name });
+      const settings = readSettings();
+      try {
+        const pulled = await pullForEditor(parseHubId(choice.name)!, {
+          dtype: settings.dtype,
+          device: device === 'webgpu' ? 'webgpu' : 'wasm',
+          settings: settings.hub,
+          secrets: this.secrets ?? noSecrets,
+          log: this.log,
+          token: stopToken,
+        });
+        choice = { ...choice, dir: pulled.dir, dtype: pulled.dtype };
+      } catch (e) {
+        this.setState({ status: 'none', name: choice.name });
+        throw e;
+      }
+    }
     await this.panel.reveal();
+    // The worker reads a hub model from the cache as resource URLs: its repository folder must be a root.
+    if (choice.kind === 'hub') await this.panel.allowResourceRoot(vscode.Uri.file(path.dirname(path.dirname(choice.dir))));
     const webview = this.panel.webview;
     if (!webview) throw new PanelClosedError();
     this.choice = choice;
@@ -144,7 +189,7 @@ export class ModelSession implements vscode.Disposable {
           }
         },
       );
-      const state = { status: 'ready', key, name: choice.name, backend: loaded.backend, fallbackReason: loaded.fallbackReason } as const;
+      const state = { status: 'ready', key, name: choice.name, backend: loaded.backend, fallbackReason: loaded.fallbackReason, dtype: choice.dtype } as const;
       this.setState(state);
       this.log.info(`Loaded ${choice.name} on ${loaded.backend.toUpperCase()} in ${Math.round(loaded.loadMs)} ms.`);
       // A fallback is worth a warning; WASM because the user asked for it is not.
@@ -184,3 +229,16 @@ export class ModelSession implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
+
+/** What identifies a loaded model: its folder (or hub id, dtype setting included) and the device. */
+function choiceKey(choice: ModelChoice, device: DevicePreference): string {
+  return choice.kind === 'hub' ? `hub:${choice.name}|${readSettings().dtype}|${device}` : `${choice.dir}|${device}`;
+}
+
+/** Without SecretStorage (tests that build a session by hand), a token is never stored. */
+const noSecrets: vscode.SecretStorage = {
+  get: async () => undefined,
+  store: async () => undefined,
+  delete: async () => undefined,
+  onDidChange: new vscode.EventEmitter<vscode.SecretStorageChangeEvent>().event,
+};

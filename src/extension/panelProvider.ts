@@ -3,6 +3,8 @@
  * lifetime, validates every message the webview sends, and routes replies to the request that
  * asked for them. Commands call `reveal()` first, so they work while the panel is closed.
  */
+import * as path from 'node:path';
+import { editorHubCacheDir } from './hubSettings';
 import * as vscode from 'vscode';
 import type { HostToWebview, ReadFileRequest, ReadyEvent, WebviewToHost } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
@@ -69,7 +71,8 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     view.webview.options = {
       enableScripts: true,
-      localResourceRoots: ['dist', 'media', 'models'].map((d) => vscode.Uri.joinPath(this.extensionUri, d)),
+      // The hub cache too: hub models' files are read by the worker as resource URLs, not copied through the host.
+      localResourceRoots: [...['dist', 'media', 'models'].map((d) => vscode.Uri.joinPath(this.extensionUri, d)), vscode.Uri.file(editorHubCacheDir())],
     };
     view.webview.html = panelHtml(view.webview, this.extensionUri);
     this.viewDisposables.push(
@@ -118,6 +121,23 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Lets the webview read files under `root` as resource URLs (a hub model's folder in a cache
+   * that is not the one the view was created with), keeping the roots it has. VS Code reloads the
+   * webview's document when its options change (WebviewElement.contentOptions → doUpdateContent),
+   * so this waits for the new document's ready; its worker starts empty.
+   */
+  async allowResourceRoot(root: vscode.Uri): Promise<void> {
+    const view = this.view;
+    if (!view) return;
+    const roots = view.webview.options.localResourceRoots ?? [];
+    if (roots.some((r) => root.fsPath === r.fsPath || root.fsPath.startsWith(r.fsPath + path.sep))) return;
+    this.log.info(`Adding ${root.fsPath} to the panel's resource roots; the panel reloads.`);
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    view.webview.options = { ...view.webview.options, localResourceRoots: [...roots, root] };
+    await this.waitReady();
   }
 
   async post(message: HostToWebview): Promise<void> {

@@ -33,7 +33,9 @@ export interface CacheKeyParts {
 export function responseCacheKey(parts: CacheKeyParts): string {
   const { kind, prompt, model, device, strategies, options } = parts;
   // 'seeds-v2': runs cached under the old seed + i rule drew other tokens, so they must miss.
-  const canonical = JSON.stringify(['seeds-v2', kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed]);
+  // The prompt format changes what the model reads; added only when set, so other keys stay as they were.
+  const format = options.chat !== undefined || options.system !== undefined ? [{ chat: options.chat ?? null, system: options.system ?? null }] : [];
+  const canonical = JSON.stringify(['seeds-v2', kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed, ...format]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -136,6 +136,7 @@ export class Runner implements vscode.Disposable {
       prompt: request.prompt,
       model: model.name,
       backend: model.backend,
+      ...(model.dtype ? { dtype: model.dtype } : {}),
       options: request.options,
       strategies: strategyViews(request.strategies),
       status: 'running',

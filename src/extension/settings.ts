@@ -2,6 +2,7 @@
  * Reads `samplingLab.*` into typed values. A bad value never throws out of here: it becomes a
  * SettingsError naming the setting and the fix, which the commands show to the user.
  */
+import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
 import * as vscode from 'vscode';
 import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
@@ -13,6 +14,10 @@ export const SECTION = 'samplingLab';
 export interface LabSettings {
   model: string;
   device: DevicePreference;
+  /** `samplingLab.dtype`: which weights of a hub model (auto: by device). */
+  dtype: DtypeChoice;
+  /** `samplingLab.hub.*`: override HF_ENDPOINT and HF_HUB_CACHE (empty: the environment's). */
+  hub: { endpoint?: string; cacheDir?: string };
   strategies: Strategy[];
   options: RunOptions;
   /** `samplingLab.cache.enabled`: serve a repeated run from the response cache. */
@@ -77,14 +82,34 @@ export function readSettings(config: SettingsSource = vscode.workspace.getConfig
     }),
   );
 
+  const dtype = config.get<unknown>('dtype', 'auto');
+  if (dtype !== 'auto' && !isDtype(dtype)) {
+    throw new SettingsError(`${SECTION}.dtype is ${JSON.stringify(dtype)}; use auto or one of ${DTYPES.join(', ')}.`, `${SECTION}.dtype`);
+  }
+  const promptFormat = config.get<unknown>('promptFormat', 'auto');
+  if (!['auto', 'chat', 'raw'].includes(promptFormat as string)) {
+    throw new SettingsError(`${SECTION}.promptFormat is ${JSON.stringify(promptFormat)}; use auto, chat or raw.`, `${SECTION}.promptFormat`);
+  }
+  const system = config.get<unknown>('systemPrompt', '');
+  if (typeof system !== 'string') throw new SettingsError(`${SECTION}.systemPrompt must be a string.`, `${SECTION}.systemPrompt`);
+  const text = (key: string) => {
+    const v = config.get<unknown>(key, '');
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+
   return {
     model: model.trim() || 'facts-lm',
     device: device as DevicePreference,
+    dtype: dtype as DtypeChoice,
+    hub: { endpoint: text('hub.endpoint'), cacheDir: text('hub.cacheDir') },
     strategies,
     options: {
       samples: integerSetting(config, 'samples', 1),
       maxNewTokens: integerSetting(config, 'maxNewTokens', 24),
       seed: integerSetting(config, 'seed', 42),
+      // Only when set, so a run's options (and its cache key) are unchanged for raw models.
+      ...(promptFormat === 'auto' ? {} : { chat: promptFormat === 'chat' }),
+      ...(system.trim() && promptFormat !== 'raw' ? { system } : {}),
     },
     cacheEnabled: booleanSetting(config, 'cache.enabled', true),
   };
@@ -140,6 +165,7 @@ function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallba
   return value;
 }
 
+<<<<<<< HEAD
 /** How long a written setting may take to reach this extension host before we go on regardless. */
 const SETTING_VISIBLE_TIMEOUT_MS = 10_000;
 
@@ -165,4 +191,9 @@ export async function updateUserSetting(key: string, value: unknown): Promise<vo
     sub?.dispose();
     clearTimeout(timer);
   }
+=======
+/** The prompt-format fields of run options (chat, system), only those that are set. */
+export function promptFormatOf(options: RunOptions): Pick<RunOptions, 'chat' | 'system'> {
+  return { ...(options.chat !== undefined ? { chat: options.chat } : {}), ...(options.system !== undefined ? { system: options.system } : {}) };
+>>>>>>> refs/heads/models
 }

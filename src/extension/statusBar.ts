@@ -23,9 +23,10 @@ export function showModelState(item: vscode.StatusBarItem, state: ModelState): v
       break;
     case 'ready': {
       const backend = state.backend === 'webgpu' ? 'WebGPU' : 'WASM';
-      item.text = `$(beaker) ${state.name} · ${backend}`;
+      const dtype = state.dtype ? ` · ${state.dtype}` : '';
+      item.text = `$(beaker) ${state.name}${dtype} · ${backend}`;
       item.tooltip = new vscode.MarkdownString(
-        `Sampling Lab: **${state.name}** runs on **${backend}** in the panel.` +
+        `Sampling Lab: **${state.name}**${state.dtype ? ` (${state.dtype} weights)` : ''} runs on **${backend}** in the panel.` +
           (state.fallbackReason ? `\n\nNot WebGPU because ${state.fallbackReason}.` : '') +
           '\n\nClick to pick another model.',
       );

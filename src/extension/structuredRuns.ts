@@ -61,6 +61,7 @@ export class StructuredRuns {
       prompt: request.prompt,
       model: model.name,
       backend: model.backend,
+      ...(model.dtype ? { dtype: model.dtype } : {}),
       options: request.options,
       strategies: strategyViews([request.strategy]),
       status: 'running',

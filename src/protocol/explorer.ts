@@ -14,6 +14,9 @@ export interface ExplorerStepRequest {
   generated: number[];
   step: number;
   settings: ExplorerSettings;
+  /** The run's prompt format, so the explorer reads the prompt as the run did (chat template or raw). */
+  chat?: boolean;
+  system?: string;
 }
 
 export interface ExplorerBranchRequest extends Omit<ExplorerStepRequest, 'explorer'> {
@@ -103,6 +106,7 @@ export function validateExplorerRequest(data: unknown): ExplorerRequest | string
   if (!Array.isArray(data.generated) || !data.generated.every(isInt) || data.step >= data.generated.length) return 'bad generated ids or step';
   if (!validSettings(data.settings)) return 'bad explorer settings';
   if (data.explorer === 'branch' && (!isInt(data.altToken) || !isInt(data.seed))) return 'bad branch token or seed';
+  if ((data.chat !== undefined && typeof data.chat !== 'boolean') || (data.system !== undefined && typeof data.system !== 'string')) return 'bad prompt format';
   return data as unknown as ExplorerRequest;
 }
 

@@ -7,7 +7,12 @@
  * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
  * names it, so replies are matched and a cancel stops exactly the run it names.
  */
+<<<<<<< HEAD
 import type { RiskLevel, RiskParts } from '../core/consistency/risk';
+=======
+import type { Dtype } from '../core/model/hubModel';
+import type { RiskBand } from '../core/consistency/risk';
+>>>>>>> refs/heads/models
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
@@ -34,6 +39,8 @@ export interface ModelSpec {
   id: string;
   via: 'fetch' | 'host';
   baseUrl: string;
+  /** The weights to load (onnx/model{suffix}.onnx); fp32 when absent. */
+  dtype?: Dtype;
 }
 
 /** A strategy as the panel shows it: the exact chain that runs, printed in order. */
@@ -47,6 +54,10 @@ export interface RunOptions {
   maxNewTokens: number;
   seed: number;
   samples: number;
+  /** true: the prompt goes through the model's chat template; false: raw; absent: the template when the model has one. */
+  chat?: boolean;
+  /** A system message before the prompt (chat only). */
+  system?: string;
 }
 
 /**
@@ -143,6 +154,8 @@ export interface RunRecord {
   prompt: string;
   model: string;
   backend?: Backend;
+  /** The weights the run used (fp32, q8, …), when known. */
+  dtype?: Dtype;
   options: RunOptions;
   strategies: StrategyView[];
   status: 'running' | 'done' | 'aborted' | 'failed';

@@ -6,6 +6,7 @@
  * Hand-written checkers rather than a schema library: the protocol is small, and the
  * checkers double as its executable specification.
  */
+import type { Dtype } from '../core/model/hubModel';
 import type {
   BranchRecord,
   CachedResponse,
@@ -106,8 +107,10 @@ const strategy: Check<Strategy> = obj({
 }) as Check<Strategy>;
 
 const strategyView: Check<StrategyView> = obj({ strategy, chain: str });
-const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, seed: int, samples: int });
-const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str });
+const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, seed: int, samples: int, chat: optional(bool), system: optional(str) });
+/** core/model/hubModel's DTYPES (protocol imports core for types only); `satisfies` keeps the list to real dtypes. */
+const DTYPE_NAMES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies readonly Dtype[];
+const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)) });
 const backend = oneOf('webgpu', 'wasm');
 
 const alternative = obj({ token: int, prob: num, logprob: num, text: str });
@@ -226,6 +229,7 @@ const runRecord: Check<RunRecord> = obj({
   prompt: str,
   model: str,
   backend: optional(backend),
+  dtype: optional(oneOf(...DTYPE_NAMES)),
   options: runOptions,
   strategies: arr(strategyView),
   status: oneOf('running', 'done', 'aborted', 'failed'),

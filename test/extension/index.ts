@@ -12,7 +12,9 @@ export function run(): Promise<void> {
   // The repository's spec reporter that also writes pass/fail counts for `npm test`'s total.
   const reporter = require(path.join(root, 'test', 'support', 'countingReporter.cjs'));
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter });
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
+  // SAMPLING_LAB_EXT_TESTS=hubModels,run runs only those suites (a developer's loop; CI runs all).
+  const only = (process.env.SAMPLING_LAB_EXT_TESTS ?? '').split(',').filter(Boolean);
+  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && (only.length === 0 || only.includes(f.replace(/\.test\.js$/, '')))).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
   return new Promise((resolve, reject) => {

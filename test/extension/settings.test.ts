@@ -32,6 +32,20 @@ describe('settings', () => {
     assert.equal(s.device, 'auto');
   });
 
+  it('dtype, prompt format, system prompt and hub settings: read, checked, and put in run options only when set', () => {
+    const defaults = readSettings(config({}));
+    assert.equal(defaults.dtype, 'auto');
+    assert.deepEqual(defaults.hub, { endpoint: undefined, cacheDir: undefined });
+    const chat = readSettings(config({ dtype: 'q4f16', promptFormat: 'chat', systemPrompt: 'Be brief.', 'hub.endpoint': ' http://127.0.0.1:9/ ', 'hub.cacheDir': '/tmp/hf' }));
+    assert.equal(chat.dtype, 'q4f16');
+    assert.deepEqual(chat.options, { samples: 1, maxNewTokens: 24, seed: 42, chat: true, system: 'Be brief.' });
+    assert.deepEqual(chat.hub, { endpoint: 'http://127.0.0.1:9/', cacheDir: '/tmp/hf' });
+    // Raw drops the system message: it only exists inside a chat template.
+    assert.deepEqual(readSettings(config({ promptFormat: 'raw', systemPrompt: 'Be brief.' })).options, { samples: 1, maxNewTokens: 24, seed: 42, chat: false });
+    assert.equal(settingOf({ dtype: 'int3' }), 'samplingLab.dtype');
+    assert.equal(settingOf({ promptFormat: 'template' }), 'samplingLab.promptFormat');
+  });
+
   it('a strategy parameter out of range is reported with its full setting path', () => {
     assert.equal(settingOf({ strategies: [{ kind: 'greedy' }, { kind: 'top_p', topP: 1.5 }] }), 'samplingLab.strategies[1].topP');
     assert.equal(settingOf({ strategies: [{ kind: 'nucleus' }] }), 'samplingLab.strategies[0].kind');

@@ -271,7 +271,8 @@ export class ExplorerView {
 
   private base() {
     const t = this.target!;
-    return { prompt: t.run.prompt, maxNewTokens: t.run.options.maxNewTokens, generated: t.generated, step: t.step, settings: this.settings };
+    const { chat, system } = t.run.options;
+    return { prompt: t.run.prompt, maxNewTokens: t.run.options.maxNewTokens, generated: t.generated, step: t.step, settings: this.settings, ...(chat !== undefined ? { chat } : {}), ...(system !== undefined ? { system } : {}) };
   }
 
   private request(): void {

@@ -24,6 +24,10 @@ export class RunView extends RunFrame {
   /** Better / Worse on the cards of a comparison (not of a risk check, whose cards are its inputs). */
   private readonly preferences: PreferenceMarks | undefined;
   private readonly startedMs = performance.now();
+  /** The exact text the model read (chat template or raw) and its token count, folded. */
+  private readonly renderedPrompt: HTMLDetailsElement;
+  private readonly renderedSummary: HTMLElement;
+  private readonly renderedText: HTMLElement;
 
   constructor(
     run: RunRecord,
@@ -31,6 +35,11 @@ export class RunView extends RunFrame {
     expanded: boolean,
   ) {
     super(run, 'run');
+    this.renderedPrompt = el('details', 'rendered-prompt');
+    this.renderedSummary = el('summary');
+    this.renderedText = el('pre', 'rendered-prompt-text');
+    this.renderedPrompt.append(this.renderedSummary, this.renderedText);
+    this.renderedPrompt.hidden = true;
     const grid = el('div', 'cards');
     this.branches = el('div', 'run-branches');
     this.branches.setAttribute('aria-label', 'Branches of these cards');
@@ -43,9 +52,9 @@ export class RunView extends RunFrame {
       const summary = el('summary');
       summary.textContent = 'The answers behind the check (greedy, and the samples with their tokens)';
       runs.append(summary, grid);
-      this.body.append(this.notice, this.riskCard.element, runs, this.branches);
+      this.body.append(this.notice, this.renderedPrompt, this.riskCard.element, runs, this.branches);
     } else {
-      this.body.append(this.notice, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
+      this.body.append(this.notice, this.renderedPrompt, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
     }
     this.setExpanded(expanded);
     this.update(run);
@@ -62,6 +71,7 @@ export class RunView extends RunFrame {
     this.meta.textContent = [
       run.model,
       run.backend ? run.backend.toUpperCase() : undefined,
+      run.dtype,
       time,
       run.status,
       run.cached ? 'cached' : undefined,
@@ -69,6 +79,16 @@ export class RunView extends RunFrame {
     ]
       .filter(Boolean)
       .join(' · ');
+    const result = run.result;
+    if (result?.renderedPrompt !== undefined) {
+      this.renderedSummary.textContent = `Prompt ${result.promptFormat === 'chat' ? 'through the chat template' : 'as sent'} · ${result.promptTokens} tokens`;
+      this.renderedText.textContent = result.renderedPrompt;
+      this.renderedPrompt.dataset.format = result.promptFormat ?? 'raw';
+      // A chat-templated prompt differs from the selection: show it open; a raw one stays folded.
+      if (!this.renderedPrompt.dataset.shown) this.renderedPrompt.open = result.promptFormat === 'chat';
+      this.renderedPrompt.dataset.shown = 'true';
+    }
+    this.renderedPrompt.hidden = result?.renderedPrompt === undefined;
     const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
     this.notice.textContent = notes.join(' ');
     this.notice.hidden = notes.length === 0;

@@ -5,13 +5,14 @@
  */
 import { preparePrompt } from '../../src/core/decode/compare';
 import { completionLogits, continueFrom, explainStep, explorerStrategy, stepHistory, temperatureSweep, type CompletionLogits } from '../../src/core/explorer';
+import { withPromptFormat } from '../../src/core/model/promptFormat';
 import type { CausalLM } from '../../src/core/model/types';
 import type { ExplorerReply, ExplorerRequest, ExplorerStepRequest } from '../../src/protocol/explorer';
 
 let cached: { key: string; promptIds: number[]; logits: CompletionLogits } | undefined;
 
 async function logitsFor(model: CausalLM, r: ExplorerStepRequest | ExplorerRequest) {
-  const key = JSON.stringify([model.name, r.prompt, r.maxNewTokens, r.generated]);
+  const key = JSON.stringify([model.name, r.prompt, r.maxNewTokens, r.generated, r.chat ?? null, r.system ?? null]);
   if (cached?.key !== key) {
     const promptIds = preparePrompt(model, r.prompt, r.maxNewTokens).ids;
     cached = { key, promptIds, logits: await completionLogits(model, promptIds, r.generated) };
@@ -19,9 +20,11 @@ async function logitsFor(model: CausalLM, r: ExplorerStepRequest | ExplorerReque
   return cached;
 }
 
-export async function handleExplorer(request: ExplorerRequest, model: CausalLM | undefined, post: (reply: ExplorerReply) => void): Promise<void> {
+export async function handleExplorer(request: ExplorerRequest, loadedModel: CausalLM | undefined, post: (reply: ExplorerReply) => void): Promise<void> {
   try {
-    if (!model) throw new Error('No model is loaded; run a comparison first.');
+    if (!loadedModel) throw new Error('No model is loaded; run a comparison first.');
+    // The prompt as the run read it: through the chat template or raw.
+    const model = withPromptFormat(loadedModel, { chat: request.chat, system: request.system });
     const { promptIds, logits } = await logitsFor(model, request);
     if (request.explorer === 'branch') {
       const result = await continueFrom(model, promptIds, request.generated.slice(0, request.step), request.altToken, explorerStrategy(request.settings), {

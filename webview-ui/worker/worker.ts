@@ -8,7 +8,8 @@ import { compareStrategies } from '../../src/core/decode/compare';
 import { generateCase } from '../../src/core/prompttest/generate';
 import type { CausalLM } from '../../src/core/model/types';
 import { loadTransformersModel, type TransformersModule } from '../../src/core/model/transformersModel';
-import type { CompareRequest, LoadModelRequest, WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
+import type { CompareRequest, LoadModelRequest, RunOptions, WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
+import { withPromptFormat } from '../../src/core/model/promptFormat';
 import { validateWorkerRequest } from '../../src/protocol/validate';
 import { isExplorerMessage, validateExplorerRequest } from '../../src/protocol/explorer';
 import { handleExplorer } from './explorerWorker';
@@ -79,12 +80,16 @@ async function load(request: LoadModelRequest, signal: AbortSignal): Promise<voi
   configureRuntime(request);
   const choice = await chooseBackend(request.device, (self.navigator as Navigator & { gpu?: GPU }).gpu);
   const progress = throttledProgress(request.requestId);
+  const chatTemplate = await readChatTemplate(request.model.id);
   // Loading includes the warm-up pass: a backend that loads but cannot run must fall back too.
   const attempt = async (device: 'webgpu' | 'wasm') => {
     const model = await loadTransformersModel({
       transformers: transformers as unknown as TransformersModule,
       modelId: request.model.id,
+      name: request.model.name,
       device,
+      dtype: request.model.dtype ?? 'fp32',
+      chatTemplate,
       onProgress: progress,
     });
     try {
@@ -148,12 +153,23 @@ function throttledProgress(requestId: string) {
   };
 }
 
+/** chat_template.jinja beside the model (newer exports keep the template there; AutoTokenizer does not read it). */
+async function readChatTemplate(id: string): Promise<string | undefined> {
+  const response = await modelFiles.fetch(`${MODEL_PREFIX}${id}/chat_template.jinja`);
+  return response.ok ? response.text() : undefined;
+}
+
+/** The loaded model with the run's prompt format (chat template or raw, system message). */
+function formatted(model: CausalLM, options: RunOptions): CausalLM {
+  return withPromptFormat(model, { chat: options.chat, system: options.system });
+}
+
 async function compare(request: CompareRequest, signal: AbortSignal): Promise<void> {
   if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or compare again to load one.');
   const batcher = new TokenBatcher((events) => post({ type: 'tokens', requestId: request.requestId, events }));
   try {
     const result = await compareStrategies(
-      yieldingModel(loaded.model),
+      yieldingModel(formatted(loaded.model, request.options)),
       request.prompt,
       request.strategies.map((s) => s.strategy),
       { ...request.options, signal, onToken: (event) => batcher.push(event) },
@@ -201,7 +217,7 @@ function handle(request: WorkerRequest): void {
     case 'structured':
       enqueue(request.requestId, async (signal) => {
         if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or run the command again to load one.');
-        await runStructuredRequest(loaded.model, structuredEngines, request, signal, post);
+        await runStructuredRequest(formatted(loaded.model, request.options), structuredEngines, request, signal, post);
       });
       break;
     case 'promptTest':

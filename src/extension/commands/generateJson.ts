@@ -14,7 +14,7 @@ import { strategyFromSettings } from '../../core/decode/strategies';
 import { STRUCTURED_DEFAULTS } from '../../core/structured/routes';
 import type { RunRecord } from '../../protocol/messages';
 import { confirmInferredSchema, findSchemaFiles, pickSchemaSource, resolveSchemaChoice, splitSelection, type SchemaChoice } from '../schemaSources';
-import { readSettings } from '../settings';
+import { promptFormatOf, readSettings } from '../settings';
 import type { StructuredRuns } from '../structuredRuns';
 import { promptFromEditor } from './promptFromEditor';
 
@@ -61,7 +61,8 @@ export async function generateJson(runs: StructuredRuns, args: GenerateJsonArgs 
     schema: resolved.schema,
     schemaSource: resolved.source,
     strategy: strategyFromSettings({ kind: 'temperature', temperature: 1.0 }),
-    options: { maxNewTokens: STRUCTURED_DEFAULTS.maxNewTokens, seed: settings.options.seed, samples: STRUCTURED_DEFAULTS.samples },
+    // The prompt format (chat template or raw, system message) follows the settings, like every run.
+    options: { maxNewTokens: STRUCTURED_DEFAULTS.maxNewTokens, seed: settings.options.seed, samples: STRUCTURED_DEFAULTS.samples, ...promptFormatOf(settings.options) },
     maxRetries: STRUCTURED_DEFAULTS.maxRetries,
     model: settings.model,
     device: settings.device,

@@ -1,7 +1,8 @@
 /**
  * "Sampling Lab: Sample with Settings…": one strategy with parameters picked in a quick pick
- * (T, k, p, min-p, N, seed, max tokens, and a step per stage parameter of the registry: typical-p,
- * DRY, XTC, mirostat, …). The last choice is remembered (globalState).
+ * (T, k, p, min-p, N, seed, max tokens, a step per stage parameter of the registry: typical-p,
+ * DRY, XTC, mirostat, …, and the prompt format: the model's chat template or raw, this run only).
+ * The last choice is remembered (globalState).
  */
 import * as vscode from 'vscode';
 import { strategyFromSettings, type StrategySettings } from '../../core/decode/strategies';
@@ -9,9 +10,9 @@ import type { StrategyKind } from '../../core/decode/types';
 import { parseBiasEntry } from '../../core/sampling/logitBias';
 import { allParams } from '../../core/sampling/registry';
 import type { ParamSpec } from '../../core/sampling/stage';
-import type { RunRecord } from '../../protocol/messages';
+import type { RunOptions, RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
-import { LIMITS, readSettings } from '../settings';
+import { LIMITS, promptFormatOf, readSettings } from '../settings';
 import { editorRun, promptFromEditor } from './promptFromEditor';
 
 export const LAST_CHOICE_KEY = 'samplingLab.lastSampleChoice';
@@ -30,8 +31,18 @@ export interface SampleChoice {
   candidates: number;
   seed: number;
   maxNewTokens: number;
+  /** This run's prompt format; absent: samplingLab.promptFormat. */
+  promptFormat?: PromptFormatSetting;
   [setting: string]: unknown;
 }
+
+type PromptFormatSetting = 'auto' | 'chat' | 'raw';
+
+const FORMATS: { format: PromptFormatSetting; label: string; detail: string }[] = [
+  { format: 'auto', label: 'auto', detail: "The model's chat template when it has one, raw otherwise." },
+  { format: 'chat', label: 'chat template', detail: "Through the model's chat template, after samplingLab.systemPrompt." },
+  { format: 'raw', label: 'raw', detail: 'The selection as it is (BOS + text).' },
+];
 
 export interface SampleArgs {
   /** Skips the quick pick: the given fields over the remembered choice (tests). */
@@ -149,8 +160,16 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
     kind: 'compare',
     ...editorRun(target, settings),
     strategies: [strategy],
-    options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples },
+    options: { seed: choice.seed, maxNewTokens: choice.maxNewTokens, samples: settings.options.samples, ...formatFor(choice.promptFormat, settings.options) },
   });
+}
+
+/** The run's chat/system fields: the choice's format when it made one, else the settings'. */
+function formatFor(format: PromptFormatSetting | undefined, options: RunOptions): Pick<RunOptions, 'chat' | 'system'> {
+  if (format === undefined) return promptFormatOf(options);
+  if (format === 'raw') return { chat: false };
+  const system = options.system !== undefined ? { system: options.system } : {};
+  return format === 'chat' ? { chat: true, ...system } : system;
 }
 
 interface ChoiceItem extends vscode.QuickPickItem {
@@ -165,6 +184,7 @@ async function pickChoice(initial: SampleChoice): Promise<SampleChoice | undefin
     const items: ChoiceItem[] = [
       { action: 'run', label: '$(play) Run', description: 'on the selection (or the current line)' },
       { action: 'kind', label: 'Strategy', description: kindLabel },
+      { action: 'format', label: 'Prompt', description: FORMATS.find((f) => f.format === (choice.promptFormat ?? 'auto'))!.label },
       ...Object.entries(FIELDS)
         .filter(([, spec]) => !spec.kinds || spec.kinds.includes(choice.kind))
         .map(([field, spec]) => ({ action: field, label: spec.label, description: shown(spec, choice[field]) || 'off', detail: spec.optional ? spec.detail : undefined })),
@@ -183,6 +203,14 @@ async function pickChoice(initial: SampleChoice): Promise<SampleChoice | undefin
         { title: 'Strategy', ignoreFocusOut: true },
       );
       if (kind) choice = { ...choice, kind: kind.strategyKind };
+      continue;
+    }
+    if (picked.action === 'format') {
+      const format = await vscode.window.showQuickPick(
+        FORMATS.map((f) => ({ label: f.label, detail: f.detail, format: f.format, picked: f.format === (choice.promptFormat ?? 'auto') })),
+        { title: 'Prompt format (this run)', ignoreFocusOut: true },
+      );
+      if (format) choice = { ...choice, promptFormat: format.format };
       continue;
     }
     const field = picked.action;

@@ -1,15 +1,22 @@
 /**
- * "Sampling Lab: Select Model…": the bundled model or a model folder on disk. The pick is
+ * "Sampling Lab: Select Model…": the bundled model, the hub models already in the cache (dtypes,
+ * size on disk), a catalog of small models that run in transformers.js (parameters, download size
+ * for the chosen dtype, licence, gated), "Enter a model id…" and "Open a folder…". The pick is
  * written to `samplingLab.model` (user settings), the old model is released and the new one
- * loaded, so a bad folder is reported now rather than on the next run.
+ * loaded (a hub model is downloaded first), so a bad pick is reported now rather than on the next run.
  */
 import * as vscode from 'vscode';
+import { chooseDtype, DTYPES, parseHubId } from '../../core/model/hubModel';
+import { listCachedModels } from '../../node/hub/hubCache';
+import { CATALOG } from '../../node/hub/catalog';
+import { editorHubCacheDir } from '../hubSettings';
 import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
+import { bytes } from '../requests';
 import { readSettings, updateUserSetting } from '../settings';
 
 export interface SelectModelArgs {
-  /** Skips the pickers: "facts-lm" or a folder path (tests). */
+  /** Skips the pickers: "facts-lm", a folder path or a hub id (tests). */
   model?: string;
 }
 
@@ -26,16 +33,56 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
   return session.ensureLoaded(settings.model, settings.device);
 }
 
+type Item = vscode.QuickPickItem & { model?: string; action?: 'enterId' | 'folder' };
+
+/** The picker's items: bundled, current, cached, catalog, then the two ways to name another. */
+export function modelPickItems(current: string, cacheDir: string, dtypeSetting: string): Item[] {
+  const items: Item[] = [{ label: `$(package) ${BUNDLED_MODEL}`, description: 'bundled with the extension', model: BUNDLED_MODEL }];
+  const cached = listCachedModels(cacheDir).filter((m) => m.snapshots.some((s) => s.dtypes.length > 0));
+  if (current !== BUNDLED_MODEL && !parseHubId(current)) items.push({ label: `$(folder) ${current}`, description: 'current', model: current });
+  if (cached.length > 0) items.push({ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator });
+  for (const m of cached) {
+    const dtypes = [...new Set(m.snapshots.flatMap((s) => s.dtypes))];
+    items.push({ label: `$(database) ${m.repo}`, description: `${dtypes.join(', ')} · ${bytes(m.sizeOnDisk)} on disk${m.repo === current ? ' · current' : ''}`, model: m.repo });
+  }
+  const fresh = CATALOG.filter((c) => !cached.some((m) => m.repo === c.id));
+  if (fresh.length > 0) items.push({ label: 'From the Hugging Face hub', kind: vscode.QuickPickItemKind.Separator });
+  for (const c of fresh) {
+    const dtype = chooseDtype({ requested: dtypeSetting === 'auto' ? 'auto' : (dtypeSetting as (typeof DTYPES)[number]), available: Object.keys(c.downloadMB) as (typeof DTYPES)[number][], device: 'wasm' });
+    const mb = c.downloadMB[dtype];
+    items.push({
+      label: `$(cloud-download) ${c.id}`,
+      description: `${c.parameters} parameters · ≈${mb !== undefined ? (mb >= 1000 ? `${(mb / 1000).toFixed(1)} GB` : `${mb} MB`) : '?'} in ${dtype}`,
+      detail: `${c.licence}${c.gated ? ' · gated: needs a token' : ''} · ${c.source.replace(/\/tree\/main\/onnx$/, '')}`,
+      model: c.id,
+    });
+  }
+  items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
+  items.push({ label: '$(edit) Enter a model id…', detail: 'owner/name or owner/name@revision, e.g. onnx-community/Qwen3-0.6B-ONNX', action: 'enterId' });
+  items.push({ label: '$(folder-opened) Open a folder…', detail: 'A folder with config.json, tokenizer.json and onnx/model.onnx', action: 'folder' });
+  return items;
+}
+
 async function pickModel(): Promise<string | undefined> {
-  const current = readSettings().model;
-  const items: (vscode.QuickPickItem & { model?: string })[] = [
-    { label: `$(package) ${BUNDLED_MODEL}`, description: 'bundled with the extension', model: BUNDLED_MODEL },
-    { label: '$(folder-opened) Model folder on disk…', detail: 'A folder with config.json, tokenizer.json and onnx/model.onnx' },
-  ];
-  if (current !== BUNDLED_MODEL) items.splice(1, 0, { label: `$(folder) ${current}`, description: 'current', model: current });
-  const picked = await vscode.window.showQuickPick(items, { title: 'Sampling Lab: Select Model', placeHolder: `Current: ${current}` });
+  const settings = readSettings();
+  const current = settings.model;
+  const picked = await vscode.window.showQuickPick(modelPickItems(current, editorHubCacheDir(), settings.dtype), {
+    title: 'Sampling Lab: Select Model',
+    placeHolder: `Current: ${current}`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   if (!picked) return undefined;
   if (picked.model) return picked.model;
+  if (picked.action === 'enterId') {
+    return vscode.window.showInputBox({
+      title: 'Sampling Lab: a Hugging Face model id',
+      prompt: 'A transformers.js export on the hub (with onnx/model*.onnx). It is downloaded into the Hugging Face cache once.',
+      placeHolder: 'owner/name[@revision]',
+      ignoreFocusOut: true,
+      validateInput: (text) => (parseHubId(text) ? undefined : 'Use owner/name or owner/name@revision.'),
+    });
+  }
   const folders = await vscode.window.showOpenDialog({
     canSelectFolders: true,
     canSelectFiles: false,

@@ -1,0 +1,101 @@
+/**
+ * Hub models in the real extension host, against the hub test server: Select Model pulls the
+ * Qwen3-shaped random model in the host (only its q8 files), the panel's worker reads it from the
+ * Hugging Face cache as resource URLs, a run renders the prompt through the model's chat template
+ * (with the system prompt setting, or raw on request), and with the server gone it loads from the cache.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { modelPickItems } from '../../src/extension/commands/selectModel';
+import type { LoadedModel } from '../../src/extension/modelSession';
+import type { RunRecord } from '../../src/protocol/messages';
+import { startHubServer, type HubServer } from '../support/hubServer';
+import { qwen3RandomFiles } from '../support/qwen3Model';
+import { labApi, useSettingsInSuite, withSettings } from './extensionApi';
+
+const QWEN = 'sampling-lab/qwen3-random';
+
+describe('hub models in the panel', function () {
+  this.timeout(600_000);
+  let server: HubServer;
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ext-hub-'));
+
+  before(async () => {
+    server = await startHubServer();
+    server.addRepo({ id: QWEN, files: qwen3RandomFiles() });
+    const config = vscode.workspace.getConfiguration('samplingLab');
+    await config.update('hub.endpoint', server.endpoint, vscode.ConfigurationTarget.Global);
+  });
+  useSettingsInSuite({ model: 'facts-lm', 'hub.cacheDir': undefined, 'cache.enabled': false, strategies: [{ kind: 'greedy' }], maxNewTokens: 3, device: 'wasm' });
+  after(async () => {
+    const config = vscode.workspace.getConfiguration('samplingLab');
+    await config.update('hub.endpoint', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+    await server.close().catch(() => undefined);
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  const compare = (prompt: string) => vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection', { prompt });
+
+  it('Select Model downloads only the q8 files in the host, and the panel loads them', async () => {
+    // The panel runs first with the default cache as its resource root; the new cache is added (the panel reloads).
+    await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+    await vscode.workspace.getConfiguration('samplingLab').update('hub.cacheDir', cacheDir, vscode.ConfigurationTarget.Global);
+    const loaded = await vscode.commands.executeCommand<LoadedModel | undefined>('samplingLab.selectModel', { model: QWEN });
+    assert.ok(loaded, 'a model was loaded');
+    assert.equal(loaded.name, QWEN);
+    assert.equal(loaded.dtype, 'q8', 'auto on WASM is q8');
+    assert.equal(loaded.backend, 'wasm');
+    assert.equal(server.requests.filter((r) => r.host === 'cdn').length, 2, 'the q8 graph and tokenizer.json (LFS); not the fp32 graph');
+    assert.ok(!server.requests.some((r) => r.url.includes('onnx/model.onnx')));
+    assert.ok(fs.existsSync(path.join(cacheDir, 'models--sampling-lab--qwen3-random', 'refs', 'main')), 'in the Hugging Face cache layout');
+    assert.equal((await labApi()).modelState().status, 'ready');
+  });
+
+  it('the picker lists the downloaded model with its dtypes and size, the catalog with sizes for the dtype, and the two ways to name another', () => {
+    const items = modelPickItems('facts-lm', cacheDir, 'auto');
+    const labels = items.map((i) => i.label);
+    assert.equal(labels[0], '$(package) facts-lm');
+    const cached = items.find((i) => i.label === `$(database) ${QWEN}`);
+    assert.match(cached?.description ?? '', /^q8 · 1[0-9.]+ MB on disk$/);
+    const smol = items.find((i) => i.label === '$(cloud-download) HuggingFaceTB/SmolLM2-135M-Instruct');
+    assert.match(smol?.description ?? '', /^135M parameters · ≈140 MB in q8$/);
+    assert.match(smol?.detail ?? '', /^Apache-2\.0 · https:\/\/huggingface\.co\/HuggingFaceTB\/SmolLM2-135M-Instruct$/);
+    assert.match(modelPickItems('facts-lm', cacheDir, 'q4f16').find((i) => i.label === smol!.label)?.description ?? '', /in q4f16$/);
+    assert.deepEqual(labels.slice(-2), ['$(edit) Enter a model id…', '$(folder-opened) Open a folder…']);
+  });
+
+  it('a run renders the prompt through the chat template with the system prompt; raw on request', async () => {
+    const chat = await withSettings({ systemPrompt: 'Be brief.' }, () => compare('Where is Paris?'));
+    assert.equal(chat?.status, 'done', chat?.error);
+    assert.equal(chat!.dtype, 'q8');
+    assert.equal(chat!.result!.promptFormat, 'chat');
+    assert.equal(chat!.result!.renderedPrompt, '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhere is Paris?<|im_end|>\n<|im_start|>assistant\n');
+    assert.ok(chat!.result!.promptTokens > 10);
+    const raw = await withSettings({ promptFormat: 'raw' }, () => compare('Where is Paris?'));
+    assert.equal(raw?.status, 'done', raw?.error);
+    assert.equal(raw!.result!.promptFormat, 'raw');
+    assert.equal(raw!.result!.renderedPrompt, 'Where is Paris?');
+    assert.ok(raw!.result!.promptTokens < chat!.result!.promptTokens);
+    // Sample with Settings chooses for its run alone: raw here, whatever the setting says.
+    const once = await withSettings({ promptFormat: 'chat' }, () =>
+      vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.sampleWithSettings', { prompt: 'Where is Paris?', choice: { kind: 'greedy', maxNewTokens: 2, promptFormat: 'raw' } }),
+    );
+    assert.equal(once?.status, 'done', once?.error);
+    assert.equal(once!.result!.promptFormat, 'raw');
+    assert.equal(once!.options.chat, false);
+  });
+
+  it('with the hub gone, the model loads again from the cache', async () => {
+    await server.close();
+    await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+    const again = await vscode.commands.executeCommand<LoadedModel | undefined>('samplingLab.selectModel', { model: QWEN });
+    assert.equal(again?.dtype, 'q8');
+    const run = await compare('Hello');
+    assert.equal(run?.status, 'done', run?.error);
+    assert.equal(run!.model, QWEN);
+  });
+});
