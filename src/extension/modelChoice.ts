@@ -1,0 +1,126 @@
+/**
+ * `samplingLab.model` → where the panel loads the model from. The bundled model is fetched by
+ * the webview from the extension's models folder; a hub model is pulled into the Hugging Face
+ * cache by the host and fetched by the webview as resource URLs of the cache folder (a root of
+ * the webview), so no file is copied through postMessage; a folder on disk is served file by file
+ * by the host.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ModelLoadError } from '../core/model/errors';
+import { chooseDtype, parseHubId, type Dtype } from '../core/model/hubModel';
+import { BUNDLED_MODEL, checkModelFolder, folderDtypes, isPlainModelName, modelFingerprint } from '../node/modelFolder';
+import { readWorkspaceBytes, UnsafeFileError } from '../node/safeFiles';
+import type { DevicePreference, ModelSpec } from '../protocol/messages';
+
+export interface ModelChoice {
+  name: string;
+  kind: 'bundled' | 'folder' | 'hub';
+  /** The model folder on disk; for a hub model, its snapshot folder once pulled (empty before). */
+  dir: string;
+  /**
+   * What the folder holds, by content (modelFingerprint): a model replaced in place is another
+   * model. A hub model not yet pulled is its id.
+   */
+  fingerprint: string;
+  /** The weights to load. */
+  dtype?: Dtype;
+}
+
+export { BUNDLED_MODEL };
+
+/**
+ * Resolves and checks the setting; throws a ModelLoadError naming the missing file. A relative
+ * folder resolves against `workspaceRoot` only when the workspace's own settings give it (see
+ * relativeBaseFor); from user settings it would name a folder in whichever repository is open.
+ */
+export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, workspaceRoot?: string): ModelChoice {
+  const value = setting.trim() || BUNDLED_MODEL;
+  const bundledDir = path.join(extensionUri.fsPath, 'models', value);
+  // The bundled name always means the bundled folder, so a missing bundle is reported as such.
+  // Only a plain name can be one: "." or ".." would otherwise name the extension's own folders.
+  const isBundledName = isPlainModelName(value) && (value === BUNDLED_MODEL || fs.existsSync(bundledDir));
+  const dir = isBundledName ? bundledDir : resolveFolder(value, relativeBaseFor(value, workspaceRoot));
+  // owner/name[@revision] that is not a folder here: a hub model, pulled when it loads.
+  if (!isBundledName && !fs.existsSync(dir) && parseHubId(value)) return { name: value, kind: 'hub', dir: '', fingerprint: `hub:${value}` };
+  const dtypes = folderDtypes(dir);
+  checkModelFolder(dir, dtypes[0] ?? 'fp32');
+  return {
+    name: path.basename(dir),
+    kind: isBundledName ? 'bundled' : 'folder',
+    dir,
+    fingerprint: modelFingerprint(dir),
+    dtype: isBundledName ? 'fp32' : chooseDtype({ requested: 'auto', available: dtypes, device: 'wasm' }),
+  };
+}
+
+/**
+ * The key of a loaded model: what it is (by content), where it is read from, which weights, and
+ * on which device. A hub model is keyed by id and the dtype setting until it is pulled.
+ */
+export function modelKey(choice: ModelChoice, device: DevicePreference, hubDtype?: string): string {
+  if (choice.kind === 'hub') return `hub:${choice.name}|${hubDtype ?? ''}|${device}`;
+  return `${choice.fingerprint}|${choice.dir}|${choice.dtype ?? ''}|${device}`;
+}
+
+export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, extensionUri: vscode.Uri): ModelSpec {
+  if (choice.kind === 'bundled') {
+    const models = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'models')).toString();
+    return { name: choice.name, id: choice.name, via: 'fetch', baseUrl: `${models}/` };
+  }
+  if (choice.kind === 'hub') {
+    // The snapshot folder's parent under the hub cache root: transformers.js reads <baseUrl><commit>/<file>.
+    const snapshots = webview.asWebviewUri(vscode.Uri.file(path.dirname(choice.dir))).toString();
+    return { name: choice.name, id: path.basename(choice.dir), via: 'fetch', baseUrl: `${snapshots}/`, dtype: choice.dtype };
+  }
+  return { name: choice.name, id: choice.name, via: 'host', baseUrl: '', dtype: choice.dtype };
+}
+
+/** Largest file served from a model folder: well above any ONNX file transformers.js loads in a webview. */
+const MAX_MODEL_FILE_BYTES = 8 * 1024 * 1024 * 1024;
+
+/**
+ * Reads `relative` inside the model folder for the webview. Refused with 403: a path that climbs
+ * out, a symlink whose target lies outside the folder, and anything but a regular file.
+ */
+export async function readModelFile(choice: ModelChoice, relative: string): Promise<Uint8Array> {
+  try {
+    const buffer = await readWorkspaceBytes(choice.dir, relative, { kind: 'model file', maxBytes: MAX_MODEL_FILE_BYTES, rootName: 'the model folder' });
+    // A plain Uint8Array: a Buffer has toJSON, so postMessage would send it as {type, data[]}.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (e) {
+    if (e instanceof UnsafeFileError) throw Object.assign(new Error(`refusing to read ${relative}: ${e.message}`), { status: 403 });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw Object.assign(new Error(`${path.join(choice.dir, relative)}: ${code ?? (e as Error).message}`), { status: code === 'ENOENT' ? 404 : 500 });
+  }
+}
+
+/**
+ * The folder a relative model path resolves against: the workspace, when the workspace's own
+ * settings (honoured only in a trusted workspace) give the value; otherwise none.
+ */
+function relativeBaseFor(value: string, workspaceRoot: string | undefined): string | undefined {
+  if (!workspaceRoot) return undefined;
+  const inspected = vscode.workspace.getConfiguration('samplingLab').inspect<string>('model');
+  const fromWorkspace = [inspected?.workspaceFolderValue, inspected?.workspaceValue].some((v) => typeof v === 'string' && v.trim() === value);
+  return fromWorkspace && vscode.workspace.isTrusted ? workspaceRoot : undefined;
+}
+
+/**
+ * `~/x` is in the home folder; a relative path is relative to `base` (the workspace, when its own
+ * settings name it). The result has no trailing separator, so "~/models/x/" is the folder x.
+ */
+function resolveFolder(p: string, base: string | undefined): string {
+  const home = process.env.HOME ?? '';
+  if ((p === '~' || p.startsWith('~/')) && home) return path.resolve(home, p.slice(2));
+  if (path.isAbsolute(p)) return path.resolve(p);
+  if (base === undefined) {
+    throw new ModelLoadError(
+      `samplingLab.model "${p}" is a relative path in your user settings: it would name a folder inside whichever workspace is open. ` +
+        'Give an absolute path or one starting with ~/, or set it in this workspace\'s settings.',
+      p,
+    );
+  }
+  return path.resolve(base, p);
+}

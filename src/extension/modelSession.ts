@@ -6,14 +6,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
-<<<<<<< HEAD
-import { modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
-=======
 import { parseHubId, type Dtype } from '../core/model/hubModel';
 import { pullForEditor } from './hubModels';
-import { modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+import { modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
 import { readSettings } from './settings';
->>>>>>> refs/heads/models
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
 
@@ -67,14 +63,8 @@ export class ModelSession implements vscode.Disposable {
    * Cancel (or `token`, e.g. the run's Stop) abandons the load.
    */
   async ensureLoaded(model: string, device: DevicePreference, token?: vscode.CancellationToken): Promise<LoadedModel> {
-<<<<<<< HEAD
     const choice = this.resolve(model);
-    const key = modelKey(choice, device);
-=======
-    const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const choice = resolveModelChoice(model, this.extensionUri, workspaceRoot);
     const key = choiceKey(choice, device);
->>>>>>> refs/heads/models
     if (this.state.status === 'ready' && this.state.key === key) return this.state;
     if (this.loading?.key === key) return this.loading.promise;
     const promise = this.load(choice, device, key, token);
@@ -98,12 +88,7 @@ export class ModelSession implements vscode.Disposable {
   async settingsChanged(model: string, device: DevicePreference): Promise<void> {
     let key: string | undefined;
     try {
-<<<<<<< HEAD
-      key = modelKey(this.resolve(model), device);
-=======
-      const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-      key = choiceKey(resolveModelChoice(model, this.extensionUri, workspaceRoot), device);
->>>>>>> refs/heads/models
+      key = choiceKey(this.resolve(model), device);
     } catch {
       // An unusable model setting: the next run reports it; the old model goes either way.
     }
@@ -232,7 +217,7 @@ export class ModelSession implements vscode.Disposable {
 
 /** What identifies a loaded model: its folder (or hub id, dtype setting included) and the device. */
 function choiceKey(choice: ModelChoice, device: DevicePreference): string {
-  return choice.kind === 'hub' ? `hub:${choice.name}|${readSettings().dtype}|${device}` : `${choice.dir}|${device}`;
+  return modelKey(choice, device, readSettings().dtype);
 }
 
 /** Without SecretStorage (tests that build a session by hand), a token is never stored. */

@@ -165,7 +165,6 @@ function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallba
   return value;
 }
 
-<<<<<<< HEAD
 /** How long a written setting may take to reach this extension host before we go on regardless. */
 const SETTING_VISIBLE_TIMEOUT_MS = 10_000;
 
@@ -191,9 +190,9 @@ export async function updateUserSetting(key: string, value: unknown): Promise<vo
     sub?.dispose();
     clearTimeout(timer);
   }
-=======
+}
+
 /** The prompt-format fields of run options (chat, system), only those that are set. */
 export function promptFormatOf(options: RunOptions): Pick<RunOptions, 'chat' | 'system'> {
   return { ...(options.chat !== undefined ? { chat: options.chat } : {}), ...(options.system !== undefined ? { system: options.system } : {}) };
->>>>>>> refs/heads/models
 }

@@ -7,12 +7,8 @@
  * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
  * names it, so replies are matched and a cancel stops exactly the run it names.
  */
-<<<<<<< HEAD
-import type { RiskLevel, RiskParts } from '../core/consistency/risk';
-=======
 import type { Dtype } from '../core/model/hubModel';
-import type { RiskBand } from '../core/consistency/risk';
->>>>>>> refs/heads/models
+import type { RiskLevel, RiskParts } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { SuiteReport } from '../../src/core/prompttest';
 import { nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite } from '../../src/node/promptTestRunner';
 import { parseJUnit } from '../support/junit';
+import { calibrationFor } from '../../src/cli/risk';
 import { bundledModel, REPO } from '../support/model';
 
 const EXAMPLES = path.join(REPO, 'examples', 'prompts');
@@ -15,7 +16,9 @@ const HELDOUT = path.join(EXAMPLES, 'heldout-people.prompttest.yaml');
 
 async function runExample(file: string, cache?: PromptTestCache): Promise<SuiteReport> {
   const model = await bundledModel();
-  return runSuite(model, file, await readSuiteFile(file, { root: REPO }), { identity: nodeModelIdentity(model), cache });
+  // The bundled model's own risk calibration, as `sampling-lab test` passes it: max-risk reads its bands.
+  const riskCalibration = calibrationFor(undefined).calibration;
+  return runSuite(model, file, await readSuiteFile(file, { root: REPO }), { identity: nodeModelIdentity(model), cache, riskCalibration });
 }
 
 /** The CLI from source, as `sampling-lab test …` runs it. */
