@@ -41,9 +41,12 @@ export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, wo
   // The bundled name always means the bundled folder, so a missing bundle is reported as such.
   // Only a plain name can be one: "." or ".." would otherwise name the extension's own folders.
   const isBundledName = isPlainModelName(value) && (value === BUNDLED_MODEL || fs.existsSync(bundledDir));
-  const dir = isBundledName ? bundledDir : resolveFolder(value, relativeBaseFor(value, workspaceRoot));
-  // owner/name[@revision] that is not a folder here: a hub model, pulled when it loads.
-  if (!isBundledName && !fs.existsSync(dir) && parseHubId(value)) return { name: value, kind: 'hub', dir: '', fingerprint: `hub:${value}` };
+  const base = isBundledName ? undefined : relativeBaseFor(value, workspaceRoot);
+  // owner/name[@revision] that is not a folder here: a hub model, pulled when it loads. Decided
+  // before the folder rules, which refuse a relative path from user settings.
+  const isFolderHere = base !== undefined && fs.existsSync(path.resolve(base, value));
+  if (!isBundledName && !isFolderHere && parseHubId(value)) return { name: value, kind: 'hub', dir: '', fingerprint: `hub:${value}` };
+  const dir = isBundledName ? bundledDir : resolveFolder(value, base);
   const dtypes = folderDtypes(dir);
   checkModelFolder(dir, dtypes[0] ?? 'fp32');
   return {

@@ -10,6 +10,7 @@ const COMMANDS = [
   'samplingLab.calibrateRisk',
   'samplingLab.generateJson',
   'samplingLab.selectModel',
+  'samplingLab.setHubToken',
   'samplingLab.stop',
   'samplingLab.showLog',
   'samplingLab.showAnatomy',

@@ -54,7 +54,11 @@ describe('hardening: model folders and suites in the extension host', function (
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     // Not in this workspace's settings, so it is the user's (setting it would also reload the panel's model).
     assert.equal(vscode.workspace.getConfiguration('samplingLab').inspect('model')?.workspaceValue, undefined);
-    assert.throws(() => resolveModelChoice('models/facts-lm', extensionUri, root), /samplingLab\.model "models\/facts-lm" is a relative path in your user settings/);
+    assert.throws(() => resolveModelChoice('./models/facts-lm', extensionUri, root), /samplingLab\.model "\.\/models\/facts-lm" is a relative path in your user settings/);
+    // Spelled owner/name, it is a hub id from user settings: never a folder of the open workspace.
+    const hub = resolveModelChoice('models/facts-lm', extensionUri, root);
+    assert.equal(hub.kind, 'hub');
+    assert.equal(hub.dir, '');
     // ".." is never the bundled folder's parent (the extension itself).
     assert.throws(() => resolveModelChoice('..', extensionUri, undefined), /relative path in your user settings/);
   });
