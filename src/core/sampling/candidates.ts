@@ -185,6 +185,20 @@ export function ensureExps(c: CandidateSet): void {
   c.blocksValid = true;
 }
 
+/** Shannon entropy (nats) of the survivors' renormalised distribution (eta cut, dynamic temperature). */
+export function candidateEntropy(c: CandidateSet): number {
+  ensureExps(c);
+  const n = c.size;
+  const exps = c.exps;
+  const total = c.expSum;
+  let entropy = 0;
+  for (let i = 0; i < n; i++) {
+    const q = exps[i] / total;
+    if (q > 0) entropy -= q * Math.log(q);
+  }
+  return entropy;
+}
+
 /** Recomputes the sum and block sums of valid exps (after a compaction), without any exp. */
 function ensureSums(c: CandidateSet): void {
   const exps = c.exps;

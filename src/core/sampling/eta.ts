@@ -3,7 +3,7 @@
  * EtaLogitsWarper, `eta_cutoff`): keeps the tokens with p ≥ min(η, √η · e^(−H)), H the entropy of
  * the set. A token within BOUNDARY_TOLERANCE (relative) of the cut is kept.
  */
-import { BOUNDARY_TOLERANCE, ensureExps, keepAbove, probabilityThreshold } from './candidates';
+import { BOUNDARY_TOLERANCE, candidateEntropy, keepAbove, probabilityThreshold } from './candidates';
 import { checkParam } from './checkParam';
 import { defineStage, show } from './stage';
 import type { CandidateSet } from './types';
@@ -11,15 +11,7 @@ import type { CandidateSet } from './types';
 export function etaCut(c: CandidateSet, eta: number, minKeep = 1): void {
   checkParam(etaStage, 'eta', eta);
   if (c.size <= 1) return;
-  ensureExps(c);
-  const n = c.size;
-  const exps = c.exps;
-  const total = c.expSum;
-  let entropy = 0;
-  for (let i = 0; i < n; i++) {
-    const q = exps[i] / total;
-    if (q > 0) entropy -= q * Math.log(q);
-  }
+  const entropy = candidateEntropy(c);
   const cut = Math.min(eta, Math.sqrt(eta) * Math.exp(-entropy));
   keepAbove(c, probabilityThreshold(c, cut * (1 - BOUNDARY_TOLERANCE)), Math.max(1, minKeep));
 }

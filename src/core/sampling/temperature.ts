@@ -9,7 +9,7 @@
  * later use of a logit (exps, thresholds, buckets) multiplies by it. Same distribution, no pass
  * over the vocabulary, and the stored logits keep their float32 precision.
  */
-import { bestPosition, ensureExps, keepOnly, logitsChanged } from './candidates';
+import { bestPosition, candidateEntropy, keepOnly, logitsChanged } from './candidates';
 import { checkParam } from './checkParam';
 import { defineStage, show } from './stage';
 import type { CandidateSet } from './types';
@@ -40,18 +40,10 @@ export function temperature(c: CandidateSet, t: number): void {
  */
 export function dynamicTemperature(c: CandidateSet, t: number, range: number, exponent: number): number {
   if (c.size <= 1) return t;
-  ensureExps(c);
-  const n = c.size;
-  const exps = c.exps;
-  const total = c.expSum;
-  let entropy = 0;
-  for (let i = 0; i < n; i++) {
-    const q = exps[i] / total;
-    if (q > 0) entropy -= q * Math.log(q);
-  }
+  const entropy = candidateEntropy(c);
   const minT = Math.max(0, t - range);
   const maxT = t + range;
-  const normalised = entropy / Math.log(n);
+  const normalised = entropy / Math.log(c.size);
   return minT + (maxT - minT) * Math.pow(normalised, exponent);
 }
 
