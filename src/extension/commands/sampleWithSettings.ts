@@ -153,7 +153,9 @@ export async function sampleWithSettings(runner: Runner, globalState: vscode.Mem
   }
   // Checked by the same parser as samplingLab.strategies, so messages read the same.
   const strategy = strategyFromSettings(choiceToStrategySettings(choice), 'Sample with Settings');
-  await globalState.update(LAST_CHOICE_KEY, choice);
+  // The prompt format is this run's alone (its quick pick says so): the next run starts from the setting again.
+  const { promptFormat: _thisRunOnly, ...toRemember } = choice;
+  await globalState.update(LAST_CHOICE_KEY, toRemember);
   const target = await promptFromEditor(args.prompt);
   if (!target) return undefined;
   return runner.run({
