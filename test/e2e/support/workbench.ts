@@ -103,8 +103,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await openPalette(page, deadline);
-    await input.fill(`>${title}`);
     try {
+      // The palette can close again before the text lands (a view or notification took focus on
+      // a loaded machine): then it is opened again, until the deadline.
+      await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ state: 'visible', timeout: 2_000 });
       break;
     } catch (e) {
