@@ -5,6 +5,7 @@
  * session left behind. The launcher (tools/test/soak.ts) measures the webview from the browser
  * when asked through the console, and writes the figures to BENCHMARKS.md.
  */
+import { mulberry32 } from '../support/qwen3Model';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,17 +25,6 @@ const PROMPTS = ['Q: Where was Kawe Steiga born?\nA:', 'Q: Where was Ada Lovelac
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-/** mulberry32: the same stop points on every soak. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Measure {
   label: string;
@@ -91,7 +81,8 @@ describe('soak', function () {
 
   it(`${RUNS} comparisons with Stop at random points leave memory within 10% and nothing behind`, async () => {
     const api = await labApi();
-    const random = prng(12_345);
+    // The same stop points on every soak.
+    const random = mulberry32(12_345);
     const statuses: Record<string, number> = {};
     const measures: Measure[] = [];
     const started = Date.now();

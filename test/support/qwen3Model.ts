@@ -62,8 +62,8 @@ function valueInfo(field: number, name: string, elemType: number, dims: Array<st
   return msg(field, str(1, name), msg(2, msg(1, uint(1, elemType), msg(2, shape))));
 }
 
-/** mulberry32: the same weights every run. */
-function random(seed: number): () => number {
+/** mulberry32: the same weights every run (also the soak's stop points). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -103,7 +103,7 @@ function quantize(values: Float32Array): { q: Int8Array; scale: number } {
 const asBytes = (a: Float32Array | Int8Array | BigInt64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function graph(shape: Qwen3Shape, q8: boolean): Buffer {
-  const rand = random(3);
+  const rand = mulberry32(3);
   const { hiddenSize: H, layers, kvHeads, headDim } = shape;
   const parts: Buffer[] = [str(2, 'qwen3-random')];
   const nodes: Buffer[] = [];
