@@ -137,15 +137,28 @@ export async function openPalette(page: Page, deadline = Date.now() + 30_000): P
   }
 }
 
-/** Opens a workspace file through quick open (Ctrl+P). */
-export async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
+/**
+ * Opens a workspace file through quick open (Ctrl+P). Quick open can close before the name lands,
+ * and on a loaded machine its file search can take long to list a file just written: then it is
+ * opened again, until the deadline.
+ */
+export async function openFile(page: Page, name: string, timeoutMs = 90_000): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(name);
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first();
-  await row.waitFor({ state: 'visible', timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Control+P');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3_000 });
+      await input.fill(name, { timeout: 5_000 });
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.click({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`"${name}" is not in quick open after ${timeoutMs} ms: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   await page.locator(`.tab[aria-label*="${name}"]`).first().waitFor({ state: 'visible' });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible' });
 }
