@@ -310,6 +310,7 @@ const webviewToHostShapes = {
   prefer: obj({ runId: str, chosen: int, rejected: int }),
   branchAdded: obj({ runId: str, branch: branchRecord }),
   stop: obj({}),
+  runAction: obj({ runId: str, action: oneOf('exportMarkdown', 'exportJson', 'delete') }),
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;
 

@@ -7,7 +7,8 @@
  * their cards inside `body`.
  */
 import type { RunRecord } from '../../src/protocol/messages';
-import { el } from './dom';
+import { button, el } from './dom';
+import type { RunActions } from './runActions';
 import { promptHead } from './format';
 
 export abstract class RunFrame {
@@ -20,6 +21,9 @@ export abstract class RunFrame {
   constructor(
     protected run: RunRecord,
     className: string,
+    actions: RunActions,
+    /** Comparisons and risk checks export; a JSON run's routes have no export. */
+    exportable: boolean,
   ) {
     this.element = el('section', className);
     this.element.dataset.runId = run.id;
@@ -44,6 +48,17 @@ export abstract class RunFrame {
     this.notice = el('p', 'notice');
     this.notice.hidden = true;
     this.element.append(this.toggle, this.body);
+    const tools = el('div', 'run-tools');
+    tools.setAttribute('role', 'group');
+    tools.setAttribute('aria-label', 'This run');
+    if (exportable) {
+      tools.append(
+        button('Export Markdown', 'Open this run as Markdown (a table: settings, completion, log-probs) in a new editor', () => actions.runAction(run.id, 'exportMarkdown')),
+        button('Export JSON', 'Open this run as JSON (the shape of sampling-lab compare --json) in a new editor', () => actions.runAction(run.id, 'exportJson')),
+      );
+    }
+    tools.append(button('Delete', 'Delete this run from the history', () => actions.runAction(run.id, 'delete')));
+    this.body.append(tools);
     if (head !== undefined) {
       const full = el('details', 'prompt-full');
       const summary = el('summary');
