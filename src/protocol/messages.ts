@@ -157,6 +157,8 @@ export interface RunRecord {
   status: 'running' | 'done' | 'aborted' | 'failed';
   result?: CompareResult;
   error?: string;
+  /** 'string-literal': the prompt is the value of a string literal in code (escapes decoded, parts joined), not the text as written. */
+  promptSource?: 'string-literal';
   /** Where Insert puts a completion: the end of the selection the prompt came from. */
   insertAt?: { uri: string; line: number; character: number };
   /**

@@ -235,6 +235,7 @@ const runRecord: Check<RunRecord> = obj({
   status: oneOf('running', 'done', 'aborted', 'failed'),
   result: optional(compareResult),
   error: optional(str),
+  promptSource: optional(oneOf('string-literal')),
   insertAt: optional(obj({ uri: str, line: int, character: int })),
   risks: optional(arr(riskReport)),
   cached: optional(bool),
