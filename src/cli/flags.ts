@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
 import type { PromptFormat } from '../core/model/promptFormat';
 import { parseBiasEntry } from '../core/sampling/logitBias';
+import { textsItem } from '../core/sampling/paramText';
 import { allParams } from '../core/sampling/registry';
 import type { ParamSpec } from '../core/sampling/stage';
 import { UsageError } from './usageError';
@@ -90,7 +91,7 @@ function flagValue(param: ParamSpec, value: unknown): unknown {
     case 'number':
       return real(param.flag, value as string);
     case 'texts':
-      return (value as string[]).map((s) => s.replace(/\\n/g, '\n'));
+      return (value as string[]).map(textsItem);
     case 'bias': {
       const bias: Record<string, number | false> = {};
       for (const item of value as string[]) {

@@ -2,28 +2,24 @@
  * The distribution explorer in the panel: click (or Enter on) a token of a finished card and the
  * section above the cards shows that step's distribution as an SVG bar chart, with live controls
  * for every stage parameter the registry declares (temperature, top-k, top-p, min-p, typical-p,
- * DRY, XTC, mirostat, …) and the chain order as a reorderable list. Every number comes from the worker,
+ * DRY and its breakers, XTC, mirostat, logit bias, …) and the chain order as a reorderable list. Every number comes from the worker,
  * which runs the core's explainStep, the code the sampler runs. "Branch from here" continues from
  * an alternative token with the current settings as a new card linked to its parent.
  */
 import type { ExplorerSettings } from '../../src/core/explorer/settings';
 import { explorerSettingsOf } from '../../src/core/explorer/settings';
 import { STAGES } from '../../src/core/sampling/registry';
-import type { NumberParam, StageDefinition } from '../../src/core/sampling/stage';
+import type { BiasParam, NumberParam, StageDefinition, TextsParam } from '../../src/core/sampling/stage';
 import type { StageType } from '../../src/core/sampling/types';
 import type { ExplorerBranchReply, ExplorerReply, ExplorerRequest, ExplorerStepReply } from '../../src/protocol/explorer';
 import type { BranchRecord } from '../../src/protocol/messages';
 import { branchCard } from './branchCard';
+import { explorerControls, OFF_VALUE, readTextControl, textControlName, textControlPlaceholder, textControlText } from './explorerControls';
 import { validateExplorerReply } from '../../src/protocol/explorer';
 import type { RunRecord } from '../../src/protocol/messages';
 import { lineChart, svg } from './charts';
 import { percent, visibleToken } from './format';
 
-/**
- * The four presets' own controls keep a value that means "off" (top-k 0, top-p 1, min-p 0;
- * temperature is always on); every other stage has an "on" checkbox beside its parameters.
- */
-const OFF_VALUE: Record<string, number | undefined> = { temperature: undefined, topK: 0, topP: 1, minP: 0 };
 const LEGACY_LABELS: Record<string, string> = { temperature: 'Temperature', topK: 'Top-k (0 off)', topP: 'Top-p (1 off)', minP: 'Min-p (0 off)' };
 
 interface Control {
@@ -31,6 +27,14 @@ interface Control {
   param: NumberParam;
   input: HTMLInputElement;
   output: HTMLOutputElement;
+}
+
+/** A text field (DRY breakers, logit bias), with the line under it that says what is wrong with it. */
+interface TextControl {
+  stage: StageDefinition;
+  param: TextsParam | BiasParam;
+  input: HTMLInputElement;
+  error: HTMLElement;
 }
 
 interface Target {
@@ -48,6 +52,9 @@ export class ExplorerView {
   private latestStep = 0;
   private last: ExplorerStepReply | undefined;
   private readonly controls = new Map<string, Control>();
+  private readonly textControls = new Map<string, TextControl>();
+  /** A text field holds a line that is not a value: nothing re-runs or branches until it is fixed. */
+  private invalid = false;
   /** Stages with an "on" checkbox (all but the four presets' own). */
   private readonly switches = new Map<StageType, HTMLInputElement>();
   /** The chain order: one item per stage that is on, moved with its ↑ / ↓ buttons. */
@@ -84,10 +91,8 @@ export class ExplorerView {
     head.append(this.title, close);
 
     const controls = el('div', 'ex-controls');
-    for (const stage of STAGES) {
-      const numbers = stage.params.filter((p): p is NumberParam => p.kind === 'number');
-      const legacy = numbers.some((p) => p.setting in OFF_VALUE);
-      if (!legacy) {
+    for (const { stage, hasSwitch, params } of explorerControls()) {
+      if (hasSwitch) {
         const on = el('input');
         on.type = 'checkbox';
         on.id = `explorer-on-${stage.type}`;
@@ -99,7 +104,12 @@ export class ExplorerView {
         controls.append(lab, on, el('span'));
         this.switches.set(stage.type, on);
       }
-      for (const param of numbers) {
+      for (const control of params) {
+        if (control.kind === 'text') {
+          controls.append(...this.textControl(stage, control.param));
+          continue;
+        }
+        const param = control.param;
         const input = el('input');
         input.id = `explorer-${param.setting}`;
         const off = OFF_VALUE[param.setting];
@@ -152,6 +162,29 @@ export class ExplorerView {
     this.element.append(head, controls, this.summary, this.chart, sweepHead, this.sweep, branchRow, this.error, this.branches);
   }
 
+  /** A labelled text field for a text or bias parameter; every edit re-runs the step once it reads as a value. */
+  private textControl(stage: StageDefinition, param: TextsParam | BiasParam): HTMLElement[] {
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.id = `explorer-${param.setting}`;
+    input.dataset.control = param.setting;
+    input.spellcheck = false;
+    input.placeholder = textControlPlaceholder(param);
+    const lab = document.createElement('label');
+    lab.htmlFor = input.id;
+    lab.textContent = `· ${param.field}`;
+    lab.title = param.help;
+    input.setAttribute('aria-label', `${textControlName(stage, param)}: ${param.help}`);
+    const error = document.createElement('div');
+    error.className = 'ex-param-error';
+    error.id = `${input.id}-error`;
+    error.setAttribute('aria-live', 'polite');
+    input.setAttribute('aria-describedby', error.id);
+    input.addEventListener('input', () => this.readControls());
+    this.textControls.set(param.setting, { stage, param, input, error });
+    return [lab, input, document.createElement('span'), error];
+  }
+
   /** Opens the explorer on a token element of a finished card, if it is one. */
   openAt(tokenEl: HTMLElement, runs: readonly RunRecord[]): boolean {
     const line = tokenEl.closest<HTMLElement>('.completion');
@@ -192,6 +225,12 @@ export class ExplorerView {
       const off = OFF_VALUE[setting];
       c.input.value = String(typeof value === 'number' ? value : (off ?? c.param.default));
     }
+    for (const [setting, c] of this.textControls) {
+      c.input.value = textControlText(c.param, s[setting]);
+      this.showTextError(c, undefined);
+    }
+    this.invalid = false;
+    this.branchButton.disabled = false;
     for (const [type, on] of this.switches) on.checked = this.isOn(STAGES.find((d) => d.type === type)!, s);
     const listed = (s.order ?? []).filter((t) => this.onTypes().includes(t));
     this.orderTypes = [...listed, ...this.onTypes().filter((t) => !listed.includes(t))];
@@ -215,6 +254,7 @@ export class ExplorerView {
       const on = this.switches.get(c.stage.type);
       c.input.disabled = on !== undefined && !on.checked;
     }
+    for (const c of this.textControls.values()) c.input.disabled = !this.switches.get(c.stage.type)?.checked;
     this.drawOrder();
   }
 
@@ -245,13 +285,41 @@ export class ExplorerView {
     );
   }
 
+  /** Shows (or clears) a text field's error, and marks the field invalid for assistive technology. */
+  private showTextError(c: TextControl, error: string | undefined): void {
+    c.error.textContent = error ?? '';
+    if (error) c.input.setAttribute('aria-invalid', 'true');
+    else c.input.removeAttribute('aria-invalid');
+  }
+
   private readControls(): void {
-    // Text and bias parameters (DRY breakers, logit bias) have no control: the card's carry over.
+    // The text fields first: a line that is not a value stops here, so nothing runs with it.
+    const texts = new Map<string, unknown>();
+    let invalid = false;
+    for (const [setting, c] of this.textControls) {
+      if (!this.switches.get(c.stage.type)?.checked) {
+        this.showTextError(c, undefined);
+        continue;
+      }
+      const read = readTextControl(c.stage, c.param, c.input.value);
+      this.showTextError(c, 'error' in read ? read.error : undefined);
+      if ('error' in read) invalid = true;
+      else texts.set(setting, read.value);
+    }
+    this.invalid = invalid;
+    this.branchButton.disabled = invalid;
+    if (invalid) {
+      this.element.dataset.invalid = 'true';
+      return;
+    }
+    delete this.element.dataset.invalid;
+    // Settings without a control (min_keep) carry over from the card.
     const settings: ExplorerSettings = { temperature: 1 };
     for (const [key, value] of Object.entries(this.settings)) {
-      if (!this.controls.has(key) && key !== 'order') settings[key] = value;
+      if (!this.controls.has(key) && !this.textControls.has(key) && key !== 'order') settings[key] = value;
     }
-    // A stage switched off loses every parameter, the carried-over ones (logit bias) included.
+    for (const [setting, value] of texts) if (value !== undefined) settings[setting] = value;
+    // A stage switched off loses every parameter.
     for (const [type, on] of this.switches) {
       if (!on.checked) for (const p of STAGES.find((d) => d.type === type)!.params) delete settings[p.setting];
     }
@@ -283,7 +351,7 @@ export class ExplorerView {
   }
 
   private branch(): void {
-    if (!this.target) return;
+    if (!this.target || this.invalid) return;
     const altToken = Number(this.altSelect.value);
     this.branchButton.disabled = true;
     this.send({ explorer: 'branch', id: this.nextId++, altToken, seed: this.target.run.options.seed, ...this.base() });
@@ -302,7 +370,7 @@ export class ExplorerView {
     switch (reply.explorer) {
       case 'error':
         this.error.textContent = reply.error;
-        this.branchButton.disabled = false;
+        this.branchButton.disabled = this.invalid;
         if (reply.id === this.latestStep) delete this.element.dataset.pending;
         return;
       case 'stepResult':
@@ -318,7 +386,7 @@ export class ExplorerView {
         this.element.dataset.promptIds = reply.promptIds.join(',');
         return;
       case 'branchResult':
-        this.branchButton.disabled = false;
+        this.branchButton.disabled = this.invalid;
         this.addBranch(reply);
         return;
     }

@@ -30,8 +30,9 @@ export function resolveLogitBias(bias: Record<string, number | false>, vocabSize
 }
 
 /**
- * One bias written as text: "TEXT=BIAS" (a token id or any text; BIAS a number, or "ban" /
- * "false" / "-inf"), or llama.cpp's "ID+BIAS" / "ID-BIAS". Undefined when it is neither.
+ * One bias written as text: "TEXT=BIAS" (a token id or any text, a typed "\n" a line break, or a
+ * JSON-quoted text such as " Paris" in quotes to keep its spaces; BIAS a number, or "ban" / "false" /
+ * "-inf"), or llama.cpp's "ID+BIAS" / "ID-BIAS". Undefined when it is neither.
  */
 export function parseBiasEntry(item: string): [string, number | false] | undefined {
   const m = /^(\d+)([+-]\d*\.?\d+(?:e[+-]?\d+)?)$/i.exec(item.trim()) ?? /^(.+)=([^=]+)$/s.exec(item);
@@ -40,7 +41,21 @@ export function parseBiasEntry(item: string): [string, number | false] | undefin
   if (!key || raw === undefined) return undefined;
   const n = raw === 'ban' || raw === 'false' || raw === '-inf' ? false : Number(raw);
   if (n !== false && (raw === '' || !Number.isFinite(n))) return undefined;
+  if (/^\s*"(?:[^"\\]|\\.)*"\s*$/s.test(key)) {
+    let text: string;
+    try {
+      text = JSON.parse(key.trim()) as string;
+    } catch {
+      return undefined;
+    }
+    return text === '' ? undefined : [text, n];
+  }
   return [key.replace(/\\n/g, '\n'), n];
+}
+
+/** A bias key as parseBiasEntry reads it back: JSON-quoted when plain text would lose or split it. */
+export function biasKeyText(key: string): string {
+  return key !== key.trim() || key.startsWith('"') || /[,=\n]/.test(key) ? JSON.stringify(key) : key;
 }
 
 export function logitBiasLabel(bias: Record<string, number | false>): string {

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { strategyFromSettings, type StrategySettings } from '../../core/decode/strategies';
 import type { StrategyKind } from '../../core/decode/types';
-import { parseBiasEntry } from '../../core/sampling/logitBias';
+import { formatParamText, paramTextForm, parseParamText } from '../../core/sampling/paramText';
 import { allParams } from '../../core/sampling/registry';
 import type { ParamSpec } from '../../core/sampling/stage';
 import type { RunOptions, RunRecord } from '../../protocol/messages';
@@ -106,31 +106,16 @@ export function choiceToStrategySettings(choice: SampleChoice): StrategySettings
 /** A field's value as the quick pick shows it and the input box starts from. */
 function shown(spec: FieldSpec, value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (spec.param?.kind === 'bias') return Object.entries(value as Record<string, number | false>).map(([k, v]) => `${k}=${v === false ? 'ban' : v}`).join(', ');
-  if (spec.param?.kind === 'texts') return JSON.stringify(value);
+  if (spec.param?.kind === 'bias' || spec.param?.kind === 'texts') return formatParamText(spec.param, value);
   return String(value);
 }
 
 /** The input box's text as the field's value; a string is the reason it is not one. */
 export function parseField(spec: FieldSpec, text: string): { value: unknown } | string {
   if (text.trim() === '') return spec.optional ? { value: undefined } : 'Enter a value.';
-  if (spec.param?.kind === 'bias') {
-    const bias: Record<string, number | false> = {};
-    for (const item of text.split(',').filter((t) => t.trim())) {
-      const entry = parseBiasEntry(item.trim());
-      if (!entry) return `"${item.trim()}" is not TOKEN=BIAS (a token id or a text; a number or "ban").`;
-      bias[entry[0]] = entry[1];
-    }
-    return { value: bias };
-  }
-  if (spec.param?.kind === 'texts') {
-    try {
-      const list = JSON.parse(text) as unknown;
-      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return { value: list };
-    } catch {
-      // fall through to the message
-    }
-    return 'Enter a JSON list of strings, e.g. ["\\n", ":"].';
+  if (spec.param?.kind === 'bias' || spec.param?.kind === 'texts') {
+    const parsed = parseParamText(spec.param, text);
+    return 'error' in parsed ? `${parsed.error}: enter ${paramTextForm(spec.param)}.` : parsed;
   }
   const n = Number(text);
   const range = spec.number!;
