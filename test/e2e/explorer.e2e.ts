@@ -154,6 +154,46 @@ describe('Distribution explorer, end to end', function () {
     await settle(previous);
     assert.deepEqual(await orderShown(), ['temperature', 'top_k']);
 
+    // Text parameters have fields too (DRY's breakers, the logit bias), typed as their CLI flags take them.
+    const type = async (id: string, text: string) => {
+      const before = await explorer.getAttribute('data-ready');
+      await explorer.locator(id).fill(text);
+      await settled(before);
+    };
+    const topShown = async () => Number(await explorer.locator('[data-explorer-top-prob]').getAttribute('data-explorer-top-prob'));
+    // Logit bias: ban the top token by id, then a line that is not a bias shows an error and runs nothing.
+    const top = (await readTop()).token;
+    previous = await explorer.getAttribute('data-ready');
+    await explorer.locator('#explorer-on-logit_bias').check();
+    await settle(previous);
+    await type('#explorer-logitBias', `${top}=ban`);
+    assert.equal(await topShown(), 0, 'the banned top token has no probability left');
+    assert.match((await explorer.locator(`svg.bars .bar[data-token="${top}"]`).getAttribute('class')) ?? '', /\bcut\b/);
+    assert.match((await explorer.locator('[data-surviving]').textContent()) ?? '', new RegExp(`logit_bias\\(${top}: ban\\)`));
+    const ready = await explorer.getAttribute('data-ready');
+    await explorer.locator('#explorer-logitBias').fill(`${top}=ban, Paris`);
+    const error = explorer.locator('#explorer-logitBias-error');
+    await error.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match((await error.textContent()) ?? '', /^Logit bias: bias \(--logit-bias\): "Paris" is not TOKEN=BIAS\. Expected /);
+    assert.equal(await explorer.locator('#explorer-logitBias').getAttribute('aria-invalid'), 'true');
+    assert.equal(await explorer.getAttribute('data-pending'), null, 'no request with a broken value');
+    assert.equal(await explorer.getAttribute('data-ready'), ready);
+    assert.ok(await explorer.locator('#explorer-branch').isDisabled(), 'no branch with a broken value');
+    // Keyboard: the field is reached by Tab from its stage's checkbox, and fixing the line runs again.
+    await explorer.locator('#explorer-on-logit_bias').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await explorer.locator('#explorer-logitBias').evaluate((e) => e === document.activeElement), true);
+    previous = await explorer.getAttribute('data-ready');
+    await page.keyboard.press('End');
+    for (let i = 0; i < ', Paris'.length; i++) await page.keyboard.press('Backspace');
+    await settle(previous);
+    assert.equal(await error.isVisible(), false);
+    assert.equal(await topShown(), 0);
+    previous = await explorer.getAttribute('data-ready');
+    await explorer.locator('#explorer-on-logit_bias').uncheck();
+    await settle(previous);
+    await setControl('#explorer-topK', '3');
+
     await explorer.locator('#explorer-log').check();
     await explorer.locator('svg.bars[aria-label*="log scale"]').waitFor({ timeout: 10_000 });
 
