@@ -13,6 +13,7 @@ import { anatomy } from './anatomy';
 import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
 import { json } from './json';
+import { compareResultJson } from '../core/export/runExport';
 import { prefs } from './prefs';
 import { risk } from './risk';
 import { renderTable } from './table';
@@ -69,7 +70,7 @@ async function compare(argv: string[]): Promise<number> {
       format: args.endpoint ? { chat: args.format.chat === true, system: args.format.system } : undefined,
     });
     const interrupted = abort.signal.aborted;
-    if (args.json) console.log(JSON.stringify(interrupted ? { ...result, partial: true } : result, null, 2));
+    if (args.json) console.log(compareResultJson(result, interrupted));
     else console.log(renderTable(result) + (interrupted ? `\n${PARTIAL_NOTICE}` : ''));
     return interrupted ? 130 : 0;
   } finally {
