@@ -13,6 +13,7 @@ import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 import { benchHub } from './hub';
+import { benchRemote } from './remote';
 
 async function main() {
   const only = process.argv.slice(2);
@@ -63,6 +64,12 @@ async function main() {
     const hub = await benchHub();
     console.log(hub.markdown + '\n');
     sections.push('## Hub models\n\n' + hub.markdown);
+  }
+  if (want('remote')) {
+    console.log('Prompt-test suite throughput against a server, by concurrency…');
+    const remote = await benchRemote();
+    console.log(remote.markdown + '\n');
+    sections.push('## Suite throughput against a server\n\n' + remote.markdown);
   }
   const header = [
     '# Benchmarks',
