@@ -53,6 +53,22 @@ describe('sampling-lab CLI', function () {
     assert.equal(out.results[0].best.text, cpu.results[0].best.text);
   });
 
+  it('loads the shipped q8 weights with --dtype q8 (same greedy answer as fp32) and notes --threads in the log', () => {
+    const fp32 = JSON.parse(run(['compare', '--json', '--strategies', 'greedy', cityQuestion(person.name)]).stdout);
+    const q8 = run(['compare', '--dtype', 'q8', '--threads', '1', '--strategies', 'greedy', '--max-tokens', '12', cityQuestion(person.name)]);
+    assert.equal(q8.code, 0, q8.stderr);
+    assert.match(q8.stderr, /^threads: 1, as set$/m);
+    assert.match(q8.stdout, new RegExp(fp32.results[0].best.text.trim().replace('.', '\\.')));
+    const q8json = run(['compare', '--dtype', 'q8', '--json', '--strategies', 'greedy', cityQuestion(person.name)]);
+    assert.equal(JSON.parse(q8json.stdout).results[0].best.text, fp32.results[0].best.text);
+    const q4 = run(['compare', '--dtype', 'q4', 'hi']);
+    assert.notEqual(q4.code, 0);
+    assert.match(q4.stderr, /has no q4 weights \(onnx\/model_q4\.onnx\)\. It has: fp32, q8/);
+    const bad = run(['compare', '--threads', 'many', 'hi']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--threads must be auto or an integer in \[1, 256\] \(got "many"\)/);
+  });
+
   describe('bad input gets a message naming the problem and the fix', () => {
     const cases: Array<[string, string[], RegExp]> = [
       ['an empty prompt', ['compare', '   '], /prompt is empty/],
