@@ -10,6 +10,7 @@ import { anatomy } from './anatomy';
 import { explore } from './explore';
 import { parseCompareArgs, UsageError, USAGE, type CompareArgs } from './args';
 import { json } from './json';
+import { compareResultJson } from '../core/export/runExport';
 import { prefs } from './prefs';
 import { risk } from './risk';
 import { renderTable } from './table';
@@ -61,7 +62,7 @@ async function compare(argv: string[]): Promise<number> {
       signal: abort.signal,
     });
     const interrupted = abort.signal.aborted;
-    if (args.json) console.log(JSON.stringify(interrupted ? { ...result, partial: true } : result, null, 2));
+    if (args.json) console.log(compareResultJson(result, interrupted));
     else console.log(renderTable(result) + (interrupted ? `\n${PARTIAL_NOTICE}` : ''));
     return interrupted ? 130 : 0;
   } finally {

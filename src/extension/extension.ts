@@ -12,7 +12,8 @@ import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettin
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
 import { setHubToken } from './hubModels';
 import { showAnatomy } from './commands/showAnatomy';
-import { RunHistory } from './history';
+import { maxRunsSetting, RunHistory } from './history';
+import { clearHistory, deleteRun, exportHistory, exportRun, showHistory, type ExportArgs as RunExportArgs } from './commands/historyCommands';
 import { insertCompletion } from './insertCompletion';
 import { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
@@ -34,7 +35,7 @@ import type { PanelEventOutcome, SamplingLabApi } from './api';
 export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const log = vscode.window.createOutputChannel('Sampling Lab', { log: true });
   const panel = new PanelProvider(context.extensionUri, log);
-  const history = new RunHistory(context.workspaceState, log);
+  const history = new RunHistory(context.workspaceState, log, maxRunsSetting);
   const session = new ModelSession(panel, context.extensionUri, log, safeModelName(), context.secrets);
   const cache = new ResponseCache(context.workspaceState, log);
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
@@ -82,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     panel.onReady(() => void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined)),
     panel.onEvent((event) => void onPanelEvent(event).then((outcome) => handled.fire({ event, ...outcome }))),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.history.maxRuns`)) void history.trim().then((trimmed) => (trimmed ? showHistory(panel, history) : undefined));
       if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;
       if (session.current.status !== 'ready') showModelState(statusItem, { status: 'none', name: safeModelName() });
       try {
@@ -108,6 +110,10 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       if (!stoppedRun && !stoppedTests) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
     }),
     command('samplingLab.showLog', async () => log.show()),
+    command('samplingLab.exportRun', (args?: RunExportArgs) => exportRun(history, args)),
+    command('samplingLab.exportHistory', (args?: Omit<RunExportArgs, 'runId'>) => exportHistory(history, args)),
+    command('samplingLab.deleteRun', (args?: { runId?: string }) => deleteRun(history, panel, args)),
+    command('samplingLab.clearHistory', (args?: { confirmed?: boolean }) => clearHistory(history, panel, args)),
     command('samplingLab.showAnatomy', () => showAnatomy(context.extensionUri)),
     command('samplingLab.preferences.refresh', async () => preferences.refresh()),
     command('samplingLab.preferences.chooseScorer', (args?: Parameters<typeof chooseScorer>[0]) => chooseScorer(args)),
@@ -165,6 +171,15 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         break;
       case 'stop':
         runner.stop();
+        break;
+      case 'runAction':
+        try {
+          if (event.action === 'delete') await deleteRun(history, panel, { runId: event.runId });
+          else await exportRun(history, { runId: event.runId, format: event.action === 'exportJson' ? 'json' : 'markdown' });
+        } catch (e) {
+          lastError = reportError(e, log);
+          return { error: lastError };
+        }
         break;
       case 'log':
         log[event.level](`[panel] ${event.message}`);

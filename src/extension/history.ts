@@ -1,14 +1,21 @@
 /**
  * The runs of this workspace, newest first, kept in workspace storage so they survive a window
- * reload (the panel also keeps a copy in its webview state, for an instant restore).
+ * reload (the panel also keeps a copy in its webview state, for an instant restore), at most
+ * `samplingLab.history.maxRuns` of them; one can be deleted, or all cleared.
  */
 import * as vscode from 'vscode';
 import type { RunRecord } from '../protocol/messages';
 import { validateRunRecords } from '../protocol/validate';
 
 const KEY = 'samplingLab.runs';
-/** Enough to scroll back through a working session; older runs drop off the end. */
+/** `samplingLab.history.maxRuns`'s default: enough to scroll back through a working session; older runs drop off the end. */
 export const MAX_RUNS = 50;
+
+/** `samplingLab.history.maxRuns`, or the default when it is not a whole number ≥ 1. */
+export function maxRunsSetting(): number {
+  const v = vscode.workspace.getConfiguration('samplingLab').get<unknown>('history.maxRuns', MAX_RUNS);
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : MAX_RUNS;
+}
 
 export class RunHistory {
   private runs: RunRecord[];
@@ -16,6 +23,8 @@ export class RunHistory {
   constructor(
     private readonly storage: vscode.Memento,
     log: vscode.LogOutputChannel,
+    /** How many runs to keep (read on each change, so a new setting applies at once). */
+    private readonly limit: () => number = () => MAX_RUNS,
   ) {
     const stored = storage.get<unknown>(KEY, []);
     const checked = validateRunRecords(stored);
@@ -38,8 +47,27 @@ export class RunHistory {
     const compact = compactRun(run);
     const i = this.runs.findIndex((r) => r.id === run.id);
     if (i >= 0) this.runs[i] = compact;
-    else this.runs = [compact, ...this.runs].slice(0, MAX_RUNS);
+    else this.runs = [compact, ...this.runs].slice(0, this.limit());
     await this.storage.update(KEY, this.runs);
+  }
+
+  /** Drops the runs past the limit (after the setting was lowered); true when some were dropped. */
+  async trim(): Promise<boolean> {
+    const limit = this.limit();
+    if (this.runs.length <= limit) return false;
+    this.runs = this.runs.slice(0, limit);
+    await this.storage.update(KEY, this.runs);
+    return true;
+  }
+
+  /** Deletes the runs `drop` picks; how many went. */
+  async removeWhere(drop: (run: RunRecord) => boolean): Promise<number> {
+    const kept = this.runs.filter((r) => !drop(r));
+    const removed = this.runs.length - kept.length;
+    if (removed === 0) return 0;
+    this.runs = kept;
+    await this.storage.update(KEY, this.runs);
+    return removed;
   }
 
   async clear(): Promise<void> {

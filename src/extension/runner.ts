@@ -22,6 +22,8 @@ export interface RunRequest {
   /** A comparison, or a risk check (strategy 0 greedy, strategy 1 the N samples). */
   kind: RunKind;
   prompt: string;
+  /** Set when the prompt is a string literal's value (the header says so). */
+  promptSource?: RunRecord['promptSource'];
   strategies: Strategy[];
   options: RunOptions;
   model: string;
@@ -116,6 +118,7 @@ export class Runner implements vscode.Disposable {
         kind,
         startedAt: new Date().toISOString(),
         prompt: request.prompt,
+        ...(request.promptSource ? { promptSource: request.promptSource } : {}),
         model: hit.model,
         backend: hit.backend,
         options: request.options,
@@ -134,6 +137,7 @@ export class Runner implements vscode.Disposable {
       kind,
       startedAt: new Date().toISOString(),
       prompt: request.prompt,
+      ...(request.promptSource ? { promptSource: request.promptSource } : {}),
       model: model.name,
       backend: model.backend,
       ...(model.dtype ? { dtype: model.dtype } : {}),

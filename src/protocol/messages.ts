@@ -157,6 +157,8 @@ export interface RunRecord {
   status: 'running' | 'done' | 'aborted' | 'failed';
   result?: CompareResult;
   error?: string;
+  /** 'string-literal': the prompt is the value of a string literal in code (escapes decoded, parts joined), not the text as written. */
+  promptSource?: 'string-literal';
   /** Where Insert puts a completion: the end of the selection the prompt came from. */
   insertAt?: { uri: string; line: number; character: number };
   /**
@@ -400,6 +402,12 @@ export interface BranchAddedAction {
   runId: string;
   branch: BranchRecord;
 }
+/** A run header's buttons: export the run (Markdown or JSON, into a new editor) or delete it from history. */
+export interface RunAction {
+  type: 'runAction';
+  runId: string;
+  action: 'exportMarkdown' | 'exportJson' | 'delete';
+}
 /** The panel's Stop button. */
 export interface StopAction {
   type: 'stop';
@@ -413,4 +421,4 @@ export interface ProtocolErrorEvent {
 }
 
 /** Everything the webview sends to the host: the worker's events plus the panel's own. */
-export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | PreferAction | BranchAddedAction | StopAction | ProtocolErrorEvent;
+export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | PreferAction | BranchAddedAction | RunAction | StopAction | ProtocolErrorEvent;

@@ -235,6 +235,7 @@ const runRecord: Check<RunRecord> = obj({
   status: oneOf('running', 'done', 'aborted', 'failed'),
   result: optional(compareResult),
   error: optional(str),
+  promptSource: optional(oneOf('string-literal')),
   insertAt: optional(obj({ uri: str, line: int, character: int })),
   risks: optional(arr(riskReport)),
   cached: optional(bool),
@@ -309,6 +310,7 @@ const webviewToHostShapes = {
   prefer: obj({ runId: str, chosen: int, rejected: int }),
   branchAdded: obj({ runId: str, branch: branchRecord }),
   stop: obj({}),
+  runAction: obj({ runId: str, action: oneOf('exportMarkdown', 'exportJson', 'delete') }),
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;
 

@@ -8,9 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT } from './support/codeServer';
 import { openLab, type Lab } from './support/lab';
+import { iconState } from './support/testing';
 import { openFile, runCommand, widenSideBar } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
@@ -26,12 +27,6 @@ async function testRows(page: Page): Promise<{ label: string; state: string; ari
     out.push({ label, state: await iconState(row), aria: (await row.getAttribute('aria-label')) ?? '' });
   }
   return out;
-}
-
-async function iconState(row: Locator): Promise<string> {
-  const icon = (await row.locator('.computed-state').first().getAttribute('class', { timeout: 1_000 }).catch(() => '')) ?? '';
-  for (const state of ['failed', 'passed', 'errored', 'skipped', 'queued', 'running', 'unset']) if (icon.includes(`testing-${state}-icon`) || icon.includes(`codicon-testing-${state}`)) return state;
-  return icon;
 }
 
 describe('Prompt tests in the Testing view, end to end', function () {

@@ -10,8 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT, startCodeServer, type CodeServer } from './support/codeServer';
 import { birthplacePrompt, knownPerson } from './support/facts';
-import { panelBackend, panelFrame, waitForFinishedCards } from './support/panel';
-import { openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, type Workbench } from './support/workbench';
+import { EXTENSION_ID, panelBackend, panelFrame, waitForFinishedCards } from './support/panel';
+import { findWebviewFrame, openFile, openWorkbench, runCommand, selectLines, waitForWorkbench, type Workbench } from './support/workbench';
 
 describe('the packaged .vsix', function () {
   this.timeout(600_000);
@@ -43,7 +43,7 @@ describe('the packaged .vsix', function () {
     for (const forbidden of [/^src\//, /^test\//, /^tools\//, /^node_modules\//, /\.map$/, /^dist\/cli\.js$/, /^webview-ui\//]) {
       assert.ok(!listing.some((f) => forbidden.test(f)), `no file matches ${forbidden}`);
     }
-    for (const needed of ['dist/extension.js', 'dist/webview.js', 'dist/worker.js', 'dist/ort-wasm-simd-threaded.asyncify.wasm', 'models/facts-lm/onnx/model.onnx', 'LICENSE']) {
+    for (const needed of ['dist/extension.js', 'dist/webview.js', 'dist/worker.js', 'dist/ort-wasm-simd-threaded.asyncify.wasm', 'models/facts-lm/onnx/model.onnx', 'models/facts-lm/README.md', 'models/facts-lm/world/heldout.json', 'LICENSE']) {
       assert.ok(listing.includes(needed), `${needed} is packaged`);
     }
   });
@@ -64,5 +64,18 @@ describe('the packaged .vsix', function () {
     assert.ok(cards.every((c) => c.text.trim().length > 0));
     assert.equal(await panelBackend(panel), 'wasm');
     await page.screenshot({ path: path.join(REPO_ROOT, 'test-results', 'vsix-smoke.png') });
+  });
+
+  it("Show Model Anatomy from the .vsix states the training tokens of the model card it ships", async () => {
+    const { page } = workbench!;
+    // The number the card's front matter states; the installed copy must read the same card.
+    const card = fs.readFileSync(path.join(REPO_ROOT, 'models', 'facts-lm', 'README.md'), 'utf8');
+    const stated = Number(/^training_tokens:\s*(\d+)/m.exec(card)?.[1]);
+    assert.ok(stated > 0, 'the model card states its training tokens');
+    await runCommand(page, 'Sampling Lab: Show Model Anatomy');
+    const anatomy = await findWebviewFrame(page, EXTENSION_ID, '#components');
+    const trained = (await anatomy.locator('[data-fact="trainingTokens"]').textContent()) ?? '';
+    assert.ok(trained.includes(stated.toLocaleString('en-US')), `Anatomy says "${trained}", not ${stated.toLocaleString('en-US')} tokens`);
+    assert.doesNotMatch(trained, /not stated/);
   });
 });

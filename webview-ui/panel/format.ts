@@ -19,3 +19,18 @@ export function bytes(n: number): string {
 export function visibleToken(text: string): string {
   return text.replace(/\n/g, '↵').replace(/^ /, '␣');
 }
+
+/** How much of a prompt the run header shows before folding the rest away. */
+export const PROMPT_FOLD = { lines: 4, chars: 280 };
+
+/**
+ * The head of a long prompt for the run header (the first lines, cut at a character budget), or
+ * undefined when the prompt is short enough to show whole. A 20,000-character selection used to
+ * put 890 lines into the header and push the cards out of sight.
+ */
+export function promptHead(prompt: string, fold = PROMPT_FOLD): string | undefined {
+  const lines = prompt.split('\n');
+  if (lines.length <= fold.lines && prompt.length <= fold.chars) return undefined;
+  const head = lines.slice(0, fold.lines).join('\n');
+  return head.length > fold.chars ? head.slice(0, fold.chars) : head;
+}

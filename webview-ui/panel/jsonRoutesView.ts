@@ -23,7 +23,7 @@ export class JsonRunView extends RunFrame {
     actions: RunActions,
     expanded: boolean,
   ) {
-    super(run, 'run json-run');
+    super(run, 'run json-run', actions, false);
     this.schema = el('details', 'json-schema');
     const grid = el('div', 'route-cards');
     grid.setAttribute('role', 'list');

@@ -35,6 +35,7 @@ const actions: RunActions = {
   insert: (runId, text, strategy) => postToHost({ type: 'insert', runId, text, strategy }),
   copy: (text) => postToHost({ type: 'copy', text }),
   prefer: (runId, chosen, rejected) => postToHost({ type: 'prefer', runId, chosen, rejected }),
+  runAction: (runId, action) => postToHost({ type: 'runAction', runId, action }),
 };
 
 function log(level: 'info' | 'warn' | 'error', message: string): void {

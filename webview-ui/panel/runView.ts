@@ -34,7 +34,7 @@ export class RunView extends RunFrame {
     private readonly actions: RunActions,
     expanded: boolean,
   ) {
-    super(run, 'run');
+    super(run, 'run', actions, true);
     this.renderedPrompt = el('details', 'rendered-prompt');
     this.renderedSummary = el('summary');
     this.renderedText = el('pre', 'rendered-prompt-text');

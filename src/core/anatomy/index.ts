@@ -6,6 +6,7 @@ export type { ComponentId, TensorPlace } from './components';
 export { architectureFromConfig, parametersFromConfig } from './config';
 export type { Architecture, ComponentCounts, ConfigCounts } from './config';
 export { factsFromModelCard } from './modelCard';
+export { ANATOMY_FILES } from './files';
 export type { ModelCardFacts } from './modelCard';
 export { dataTypeName, OnnxFormatError, readOnnxModel } from './onnx';
 export type { OnnxModelInfo, OnnxNodeInfo, OnnxTensorInfo } from './onnx';

@@ -19,6 +19,15 @@ export const SAMPLE_BLOCK = 256;
  */
 export const BOUNDARY_TOLERANCE = 1e-6;
 
+/*
+ * Every scan over the whole set lives in a small function of its own (maxOf, fillExps, sumBlocks,
+ * compactAbove, …) that takes arrays and numbers. V8 then optimises the scan whole after a call or
+ * two. A scan written as a loop inside a larger function runs as on-stack-replacement code instead,
+ * and that code bailed out on every call at the first statement after the loop that had no type
+ * feedback yet, so the rest of the call ran interpreted: top-n-σ's second scan took as long as
+ * the whole log-sum-exp.
+ */
+
 /** A sum of exps below this is recomputed against the live max (exp underflows below ~1e-308). */
 const UNDERFLOW_GUARD = 1e-200;
 
@@ -133,10 +142,15 @@ export function ensureMax(c: CandidateSet): number {
   if (!Number.isNaN(c.max)) return c.max;
   const logits = c.logits;
   const n = c.size;
-  let m = -Infinity;
-  if (c.sorted) m = n > 0 ? logits[0] : m;
-  else for (let i = 0; i < n; i++) if (logits[i] > m) m = logits[i];
+  const m = c.sorted ? (n > 0 ? logits[0] : -Infinity) : maxOf(logits, n);
   c.max = m;
+  return m;
+}
+
+/** The largest of the first n logits (-∞ for none). */
+function maxOf(logits: Float32Array, n: number): number {
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > m) m = logits[i];
   return m;
 }
 
@@ -159,7 +173,6 @@ export function ensureExps(c: CandidateSet): void {
   const exps = c.exps;
   const blocks = c.blockSums;
   const n = c.size;
-  let total = 0;
   if (max === Infinity || max === -Infinity) {
     // Limits: +∞ logits share all the mass; if every logit is -∞, all tokens are equally unlikely.
     for (let i = 0; i < n; i++) exps[i] = logits[i] === max ? 1 : 0;
@@ -168,42 +181,71 @@ export function ensureExps(c: CandidateSet): void {
     ensureSums(c);
     return;
   }
+  c.expsValid = true;
+  c.expRef = max;
+  c.expSum = fillExps(logits, exps, blocks, n, max, scale);
+  c.blocksValid = true;
+}
+
+/** exps[i] = exp((logits[i] - ref) × scale) for i < n, with their block sums; returns their sum. */
+function fillExps(logits: Float32Array, exps: Float64Array, blocks: Float64Array, n: number, ref: number, scale: number): number {
+  let total = 0;
   for (let start = 0, b = 0; start < n; start += SAMPLE_BLOCK, b++) {
     const end = start + SAMPLE_BLOCK < n ? start + SAMPLE_BLOCK : n;
     let s = 0;
     for (let i = start; i < end; i++) {
-      const e = Math.exp((logits[i] - max) * scale);
+      const e = Math.exp((logits[i] - ref) * scale);
       exps[i] = e;
       s += e;
     }
     blocks[b] = s;
     total += s;
   }
-  c.expsValid = true;
-  c.expRef = max;
-  c.expSum = total;
-  c.blocksValid = true;
+  return total;
 }
 
-/** Shannon entropy (nats) of the survivors' renormalised distribution (eta cut, dynamic temperature). */
+/**
+ * Shannon entropy (nats) of the survivors' renormalised distribution (eta cut, dynamic temperature).
+ * With q = e / S and log q = (logit − expRef) × scale − log S, H = −Σ q log q is
+ * log S − (scale / S) · Σ e × (logit − expRef): no log per token, only a multiply-add, and no
+ * cancellation (every term of the sum is ≤ 0).
+ */
 export function candidateEntropy(c: CandidateSet): number {
   ensureExps(c);
   const n = c.size;
   const exps = c.exps;
   const total = c.expSum;
-  let entropy = 0;
-  for (let i = 0; i < n; i++) {
-    const q = exps[i] / total;
-    if (q > 0) entropy -= q * Math.log(q);
+  const ref = c.expRef;
+  if (!Number.isFinite(ref)) {
+    // ±∞ limits: the exps are 1 for the tokens sharing the mass and 0 elsewhere.
+    let entropy = 0;
+    for (let i = 0; i < n; i++) {
+      const q = exps[i] / total;
+      if (q > 0) entropy -= q * Math.log(q);
+    }
+    return entropy;
   }
-  return entropy;
+  return Math.log(total) - (c.scale * weightedGaps(exps, c.logits, n, ref)) / total;
+}
+
+/** Σ exps[i] × (logits[i] − ref) over i < n; e = 0 is skipped, as a -∞ logit would give NaN. */
+function weightedGaps(exps: Float64Array, logits: Float32Array, n: number, ref: number): number {
+  let weighted = 0;
+  for (let i = 0; i < n; i++) {
+    const e = exps[i];
+    if (e > 0) weighted += e * (logits[i] - ref);
+  }
+  return weighted;
 }
 
 /** Recomputes the sum and block sums of valid exps (after a compaction), without any exp. */
 function ensureSums(c: CandidateSet): void {
-  const exps = c.exps;
-  const blocks = c.blockSums;
-  const n = c.size;
+  c.expSum = sumBlocks(c.exps, c.blockSums, c.size);
+  c.blocksValid = true;
+}
+
+/** The block sums of exps[0..n) into `blocks`; returns their total. */
+function sumBlocks(exps: Float64Array, blocks: Float64Array, n: number): number {
   let total = 0;
   for (let start = 0, b = 0; start < n; start += SAMPLE_BLOCK, b++) {
     const end = start + SAMPLE_BLOCK < n ? start + SAMPLE_BLOCK : n;
@@ -212,8 +254,7 @@ function ensureSums(c: CandidateSet): void {
     blocks[b] = s;
     total += s;
   }
-  c.expSum = total;
-  c.blocksValid = true;
+  return total;
 }
 
 /** A fresh stamp for `marks`: a mark equal to it is current, older marks are stale. */
@@ -226,16 +267,50 @@ export function nextStamp(c: CandidateSet): number {
 }
 
 /**
+ * After a stage rewrote the logit at position `pos` (a penalty or bias on one of a few tokens):
+ * recomputes that position's exp, so the exps of the rest of the set stay usable instead of
+ * costing an exp pass over the vocabulary. The new exp uses the same formula as ensureExps, so
+ * it is what a full pass against the same expRef would give. A logit raised above expRef (or an
+ * infinite reference) could overflow or break the limits' 0/1 exps: the exps are dropped instead.
+ * The caller ends with logitsRewritten(c).
+ */
+export function patchExp(c: CandidateSet, pos: number): void {
+  if (!c.expsValid) return;
+  const x = c.logits[pos];
+  const ref = c.expRef;
+  if (!(x <= ref) || !Number.isFinite(ref)) {
+    c.expsValid = false;
+    return;
+  }
+  c.exps[pos] = Math.exp((x - ref) * c.scale);
+}
+
+/**
+ * Marks that a stage rewrote a few logits, each followed by patchExp: the max, the order and the
+ * sums are stale, the exps (if still valid) are current, and ensureExps re-adds them.
+ */
+export function logitsRewritten(c: CandidateSet): void {
+  c.max = NaN;
+  c.sorted = false;
+  c.expSum = NaN;
+  c.blocksValid = false;
+}
+
+/**
  * Adds deltas[j] (a working-logit change; -Infinity bans) to token tokens[j]'s logit, for j <
  * count, where the token is still a candidate. A penalty stage's few tokens: by index while the
- * set is the whole vocabulary, else one pass over the set. Invalidates what the logits decide.
+ * set is the whole vocabulary, else one pass over the set. Patches the exps of what it changed.
  */
 export function addToTokens(c: CandidateSet, tokens: ArrayLike<number>, deltas: ArrayLike<number>, count: number): void {
   if (count === 0) return;
   const logits = c.logits;
   const inv = 1 / c.scale;
   if (c.identity) {
-    for (let j = 0; j < count; j++) logits[tokens[j]!] += deltas[j]! * inv;
+    for (let j = 0; j < count; j++) {
+      const t = tokens[j]!;
+      logits[t] += deltas[j]! * inv;
+      patchExp(c, t);
+    }
   } else {
     const stamp = nextStamp(c);
     const marks = c.marks;
@@ -247,11 +322,13 @@ export function addToTokens(c: CandidateSet, tokens: ArrayLike<number>, deltas: 
       marks[t] = stamp;
     }
     const ids = c.ids;
-    for (let i = 0; i < c.size; i++) if (marks[ids[i]!] === stamp) logits[i] += keys[ids[i]!]! * inv;
+    for (let i = 0; i < c.size; i++) {
+      if (marks[ids[i]!] !== stamp) continue;
+      logits[i] += keys[ids[i]!]! * inv;
+      patchExp(c, i);
+    }
   }
-  c.max = NaN;
-  c.sorted = false;
-  logitsChanged(c);
+  logitsRewritten(c);
 }
 
 /**
@@ -268,9 +345,7 @@ export function keepAbove(c: CandidateSet, threshold: number, minKeep: number): 
     return;
   }
   if (minKeep > 1) {
-    let passing = 0;
-    for (let i = 0; i < n; i++) passing += +(logits[i] >= threshold);
-    if (passing < minKeep) {
+    if (countAbove(logits, n, threshold) < minKeep) {
       keepTopByLogit(c, Math.min(minKeep, n));
       return;
     }
@@ -286,29 +361,48 @@ export function keepAbove(c: CandidateSet, threshold: number, minKeep: number): 
     setShrunk(c, Math.max(keep, 1));
     return;
   }
-  const ids = c.ids;
-  const exps = c.exps;
-  const withExps = c.expsValid;
-  // Branch-free compaction: every position is written at `kept`, which advances only for a
-  // keeper; a branch would be mispredicted every other time when about half the tokens survive.
+  setShrunk(c, c.expsValid ? compactAboveWithExps(c.ids, logits, c.exps, n, threshold) : compactAbove(c.ids, logits, n, threshold));
+}
+
+// The compactions are functions of their own (as is every scan that runs once per call over the
+// vocabulary): V8 optimises them whole. A loop inside a larger function gets on-stack-replacement
+// code, which bailed out on every call at the first code after the loop that had no type
+// feedback yet, leaving the rest of the call interpreted.
+
+/**
+ * Moves the positions whose logit reaches `threshold` to the front, in order; returns how many.
+ * Branch-free: every position is written at `kept`, which advances only for a keeper; a branch
+ * would be mispredicted every other time when about half the tokens survive.
+ */
+function compactAbove(ids: Int32Array, logits: Float32Array, n: number, threshold: number): number {
   let kept = 0;
-  if (withExps) {
-    for (let i = 0; i < n; i++) {
-      const x = logits[i];
-      ids[kept] = ids[i];
-      logits[kept] = x;
-      exps[kept] = exps[i];
-      kept += +(x >= threshold);
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const x = logits[i];
-      ids[kept] = ids[i];
-      logits[kept] = x;
-      kept += +(x >= threshold);
-    }
+  for (let i = 0; i < n; i++) {
+    const x = logits[i];
+    ids[kept] = ids[i];
+    logits[kept] = x;
+    kept += +(x >= threshold);
   }
-  setShrunk(c, kept);
+  return kept;
+}
+
+/** How many of the first n logits reach `threshold`. */
+function countAbove(logits: Float32Array, n: number, threshold: number): number {
+  let passing = 0;
+  for (let i = 0; i < n; i++) passing += +(logits[i] >= threshold);
+  return passing;
+}
+
+/** compactAbove carrying the exps along. */
+function compactAboveWithExps(ids: Int32Array, logits: Float32Array, exps: Float64Array, n: number, threshold: number): number {
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const x = logits[i];
+    ids[kept] = ids[i];
+    logits[kept] = x;
+    exps[kept] = exps[i];
+    kept += +(x >= threshold);
+  }
+  return kept;
 }
 
 /** Keeps the k highest logits (ties: lower id), sorted: top-k's heap, shared with min_keep. */
@@ -322,6 +416,14 @@ export function keepTopByLogit(c: CandidateSet, k: number): void {
   const logits = c.logits;
   const ids = c.ids;
   const heap = c.order;
+  heapOfBest(heap, k, n, logits, ids);
+  heap.subarray(0, k).sort((a, b) => compareDescending(logits[a], logits[b], ids[a], ids[b]));
+  gatherInOrder(c, k);
+  c.sorted = true;
+}
+
+/** heap[0..k) = the positions of the k best of the first n (a heap, worst at the root). */
+function heapOfBest(heap: Int32Array, k: number, n: number, logits: Float32Array, ids: Int32Array): void {
   for (let i = 0; i < k; i++) heap[i] = i;
   for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(heap, k, i, logits, ids);
   let worstLogit = logits[heap[0]];
@@ -336,9 +438,6 @@ export function keepTopByLogit(c: CandidateSet, k: number): void {
       worstId = ids[heap[0]];
     }
   }
-  heap.subarray(0, k).sort((a, b) => compareDescending(logits[a], logits[b], ids[a], ids[b]));
-  gatherInOrder(c, k);
-  c.sorted = true;
 }
 
 /** Heap order: the worst kept position (lowest logit, then highest id) at the root. */
@@ -510,10 +609,8 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
     return;
   }
 
-  // Pass 1: bucket masses. The adds into `mass` depend on each other only through memory, so
-  // two positions per iteration let two be in flight. For top-p the exps are usually not known
-  // yet (a temperature ran before): computing them in the same loop saves a pass over memory.
-  // Math.min before | 0 keeps the bucket index in range, infinite distances included.
+  // Pass 1: bucket masses. For top-p the exps are usually not known yet (a temperature ran
+  // before): computing them in the same loop saves a pass over memory.
   if (!Number.isFinite(best)) {
     // An infinite best score: no distances to bucket by. Sort the lot (correct, slow, rare).
     sortAndCut(c, score, p, minKeep);
@@ -523,44 +620,15 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
   mass.fill(0);
   // Buckets are 1 / PER_NAT nats of the working logit: stored logits are multiplied by the scale.
   const perNat = byLogit ? PER_NAT * c.scale : PER_NAT;
-  let i = 0;
   if (byLogit && !c.expsValid) {
     // exps exactly as ensureExps computes them: exp((logit - max) × scale), best being the max.
-    const exps = c.exps;
-    const scale = c.scale;
-    let total = 0;
-    for (; i + 1 < n; i += 2) {
-      const x0 = score[i];
-      const x1 = score[i + 1];
-      const e0 = Math.exp((x0 - best) * scale);
-      const e1 = Math.exp((x1 - best) * scale);
-      exps[i] = e0;
-      exps[i + 1] = e1;
-      total += e0;
-      total += e1;
-      mass[Math.min((best - x0) * perNat, BUCKETS) | 0] += e0;
-      mass[Math.min((best - x1) * perNat, BUCKETS) | 0] += e1;
-    }
-    if (i < n) {
-      const e = Math.exp((score[i] - best) * scale);
-      exps[i] = e;
-      total += e;
-      mass[Math.min((best - score[i]) * perNat, BUCKETS) | 0] += e;
-    }
+    c.expSum = bucketExps(c.logits, c.exps, mass, n, best, c.scale, perNat);
     c.expsValid = true;
     c.expRef = best;
-    c.expSum = total;
     c.blocksValid = false;
   } else {
     ensureExps(c);
-    const exps = c.exps;
-    for (; i + 1 < n; i += 2) {
-      const a = Math.min((best - score[i]) * perNat, BUCKETS) | 0;
-      const b = Math.min((best - score[i + 1]) * perNat, BUCKETS) | 0;
-      mass[a] += exps[i];
-      mass[b] += exps[i + 1];
-    }
-    if (i < n) mass[Math.min((best - score[i]) * perNat, BUCKETS) | 0] += exps[i];
+    bucketMasses(score, c.exps, mass, n, best, perNat);
   }
   const exps = c.exps;
   const target = (p - BOUNDARY_TOLERANCE) * c.expSum;
@@ -583,25 +651,8 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
   // is below the cut exactly when q < cut, and equals it exactly when cut ≤ q < cut + 1 (or
   // q ≥ BUCKETS, for the tail).
   const order = c.order;
-  let kept = 0;
-  let aside = 0;
-  if (cut < BUCKETS) {
-    // Math.floor(q) === cut is one comparison that is rarely true, so its branch is predictable,
-    // where `q >= cut && q < cut + 1` would branch on a coin flip for a flat distribution.
-    for (let i = 0; i < n; i++) {
-      const q = (best - score[i]) * perNat;
-      order[kept] = i;
-      kept += +(q < cut);
-      if (Math.floor(q) === cut) order[n - 1 - aside++] = i;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const q = (best - score[i]) * perNat;
-      order[kept] = i;
-      kept += +(q < cut);
-      if (!(q < cut)) order[n - 1 - aside++] = i;
-    }
-  }
+  const kept = cut < BUCKETS ? listBelowCut(score, order, n, best, perNat, cut) : listBelowTail(score, order, n, best, perNat);
+  const aside = listed[0];
   const asideStart = n - aside;
   order
     .subarray(asideStart, n)
@@ -623,6 +674,85 @@ export function keepPrefixByMass(c: CandidateSet, score: Float32Array | Float64A
   order.copyWithin(kept, asideStart, asideStart + taken);
   gatherInOrder(c, kept + taken);
   c.sorted = false;
+}
+
+/**
+ * keepPrefixByMass's pass 1 for top-p without exps: exps[i] = exp((logits[i] − best) × scale),
+ * each added to its bucket's mass; returns their sum. The adds into `mass` depend on each other
+ * only through memory, so two positions per iteration let two be in flight. Math.min before | 0
+ * keeps the bucket index in range, infinite distances included.
+ */
+function bucketExps(logits: Float32Array, exps: Float64Array, mass: Float64Array, n: number, best: number, scale: number, perNat: number): number {
+  let total = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const x0 = logits[i];
+    const x1 = logits[i + 1];
+    const e0 = Math.exp((x0 - best) * scale);
+    const e1 = Math.exp((x1 - best) * scale);
+    exps[i] = e0;
+    exps[i + 1] = e1;
+    total += e0;
+    total += e1;
+    mass[Math.min((best - x0) * perNat, BUCKETS) | 0] += e0;
+    mass[Math.min((best - x1) * perNat, BUCKETS) | 0] += e1;
+  }
+  if (i < n) {
+    const e = Math.exp((logits[i] - best) * scale);
+    exps[i] = e;
+    total += e;
+    mass[Math.min((best - logits[i]) * perNat, BUCKETS) | 0] += e;
+  }
+  return total;
+}
+
+/** Pass 1 with the exps known: each position's exp added to its score's bucket. */
+function bucketMasses(score: Float32Array | Float64Array, exps: Float64Array, mass: Float64Array, n: number, best: number, perNat: number): void {
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const a = Math.min((best - score[i]) * perNat, BUCKETS) | 0;
+    const b = Math.min((best - score[i + 1]) * perNat, BUCKETS) | 0;
+    mass[a] += exps[i];
+    mass[b] += exps[i + 1];
+  }
+  if (i < n) mass[Math.min((best - score[i]) * perNat, BUCKETS) | 0] += exps[i];
+}
+
+/** How many positions pass 2 set aside (listed from the far end of `order`). */
+const listed = new Int32Array(1);
+
+/**
+ * Pass 2 for a cut bucket: lists the positions in buckets above it at the front of `order`
+ * (returns how many) and the cut bucket's positions at its far end (their count in listed[0]).
+ * Math.floor(q) === cut is one comparison that is rarely true, so its branch is predictable,
+ * where `q >= cut && q < cut + 1` would branch on a coin flip for a flat distribution.
+ */
+function listBelowCut(score: Float32Array | Float64Array, order: Int32Array, n: number, best: number, perNat: number, cut: number): number {
+  let kept = 0;
+  let aside = 0;
+  for (let i = 0; i < n; i++) {
+    const q = (best - score[i]) * perNat;
+    order[kept] = i;
+    kept += +(q < cut);
+    if (Math.floor(q) === cut) order[n - 1 - aside++] = i;
+  }
+  listed[0] = aside;
+  return kept;
+}
+
+/** Pass 2 when the cut falls in the tail bucket: every tail position is set aside. */
+function listBelowTail(score: Float32Array | Float64Array, order: Int32Array, n: number, best: number, perNat: number): number {
+  const cut = BUCKETS;
+  let kept = 0;
+  let aside = 0;
+  for (let i = 0; i < n; i++) {
+    const q = (best - score[i]) * perNat;
+    order[kept] = i;
+    kept += +(q < cut);
+    if (!(q < cut)) order[n - 1 - aside++] = i;
+  }
+  listed[0] = aside;
+  return kept;
 }
 
 /** Sorts the whole live set by score and keeps the prefix whose mass reaches p: for small sets. */

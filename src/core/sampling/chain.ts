@@ -79,12 +79,16 @@ function isNoOp(config: StageConfig, vocabSize: number): boolean {
 /**
  * The raw pass already computes exp(logit - max) for the log-sum-exp. Keep those exps (instead of
  * only their sum) when the first stage that does anything reads probabilities of the raw
- * distribution (top-p, typical-p, or the final draw), so no exp is computed twice.
+ * distribution (top-p, typical-p, dynamic temperature's entropy, or the final draw), so no exp
+ * is computed twice. Penalties and biases before it rewrite a few logits and patch their exps,
+ * so they do not stand in the way.
  */
 function rawExpsReusable(spec: SamplerSpec, vocabSize: number): boolean {
   for (const config of spec.stages) {
     if (isNoOp(config, vocabSize)) continue;
-    return stageDefinition(config.type).readsProbabilities(config);
+    const definition = stageDefinition(config.type);
+    if (definition.rewritesFewLogits) continue;
+    return definition.readsProbabilities(config);
   }
   return spec.select === 'sample';
 }
@@ -125,6 +129,7 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
   let altIds = new Int32Array(8);
   let altLogits = new Float64Array(8);
   let altCount = 0;
+  const rowScan = new Float64Array(3);
 
   /**
    * One pass for the max and the top `alternatives` raw logits (a small insertion list: most
@@ -146,36 +151,12 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
       altLogits = new Float64Array(alternatives);
     }
     const n = vocabSize;
-    let max = -Infinity;
-    let argmax = 0;
-    let filled = 0;
-    let nan = -1;
-    let worst = alternatives > 0 ? -Infinity : Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = logits[i];
-      if (v > max) {
-        max = v;
-        argmax = i;
-      } else if (v !== v && nan < 0) {
-        nan = i;
-      }
-      if (v > worst) {
-        // Strictly greater: on a tie the token already listed (the lower id) stays ahead.
-        let j = filled < alternatives ? filled++ : alternatives - 1;
-        while (j > 0 && altLogits[j - 1] < v) {
-          altLogits[j] = altLogits[j - 1];
-          altIds[j] = altIds[j - 1];
-          j--;
-        }
-        altLogits[j] = v;
-        altIds[j] = i;
-        if (filled === alternatives) worst = altLogits[alternatives - 1];
-      }
-    }
-    altCount = filled;
+    altCount = scanRow(logits, alternatives, altIds, altLogits, rowScan);
+    const max = rowScan[0];
+    const argmax = rowScan[1];
     // A NaN compares false with everything: top-k would never evict it, top-p's cut would be
     // NaN, and the draw would fall through to some token. Refuse the row instead.
-    if (nan >= 0) throw NaNLogitError.forToken(nan);
+    if (rowScan[2] >= 0) throw NaNLogitError.forToken(rowScan[2]);
     if (loadSet) {
       copyLogits(c, logits);
       c.max = max;
@@ -190,9 +171,7 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
       ensureExps(c);
       logZ = max + Math.log(c.expSum);
     } else {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += Math.exp(logits[i] - max);
-      logZ = max + Math.log(sum);
+      logZ = max + Math.log(sumExp(logits, max));
     }
     const raw = { max, argmax, logZ, infiniteCount };
     if (!loadSet) return raw;
@@ -287,6 +266,58 @@ export function createSamplerChain(input: SamplerSpec, vocabSize: number, candid
     },
   };
   return chain;
+}
+
+/*
+ * The scans over the raw row are functions of their own, taking arrays and numbers: V8 optimises
+ * them whole. As loops inside runStages they ran as on-stack-replacement code that bailed out on
+ * every call at the first statement after the loop, leaving the rest of the step interpreted.
+ */
+
+/**
+ * One pass over the raw row: out = [max, position of the first max, first NaN position or -1],
+ * and the `alternatives` highest logits into altIds / altLogits, best first (a small insertion
+ * list: most tokens fail one comparison). Returns how many alternatives were listed.
+ */
+function scanRow(logits: Float32Array, alternatives: number, altIds: Int32Array, altLogits: Float64Array, out: Float64Array): number {
+  const n = logits.length;
+  let max = -Infinity;
+  let argmax = 0;
+  let filled = 0;
+  let nan = -1;
+  let worst = alternatives > 0 ? -Infinity : Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = logits[i];
+    if (v > max) {
+      max = v;
+      argmax = i;
+    } else if (v !== v && nan < 0) {
+      nan = i;
+    }
+    if (v > worst) {
+      // Strictly greater: on a tie the token already listed (the lower id) stays ahead.
+      let j = filled < alternatives ? filled++ : alternatives - 1;
+      while (j > 0 && altLogits[j - 1] < v) {
+        altLogits[j] = altLogits[j - 1];
+        altIds[j] = altIds[j - 1];
+        j--;
+      }
+      altLogits[j] = v;
+      altIds[j] = i;
+      if (filled === alternatives) worst = altLogits[alternatives - 1];
+    }
+  }
+  out[0] = max;
+  out[1] = argmax;
+  out[2] = nan;
+  return filled;
+}
+
+/** Σ exp(logits[i] − max): the raw log-partition's sum when its exps are not kept. */
+function sumExp(logits: Float32Array, max: number): number {
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  return sum;
 }
 
 /** Runs `spec` once over one row, for the distribution explorer. */

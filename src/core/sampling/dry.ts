@@ -153,6 +153,7 @@ export const dryStage = defineStage<'dry'>({
   omitWhenNoOp: true,
   keepsTop: false,
   readsProbabilities: () => false,
+  rewritesFewLogits: true,
   create: (s, env) => {
     checkParam(dryStage, 'multiplier', s.multiplier);
     const breakers = breakerMask(env.vocabSize, s.breakers ?? DEFAULT_DRY_BREAKERS, env.vocabulary, s.breakerTokens);

@@ -59,6 +59,7 @@ export const logitBiasStage = defineStage<'logit_bias'>({
   omitWhenNoOp: true,
   keepsTop: false,
   readsProbabilities: () => false,
+  rewritesFewLogits: true,
   create: (s, env) => {
     const { tokens, deltas } = resolveLogitBias(s.bias, env.vocabSize, env.vocabulary);
     return { apply: (c) => addToTokens(c, tokens, deltas, tokens.length) };

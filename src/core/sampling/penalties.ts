@@ -50,5 +50,6 @@ export const penaltiesStage = defineStage<'penalties'>({
   omitWhenNoOp: true,
   keepsTop: false,
   readsProbabilities: () => false,
+  rewritesFewLogits: true,
   create: (s) => ({ apply: (c, ctx) => presenceFrequencyPenalty(c, ctx.history, s.presence ?? 0, s.frequency ?? 0, s.lastN ?? 64) }),
 });

@@ -5,7 +5,7 @@
  * always makes a repeat less likely. Each token is penalised once, however often it repeats.
  * lastN = 0 disables the stage (as in llama.cpp); ids outside the vocabulary are ignored.
  */
-import { logitsChanged, nextStamp } from './candidates';
+import { logitsRewritten, nextStamp, patchExp } from './candidates';
 import { checkParam } from './checkParam';
 import { defineStage, show } from './stage';
 import type { CandidateSet } from './types';
@@ -34,14 +34,17 @@ export function repetitionPenalty(c: CandidateSet, history: ArrayLike<number>, p
     for (let j = 0; j < count; j++) {
       const token = distinct[j];
       logits[token] = penalise(logits[token], penalty);
+      patchExp(c, token);
     }
   } else {
     const ids = c.ids;
-    for (let i = 0; i < c.size; i++) if (marks[ids[i]] === stamp) logits[i] = penalise(logits[i], penalty);
+    for (let i = 0; i < c.size; i++) {
+      if (marks[ids[i]] !== stamp) continue;
+      logits[i] = penalise(logits[i], penalty);
+      patchExp(c, i);
+    }
   }
-  c.max = NaN;
-  c.sorted = false;
-  logitsChanged(c);
+  logitsRewritten(c);
 }
 
 function penalise(logit: number, penalty: number): number {
@@ -66,6 +69,7 @@ export const repetitionPenaltyStage = defineStage<'repetition_penalty'>({
   omitWhenNoOp: true,
   keepsTop: false,
   readsProbabilities: () => false,
+  rewritesFewLogits: true,
   create: (s) => {
     const lastN = s.lastN ?? DEFAULT_PENALTY_LAST_N;
     return { apply: (c, ctx) => repetitionPenalty(c, ctx.history, s.penalty, lastN) };

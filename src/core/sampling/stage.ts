@@ -102,6 +102,12 @@ export interface StageDefinition<C extends StageConfig = StageConfig> {
   keepsTop: boolean;
   /** Reads probabilities (so the raw pass's exps can be reused when it runs first). */
   readsProbabilities(config: C): boolean;
+  /**
+   * Rewrites only a few tokens' logits (tokens from the history or a bias list) and patches
+   * their exps (patchExp), so exps computed before it stay usable after it: the raw pass's exps
+   * reach a probability-reading stage behind penalties without a second exp pass.
+   */
+  rewritesFewLogits?: boolean;
   /** Called once per chain; errors here (a bad token id) surface before any model work. */
   create(config: C, env: StageEnv): StageRuntime;
 }

@@ -13,8 +13,24 @@ import type { CandidateSet } from './types';
 export function topNSigma(c: CandidateSet, n: number, minKeep = 1): void {
   checkParam(topNSigmaStage, 'n', n);
   if (n <= 0 || c.size <= 1) return;
-  const logits = c.logits;
-  const size = c.size;
+  const count = finiteMaxAndSum(c.logits, c.size, stats);
+  const max = stats[0];
+  if (count === 0 || max === Infinity) return;
+  // Some logit is finite, so the max over the finite ones is the set's max: keepAbove needs it,
+  // and would otherwise scan the set again for it.
+  c.max = max;
+  const mean = stats[1] / count;
+  const sigma = Math.sqrt(squaredDeviations(c.logits, c.size, mean) / count);
+  keepAbove(c, max - n * sigma, minKeep);
+}
+
+// Each scan over the set is a function of its own: V8 optimises it whole after a few calls. As
+// loops inside one function, each got on-stack-replacement code that bailed out at the code after
+// its loop on every call (no type feedback there yet), so the second scan ran interpreted.
+const stats = new Float64Array(2);
+
+/** The max and the sum (into out[0], out[1]) of the logits that are not -∞; returns their count. */
+function finiteMaxAndSum(logits: Float32Array, size: number, out: Float64Array): number {
   let max = -Infinity;
   let sum = 0;
   let count = 0;
@@ -25,15 +41,19 @@ export function topNSigma(c: CandidateSet, n: number, minKeep = 1): void {
     sum += x;
     count++;
   }
-  if (count === 0 || max === Infinity) return;
-  const mean = sum / count;
+  out[0] = max;
+  out[1] = sum;
+  return count;
+}
+
+/** Σ (x − mean)² over the logits that are not -∞. */
+function squaredDeviations(logits: Float32Array, size: number, mean: number): number {
   let squares = 0;
   for (let i = 0; i < size; i++) {
     const x = logits[i];
     if (x !== -Infinity) squares += (x - mean) * (x - mean);
   }
-  const sigma = Math.sqrt(squares / count);
-  keepAbove(c, max - n * sigma, minKeep);
+  return squares;
 }
 
 export const topNSigmaStage = defineStage<'top_n_sigma'>({

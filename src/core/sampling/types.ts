@@ -80,8 +80,9 @@ export interface StepResult {
  * - `identity`: the set is the whole vocabulary in id order (ids[i] === i, size === vocabulary).
  * - `sorted`: positions are in descending logit order, ties with the lower id first.
  * - `max`: the largest live stored logit (before `scale`), or NaN when a stage made it unknown.
- * - `expsValid`: exps[i] === exp((logits[i] - expRef) × scale) for every live position;
- *   compacting stages carry exps along, stages that change logits or scale clear the flag.
+ * - `expsValid`: exps[i] === exp((logits[i] - expRef) × scale) for every live position, and
+ *   every live logit is ≤ expRef; compacting stages carry exps along, stages that change the
+ *   scale or many logits clear the flag, stages that rewrite a few logits patch them (patchExp).
  * - `expSum`: the sum of the live exps (NaN when unknown); `blocksValid`: blockSums match it.
  */
 export interface CandidateSet {

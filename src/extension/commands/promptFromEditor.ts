@@ -1,10 +1,12 @@
 /**
  * The prompt of a selection-based command: the selected text, or (with no selection) the
- * current line offered in an input box. Insert later goes to the end of that text. A blank
- * prompt is refused here, before any model work.
+ * current line offered in an input box. Inside a string literal of TS/JS or Python, the prompt is
+ * the literal's value instead (core/promptSource), as the code means it. Insert later goes to the
+ * end of that text. A blank prompt is refused here, before any model work.
  */
 import * as vscode from 'vscode';
 import { checkPromptText } from '../../core/decode/compare';
+import { literalLanguage, promptFromLiteral } from '../../core/promptSource/stringLiteral';
 import type { RunRecord } from '../../protocol/messages';
 import type { RunRequest } from '../runner';
 import type { LabSettings } from '../settings';
@@ -12,6 +14,20 @@ import type { LabSettings } from '../settings';
 export interface EditorPrompt {
   prompt: string;
   insertAt?: RunRecord['insertAt'];
+  /** Set when the prompt is a string literal's value, not the text as written. */
+  promptSource?: RunRecord['promptSource'];
+}
+
+/** The value of the string literal the selection (or cursor) is in, when the language is one core/promptSource reads. */
+function literalPrompt(editor: vscode.TextEditor): EditorPrompt | undefined {
+  const language = literalLanguage(editor.document.languageId);
+  if (!language) return undefined;
+  const { document, selection } = editor;
+  const found = promptFromLiteral(document.getText(), language, document.offsetAt(selection.start), document.offsetAt(selection.end));
+  if (!found) return undefined;
+  // With a selection, Insert goes after it; with the cursor, after the literal's line (as for a plain line).
+  const insert = selection.isEmpty ? document.lineAt(document.positionAt(found.end).line).range.end : selection.end;
+  return { prompt: found.value, insertAt: at(document, insert), promptSource: 'string-literal' };
 }
 
 function at(document: vscode.TextDocument, position: vscode.Position): RunRecord['insertAt'] {
@@ -23,6 +39,11 @@ export async function promptFromEditor(given?: string): Promise<EditorPrompt | u
   if (given !== undefined) {
     checkPromptText(given);
     return { prompt: given, insertAt: editor && at(editor.document, editor.selection.end) };
+  }
+  const literal = editor && literalPrompt(editor);
+  if (literal) {
+    checkPromptText(literal.prompt);
+    return literal;
   }
   if (editor && !editor.selection.isEmpty) {
     const prompt = editor.document.getText(editor.selection);
@@ -42,6 +63,13 @@ export async function promptFromEditor(given?: string): Promise<EditorPrompt | u
 }
 
 /** What every run on an editor prompt takes from it and from the settings: the prompt, where Insert goes, the model, the cache. */
-export function editorRun(target: EditorPrompt, settings: LabSettings): Pick<RunRequest, 'prompt' | 'insertAt' | 'model' | 'device' | 'cache'> {
-  return { prompt: target.prompt, insertAt: target.insertAt, model: settings.model, device: settings.device, cache: settings.cacheEnabled };
+export function editorRun(target: EditorPrompt, settings: LabSettings): Pick<RunRequest, 'prompt' | 'promptSource' | 'insertAt' | 'model' | 'device' | 'cache'> {
+  return {
+    prompt: target.prompt,
+    ...(target.promptSource ? { promptSource: target.promptSource } : {}),
+    insertAt: target.insertAt,
+    model: settings.model,
+    device: settings.device,
+    cache: settings.cacheEnabled,
+  };
 }

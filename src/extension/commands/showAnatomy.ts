@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { anatomyFromOnnx, factsFromModelCard, type ModelAnatomy } from '../../core/anatomy';
+import { ANATOMY_FILES, anatomyFromOnnx, factsFromModelCard, type ModelAnatomy } from '../../core/anatomy';
 import { resolveModelChoice } from '../modelChoice';
 import { readSettings } from '../settings';
 
@@ -25,9 +25,9 @@ export async function showAnatomy(extensionUri: vscode.Uri): Promise<AnatomySumm
   const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const choice = resolveModelChoice(readSettings().model, extensionUri, workspaceRoot);
   const [bytes, configText, card] = await Promise.all([
-    fs.promises.readFile(path.join(choice.dir, 'onnx', 'model.onnx')),
-    fs.promises.readFile(path.join(choice.dir, 'config.json'), 'utf8'),
-    fs.promises.readFile(path.join(choice.dir, 'README.md'), 'utf8').catch(() => ''),
+    fs.promises.readFile(path.join(choice.dir, ANATOMY_FILES.onnx)),
+    fs.promises.readFile(path.join(choice.dir, ANATOMY_FILES.config), 'utf8'),
+    fs.promises.readFile(path.join(choice.dir, ANATOMY_FILES.card), 'utf8').catch(() => ''),
   ]);
   const anatomy = anatomyFromOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), JSON.parse(configText) as object, factsFromModelCard(card));
   if (!panel) {

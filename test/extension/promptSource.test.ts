@@ -1,0 +1,63 @@
+/**
+ * Prompts taken from code: a selection (or the cursor) inside a string literal of a TS or Python
+ * file sends the literal's value, escapes decoded and parts joined, and the run records that it
+ * came from a literal; plain text is sent as written.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { RunRecord } from '../../src/protocol/messages';
+import { labApi, useSettingsInSuite } from './extensionApi';
+
+async function editorWith(language: string, content: string, select: string, whole = false): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ language, content });
+  const editor = await vscode.window.showTextDocument(document);
+  const start = content.indexOf(select);
+  assert.ok(start >= 0, `the fixture holds ${select}`);
+  const a = document.positionAt(start);
+  editor.selection = new vscode.Selection(a, whole ? document.positionAt(start + select.length) : a);
+  return editor;
+}
+
+async function compareHere(): Promise<RunRecord> {
+  const api = await labApi();
+  const run = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection');
+  assert.ok(run, `the run returned a record (last error: ${api.lastError()})`);
+  assert.equal(run.status, 'done', run.error);
+  return run;
+}
+
+describe('prompts from string literals', function () {
+  this.timeout(300_000);
+  useSettingsInSuite({ strategies: [{ kind: 'greedy' }], maxNewTokens: 2, 'cache.enabled': false });
+  afterEach(() => vscode.commands.executeCommand('workbench.action.closeActiveEditor'));
+
+  it('a selection of the inside of a TS string sends its decoded value', async () => {
+    await editorWith('typescript', 'export const birthplace = "Q: Where was Kawe Steiga born?\\nA:";\n', 'Q: Where was Kawe Steiga born?\\nA:', true);
+    const run = await compareHere();
+    assert.equal(run.prompt, 'Q: Where was Kawe Steiga born?\nA:', 'a newline, not a backslash and an n');
+    assert.equal(run.promptSource, 'string-literal');
+    assert.ok((await labApi()).history().some((r) => r.id === run.id && r.promptSource === 'string-literal'), 'history keeps where the prompt came from');
+  });
+
+  it('the cursor inside a multi-line template concatenation sends the joined value, no input box', async () => {
+    const content = ['export const birthplace =', '  `Q: Where was Kawe Steiga born?\\n` +', "  'A:';", ''].join('\n');
+    await editorWith('typescript', content, 'Kawe');
+    const run = await compareHere();
+    assert.equal(run.prompt, 'Q: Where was Kawe Steiga born?\nA:');
+  });
+
+  it('the cursor inside a Python implicit concatenation sends the joined value', async () => {
+    const content = ['PROMPT = (', '    "Q: Where was Kawe Steiga born?\\n"', "    r'A:'", ')', ''].join('\n');
+    await editorWith('python', content, 'Kawe');
+    const run = await compareHere();
+    assert.equal(run.prompt, 'Q: Where was Kawe Steiga born?\nA:');
+    assert.equal(run.promptSource, 'string-literal');
+  });
+
+  it('a selection of plain text is sent as written', async () => {
+    await editorWith('plaintext', 'Q: a backslash-n \\n stays here\nA:', 'Q: a backslash-n \\n stays here', true);
+    const run = await compareHere();
+    assert.equal(run.prompt, 'Q: a backslash-n \\n stays here');
+    assert.equal(run.promptSource, undefined);
+  });
+});
