@@ -114,6 +114,11 @@ describe('sampling-lab CLI', function () {
       assert.match(r.stderr, /config\.json is not valid JSON/);
       fs.cpSync(path.join(MODEL_DIR, 'config.json'), path.join(dir, 'config.json'));
       fs.rmSync(path.join(dir, 'onnx', 'model.onnx'));
+      // Only the q8 weights left: fp32 asked for by name is missing, and the error says what there is.
+      r = run(['compare', '--model', dir, '--dtype', 'fp32', 'hi']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /has no fp32 weights \(onnx\/model\.onnx\)\. It has: q8\./);
+      fs.rmSync(path.join(dir, 'onnx', 'model_quantized.onnx'));
       r = run(['compare', '--model', dir, 'hi']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /has no onnx\/model\.onnx/);
