@@ -23,6 +23,8 @@ export interface SamplingLabApi {
   /** A panel event (insert, prefer, branchAdded, …) has been handled, with what came of it. */
   readonly onDidHandlePanelEvent: vscode.Event<PanelEventOutcome>;
   modelState(): ModelState;
+  /** Releases the loaded model (the next run loads it again), as a changed model setting does. */
+  releaseModel(): Promise<void>;
   history(): RunRecord[];
   clearHistory(): Promise<void>;
   /** The Preferences view's rows, as it shows them now. */

@@ -206,6 +206,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     onDidStartRun: runner.onDidStart,
     onDidHandlePanelEvent: handled.event,
     modelState: () => session.current,
+    releaseModel: () => session.unload('released through the API'),
     history: () => history.all(),
     clearHistory: () => history.clear(),
     preferenceItems: () => preferences.getChildren(),

@@ -26,6 +26,11 @@ export interface ModelChoice {
   fingerprint: string;
   /** The weights to load. */
   dtype?: Dtype;
+  /**
+   * A folder the webview reads itself, as resource URLs (see linkFreeFolder); otherwise the host
+   * serves it file by file after its own checks.
+   */
+  readByWebview?: boolean;
 }
 
 export { BUNDLED_MODEL };
@@ -78,7 +83,32 @@ export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, exten
     const snapshots = webview.asWebviewUri(vscode.Uri.file(path.dirname(choice.dir))).toString();
     return { name: choice.name, id: path.basename(choice.dir), via: 'fetch', baseUrl: `${snapshots}/`, dtype: choice.dtype };
   }
+  if (choice.readByWebview) {
+    // As for a hub snapshot: transformers.js reads <baseUrl><id>/<file>, the folder being a resource root.
+    const parent = webview.asWebviewUri(vscode.Uri.file(path.dirname(choice.dir))).toString();
+    return { name: choice.name, id: path.basename(choice.dir), via: 'fetch', baseUrl: `${parent}/`, dtype: choice.dtype };
+  }
   return { name: choice.name, id: choice.name, via: 'host', baseUrl: '', dtype: choice.dtype };
+}
+
+/** More entries than any model folder has: a folder this big is served by the host rather than walked. */
+const MAX_FOLDER_ENTRIES = 10_000;
+
+/**
+ * Whether nothing under `dir` is a symlink, so the webview may read the folder itself as
+ * resource URLs and a 500 MB model is never copied through the host. VS Code's resource loader
+ * checks a requested path against its roots, not where a link leads, so a folder holding any
+ * link (one could point outside, issue #12) keeps being served by the host, which refuses such
+ * links file by file.
+ */
+export async function linkFreeFolder(dir: string): Promise<boolean> {
+  try {
+    if ((await fs.promises.lstat(dir)).isSymbolicLink()) return false;
+    const entries = await fs.promises.readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.length <= MAX_FOLDER_ENTRIES && entries.every((e) => !e.isSymbolicLink());
+  } catch {
+    return false;
+  }
 }
 
 /** Largest file served from a model folder: well above any ONNX file transformers.js loads in a webview. */

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
 import { isDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
 import { pullForEditor } from './hubModels';
-import { modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
 import { readSettings, SECTION } from './settings';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
@@ -19,6 +19,8 @@ export interface LoadedModel {
   fallbackReason?: string;
   /** The weights loaded (fp32, q8, …). */
   dtype?: Dtype;
+  /** Bytes of model files the host copied to the webview for this load (0 when the webview read them itself). */
+  hostServedBytes?: number;
 }
 
 export type ModelState =
@@ -30,6 +32,8 @@ export class ModelSession implements vscode.Disposable {
   private state: ModelState;
   private loading: { key: string; promise: Promise<LoadedModel> } | undefined;
   private choice: ModelChoice | undefined;
+  /** Bytes served by serveFile since the current load began. */
+  private hostServedBytes = 0;
   private readonly emitter = new vscode.EventEmitter<ModelState>();
   readonly onDidChange = this.emitter.event;
   private readonly disposables: vscode.Disposable[] = [];
@@ -134,13 +138,20 @@ export class ModelSession implements vscode.Disposable {
     await this.panel.reveal();
     // The worker reads a hub model from the cache as resource URLs: its repository folder must be a root.
     if (choice.kind === 'hub') await this.panel.allowResourceRoot(vscode.Uri.file(path.dirname(path.dirname(choice.dir))));
+    // A chosen folder too, when it holds no symlink: then no file of it is copied through the host.
+    if (choice.kind === 'folder' && (await linkFreeFolder(choice.dir))) {
+      await this.panel.allowResourceRoot(vscode.Uri.file(choice.dir));
+      choice = { ...choice, readByWebview: true };
+    }
     const webview = this.panel.webview;
     if (!webview) throw new PanelClosedError();
     this.choice = choice;
     this.setState({ status: 'loading', name: choice.name });
     const requestId = newRequestId('load');
     const wasmUrl = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'ort-wasm-simd-threaded.asyncify.wasm')).toString();
-    this.log.info(`Loading ${choice.name} (${choice.kind}, ${choice.dir}) with device "${device}".`);
+    this.hostServedBytes = 0;
+    const reads = choice.kind !== 'folder' ? '' : choice.readByWebview ? ', read by the panel as resource URLs' : ', served file by file by the host (the folder holds a symlink)';
+    this.log.info(`Loading ${choice.name} (${choice.kind}, ${choice.dir}${reads}) with device "${device}".`);
     try {
       const loaded = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: loading ${choice.name}`, cancellable: true },
@@ -174,7 +185,7 @@ export class ModelSession implements vscode.Disposable {
           }
         },
       );
-      const state = { status: 'ready', key, name: choice.name, backend: loaded.backend, fallbackReason: loaded.fallbackReason, dtype: choice.dtype } as const;
+      const state = { status: 'ready', key, name: choice.name, backend: loaded.backend, fallbackReason: loaded.fallbackReason, dtype: choice.dtype, hostServedBytes: this.hostServedBytes } as const;
       this.setState(state);
       this.log.info(`Loaded ${choice.name} on ${loaded.backend.toUpperCase()} in ${Math.round(loaded.loadMs)} ms.`);
       // A fallback is worth a warning; WASM because the user asked for it is not.
@@ -191,6 +202,7 @@ export class ModelSession implements vscode.Disposable {
     try {
       if (!choice || choice.kind !== 'folder') throw Object.assign(new Error('no model folder is being loaded'), { status: 404 });
       const data = await readModelFile(choice, relative);
+      this.hostServedBytes += data.byteLength;
       await this.panel.post({ type: 'fileData', requestId, data });
     } catch (e) {
       const status = (e as { status?: number }).status ?? 500;

@@ -131,7 +131,26 @@ export class Runner implements vscode.Disposable {
         cached: true,
       });
     }
-    const model = await this.session.ensureLoaded(request.model, request.device, token);
+    let model: Awaited<ReturnType<ModelSession['ensureLoaded']>>;
+    try {
+      model = await this.session.ensureLoaded(request.model, request.device, token);
+    } catch (e) {
+      // Stopped during the load (Stop, or the notification's Cancel): the run still gets its card, saying so.
+      if (!token.isCancellationRequested && !(e instanceof vscode.CancellationError)) throw e;
+      return this.finish({
+        id,
+        kind,
+        startedAt: new Date().toISOString(),
+        prompt: request.prompt,
+        ...(request.promptSource ? { promptSource: request.promptSource } : {}),
+        model: this.modelName(request.model),
+        options: request.options,
+        strategies: strategyViews(request.strategies),
+        status: 'aborted',
+        insertAt: request.insertAt,
+        error: 'Stopped while the model was loading: nothing was generated. Run it again to load the model.',
+      });
+    }
     let record: RunRecord = {
       id,
       kind,
@@ -194,6 +213,15 @@ export class Runner implements vscode.Disposable {
       }
       await this.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
+    }
+  }
+
+  /** The model's display name for a record, even when the setting does not resolve. */
+  private modelName(model: string): string {
+    try {
+      return this.session.resolve(model).name;
+    } catch {
+      return model;
     }
   }
 

@@ -76,7 +76,7 @@ describe('Compare Strategies on Selection, end to end', function () {
         assert.ok(cards.length >= 5, `${cards.length} cards`);
         for (const card of cards) {
           assert.ok(card.text.trim().length > 0, `card ${card.strategy} has a completion`);
-          assert.match(card.chain, /^logits -> .*(greedy|dist)/, `card ${card.strategy} shows its chain in order`);
+          assert.match(card.chain, /^logits → .*(greedy|sample)/, `card ${card.strategy} shows its chain in order`);
         }
         const greedy = cards.find((c) => c.strategy === 'greedy');
         assert.ok(greedy, 'a greedy card');
@@ -108,6 +108,27 @@ describe('Compare Strategies on Selection, end to end', function () {
         await tokens.first().hover();
         await tooltip.waitFor({ state: 'visible' });
         await workbench!.page.screenshot({ path: path.join(RESULTS_DIR, 'panel-tooltip.png') });
+      });
+
+      it("explains the first run: a legend for token colours and markers, chains in plain words, card tokens/s that add up to the run's", async () => {
+        const legend = panel.locator('#legend');
+        await legend.waitFor({ state: 'visible' });
+        const words = (await legend.textContent()) ?? '';
+        for (const expected of ['≥ 80%', '50–80%', '20–50%', '< 20%', 'end of sequence', 'stop string']) assert.ok(words.includes(expected), `the legend says ${expected}: ${words}`);
+        // The legend's swatches are drawn by the cards' own CSS: the end-of-sequence swatch shows the cards' marker.
+        const eosMarker = await legend.locator('.tok.swatch:empty').evaluate((el) => getComputedStyle(el, '::after').content);
+        assert.equal(eosMarker, '"⏎"');
+        const run = panel.locator('.run').first();
+        const chains = await run.locator('.card-chain').allTextContents();
+        assert.ok(chains.every((c) => !/\bdist\b/.test(c) && /→ (sample|greedy)/.test(c)), `plain-word chains: ${chains.join(' | ')}`);
+        const meta = (await run.locator('.run-meta').textContent()) ?? '';
+        const runRate = Number(/([\d.]+) tokens\/s over all cards/.exec(meta)?.[1]);
+        assert.ok(runRate > 0, `the header gives the run's tokens/s: ${meta}`);
+        const cardRates = (await run.locator('.stat-speed dd').allTextContents()).map(Number);
+        const sum = cardRates.reduce((a, b) => a + b, 0);
+        // Each figure is rounded to 0.1, so the sum may be off by that much per card.
+        assert.ok(Math.abs(sum - runRate) <= 0.1 * cardRates.length + 0.05, `cards ${cardRates.join(' + ')} = ${sum.toFixed(1)} vs the run's ${runRate}`);
+        assert.match((await run.locator('.stat-speed').first().getAttribute('title')) ?? '', /decode together in one batch, so their rates add up to the run's/);
       });
 
       it('Insert puts the completion after the selection in the editor', async () => {

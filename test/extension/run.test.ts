@@ -131,7 +131,7 @@ describe('Sample with Settings and Select Model', function () {
     assert.equal(off?.strategies[0]!.chain, 'logits -> temperature(0.8) -> top_p(0.9) -> dist');
   });
 
-  it('Select Model loads a model folder from disk (its files served by the host) in place of the bundled one', async () => {
+  it('Select Model loads a model folder from disk in place of the bundled one, read by the panel itself (no byte copied through the host)', async () => {
     const api = await labApi();
     const extension = vscode.extensions.getExtension('sampling-lab.sampling-lab')!;
     const folder = vscode.Uri.joinPath(extension.extensionUri, 'models', 'facts-lm').fsPath;
@@ -142,6 +142,7 @@ describe('Sample with Settings and Select Model', function () {
       const state = api.modelState();
       assert.equal(state.status, 'ready');
       assert.notStrictEqual(state, bundled, 'a new load, not the bundled model kept');
+      assert.equal(state.status === 'ready' && state.hostServedBytes, 0, 'no model file went through the host');
       const run = await compare();
       assert.equal(run?.status, 'done', run?.error);
     } finally {
@@ -149,6 +150,33 @@ describe('Sample with Settings and Select Model', function () {
       await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
     }
     assert.equal(api.modelState().status, 'ready');
+  });
+});
+
+describe('a model folder holding a symlink', function () {
+  this.timeout(300_000);
+
+  it('is served file by file by the host, which checks each link (the panel could follow one out of the folder)', async () => {
+    const api = await labApi();
+    const bundled = path.join(vscode.extensions.getExtension('sampling-lab.sampling-lab')!.extensionUri.fsPath, 'models', 'facts-lm');
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-linked-'));
+    const folder = path.join(parent, 'model');
+    fs.cpSync(bundled, folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}world`) });
+    // A link to one of its own files: allowed, but only the host's checks can tell it from one leading out.
+    fs.symlinkSync(path.join(folder, 'config.json'), path.join(folder, 'config_link.json'));
+    try {
+      assert.ok(await vscode.commands.executeCommand('samplingLab.selectModel', { model: folder }), `loaded (last error: ${api.lastError()})`);
+      const state = api.modelState();
+      assert.equal(state.status, 'ready');
+      const onnxBytes = fs.statSync(path.join(folder, 'onnx', 'model.onnx')).size;
+      assert.ok(state.status === 'ready' && (state.hostServedBytes ?? 0) >= onnxBytes, `the host served the weights (${state.status === 'ready' ? state.hostServedBytes : '-'} bytes)`);
+      const run = await compare();
+      assert.equal(run?.status, 'done', run?.error);
+    } finally {
+      await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+      await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
   });
 });
 

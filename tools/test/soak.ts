@@ -59,7 +59,11 @@ async function main(): Promise<number> {
       if (!ask) return;
       void measureWebview(workbench.page)
         .catch(() => ({ panelHeapBytes: null, modelWorkers: null, workerHeapBytes: null }))
-        .then((m) => fs.writeFileSync(ask[2]!, JSON.stringify(m)));
+        // Written aside and renamed: the suite reads the file as soon as its name appears.
+        .then((m) => {
+          fs.writeFileSync(`${ask[2]!}.part`, JSON.stringify(m));
+          fs.renameSync(`${ask[2]!}.part`, ask[2]!);
+        });
     },
   });
   const resultFile = path.join(outDir, 'result.json');

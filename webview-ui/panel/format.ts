@@ -34,3 +34,27 @@ export function promptHead(prompt: string, fold = PROMPT_FOLD): string | undefin
   const head = lines.slice(0, fold.lines).join('\n');
   return head.length > fold.chars ? head.slice(0, fold.chars) : head;
 }
+
+/**
+ * The sampler chain in plain words for a card: the chain as the CLI prints it, with llama.cpp's
+ * final `dist` (draw from the distribution) said as "sample", and arrows for "then".
+ */
+export function plainChain(chain: string): string {
+  return chain.replace(/(^| -> )dist(?=,|$)/, '$1sample').replace(/ -> /g, ' → ');
+}
+
+/**
+ * A card's tokens/s, measured as the run's is: generated tokens (all its sequences) over the
+ * run's wall time. The cards decode together in one batch, so their rates add up to the run's;
+ * the core's per-strategy figure (tokens over the time until the strategy's last sequence ended)
+ * gives back its token count even after history dropped the tokens of unshown sequences.
+ */
+export function cardRate(card: { tokensPerSecond: number; elapsedMs: number }, run: { elapsedMs: number; tokensPerSecond: number }): { tokens: number; perSecond: number; explanation: string } {
+  const tokens = Math.round((card.tokensPerSecond * card.elapsedMs) / 1000);
+  const perSecond = run.elapsedMs > 0 ? (tokens * 1000) / run.elapsedMs : 0;
+  return {
+    tokens,
+    perSecond,
+    explanation: `${tokens} generated tokens over the run's ${Math.round(run.elapsedMs)} ms, measured as the run's ${fixed(run.tokensPerSecond, 1)} tokens/s is. The cards decode together in one batch, so their rates add up to the run's.`,
+  };
+}

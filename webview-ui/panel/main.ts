@@ -11,7 +11,7 @@ import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
 import { RunView } from './runView';
 import type { RunActions } from './runActions';
-import { installTokenInteractions } from './tokenView';
+import { installTokenInteractions, legendElement } from './tokenView';
 import { loadState, postToHost, saveState, type PanelState } from './vscodeApi';
 import { startWorker, type WorkerClient } from './workerClient';
 
@@ -22,6 +22,8 @@ const state: PanelState = loadState();
 state.model = undefined;
 const runsEl = byId<HTMLElement>('runs');
 const emptyEl = byId<HTMLElement>('empty');
+const legend = legendElement();
+runsEl.before(legend);
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
 const views = new Map<string, RunView | JsonRunView>();
 /** Requests sent to the worker and not yet answered: failed at once if the worker dies. */
@@ -68,6 +70,7 @@ function render(): void {
     if (runsEl.children[i] !== view.element) runsEl.insertBefore(view.element, runsEl.children[i] ?? null);
   });
   emptyEl.hidden = state.runs.length > 0;
+  legend.hidden = state.runs.length === 0;
   status.showModel(state.model);
 }
 

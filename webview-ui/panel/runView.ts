@@ -5,11 +5,11 @@
  * Insert and Copy. A risk check leads with its risk card; its two runs (greedy, samples) fold
  * away below it.
  */
-import type { StrategyResult, TokenEvent } from '../../src/core/decode/types';
+import type { CompareResult, StrategyResult, TokenEvent } from '../../src/core/decode/types';
 import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../../src/protocol/messages';
 import { button, el } from './dom';
 import { RunFrame } from './runFrame';
-import { fixed } from './format';
+import { cardRate, fixed, plainChain } from './format';
 import { branchCard } from './branchCard';
 import { PreferenceMarks } from './preferenceMarks';
 import { RiskCardView, riskBadge } from './riskView';
@@ -75,6 +75,7 @@ export class RunView extends RunFrame {
       time,
       run.status,
       run.cached ? 'cached' : undefined,
+      run.result ? `${fixed(run.result.tokensPerSecond, 1)} tokens/s over all cards` : undefined,
       `max ${o.maxNewTokens} tokens, seed ${o.seed}${o.samples > 1 ? `, ${o.samples} samples` : ''}`,
     ]
       .filter(Boolean)
@@ -92,7 +93,9 @@ export class RunView extends RunFrame {
     const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
     this.notice.textContent = notes.join(' ');
     this.notice.hidden = notes.length === 0;
-    if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
+    if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.result!, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
+    // Ended with nothing to show (stopped during the model load, or failed): no card keeps streaming.
+    else if (run.status !== 'running') for (const card of this.cards) card.showNoResult(run.status);
     // Pairs are made from what history keeps: only a run the host has finished can be recorded.
     if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
     this.riskCard?.update(run);
@@ -140,8 +143,8 @@ class CardView {
     const name = el('h3', 'card-name');
     name.textContent = view.strategy.name;
     const chain = el('code', 'card-chain');
-    chain.textContent = view.chain;
-    chain.title = 'Sampler chain, in the order it runs';
+    chain.textContent = plainChain(view.chain);
+    chain.title = `Sampler chain, in the order it runs: the model's logits pass each stage, then a token is sampled (or the most likely taken, for greedy). As the CLI prints it: ${view.chain}`;
     this.badgeSlot = el('span', 'risk-badge-slot');
     header.append(name, chain, this.badgeSlot);
 
@@ -187,21 +190,30 @@ class CardView {
     this.stats.speed.textContent = elapsedMs > 0 ? fixed((all * 1000) / elapsedMs, 1) : '…';
   }
 
+  /** The run ended without a result for this card. */
+  showNoResult(status: RunRecord['status']): void {
+    this.element.dataset.state = status;
+    for (const stat of Object.values(this.stats)) if (stat.textContent === '…') stat.textContent = '—';
+  }
+
   /** The final result; `risk`: the shown completion checked against all of the card's completions. */
-  showResult(r: StrategyResult, risk?: RiskReport): void {
+  showResult(r: StrategyResult, run: CompareResult, risk?: RiskReport): void {
     this.badgeSlot.replaceChildren(...(risk ? [riskBadge(risk)] : []));
     const best = r.best;
     this.text = best.text;
     const line = completionElement(r.bestIndex);
     line.dataset.text = best.text;
     line.append(...best.tokens.map(tokenElement));
+    if (best.finishReason === 'stop') line.append(stopMarker());
     resetRovingFocus(line);
     this.completions.replaceChildren(line);
     this.element.dataset.state = 'done';
     this.element.dataset.finishReason = best.finishReason;
     this.stats.mean.textContent = fixed(best.meanLogprob, 3);
     this.stats.tokens.textContent = String(best.tokens.length);
-    this.stats.speed.textContent = fixed(r.tokensPerSecond, 1);
+    const rate = cardRate(r, run);
+    this.stats.speed.textContent = fixed(rate.perSecond, 1);
+    this.stats.speed.parentElement!.title = rate.explanation;
     this.stats.seed.textContent = String(best.seed);
     this.insert.disabled = this.copy.disabled = false;
     if (r.completions.length > 1) {
@@ -217,6 +229,15 @@ class CardView {
       this.candidates.hidden = false;
     }
   }
+}
+
+/** Where a stop string ended the completion (the string itself is not part of the text). */
+function stopMarker(): HTMLElement {
+  const mark = el('span', 'stop-marker');
+  mark.textContent = '∎';
+  mark.title = 'Stopped at a stop string';
+  mark.setAttribute('aria-label', 'stopped at a stop string');
+  return mark;
 }
 
 function completionElement(sample: number): HTMLElement {

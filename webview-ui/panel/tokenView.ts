@@ -6,12 +6,50 @@
 import type { TokenInfo } from '../../src/core/decode/types';
 import { fixed, percent, visibleToken } from './format';
 
-/** Probability bands, from most to least likely; CSS colours each band with a theme colour. */
-export function probabilityBand(p: number): 'p-high' | 'p-mid' | 'p-low' | 'p-rare' {
-  if (p >= 0.8) return 'p-high';
-  if (p >= 0.5) return 'p-mid';
-  if (p >= 0.2) return 'p-low';
-  return 'p-rare';
+/** Probability bands, from most to least likely, with their lower bounds; CSS colours each band with a theme colour. */
+export const PROBABILITY_BANDS = [
+  { band: 'p-high', min: 0.8, label: '≥ 80%' },
+  { band: 'p-mid', min: 0.5, label: '50–80%' },
+  { band: 'p-low', min: 0.2, label: '20–50%' },
+  { band: 'p-rare', min: 0, label: '< 20%' },
+] as const;
+
+export type ProbabilityBand = (typeof PROBABILITY_BANDS)[number]['band'];
+
+export function probabilityBand(p: number): ProbabilityBand {
+  return (PROBABILITY_BANDS.find((b) => p >= b.min) ?? PROBABILITY_BANDS[PROBABILITY_BANDS.length - 1]).band;
+}
+
+/**
+ * The compact legend above the runs: what the token colours and markers mean. The swatches are
+ * tokens of each band (the same CSS), so the legend cannot drift from the cards.
+ */
+export function legendElement(): HTMLElement {
+  const legend = document.createElement('p');
+  legend.className = 'legend';
+  legend.id = 'legend';
+  const item = (className: string, text: string, label: string) => {
+    const swatch = document.createElement('span');
+    swatch.className = className;
+    swatch.textContent = text;
+    const words = document.createElement('span');
+    words.textContent = label;
+    const pair = document.createElement('span');
+    pair.className = 'legend-item';
+    pair.append(swatch, words);
+    return pair;
+  };
+  const title = document.createElement('span');
+  title.className = 'legend-title';
+  title.textContent = 'Token probability:';
+  legend.append(
+    title,
+    ...PROBABILITY_BANDS.map((b) => item(`tok swatch ${b.band}`, 'ab', b.label)),
+    item('tok swatch', '', 'end of sequence'),
+    item('stop-marker', '∎', 'stop string'),
+  );
+  legend.title = "Each token is coloured by the model's probability for it (before the sampler chain). Hover or focus a token for its top alternatives; click it, or press Enter, to open the distribution explorer.";
+  return legend;
 }
 
 /** `vocabSize`: the logits width, for a constrained token's "12,304 of 151,936 tokens allowed". */
