@@ -14,6 +14,7 @@ import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 import { benchHub } from './hub';
 import { benchSpeed } from './speed';
+import { benchRemote } from './remote';
 
 async function main() {
   const only = process.argv.slice(2);
@@ -73,6 +74,12 @@ async function main() {
     const hub = await benchHub();
     console.log(hub.markdown + '\n');
     sections.push('## Hub models\n\n' + hub.markdown);
+  }
+  if (want('remote')) {
+    console.log('Prompt-test suite throughput against a server, by concurrency…');
+    const remote = await benchRemote();
+    console.log(remote.markdown + '\n');
+    sections.push('## Suite throughput against a server\n\n' + remote.markdown);
   }
   const header = [
     '# Benchmarks',

@@ -6,6 +6,7 @@ import type { ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
 import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_USAGE, parseFlags, promptFormatFlags, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, type EndpointArgs } from './endpoint';
 
 export { UsageError };
 
@@ -33,6 +34,7 @@ Options:
   --max-tokens N      new tokens per sequence (default 32)
   --stop S            stop string (repeatable); "\\n" is a newline
 ${MODEL_USAGE}
+${ENDPOINT_USAGE}
   --sequential        decode each sequence alone instead of in one batch
   --json              machine-readable output
   --file F            read the prompt from a file
@@ -57,6 +59,8 @@ export interface CompareArgs {
   format: PromptFormat;
   json: boolean;
   batch: boolean;
+  /** Run on an OpenAI-compatible server instead of a local model. */
+  endpoint?: EndpointArgs;
 }
 
 
@@ -82,6 +86,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
       sequential: { type: 'boolean' },
       json: { type: 'boolean' },
       file: { type: 'string' },
+      ...ENDPOINT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -133,6 +138,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     format: promptFormatFlags(v),
     json: v.json ?? false,
     batch: !v.sequential,
+    endpoint: endpointArgs(v),
   };
 }
 

@@ -3,7 +3,10 @@
  * the fix, and exit non-zero; a stack trace is never the only output.
  */
 import * as fs from 'node:fs';
-import { checkPromptText, compareStrategies } from '../core/decode/compare';
+import { checkPromptText } from '../core/decode/compare';
+import type { Engine } from '../core/engine/types';
+import { createEngine } from '../node/engines';
+import { openEndpoint } from './endpoint';
 import { loadCliModel } from './loadModel';
 import { models } from './models';
 import { anatomy } from './anatomy';
@@ -45,21 +48,26 @@ async function compare(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  let model: Awaited<ReturnType<typeof loadCliModel>>;
+  let engine: Engine;
   try {
-    model = await loadCliModel(args, args.json);
+    // A local model goes through the same seam as a server: the registry's local engine.
+    engine = args.endpoint
+      ? await openEndpoint(args.endpoint, args.model, abort.signal)
+      : await createEngine({ kind: 'local', causalLM: await loadCliModel(args, args.json) });
   } catch (e) {
     process.off('SIGINT', onSigint);
     throw e;
   }
   try {
-    const result = await compareStrategies(model, prompt, args.strategies, {
+    const result = await engine.compare(prompt, args.strategies, {
       maxNewTokens: args.maxNewTokens,
       seed: args.seed,
       samples: args.samples,
       stopStrings: args.stopStrings,
       batch: args.batch,
       signal: abort.signal,
+      // The local model was wrapped in its prompt format when loaded; a server gets it with the request.
+      format: args.endpoint ? { chat: args.format.chat === true, system: args.format.system } : undefined,
     });
     const interrupted = abort.signal.aborted;
     if (args.json) console.log(compareResultJson(result, interrupted));
@@ -67,7 +75,7 @@ async function compare(argv: string[]): Promise<number> {
     return interrupted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSigint);
-    await model.dispose();
+    await engine.dispose();
   }
 }
 

@@ -8,11 +8,12 @@ function cell(text: string, width: number): string {
 }
 
 export function renderTable(result: CompareResult): string {
+  const server = result.sampledBy !== undefined;
   const rows = result.results.map((r) => [
     r.strategy.name,
-    describeSampler(r.strategy.sampler),
+    (server ? 'sampled by the server: ' : '') + describeSampler(r.strategy.sampler),
     JSON.stringify(r.best.text).slice(1, -1),
-    r.best.meanLogprob.toFixed(3),
+    Number.isNaN(r.best.meanLogprob) ? '–' : r.best.meanLogprob.toFixed(3),
     String(r.best.tokens.length),
     r.tokensPerSecond.toFixed(0),
     String(r.best.seed),
@@ -26,7 +27,9 @@ export function renderTable(result: CompareResult): string {
   ];
   if (result.promptFormat === 'chat' && result.renderedPrompt !== undefined) out.push(`prompt through the chat template (${result.promptTokens} tokens): ${JSON.stringify(result.renderedPrompt)}`);
   if (result.truncatedNotice) out.push(`note: ${result.truncatedNotice}`);
+  if (result.sampledBy) out.push(`sampled by ${result.sampledBy}: only the parameters it honours were sent, in its own chain order`);
   out.push(line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line));
+  for (const r of result.refused ?? []) out.push(`${r.strategy.name}: refused: ${r.reason}`);
   for (const r of result.results) {
     if (r.completions.length > 1) {
       const scores = r.completions.map((c, i) => `${i === r.bestIndex ? '*' : ''}${c.meanLogprob.toFixed(3)}`).join(' ');

@@ -20,6 +20,8 @@ import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
 import { deviceFlag, dtypeFlag, threadsFlag, integer, MODEL_USAGE, parseFlags } from './flags';
 import { loadCliModel } from './loadModel';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
+import type { CaseTarget } from '../node/promptTestRunner';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
 import { FILE_LIMITS, isInside } from '../node/safeFiles';
@@ -36,6 +38,7 @@ Options:
                       model, settings and seed in ${DEFAULT_CACHE_DIR})
   --cache-dir DIR     where cached outputs live
 ${MODEL_USAGE}
+${ENDPOINT_USAGE.replace('requests in flight at once (default 4)', 'cases (and requests) in flight at once (default 4)')}
   --max-prompt-file-bytes N   largest prompt_file read (default ${FILE_LIMITS.promptFileBytes}, 1 MB)
   --max-schema-file-bytes N   largest schema_file read (default ${FILE_LIMITS.schemaFileBytes}, 256 KB)
   -h, --help          this help
@@ -59,6 +62,7 @@ export interface TestArgs {
   schemaFileBytes: number;
   dtype: DtypeChoice;
   threads: ThreadsChoice;
+  endpoint?: EndpointArgs;
 }
 
 export function parseTestArgs(argv: string[]): TestArgs | 'help' {
@@ -74,6 +78,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       'max-schema-file-bytes': { type: 'string' },
       dtype: { type: 'string' },
       threads: { type: 'string' },
+      ...ENDPOINT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     TEST_USAGE,
@@ -93,6 +98,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     schemaFileBytes: integer('--max-schema-file-bytes', v['max-schema-file-bytes'], FILE_LIMITS.schemaFileBytes, 1, 2 ** 30),
     dtype: dtypeFlag(v.dtype),
     threads: threadsFlag(v.threads),
+    endpoint: endpointArgs(v),
   };
 }
 
@@ -123,13 +129,14 @@ export async function test(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const model = caseCount > 0 ? await loadModel(args) : undefined;
+  const model: CaseTarget | undefined = caseCount > 0 ? (args.endpoint ? await openEndpoint(args.endpoint, args.model, abort.signal) : await loadModel(args)) : undefined;
   try {
     // The default cache folder sits in the workspace, where a repository could plant symlinks: check from cwd down.
     const cacheDir = path.resolve(args.cacheDir);
     const cache = args.cache ? new PromptTestCache(cacheDir, isInside(root, cacheDir) ? root : undefined) : undefined;
-    const identity = model ? nodeModelIdentity(model, args.model) : undefined;
-    const riskCalibration = model ? calibrationFor(args.model).calibration : undefined;
+    // A server's outputs are cached by its URL and model id; its risk is uncalibrated (the bands were fitted on a local model).
+    const identity = !model ? undefined : args.endpoint && 'where' in model ? { name: `${model.model}@${args.endpoint.endpoint}`, device: model.where } : nodeModelIdentity(model as Parameters<typeof nodeModelIdentity>[0], args.model);
+    const riskCalibration = model && !args.endpoint ? calibrationFor(args.model).calibration : undefined;
     for (const { file, parsed } of suites) {
       if (abort.signal.aborted) break;
       console.log(file);
@@ -138,7 +145,7 @@ export async function test(argv: string[]): Promise<number> {
         if (parsed.problems.some((p) => p.severity === 'error')) console.log('  ! not run: the file has errors (above)');
         continue;
       }
-      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, riskCalibration, onCase: (r) => console.log(renderCase(r)) });
+      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, riskCalibration, concurrency: args.endpoint?.concurrency, onCase: (r) => console.log(renderCase(r)) });
       for (const e of report.errors) console.log(`  ! ${e.name}: ${e.message}`);
       reports.push(report);
     }

@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Calibration } from '../core/consistency';
+import type { Engine } from '../core/engine/types';
 import type { CausalLM } from '../core/model/types';
 import {
   CaseCancelledError,
   evaluateCase,
   generateCase,
+  generateCaseWith,
   generationCacheKeyText,
   generationFitsPlan,
   parseSuite,
@@ -188,14 +190,23 @@ export interface RunCaseOptions {
   riskCalibration?: Calibration;
 }
 
-export async function runPromptTestCase(model: CausalLM, c: PromptTestCase, options: RunCaseOptions): Promise<CaseResult> {
+/** What runs a case: a model in this process, or any engine (a remote server: `sampling-lab test --endpoint`). */
+export type CaseTarget = CausalLM | Engine;
+
+function isEngine(target: CaseTarget): target is Engine {
+  return 'capabilities' in target && typeof (target as Engine).compare === 'function';
+}
+
+export async function runPromptTestCase(model: CaseTarget, c: PromptTestCase, options: RunCaseOptions): Promise<CaseResult> {
   const started = performance.now();
   const plan = planGeneration(c);
   const key = generationCacheKeyText(plan, options.identity);
   let generation = options.cache?.get(key, plan);
   const cached = generation !== undefined;
   if (!generation) {
-    generation = await generateCase(model, plan, { signal: options.signal });
+    generation = isEngine(model)
+      ? await generateCaseWith((prompt, strategies, decode) => model.compare(prompt, strategies, { ...decode, format: { chat: plan.chat, system: plan.system } }), plan, { signal: options.signal })
+      : await generateCase(model, plan, { signal: options.signal });
     options.cache?.set(key, generation);
   }
   return evaluateCase(c, generation, { cached, durationMs: performance.now() - started, riskCalibration: options.riskCalibration });
@@ -206,6 +217,8 @@ export interface RunSuiteOptions extends RunCaseOptions {
   displayName?: string;
   /** Called as each case finishes, for streaming output. */
   onCase?: (result: CaseResult) => void;
+  /** Cases run at once (default 1): a server runs them in parallel; a local model runs one at a time anyway. */
+  concurrency?: number;
 }
 
 /**
@@ -214,20 +227,35 @@ export interface RunSuiteOptions extends RunCaseOptions {
  * fails on is reported as an error and the rest still run. Cancelling stops at once and returns
  * the cases finished so far.
  */
-export async function runSuite(model: CausalLM, file: string, parsed: ParsedSuite, options: RunSuiteOptions): Promise<SuiteReport> {
+export async function runSuite(model: CaseTarget, file: string, parsed: ParsedSuite, options: RunSuiteOptions): Promise<SuiteReport> {
   const started = performance.now();
   const report: SuiteReport = { file: options.displayName ?? file, problems: parsed.problems, results: [], errors: [], durationMs: 0 };
-  for (const c of parsed.cases) {
-    try {
-      const result = await runPromptTestCase(model, c, options);
-      report.results.push(result);
-      options.onCase?.(result);
-    } catch (e) {
-      // Cancelled: the report so far is returned (the caller sees its signal aborted and says it is partial).
-      if (e instanceof CaseCancelledError) break;
-      report.errors.push({ name: c.name, message: (e as Error).message });
+  const results: Array<CaseResult | undefined> = [];
+  const errors: Array<{ name: string; message: string } | undefined> = [];
+  let next = 0;
+  let cancelled = false;
+  // Workers take cases in order; results keep the file's order whatever finishes first.
+  const worker = async () => {
+    while (!cancelled && next < parsed.cases.length) {
+      const index = next++;
+      const c = parsed.cases[index]!;
+      try {
+        const result = await runPromptTestCase(model, c, options);
+        results[index] = result;
+        options.onCase?.(result);
+      } catch (e) {
+        // Cancelled: the report so far is returned (the caller sees its signal aborted and says it is partial).
+        if (e instanceof CaseCancelledError || options.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        errors[index] = { name: c.name, message: (e as Error).message };
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, parsed.cases.length)) }, worker));
+  report.results = results.filter((r): r is CaseResult => r !== undefined);
+  report.errors = errors.filter((e): e is { name: string; message: string } => e !== undefined);
   report.durationMs = performance.now() - started;
   return report;
 }

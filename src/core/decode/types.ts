@@ -98,4 +98,13 @@ export interface CompareResult {
   elapsedMs: number;
   /** Generated tokens over all sequences per second of wall time. */
   tokensPerSecond: number;
+  /** Who drew the tokens when it was not our own sampler chain, e.g. "the server (vllm at http://gpu:8000/v1)". */
+  sampledBy?: string;
+  /** Strategies the engine cannot honour, each with the reason naming what it lacks ("min-p: not supported by api.openai.com"). */
+  refused?: RefusedStrategy[];
+}
+
+export interface RefusedStrategy {
+  strategy: Strategy;
+  reason: string;
 }

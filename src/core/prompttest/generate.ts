@@ -6,7 +6,7 @@
  */
 import { compareStrategies } from '../decode/compare';
 import { strategyFromSettings } from '../decode/strategies';
-import type { Completion, Strategy } from '../decode/types';
+import type { CompareResult, Completion, DecodeOptions, Strategy } from '../decode/types';
 import { withPromptFormat } from '../model/promptFormat';
 import type { CausalLM } from '../model/types';
 import type { CaseGeneration, PromptTestCase, RunOutput } from './types';
@@ -115,9 +115,25 @@ export interface GenerateOptions {
   signal?: AbortSignal;
 }
 
+/** Runs strategies on a prompt: the local decode loop, or an engine (engine.compare). */
+export type CompareFn = (prompt: string, strategies: readonly Strategy[], options: DecodeOptions) => Promise<CompareResult>;
+
 export async function generateCase(rawModel: CausalLM, plan: GenerationPlan, options: GenerateOptions = {}): Promise<CaseGeneration> {
-  const { signal } = options;
   const model = withPromptFormat(rawModel, { chat: plan.chat, system: plan.system });
+  return generateCaseWith((prompt, strategies, decode) => compareStrategies(model, prompt, strategies, decode), plan, options);
+}
+
+/**
+ * A plan's runs and risk samples through `compare`, which renders the prompt as the plan says.
+ * A strategy the engine refuses fails the case with the engine's reason.
+ */
+export async function generateCaseWith(rawCompare: CompareFn, plan: GenerationPlan, options: GenerateOptions = {}): Promise<CaseGeneration> {
+  const { signal } = options;
+  const compare: CompareFn = async (prompt, strategies, decodeOptions) => {
+    const r = await rawCompare(prompt, strategies, decodeOptions);
+    if (r.refused && r.refused.length > 0) throw new Error(r.refused.map((x) => x.reason).join('; '));
+    return r;
+  };
   const decode = { maxNewTokens: plan.maxNewTokens, stopStrings: plan.stopStrings, signal, topAlternatives: 0 };
   const checkCancelled = () => {
     if (signal?.aborted) throw new CaseCancelledError();
@@ -130,12 +146,12 @@ export async function generateCase(rawModel: CausalLM, plan: GenerationPlan, opt
     const candidates = plan.strategy.candidates ?? 4;
     runs = [];
     for (let i = 0; i < plan.runs; i++) {
-      const r = await compareStrategies(model, plan.prompt, [plan.strategy], { ...decode, seed: plan.seed, firstSample: i * candidates, samples: 1 });
+      const r = await compare(plan.prompt, [plan.strategy], { ...decode, seed: plan.seed, firstSample: i * candidates, samples: 1 });
       checkCancelled();
       runs.push(runOutput(r.results[0]!.best));
     }
   } else {
-    const r = await compareStrategies(model, plan.prompt, [plan.strategy], { ...decode, seed: plan.seed, samples: plan.runs });
+    const r = await compare(plan.prompt, [plan.strategy], { ...decode, seed: plan.seed, samples: plan.runs });
     checkCancelled();
     const completions = r.results[0]!.completions;
     // Greedy draws one sequence whatever N is: it stands for all N runs.
@@ -146,7 +162,7 @@ export async function generateCase(rawModel: CausalLM, plan: GenerationPlan, opt
   const riskSamples: Record<string, string[]> = {};
   for (const r of plan.risk) {
     const sampler = strategyFromSettings({ kind: 'temperature', temperature: r.temperature }, 'max-risk');
-    const result = await compareStrategies(model, plan.prompt, [sampler], { ...decode, seed: plan.seed, firstSample: riskFirstSample(plan), samples: r.samples });
+    const result = await compare(plan.prompt, [sampler], { ...decode, seed: plan.seed, firstSample: riskFirstSample(plan), samples: r.samples });
     checkCancelled();
     riskSamples[riskSamplesKey(r)] = result.results[0]!.completions.map((c) => c.text);
   }

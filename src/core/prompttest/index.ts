@@ -8,11 +8,13 @@ export { evaluateCase, requiredRuns, type EvaluateOptions } from './evaluate';
 export {
   CaseCancelledError,
   generateCase,
+  generateCaseWith,
   generationCacheKeyText,
   generationFitsPlan,
   planGeneration,
   riskSamplesKey,
   riskFirstSample,
+  type CompareFn,
   type GenerateOptions,
   type GenerationPlan,
   type ModelIdentity,

@@ -1,0 +1,95 @@
+/**
+ * The engine seam: what runs a comparison (a model in this process, the panel's worker, or a
+ * remote OpenAI-compatible server) and what it can do, declared as data. Features ask an engine's
+ * capabilities and say what a missing one changes; they never branch on which engine it is.
+ */
+import type { CompareResult, DecodeOptions, Strategy } from '../decode/types';
+import type { PromptFormat } from '../model/promptFormat';
+
+/** A sampling parameter a server applies itself, by our setting name (the wire name is the dialect's business). */
+export type ServerSamplingParam =
+  | 'temperature'
+  | 'topP'
+  | 'topK'
+  | 'minP'
+  | 'typicalP'
+  | 'repetitionPenalty'
+  | 'presencePenalty'
+  | 'frequencyPenalty'
+  | 'seed'
+  | 'n'
+  | 'maxTokens'
+  | 'stop';
+
+export interface EngineCapabilities {
+  /**
+   * 'full': every token's logit at every step (the explorer, our own sampler chain, masks).
+   * 'top-logprobs': only the chosen token's log-prob and the top `maxTopLogprobs` alternatives.
+   * 'none': text only.
+   */
+  distribution: 'full' | 'top-logprobs' | 'none';
+  /** The most alternatives per step a 'top-logprobs' engine returns (OpenAI chat: 20). */
+  maxTopLogprobs: number;
+  /** A KV cache we hold, so a prefix is computed once and sequences branch from it. */
+  kvCache: boolean;
+  /** Continue from a chosen token: by our cache, or by re-sending prompt + prefix to a completions endpoint. */
+  branching: 'cache' | 'continuation' | 'none';
+  /**
+   * Who samples: 'client' runs our whole sampler chain (every stage, any order); 'server' means
+   * only `serverParams` are honoured, in the server's own order.
+   */
+  sampling: 'client' | 'server';
+  /** For 'server' sampling: the parameters the server honours. */
+  serverParams: readonly ServerSamplingParam[];
+  /** Constrained output: our own token mask, the server's response_format json_schema, or none. */
+  constrained: 'mask' | 'json_schema' | 'none';
+  /** Whether the same seed gives the same tokens. */
+  seeds: boolean;
+  /** The largest n one request may ask for (more samples take more requests). */
+  maxN: number;
+}
+
+export interface EngineCompareOptions extends DecodeOptions {
+  /** Raw or chat, and the system message (undefined: the engine's default). */
+  format?: PromptFormat;
+}
+
+export interface Engine {
+  /** The registry id of the engine kind: 'local', 'remote', … */
+  readonly kind: string;
+  /** The model's name as results show it. */
+  readonly model: string;
+  /** Where it runs, for status lines: 'cpu', 'wasm', 'vllm at http://gpu-box:8000/v1'. */
+  readonly where: string;
+  readonly capabilities: EngineCapabilities;
+  /** Runs the strategies on the prompt; strategies the engine cannot honour come back in `refused`, by name. */
+  compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult>;
+  dispose(): Promise<void>;
+}
+
+/** The full-distribution, client-sampled capabilities of a model run in this process or the panel. */
+export const LOCAL_CAPABILITIES: EngineCapabilities = {
+  distribution: 'full',
+  maxTopLogprobs: Number.POSITIVE_INFINITY,
+  kvCache: true,
+  branching: 'cache',
+  sampling: 'client',
+  serverParams: [],
+  constrained: 'mask',
+  seeds: true,
+  maxN: 64,
+};
+
+/**
+ * What an engine's capabilities change for the user, one sentence each, for cards and status
+ * lines: empty for a full local engine.
+ */
+export function capabilityNotes(c: EngineCapabilities): string[] {
+  const notes: string[] = [];
+  if (c.sampling === 'server') notes.push('Sampled by the server: only the parameters it honours are sent, in its own chain order; the rest are refused by name.');
+  if (c.distribution === 'top-logprobs') notes.push(`Alternatives are the server's top ${c.maxTopLogprobs} log-probs; the rest of the distribution is unknown.`);
+  if (c.distribution === 'none') notes.push('The server returns no log-probs: no alternatives, mean log-prob or best-of-N.');
+  if (!c.seeds) notes.push('The server does not honour seeds: a rerun may differ.');
+  if (c.branching === 'none') notes.push('No branching: the server has no completions endpoint to continue a prefix.');
+  return notes;
+}

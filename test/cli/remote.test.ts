@@ -1,0 +1,83 @@
+/** The built CLI (dist/cli.js) pointed at an OpenAI-compatible test server on 127.0.0.1 with the bundled model behind it. */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { OpenAiTestServer } from '../support/openaiServer';
+import { bundledModel, cityQuestion, REPO, world } from '../support/model';
+
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+/** Runs the CLI without blocking this process, which serves its requests. */
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, env: { ...process.env, OPENAI_API_KEY: '', ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function () {
+  this.timeout(180_000);
+  const people = world('known').slice(0, 5);
+  let server: OpenAiTestServer;
+  before(async () => {
+    server = await new OpenAiTestServer(await bundledModel(), 'openai').start();
+  });
+  after(() => server.close());
+
+  it('compares on the server: cards say "sampled by the server", and a strategy it cannot honour is refused by name', async () => {
+    const r = await run(['compare', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--strategies', 'greedy,min-p', '--max-tokens', '8', cityQuestion(people[0]!.name)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sampled by the server \(127\.0\.0\.1:\d+\)/);
+    assert.match(r.stdout, new RegExp(`^greedy\\s+sampled by the server: .*${people[0]!.city}`, 'm'));
+    assert.match(r.stdout, /^min-p 0\.1: refused: min-p: not supported by 127\.0\.0\.1:\d+$/m);
+    assert.equal(server.requests.at(-1)!.path, '/v1/completions');
+  });
+
+  it('picks best-of-N client-side from n samples, and reads the key from --api-key-env without ever printing it', async () => {
+    server.apiKey = 'sk-cli-secret';
+    try {
+      const r = await run(['compare', '--json', '--endpoint', `${server.url}/v1/`, '--model', 'facts-lm', '--dialect', 'openai', '--api-key-env', 'LAB_KEY', '--strategies', 'best-of-n', '--candidates', '3', '--max-tokens', '6', cityQuestion(people[1]!.name)], { env: { LAB_KEY: 'sk-cli-secret' } });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      const best = out.results[0];
+      assert.equal(best.completions.length, 3);
+      assert.equal(best.best.meanLogprob, Math.max(...best.completions.map((c: { meanLogprob: number }) => c.meanLogprob)));
+      assert.equal(server.requests.at(-1)!.body.n, 3);
+      assert.equal(server.requests.at(-1)!.authorization, 'Bearer sk-cli-secret');
+      assert.doesNotMatch(r.stdout + r.stderr, /sk-cli-secret/);
+      const unset = await run(['compare', '--endpoint', server.url, '--model', 'facts-lm', '--api-key-env', 'NOT_SET_ANYWHERE', 'hi']);
+      assert.equal(unset.code, 2);
+      assert.match(unset.stderr, /--api-key-env NOT_SET_ANYWHERE: the environment variable NOT_SET_ANYWHERE is not set/);
+      const wrong = await run(['compare', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--api-key-env', 'LAB_KEY', 'hi'], { env: { LAB_KEY: 'sk-wrong' } });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /HTTP 401: Incorrect API key provided\. Check the API key/);
+      assert.doesNotMatch(wrong.stderr, /sk-wrong/);
+    } finally {
+      server.apiKey = undefined;
+    }
+  });
+
+  it('without --model, names the models the server serves', async () => {
+    const r = await run(['compare', '--endpoint', server.url, 'hi']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--endpoint needs --model, the server's model id: it serves facts-lm/);
+  });
+
+  it('runs a prompt-test suite across the server with --concurrency, requests in parallel', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-remote-'));
+    const cases = people.map((p) => `  - name: ${p.name}\n    prompt: ${JSON.stringify(cityQuestion(p.name))}\n    assert:\n      - type: contains\n        value: ${p.city}\n`).join('');
+    fs.writeFileSync(path.join(dir, 'cities.prompttest.yaml'), `defaults:\n  strategy: greedy\n  max_tokens: 8\ncases:\n${cases}`);
+    server.maxInFlight = 0;
+    const r = await run(['test', '--no-cache', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--concurrency', '4'], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`${people.length} passed, 0 failed`));
+    assert.ok(server.maxInFlight > 1, `the server saw at most ${server.maxInFlight} request at once`);
+    assert.ok(server.maxInFlight <= 4, `the server saw ${server.maxInFlight} requests at once`);
+  });
+});

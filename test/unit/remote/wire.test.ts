@@ -1,0 +1,133 @@
+/**
+ * Strategies to request parameters per dialect, refusals by name, and reading both log-prob
+ * shapes from real-shaped responses. Fixtures: OpenAI's API reference (openai/openai-openapi:
+ * the chat.completion.chunk logprobs example, the legacy text_completion logprobs object), llama.cpp
+ * server's probs_to_json (tools/server/server.cpp: id, token, bytes, logprob, top_logprobs), vLLM's
+ * extra sampling parameters (docs, OpenAI-Compatible Server).
+ */
+import * as assert from 'node:assert/strict';
+import { strategyFromSettings } from '../../../src/core/decode/strategies';
+import { DIALECTS, detectDialect, isInsecureRemote, normalizeBaseUrl, serverLabel } from '../../../src/node/engines/remote/dialects';
+import { retryAfterMs, serverMessage } from '../../../src/node/engines/remote/http';
+import { applyChoice, requestBody, samplingParams, tokensOf, type ChoiceState } from '../../../src/node/engines/remote/wire';
+
+const openaiLabel = serverLabel(DIALECTS.openai, normalizeBaseUrl('https://api.openai.com/v1'));
+
+function params(settings: Record<string, unknown>, dialect: keyof typeof DIALECTS, label = 'server') {
+  return samplingParams(strategyFromSettings(settings), DIALECTS[dialect], label, DIALECTS[dialect].maxTopLogprobs.chat > 0);
+}
+
+describe('remote engine: strategies as request parameters', () => {
+  it('sends greedy as temperature 0 to every dialect', () => {
+    for (const d of Object.keys(DIALECTS) as Array<keyof typeof DIALECTS>) assert.deepEqual(params({ kind: 'greedy' }, d), { ok: true, params: { temperature: 0 } });
+  });
+
+  it('sends top-p with its temperature to OpenAI, and top-k / min-p under vLLM and llama.cpp names', () => {
+    assert.deepEqual(params({ kind: 'top_p', topP: 0.9 }, 'openai'), { ok: true, params: { temperature: 1, top_p: 0.9 } });
+    assert.deepEqual(params({ kind: 'min_p', minP: 0.1 }, 'vllm'), { ok: true, params: { temperature: 1, min_p: 0.1 } });
+    assert.deepEqual(params({ kind: 'custom', temperature: 0.7, topK: 40, typicalP: 0.95, repetitionPenalty: 1.1 }, 'llamacpp'), {
+      ok: true,
+      params: { temperature: 0.7, top_k: 40, typical_p: 0.95, repeat_penalty: 1.1 },
+    });
+    assert.deepEqual(params({ kind: 'custom', temperature: 0.7, repetitionPenalty: 1.1 }, 'vllm'), { ok: true, params: { temperature: 0.7, repetition_penalty: 1.1 } });
+  });
+
+  it('refuses what a server cannot honour by name, never dropping it', () => {
+    assert.deepEqual(params({ kind: 'min_p', minP: 0.1 }, 'openai', openaiLabel), { ok: false, reason: 'min-p: not supported by api.openai.com' });
+    assert.deepEqual(params({ kind: 'top_k', topK: 40 }, 'ollama', 'Ollama at 127.0.0.1:11434'), { ok: false, reason: 'top-k: not supported by Ollama at 127.0.0.1:11434' });
+    assert.deepEqual(params({ kind: 'custom', temperature: 1, typicalP: 0.9 }, 'vllm', 'vLLM'), { ok: false, reason: 'typical-p: not supported by vLLM' });
+    const many = params({ kind: 'custom', temperature: 1, dryMultiplier: 0.8, xtcProbability: 0.5, minKeep: 3 }, 'vllm', 'vLLM');
+    assert.equal(many.ok, false);
+    assert.match((many as { reason: string }).reason, /dry: not supported by vLLM; xtc: not supported by vLLM; min-keep: not supported by vLLM/);
+  });
+
+  it('refuses values outside OpenAI\'s ranges and best-of-N without log-probs', () => {
+    assert.deepEqual(params({ kind: 'temperature', temperature: 3 }, 'openai', openaiLabel), { ok: false, reason: 'temperature 3: api.openai.com takes 0 … 2' });
+    assert.deepEqual(params({ kind: 'best_of_n', candidates: 4 }, 'lmstudio', 'LM Studio'), { ok: false, reason: 'best-of-N: needs log-probs, which LM Studio does not return' });
+  });
+
+  it('builds a streamed completions body with logprobs as a count, and a chat body with top_logprobs', () => {
+    const shape = { model: 'm', prompt: 'Q: hi\nA:', n: 2, seed: 7, maxTokens: 8, stop: ['\n'], topLogprobs: 5, params: { temperature: 1 } };
+    assert.deepEqual(requestBody({ ...shape, route: 'completions' }, DIALECTS.vllm), {
+      model: 'm', prompt: 'Q: hi\nA:', temperature: 1, n: 2, seed: 7, max_tokens: 8, stop: ['\n'], logprobs: 5, stream: true, stream_options: { include_usage: true },
+    });
+    const chat = requestBody({ ...shape, route: 'chat', system: 'Be brief.' }, DIALECTS.openai);
+    assert.deepEqual(chat.messages, [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Q: hi\nA:' }]);
+    assert.equal(chat.logprobs, true);
+    assert.equal(chat.top_logprobs, 5);
+    assert.equal(chat.prompt, undefined);
+  });
+});
+
+describe('remote engine: reading responses', () => {
+  it('reads OpenAI\'s chat chunk logprobs (content entries with top_logprobs)', () => {
+    // openai-openapi, ChatCompletionStreamResponse with logprobs.
+    const chunk = { id: 'chatcmpl-123', object: 'chat.completion.chunk', created: 1694268190, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'Hello' }, logprobs: { content: [{ token: 'Hello', logprob: -0.31725305, bytes: [72, 101, 108, 108, 111], top_logprobs: [{ token: 'Hello', logprob: -0.31725305, bytes: [72, 101, 108, 108, 111] }, { token: 'Hi', logprob: -1.3190403, bytes: [72, 105] }] }] }, finish_reason: null }] };
+    const state: ChoiceState = { text: '', tokens: [] };
+    const added = applyChoice(state, chunk.choices[0]!);
+    assert.equal(state.text, 'Hello');
+    assert.equal(added.length, 1);
+    assert.equal(added[0]!.logprobRaw, -0.31725305);
+    assert.deepEqual(added[0]!.alternatives.map((a) => a.text), ['Hello', 'Hi']);
+    assert.ok(Math.abs(added[0]!.alternatives[1]!.prob - Math.exp(-1.3190403)) < 1e-12);
+    assert.equal(state.finishReason, undefined);
+  });
+
+  it('reads the legacy completions logprobs object (vLLM, OpenAI /v1/completions), sorting its top_logprobs map', () => {
+    const tokens = tokensOf({ tokens: [' Paris', '.'], token_logprobs: [-0.01, -0.2], top_logprobs: [{ ' Lyon': -5.1, ' Paris': -0.01 }, { '.': -0.2 }], text_offset: [27, 33] });
+    assert.deepEqual(tokens.map((t) => t.text), [' Paris', '.']);
+    assert.deepEqual(tokens[0]!.alternatives.map((a) => a.text), [' Paris', ' Lyon']);
+  });
+
+  it('keeps llama.cpp server\'s token ids', () => {
+    const [t] = tokensOf({ content: [{ id: 791, token: ' Paris', bytes: [32, 80, 97, 114, 105, 115], logprob: -0.01, top_logprobs: [{ id: 791, token: ' Paris', bytes: [], logprob: -0.01 }, { id: 12, token: ' Rome', bytes: [], logprob: -4.6 }] }] });
+    assert.equal(t!.token, 791);
+    assert.deepEqual(t!.alternatives.map((a) => a.token), [791, 12]);
+  });
+
+  it('reads a finish_reason, and null log-probs as −∞', () => {
+    const state: ChoiceState = { text: '', tokens: [] };
+    applyChoice(state, { index: 0, text: '', logprobs: null, finish_reason: 'length' });
+    assert.equal(state.finishReason, 'length');
+    assert.equal(tokensOf({ content: [{ token: 'x', logprob: null, top_logprobs: [] }] })[0]!.logprobRaw, -Infinity);
+  });
+
+  it('refuses a log-prob that is not a number with a message naming the field', () => {
+    assert.throws(() => tokensOf({ content: [{ token: 'x', logprob: 'high' }] }), /logprob must be a number \(got "high"\)/);
+  });
+});
+
+describe('remote engine: endpoints and errors', () => {
+  it('takes a base URL with or without /v1', () => {
+    assert.equal(normalizeBaseUrl('http://127.0.0.1:8000').href, 'http://127.0.0.1:8000/v1');
+    assert.equal(normalizeBaseUrl('http://127.0.0.1:8000/v1/').href, 'http://127.0.0.1:8000/v1');
+    assert.equal(normalizeBaseUrl('https://gw.example.com/llm/v1?x=1').href, 'https://gw.example.com/llm/v1');
+    assert.throws(() => normalizeBaseUrl('ftp://x'), /http:\/\/ or https:\/\//);
+    assert.throws(() => normalizeBaseUrl('http://user:secret@x'), /must not carry a user name or password/);
+  });
+
+  it('detects the dialect from the host, the port and /v1/models owned_by', () => {
+    assert.equal(detectDialect(new URL('https://api.openai.com/v1')), 'openai');
+    assert.equal(detectDialect(new URL('http://gpu:8000/v1'), { data: [{ id: 'm', owned_by: 'vllm' }] }), 'vllm');
+    assert.equal(detectDialect(new URL('http://box:8080/v1'), { data: [{ id: 'm', owned_by: 'llamacpp' }] }), 'llamacpp');
+    assert.equal(detectDialect(new URL('http://localhost:11434/v1'), { data: [{ id: 'llama3', owned_by: 'library' }] }), 'ollama');
+    assert.equal(detectDialect(new URL('http://localhost:1234/v1')), 'lmstudio');
+    assert.equal(detectDialect(new URL('http://unknown:9000/v1')), 'openai');
+  });
+
+  it('warns about plain http only off this machine', () => {
+    assert.equal(isInsecureRemote(new URL('http://127.0.0.1:8000')), false);
+    assert.equal(isInsecureRemote(new URL('http://[::1]:8000')), false);
+    assert.equal(isInsecureRemote(new URL('http://gpu-box:8000')), true);
+    assert.equal(isInsecureRemote(new URL('https://gpu-box')), false);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, and server error bodies', () => {
+    assert.equal(retryAfterMs('2'), 2000);
+    assert.equal(retryAfterMs('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 5000);
+    assert.equal(retryAfterMs(null), undefined);
+    assert.equal(retryAfterMs('soon'), undefined);
+    assert.equal(serverMessage('{"error":{"message":"Rate limit reached","type":"rate_limit_error"}}'), 'Rate limit reached');
+    assert.equal(serverMessage('{"error":"model \\"x\\" not found"}'), 'model "x" not found');
+  });
+});
