@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findFencedBlock } from '../core/structured/fencedBlock';
 import { inferSchema, looksLikeSchema } from '../core/structured/inferSchema';
+import { dialogText } from './dialogText';
 import { checkSchema, parseJsonText, parseSchemaText, SchemaError } from '../core/structured/schema';
 import { readWorkspaceFile } from '../node/safeFiles';
 import type { JsonSchema } from '../protocol/messages';
@@ -178,8 +179,7 @@ export async function pickSchemaSource(block: SelectionBlock | undefined, files:
 
 /** Shows an inferred schema and asks to use it; true when accepted. */
 export async function confirmInferredSchema(schema: JsonSchema): Promise<boolean> {
-  const text = JSON.stringify(schema, null, 2);
-  const detail = text.length > 2_000 ? `${text.slice(0, 2_000)}\n…` : text;
+  const detail = dialogText(JSON.stringify(schema, null, 2));
   const use = 'Use This Schema';
   const answer = await vscode.window.showInformationMessage('Sampling Lab: use this schema, inferred from the JSON example in the selection?', { modal: true, detail }, use);
   return answer === use;

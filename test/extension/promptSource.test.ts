@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/protocol/messages';
-import { labApi, useSettingsInSuite } from './extensionApi';
+import { labApi, nextEvent, useSettingsInSuite } from './extensionApi';
 
 async function editorWith(language: string, content: string, select: string, whole = false): Promise<vscode.TextEditor> {
   const document = await vscode.workspace.openTextDocument({ language, content });
@@ -52,6 +52,27 @@ describe('prompts from string literals', function () {
     const run = await compareHere();
     assert.equal(run.prompt, 'Q: Where was Kawe Steiga born?\nA:');
     assert.equal(run.promptSource, 'string-literal');
+  });
+
+  it('a selection of only whitespace says to select some text, before any model work', async () => {
+    const api = await labApi();
+    await editorWith('plaintext', 'Q: x?\n   \t \nA:', '   \t ', true);
+    const started = api.history().length;
+    assert.equal(await vscode.commands.executeCommand('samplingLab.compareSelection'), undefined);
+    assert.match(api.lastError() ?? '', /only whitespace\. Select some text/);
+    assert.equal(api.history().length, started, 'no run was made');
+  });
+
+  it('Insert after whole selected lines keeps the blank line that followed them', async () => {
+    const api = await labApi();
+    const editor = await editorWith('plaintext', 'Q: Where was Kawe Steiga born?\nA:\n\nNext paragraph.\n', 'Q:');
+    // Lines 1-2 with their line break, as a triple click and shift+down select them.
+    editor.selection = new vscode.Selection(new vscode.Position(0, 0), new vscode.Position(2, 0));
+    const run = await compareHere();
+    const handled = nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'insert', 30_000);
+    api.receiveFromPanel({ type: 'insert', runId: run.id, text: ' Belcastro.', strategy: 0 });
+    assert.equal((await handled).error, undefined);
+    assert.equal(editor.document.getText(), 'Q: Where was Kawe Steiga born?\nA: Belcastro.\n\nNext paragraph.\n');
   });
 
   it('a selection of plain text is sent as written', async () => {

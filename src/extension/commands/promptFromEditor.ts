@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { checkPromptText } from '../../core/decode/compare';
+import { PromptError } from '../../core/model/errors';
 import { literalLanguage, promptFromLiteral } from '../../core/promptSource/stringLiteral';
 import type { RunRecord } from '../../protocol/messages';
 import type { RunRequest } from '../runner';
@@ -18,6 +19,17 @@ export interface EditorPrompt {
   promptSource?: RunRecord['promptSource'];
 }
 
+/**
+ * Where Insert goes after a selection: its end, or, when the selection took whole lines through
+ * their line break, the end of its last line, so the completion joins that line and the line after
+ * (often a blank one) stays as it was.
+ */
+function insertPoint(document: vscode.TextDocument, selection: vscode.Selection): vscode.Position {
+  const end = selection.end;
+  if (end.character !== 0 || end.line === selection.start.line) return end;
+  return document.lineAt(end.line - 1).range.end;
+}
+
 /** The value of the string literal the selection (or cursor) is in, when the language is one core/promptSource reads. */
 function literalPrompt(editor: vscode.TextEditor): EditorPrompt | undefined {
   const language = literalLanguage(editor.document.languageId);
@@ -26,7 +38,7 @@ function literalPrompt(editor: vscode.TextEditor): EditorPrompt | undefined {
   const found = promptFromLiteral(document.getText(), language, document.offsetAt(selection.start), document.offsetAt(selection.end));
   if (!found) return undefined;
   // With a selection, Insert goes after it; with the cursor, after the literal's line (as for a plain line).
-  const insert = selection.isEmpty ? document.lineAt(document.positionAt(found.end).line).range.end : selection.end;
+  const insert = selection.isEmpty ? document.lineAt(document.positionAt(found.end).line).range.end : insertPoint(document, selection);
   return { prompt: found.value, insertAt: at(document, insert), promptSource: 'string-literal' };
 }
 
@@ -47,8 +59,8 @@ export async function promptFromEditor(given?: string): Promise<EditorPrompt | u
   }
   if (editor && !editor.selection.isEmpty) {
     const prompt = editor.document.getText(editor.selection);
-    checkPromptText(prompt);
-    return { prompt, insertAt: at(editor.document, editor.selection.end) };
+    if (!prompt.trim()) throw new PromptError('The selection holds only whitespace. Select some text for the prompt and run again.');
+    return { prompt, insertAt: at(editor.document, insertPoint(editor.document, editor.selection)) };
   }
   const line = editor?.document.lineAt(editor.selection.active.line);
   const prompt = await vscode.window.showInputBox({
