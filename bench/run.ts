@@ -13,6 +13,7 @@ import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 import { benchHub } from './hub';
+import { benchSpeed } from './speed';
 import { benchRemote } from './remote';
 
 async function main() {
@@ -40,6 +41,15 @@ async function main() {
           '`tools/model/export_bench_model.py`, not committed):\n\n' + shaped.markdown,
       );
     } else sections.push(`(SmolLM2-shaped model not measured: ${smol.why})`);
+  }
+  if (want('speed')) {
+    console.log('Speed at real size: fp32 / q8 / q4 beside the bandwidth floor…');
+    const smol = benchModelFolder(console.log);
+    if (smol.folder) {
+      const speed = await benchSpeed({ folder: smol.folder, label: 'random weights, SmolLM2-135M layer shapes (107 M parameters)', threads: process.env.SAMPLING_LAB_BENCH_THREADS ?? '1' });
+      console.log(speed.markdown + '\n');
+      sections.push('## Speed at real size\n\n' + speed.markdown);
+    } else sections.push(`## Speed at real size\n\n(not measured: ${smol.why})`);
   }
   if (want('structured')) {
     console.log('Constrained decoding: mask time per token and end-to-end speed…');
@@ -102,7 +112,8 @@ async function main() {
 /** The random-weight SmolLM2-shaped model, exported with Debian's PyTorch on first use. */
 function benchModelFolder(log: (line: string) => void): { folder?: string; why?: string } {
   const folder = path.resolve(__dirname, '..', 'tools', 'model', 'work', 'bench-smol');
-  if (fs.existsSync(path.join(folder, 'onnx', 'model.onnx'))) return { folder };
+  const has = (file: string) => fs.existsSync(path.join(folder, 'onnx', file));
+  if (has('model.onnx') && has('model_quantized.onnx') && has('model_q4.onnx')) return { folder };
   log('Exporting the SmolLM2-shaped benchmark model (needs Debian python3-torch)…');
   const r = spawnSync('/usr/bin/python3', ['export_bench_model.py'], {
     cwd: path.resolve(__dirname, '..', 'tools', 'model'),

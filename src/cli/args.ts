@@ -2,8 +2,9 @@
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
 import type { DtypeChoice } from '../core/model/hubModel';
+import type { ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
-import { deviceFlag, dtypeFlag, flagOfSetting, integer, MODEL_USAGE, parseFlags, promptFormatFlags, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
+import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_USAGE, parseFlags, promptFormatFlags, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, type EndpointArgs } from './endpoint';
 
@@ -54,6 +55,7 @@ export interface CompareArgs {
   model?: string;
   device: 'cpu' | 'wasm';
   dtype: DtypeChoice;
+  threads: ThreadsChoice;
   format: PromptFormat;
   json: boolean;
   batch: boolean;
@@ -77,6 +79,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
       model: { type: 'string' },
       device: { type: 'string' },
       dtype: { type: 'string' },
+      threads: { type: 'string' },
       chat: { type: 'boolean' },
       raw: { type: 'boolean' },
       system: { type: 'string' },
@@ -131,6 +134,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
+    threads: threadsFlag(v.threads),
     format: promptFormatFlags(v),
     json: v.json ?? false,
     batch: !v.sequential,

@@ -15,8 +15,9 @@ import { stageTypeFromName } from '../core/sampling/registry';
 import type { StageType } from '../core/sampling/types';
 import { loadCliModel } from './loadModel';
 import type { DtypeChoice } from '../core/model/hubModel';
+import type { ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
-import { deviceFlag, dtypeFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
+import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
@@ -55,6 +56,7 @@ interface ExploreArgs {
   model?: string;
   device: 'cpu' | 'wasm';
   dtype: DtypeChoice;
+  threads: ThreadsChoice;
   format: PromptFormat;
   json: boolean;
 }
@@ -104,6 +106,7 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
+    threads: threadsFlag(v.threads),
     format: promptFormatFlags(v),
     json: v.json ?? false,
   };

@@ -1,6 +1,7 @@
 /** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
+import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
 import { parseBiasEntry } from '../core/sampling/logitBias';
 import { allParams } from '../core/sampling/registry';
@@ -122,6 +123,7 @@ export const MODEL_OPTIONS = {
   model: { type: 'string' },
   device: { type: 'string' },
   dtype: { type: 'string' },
+  threads: { type: 'string' },
   chat: { type: 'boolean' },
   raw: { type: 'boolean' },
   system: { type: 'string' },
@@ -138,18 +140,28 @@ export function deviceFlag(value: string | undefined): 'cpu' | 'wasm' {
   return device;
 }
 
-/** --dtype: which weights of a hub model (auto picks per device; the bundled model has fp32). */
+/** --dtype: which weights to load (auto picks per device; fp32 for the bundled model, which also ships q8). */
 export function dtypeFlag(value: string | undefined): DtypeChoice {
   const dtype = value ?? 'auto';
   if (dtype !== 'auto' && !isDtype(dtype)) throw new UsageError(`--dtype must be auto or one of ${DTYPES.join(', ')} (got "${dtype}").`);
   return dtype;
 }
 
+/** --threads: onnxruntime-node's threads, auto (physical cores, one fewer when the machine is busy) or N. */
+export function threadsFlag(value: string | undefined): ThreadsChoice {
+  const threads = parseThreads(value ?? 'auto');
+  if (threads === undefined) throw new UsageError(`--threads must be auto or an integer in [1, ${MAX_THREADS}] (got "${value}").`);
+  return threads;
+}
+
 /** The usage lines of --model, --device and --dtype, the same in every command. */
 export const MODEL_USAGE = `  --model M           the bundled facts-lm, a model folder, or a hub id owner/name[@revision]
                       (downloaded once into the Hugging Face cache; see sampling-lab models)
   --device D          cpu or wasm (default cpu)
-  --dtype T           auto, ${DTYPES.join(', ')} (default auto: q8 when the repository has it)
+  --dtype T           auto, ${DTYPES.join(', ')} (default auto: q8 when the repository has it,
+                      fp32 for the bundled facts-lm, which also ships q8 and q4)
+  --threads N         cpu threads: auto (default: the physical cores, one fewer when the
+                      load average says the machine is busy) or a number
   --chat, --raw       render the prompt through the model's chat template, or send it as it is
                       (default: the template when the model has one)
   --system TEXT       a system message before the prompt (chat only)`;

@@ -11,8 +11,9 @@ import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/s
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadCliModel } from './loadModel';
 import type { DtypeChoice } from '../core/model/hubModel';
+import type { ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
-import { deviceFlag, dtypeFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
+import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
@@ -52,6 +53,7 @@ export interface JsonArgs {
   model?: string;
   device: 'cpu' | 'wasm';
   dtype: DtypeChoice;
+  threads: ThreadsChoice;
   format: PromptFormat;
   json: boolean;
   /** The constrained route refuses properties the schema does not name (named on its card). */
@@ -108,6 +110,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
+    threads: threadsFlag(v.threads),
     format: promptFormatFlags(v),
     json: v.json ?? false,
     strictProperties: v['strict-properties'] ?? false,

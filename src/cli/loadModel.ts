@@ -4,6 +4,7 @@
  * Ctrl+C during a download cancels it (the partial file is kept for the next pull to resume).
  */
 import type { DtypeChoice } from '../core/model/hubModel';
+import type { ThreadsChoice } from '../core/model/threads';
 import { withPromptFormat, type PromptFormat } from '../core/model/promptFormat';
 import type { CausalLM } from '../core/model/types';
 import type { PullProgress } from '../node/hub/pullModel';
@@ -13,6 +14,8 @@ export interface CliModelArgs {
   model?: string;
   device: NodeDevice;
   dtype: DtypeChoice;
+  /** --threads (default auto). */
+  threads?: ThreadsChoice;
   /** Raw or chat (undefined: chat when the model has a template), and the system message. */
   format?: PromptFormat;
 }
@@ -73,7 +76,7 @@ export async function loadCliModel(args: CliModelArgs, quiet = false): Promise<C
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    const model = await loadNodeModel({ model: args.model, device: args.device, dtype: args.dtype, signal: abort.signal, onDownload: (p) => progress.update(p) });
+    const model = await loadNodeModel({ model: args.model, device: args.device, dtype: args.dtype, threads: args.threads, onLog: quiet ? undefined : (line) => process.stderr.write(`${line}\n`), signal: abort.signal, onDownload: (p) => progress.update(p) });
     return withPromptFormat(model, args.format ?? {});
   } finally {
     progress.done();

@@ -18,11 +18,12 @@ import {
 import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
-import { deviceFlag, dtypeFlag, integer, MODEL_USAGE, parseFlags } from './flags';
+import { deviceFlag, dtypeFlag, threadsFlag, integer, MODEL_USAGE, parseFlags } from './flags';
 import { loadCliModel } from './loadModel';
 import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
 import type { CaseTarget } from '../node/promptTestRunner';
 import type { DtypeChoice } from '../core/model/hubModel';
+import type { ThreadsChoice } from '../core/model/threads';
 import { FILE_LIMITS, isInside } from '../node/safeFiles';
 
 export const TEST_USAGE = `Usage: sampling-lab test [options] [glob|file|folder …]
@@ -60,6 +61,7 @@ export interface TestArgs {
   promptFileBytes: number;
   schemaFileBytes: number;
   dtype: DtypeChoice;
+  threads: ThreadsChoice;
   endpoint?: EndpointArgs;
 }
 
@@ -75,6 +77,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
       'max-prompt-file-bytes': { type: 'string' },
       'max-schema-file-bytes': { type: 'string' },
       dtype: { type: 'string' },
+      threads: { type: 'string' },
       ...ENDPOINT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -94,6 +97,7 @@ export function parseTestArgs(argv: string[]): TestArgs | 'help' {
     promptFileBytes: integer('--max-prompt-file-bytes', v['max-prompt-file-bytes'], FILE_LIMITS.promptFileBytes, 1, 2 ** 30),
     schemaFileBytes: integer('--max-schema-file-bytes', v['max-schema-file-bytes'], FILE_LIMITS.schemaFileBytes, 1, 2 ** 30),
     dtype: dtypeFlag(v.dtype),
+    threads: threadsFlag(v.threads),
     endpoint: endpointArgs(v),
   };
 }

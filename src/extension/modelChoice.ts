@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ModelLoadError } from '../core/model/errors';
-import { chooseDtype, parseHubId, type Dtype } from '../core/model/hubModel';
+import { chooseDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
 import { BUNDLED_MODEL, checkModelFolder, folderDtypes, isPlainModelName, modelFingerprint } from '../node/modelFolder';
 import { readWorkspaceBytes, UnsafeFileError } from '../node/safeFiles';
 import type { DevicePreference, ModelSpec } from '../protocol/messages';
@@ -40,7 +40,7 @@ export { BUNDLED_MODEL };
  * folder resolves against `workspaceRoot` only when the workspace's own settings give it (see
  * relativeBaseFor); from user settings it would name a folder in whichever repository is open.
  */
-export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, workspaceRoot?: string): ModelChoice {
+export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, workspaceRoot?: string, dtypeSetting: DtypeChoice = 'auto'): ModelChoice {
   const value = setting.trim() || BUNDLED_MODEL;
   const bundledDir = path.join(extensionUri.fsPath, 'models', value);
   // The bundled name always means the bundled folder, so a missing bundle is reported as such.
@@ -59,7 +59,8 @@ export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, wo
     kind: isBundledName ? 'bundled' : 'folder',
     dir,
     fingerprint: modelFingerprint(dir),
-    dtype: isBundledName ? 'fp32' : chooseDtype({ requested: 'auto', available: dtypes, device: 'wasm' }),
+    // samplingLab.dtype applies to a folder (the bundled one ships fp32 and q8) when it has those weights.
+    dtype: chooseDtype({ requested: dtypeSetting !== 'auto' && dtypes.includes(dtypeSetting) ? dtypeSetting : 'auto', available: dtypes, device: 'wasm', bundled: isBundledName }),
   };
 }
 
@@ -75,7 +76,7 @@ export function modelKey(choice: ModelChoice, device: DevicePreference, hubDtype
 export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, extensionUri: vscode.Uri): ModelSpec {
   if (choice.kind === 'bundled') {
     const models = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'models')).toString();
-    return { name: choice.name, id: choice.name, via: 'fetch', baseUrl: `${models}/` };
+    return { name: choice.name, id: choice.name, via: 'fetch', baseUrl: `${models}/`, dtype: choice.dtype };
   }
   if (choice.kind === 'hub') {
     // The snapshot folder's parent under the hub cache root: transformers.js reads <baseUrl><commit>/<file>.

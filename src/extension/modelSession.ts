@@ -6,10 +6,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
-import { parseHubId, type Dtype } from '../core/model/hubModel';
+import { isDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
 import { pullForEditor } from './hubModels';
 import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
-import { readSettings } from './settings';
+import { readSettings, SECTION } from './settings';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
 
@@ -85,7 +85,7 @@ export class ModelSession implements vscode.Disposable {
    * only when their stats change). Throws a ModelLoadError naming the missing file.
    */
   resolve(model: string): ModelChoice {
-    return resolveModelChoice(model, this.extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    return resolveModelChoice(model, this.extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, dtypeSetting());
   }
 
   /** Settings changed: release the model if it is not the one they now name. */
@@ -239,3 +239,9 @@ const noSecrets: vscode.SecretStorage = {
   delete: async () => undefined,
   onDidChange: new vscode.EventEmitter<vscode.SecretStorageChangeEvent>().event,
 };
+
+/** samplingLab.dtype for a folder model; a bad value is readSettings' error to report, so here it means auto. */
+function dtypeSetting(): DtypeChoice {
+  const value = vscode.workspace.getConfiguration(SECTION).get<unknown>('dtype', 'auto');
+  return isDtype(value) ? value : 'auto';
+}

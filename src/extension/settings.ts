@@ -4,6 +4,7 @@
  */
 import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
 import * as vscode from 'vscode';
+import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../core/model/threads';
 import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
 import { FILE_LIMITS } from '../node/safeFiles';
@@ -113,6 +114,14 @@ export function readSettings(config: SettingsSource = vscode.workspace.getConfig
     },
     cacheEnabled: booleanSetting(config, 'cache.enabled', true),
   };
+}
+
+/** `samplingLab.threads`: the native engines' CPU threads (core/model/threads decides what auto means at load). */
+export function readThreadsSetting(config: SettingsSource = vscode.workspace.getConfiguration(SECTION)): ThreadsChoice {
+  const value = config.get<unknown>('threads', 'auto');
+  const threads = parseThreads(value);
+  if (threads === undefined) throw new SettingsError(`${SECTION}.threads is ${JSON.stringify(value)}; use "auto" or an integer from 1 to ${MAX_THREADS}.`, `${SECTION}.threads`);
+  return threads;
 }
 
 /** `samplingLab.limits.*`: the largest files a prompt test suite may name. */

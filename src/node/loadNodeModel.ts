@@ -8,7 +8,9 @@ import { loadTransformersModel, type LoadProgress, type TransformersModule } fro
 import { ModelLoadError } from '../core/model/errors';
 import type { CausalLM } from '../core/model/types';
 import type { DtypeChoice } from '../core/model/hubModel';
+import type { ThreadsChoice } from '../core/model/threads';
 import { ensureModel, externalDataChunks, type EnsureModelOptions } from './modelFolder';
+import { threadsForThisMachine } from './threads';
 
 export type NodeDevice = 'cpu' | 'wasm';
 
@@ -17,6 +19,10 @@ export interface NodeModelOptions {
   model?: string;
   device?: NodeDevice;
   dtype?: DtypeChoice;
+  /** onnxruntime-node's intra-op threads (cpu only; WASM in Node runs 1): auto (default) or N, decided once here. */
+  threads?: ThreadsChoice;
+  /** Lines for the log: the thread count chosen and why. */
+  onLog?: (line: string) => void;
   onProgress?: (p: LoadProgress) => void;
   /** Download progress and cancellation, for hub ids. */
   onDownload?: EnsureModelOptions['onDownload'];
@@ -41,6 +47,13 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
     (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ort;
   }
   loadedWith = device;
+  let sessionOptions: Record<string, unknown>;
+  if (device === 'wasm') sessionOptions = { executionProviders: ['wasm'] };
+  else {
+    const decision = threadsForThisMachine(options.threads ?? 'auto');
+    options.onLog?.(decision.reason);
+    sessionOptions = { intraOpNumThreads: decision.threads };
+  }
   const transformers = (await import('@huggingface/transformers')) as unknown as TransformersModule;
   // Hub models were pulled into the cache by ensureModel: transformers.js reads a folder either way.
   transformers.env.allowRemoteModels = false;
@@ -56,7 +69,7 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
     // value it accepts, and the session's executionProviders pick WASM.
     runtimeDevice: device === 'wasm' ? 'auto' : undefined,
     dtype: location.dtype,
-    sessionOptions: device === 'wasm' ? { executionProviders: ['wasm'] } : undefined,
+    sessionOptions,
     onProgress: options.onProgress,
   });
 }

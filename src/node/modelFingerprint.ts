@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDtype, onnxFileFor } from '../core/model/hubModel';
 import type { ModelLocation } from './modelFolder';
 
 const HEADER_BYTES = 64 * 1024;
@@ -16,7 +17,7 @@ export function modelFingerprint(location: Pick<ModelLocation, 'kind' | 'id' | '
   if (location.kind === 'hub') return `hub:${location.id}`;
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(path.join(location.dir, 'config.json')));
-  const onnx = path.join(location.dir, 'onnx', dtype === 'fp32' ? 'model.onnx' : `model_${dtype}.onnx`);
+  const onnx = path.join(location.dir, ...onnxFileFor(isDtype(dtype) ? dtype : 'fp32').split('/'));
   const size = fs.statSync(onnx).size;
   hash.update(`\0${size}\0`);
   const fd = fs.openSync(onnx, 'r');

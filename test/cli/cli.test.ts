@@ -53,6 +53,22 @@ describe('sampling-lab CLI', function () {
     assert.equal(out.results[0].best.text, cpu.results[0].best.text);
   });
 
+  it('loads the shipped q8 weights with --dtype q8 (same greedy answer as fp32) and notes --threads in the log', () => {
+    const fp32 = JSON.parse(run(['compare', '--json', '--strategies', 'greedy', cityQuestion(person.name)]).stdout);
+    const q8 = run(['compare', '--dtype', 'q8', '--threads', '1', '--strategies', 'greedy', '--max-tokens', '12', cityQuestion(person.name)]);
+    assert.equal(q8.code, 0, q8.stderr);
+    assert.match(q8.stderr, /^threads: 1, as set$/m);
+    assert.match(q8.stdout, new RegExp(fp32.results[0].best.text.trim().replace('.', '\\.')));
+    const q8json = run(['compare', '--dtype', 'q8', '--json', '--strategies', 'greedy', cityQuestion(person.name)]);
+    assert.equal(JSON.parse(q8json.stdout).results[0].best.text, fp32.results[0].best.text);
+    const q4 = run(['compare', '--dtype', 'q4', 'hi']);
+    assert.notEqual(q4.code, 0);
+    assert.match(q4.stderr, /has no q4 weights \(onnx\/model_q4\.onnx\)\. It has: fp32, q8/);
+    const bad = run(['compare', '--threads', 'many', 'hi']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--threads must be auto or an integer in \[1, 256\] \(got "many"\)/);
+  });
+
   describe('bad input gets a message naming the problem and the fix', () => {
     const cases: Array<[string, string[], RegExp]> = [
       ['an empty prompt', ['compare', '   '], /prompt is empty/],
@@ -98,6 +114,11 @@ describe('sampling-lab CLI', function () {
       assert.match(r.stderr, /config\.json is not valid JSON/);
       fs.cpSync(path.join(MODEL_DIR, 'config.json'), path.join(dir, 'config.json'));
       fs.rmSync(path.join(dir, 'onnx', 'model.onnx'));
+      // Only the q8 weights left: fp32 asked for by name is missing, and the error says what there is.
+      r = run(['compare', '--model', dir, '--dtype', 'fp32', 'hi']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /has no fp32 weights \(onnx\/model\.onnx\)\. It has: q8\./);
+      fs.rmSync(path.join(dir, 'onnx', 'model_quantized.onnx'));
       r = run(['compare', '--model', dir, 'hi']);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /has no onnx\/model\.onnx/);

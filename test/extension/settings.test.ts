@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { readRiskSettings, readSettings, SettingsError, type SettingsSource } from '../../src/extension/settings';
+import { readRiskSettings, readSettings, readThreadsSetting, SettingsError, type SettingsSource } from '../../src/extension/settings';
 import { labApi, withSettings } from './extensionApi';
 
 /** A configuration holding `values` over the defaults package.json declares. */
@@ -44,6 +44,12 @@ describe('settings', () => {
     assert.deepEqual(readSettings(config({ promptFormat: 'raw', systemPrompt: 'Be brief.' })).options, { samples: 1, maxNewTokens: 24, seed: 42, chat: false });
     assert.equal(settingOf({ dtype: 'int3' }), 'samplingLab.dtype');
     assert.equal(settingOf({ promptFormat: 'template' }), 'samplingLab.promptFormat');
+  });
+
+  it('threads: auto by default (package.json), a number as given, anything else named', () => {
+    assert.equal(readThreadsSetting(config({})), 'auto');
+    assert.equal(readThreadsSetting(config({ threads: 3 })), 3);
+    for (const bad of [0, 2.5, 'four', 300]) assert.equal(settingOf({ threads: bad }, readThreadsSetting), 'samplingLab.threads', String(bad));
   });
 
   it('a strategy parameter out of range is reported with its full setting path', () => {

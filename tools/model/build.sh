@@ -29,5 +29,6 @@ $PY make_world.py
 $PY train_tokenizer.py
 $PY train.py 2>&1 | tee work/train.log
 $PY export.py
+$PY quantize.py ../../models/facts-lm q8
 node verify.mjs --full --agreement 2>&1 | tee work/verify.log
 du -sh ../../models/facts-lm

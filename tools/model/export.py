@@ -126,7 +126,7 @@ def write_configs(c: Config):
         "initializer_range": 0.02,
         "use_cache": True,
         "torch_dtype": "float32",
-        # Only model.onnx (fp32) ships; without this, WASM would look for q8.
+        # fp32 is the reference weights; without this, WASM would default to q8 (quantize.py writes it).
         "transformers.js_config": {"dtype": "fp32"},
     }
     gen = {"bos_token_id": SPECIAL_ID, "eos_token_id": SPECIAL_ID, "pad_token_id": SPECIAL_ID,

@@ -93,7 +93,7 @@ export function filesForDtype(repo: string, paths: readonly string[], dtype: Dty
 }
 
 /**
- * What `auto` means: fp32 for the bundled model (it ships only fp32); on WebGPU with shader-f16,
+ * What `auto` means: fp32 for the bundled model (its reference weights; it also ships q8); on WebGPU with shader-f16,
  * fp16 (or q4f16 when there is no fp16); otherwise q8, which transformers.js defaults to on WASM.
  * Falls back to the first dtype the repository has.
  */

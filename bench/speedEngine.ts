@@ -1,0 +1,50 @@
+/**
+ * One engine of the `speed` bench in its own process (so its load time and peak RSS are its
+ * own): loads a model folder at one dtype with onnxruntime-node, reports the load, then decodes
+ * greedy tokens each time the parent asks, and reports peak RSS when told to stop.
+ * Spawned by bench/speed.ts with process.send; not for use on its own.
+ */
+import { decodeBatch } from '../src/core/decode/decodeBatch';
+import { strategyFromSettings } from '../src/core/decode/strategies';
+import { isDtype } from '../src/core/model/hubModel';
+import { parseThreads } from '../src/core/model/threads';
+import { createSamplerChain } from '../src/core/sampling/chain';
+import { createRng } from '../src/core/sampling/rng';
+import { loadNodeModel } from '../src/node/loadNodeModel';
+
+export type EngineRequest = { kind: 'run'; newTokens: number } | { kind: 'stop' };
+export type EngineReply =
+  | { kind: 'loaded'; loadMs: number; threads: string }
+  | { kind: 'ran'; ms: number; tokens: number; text: string }
+  | { kind: 'stopped'; peakRssBytes: number }
+  | { kind: 'error'; message: string };
+
+async function main(): Promise<void> {
+  const [folder, dtype, threadsArg] = process.argv.slice(2);
+  const threads = parseThreads(threadsArg ?? 'auto');
+  if (!folder || !isDtype(dtype) || threads === undefined) throw new Error('usage: speedEngine.ts FOLDER DTYPE THREADS');
+  const send = (m: EngineReply) => process.send!(m);
+  let threadsLine = '';
+  const t0 = performance.now();
+  const model = await loadNodeModel({ device: 'cpu', model: folder, dtype, threads, onLog: (line) => (threadsLine = line) });
+  send({ kind: 'loaded', loadMs: performance.now() - t0, threads: threadsLine });
+  const promptIds = model.encodePrompt('Tell me about');
+  const greedy = strategyFromSettings({ kind: 'greedy' });
+  process.on('message', async (m: EngineRequest) => {
+    if (m.kind === 'stop') {
+      await model.dispose();
+      send({ kind: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+      process.exit(0);
+    }
+    const spec = { chain: createSamplerChain(greedy.sampler, model.vocabSize), rng: createRng(1), tag: { strategy: 0, sample: 0 } };
+    const start = performance.now();
+    const r = await decodeBatch(model, promptIds, [spec], { maxNewTokens: m.newTokens, ignoreEos: true });
+    const seq = r.sequences[0]!;
+    send({ kind: 'ran', ms: performance.now() - start, tokens: seq.tokens.length, text: seq.tokens.map((t) => t.token).join(',') });
+  });
+}
+
+main().catch((e) => {
+  process.send?.({ kind: 'error', message: (e as Error).stack ?? String(e) } satisfies EngineReply);
+  process.exit(1);
+});
