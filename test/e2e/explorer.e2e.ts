@@ -191,6 +191,34 @@ describe('Distribution explorer, end to end', function () {
     console.log(`      run ${((tRun - t0) / 1000).toFixed(1)} s, explorer ${((Date.now() - tRun) / 1000).toFixed(1)} s`);
   });
 
+  it('works by keyboard: Enter opens it with focus inside, one tab stop per chart with arrows, Escape returns to the token', async () => {
+    const { page } = lab!;
+    const panel = await panelFrame(page);
+    const explorer = panel.locator('#explorer');
+    const token = panel.locator('.run').first().locator('.card[data-state="done"] .completion .tok').first();
+    await token.focus();
+    await token.press('Enter');
+    await explorer.locator('svg.bars .bar').first().waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await explorer.evaluate((e) => e.contains(document.activeElement)), true, 'focus moved into the explorer');
+    const bars = explorer.locator('svg.bars .bar');
+    const stops = () => bars.evaluateAll((gs) => gs.filter((g) => g.getAttribute('tabindex') === '0').map((g) => [...g.parentElement!.children].indexOf(g)));
+    const first = await stops();
+    assert.equal(first.length, 1, 'the bar list is one tab stop');
+    assert.equal(await bars.nth(first[0]!).evaluate((g) => g.classList.contains('chosen')), true, "it is the chosen token's bar");
+    await bars.nth(first[0]!).focus();
+    const move = first[0]! === 29 ? 'ArrowUp' : 'ArrowDown';
+    await bars.nth(first[0]!).press(move);
+    const moved = first[0]! + (move === 'ArrowDown' ? 1 : -1);
+    assert.equal(await bars.nth(moved).evaluate((g) => g === document.activeElement), true, `${move} moved focus to the next bar`);
+    assert.deepEqual(await stops(), [moved], 'still one tab stop, now on the focused bar');
+    const points = explorer.locator('.ex-sweep .point');
+    assert.equal(await points.evaluateAll((ps) => ps.filter((p) => p.getAttribute('tabindex') === '0').length), 1, 'the sweep is one tab stop');
+    assert.ok((await points.count()) > 1);
+    await bars.nth(moved).press('Escape');
+    await explorer.waitFor({ state: 'hidden' });
+    assert.equal(await token.evaluate((t) => t === document.activeElement), true, 'Escape closed it and focus is back on the token');
+  });
+
   it('keeps the branch with its run after the window reloads', async () => {
     assert.ok(branchText, 'the first test made a branch');
     const { page } = lab!;

@@ -34,12 +34,40 @@ export function lineChart(xs: number[], series: LineSeries[], label: string, des
   for (const s of series) {
     root.append(svg('polyline', { points: s.values.map((v, i) => `${x(i)},${y(v, s.max)}`).join(' '), fill: 'none', stroke: s.colour, 'stroke-width': 2 }));
   }
-  xs.forEach((_, i) => {
-    const dot = svg('circle', { cx: x(i), cy: y(series[0]!.values[i]!, series[0]!.max), r: 3, fill: series[0]!.colour, tabindex: 0, role: 'img', 'aria-label': describe(i), class: 'point' });
+  const dots = xs.map((_, i) => {
+    const dot = svg('circle', { cx: x(i), cy: y(series[0]!.values[i]!, series[0]!.max), r: 3, fill: series[0]!.colour, role: 'img', 'aria-label': describe(i), class: 'point' });
     const title = svg('title');
     title.textContent = describe(i);
     dot.append(title);
     root.append(dot);
+    return dot;
   });
+  rovingFocus(root, dots);
   return root;
+}
+
+/**
+ * One tab stop for a list of chart items (bars, sweep points): the first item (or `start`) is the
+ * stop; arrow keys, Home and End move focus inside the list (a roving tabindex), so a 30-bar chart
+ * is one Tab away from the next control instead of 30.
+ */
+export function rovingFocus(container: Element, items: readonly SVGElement[], start = 0): void {
+  items.forEach((item, i) => item.setAttribute('tabindex', i === start ? '0' : '-1'));
+  container.addEventListener('keydown', (e) => {
+    const event = e as KeyboardEvent;
+    const current = items.indexOf(event.target as SVGElement);
+    if (current < 0) return;
+    const last = items.length - 1;
+    const next =
+      event.key === 'ArrowDown' || event.key === 'ArrowRight' ? Math.min(last, current + 1)
+      : event.key === 'ArrowUp' || event.key === 'ArrowLeft' ? Math.max(0, current - 1)
+      : event.key === 'Home' ? 0
+      : event.key === 'End' ? last
+      : undefined;
+    if (next === undefined) return;
+    event.preventDefault();
+    items[current]!.setAttribute('tabindex', '-1');
+    items[next]!.setAttribute('tabindex', '0');
+    items[next]!.focus();
+  });
 }

@@ -16,7 +16,7 @@ import type { BranchRecord } from '../../src/protocol/messages';
 import { branchCard } from './branchCard';
 import { validateExplorerReply } from '../../src/protocol/explorer';
 import type { RunRecord } from '../../src/protocol/messages';
-import { lineChart, svg } from './charts';
+import { lineChart, rovingFocus, svg } from './charts';
 import { percent, visibleToken } from './format';
 
 /**
@@ -58,6 +58,8 @@ export class ExplorerView {
   private readonly summary: HTMLElement;
   private readonly chart: HTMLElement;
   private readonly sweep: HTMLElement;
+  /** The token that opened the explorer: focus returns to it on close. */
+  private opener: HTMLElement | undefined;
   private readonly altSelect: HTMLSelectElement;
   private readonly branchButton: HTMLButtonElement;
   private readonly branches: HTMLElement;
@@ -78,10 +80,19 @@ export class ExplorerView {
     this.element.setAttribute('aria-label', 'Distribution explorer');
     const head = el('div', 'ex-head');
     this.title = el('h2');
+    // Focus lands here when the explorer opens, so a keyboard user starts inside it.
+    this.title.tabIndex = -1;
     const close = el('button');
     close.textContent = 'Close';
-    close.addEventListener('click', () => (this.element.hidden = true));
+    close.setAttribute('aria-label', 'Close the distribution explorer (Escape)');
+    close.addEventListener('click', () => this.close());
     head.append(this.title, close);
+    this.element.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      e.stopPropagation();
+      this.close();
+    });
 
     const controls = el('div', 'ex-controls');
     for (const stage of STAGES) {
@@ -175,9 +186,24 @@ export class ExplorerView {
     this.element.dataset.strategyIndex = String(strategyIndex);
     this.element.dataset.generated = this.target.generated.join(',');
     this.element.hidden = false;
+    this.opener = tokenEl;
     this.request();
     this.element.scrollIntoView({ block: 'start' });
+    this.title.focus({ preventScroll: true });
     return true;
+  }
+
+  /** Closes the explorer and puts focus back on the token that opened it (when it is still shown). */
+  close(): void {
+    this.element.hidden = true;
+    const opener = this.opener;
+    this.opener = undefined;
+    if (opener?.isConnected) {
+      // The token becomes its completion's tab stop, so Tab order resumes from it.
+      opener.parentElement?.querySelectorAll<HTMLElement>('.tok').forEach((t) => (t.tabIndex = t === opener ? 0 : -1));
+      opener.focus();
+      opener.scrollIntoView({ block: 'nearest' });
+    }
   }
 
   /** Is the stage on in these settings (an enabling parameter set, and not to its "off" value)? */
@@ -364,9 +390,10 @@ export class ExplorerView {
       return Math.max(0, (Math.log10(p) - floor) / -floor) * barW;
     };
     const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'bars', role: 'group', 'aria-label': `Top ${r.bars.length} tokens at this step${log ? ', log scale' : ''}` });
+    const bars: SVGGElement[] = [];
     r.bars.forEach((b, i) => {
       const y = i * rowH + 2;
-      const g = svg('g', { class: `bar${b.chosen ? ' chosen' : ''}${b.cutBy ? ' cut' : ''}`, tabindex: 0, role: 'img', 'data-token': b.token });
+      const g = svg('g', { class: `bar${b.chosen ? ' chosen' : ''}${b.cutBy ? ' cut' : ''}`, role: 'img', 'data-token': b.token });
       const stageMarks = b.survives.map((s) => (s ? '✓' : '✗')).join('');
       const aria = `${JSON.stringify(b.text)}${b.chosen ? ' (chosen)' : ''}: raw probability ${percent(b.prob)}, ${b.cutBy ? `cut by ${b.cutBy}` : `sampling probability ${percent(b.finalProb)}`}`;
       g.setAttribute('aria-label', aria);
@@ -391,7 +418,10 @@ export class ExplorerView {
         }
       });
       root.append(g);
+      bars.push(g);
     });
+    // One tab stop for the bars, on the chosen token's bar; arrows move between them.
+    rovingFocus(root, bars, Math.max(0, r.bars.findIndex((b) => b.chosen)));
     const legend = document.createElement('p');
     legend.className = 'ex-legend';
     const order = r.stages.slice(1).map((s) => s.name).join(', ');
