@@ -18,6 +18,7 @@ import {
   RISK_PARTS,
   scoreDraw,
   drawForRisk,
+  drawForRiskWith,
   type Calibration,
   type ConsistencyResult,
   type RiskDraw,
@@ -32,6 +33,7 @@ import { resolveModel } from '../node/modelFolder';
 import { loadNliModel } from '../node/nliModel';
 import { deviceFlag, integer, parseFlags, real } from './flags';
 import { UsageError } from './usageError';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
 
 export const RISK_USAGE = `Usage: sampling-lab risk [options] "<prompt>"
        sampling-lab risk [options] --file questions.txt     (one question per line)
@@ -59,6 +61,8 @@ Options:
   --judge-model M     an instruct model (folder or bundled name) asked "Is the sentence
                       supported by the context above?" per sample (SelfCheckGPT-Prompt)
   --model M           bundled model name or a model folder (default facts-lm)
+${ENDPOINT_USAGE}
+                      (on a server: lexical agreement, uncalibrated)
   --device D          cpu or wasm (default cpu)
   --json              machine-readable output
   --file F            read questions from F, one per line
@@ -149,6 +153,7 @@ export async function risk(argv: string[]): Promise<number> {
       agreement: { type: 'string' },
       'nli-model': { type: 'string' },
       'judge-model': { type: 'string' },
+      ...ENDPOINT_OPTIONS,
     },
     RISK_USAGE,
     { negatives: true },
@@ -171,6 +176,9 @@ export async function risk(argv: string[]): Promise<number> {
   const settings = riskSettings(v, calibration);
   const questions = parsed.positionals.length > 0 ? [parsed.positionals.join(' ').replace(/\\n/g, '\n')] : await readLines(v.file);
 
+  const endpoint = endpointArgs(v);
+  if (endpoint && agreement !== 'lexical') throw new UsageError(`--agreement ${agreement} runs a local model beside the checked one; with --endpoint use --agreement lexical.`);
+  if (endpoint) return riskOnEndpoint(endpoint, v.model, questions, settings, v.json === true, failAbove);
   if (!v.json) process.stderr.write(`Loading model ${v.model ?? 'facts-lm'} on ${device}…\n`);
   const model = await loadNodeModel({ model: v.model, device });
   const nli = agreement === 'nli' ? await loadNliModel(v['nli-model']!) : undefined;
@@ -327,4 +335,35 @@ export function renderCalibration(c: Calibration, stored: string): string {
     `Bands: Low below ${c.bands.medium}, Medium from ${c.bands.medium}, High from ${c.bands.high}.`,
     `Stored in ${stored}; "sampling-lab risk" uses it for this model.`,
   ].join('\n');
+}
+
+/**
+ * `risk --endpoint`: the same draw and lexical scoring, the server sampling the N answers. Always
+ * uncalibrated: the stored bands were fitted on a local model's answers.
+ */
+async function riskOnEndpoint(endpoint: EndpointArgs, modelId: string | undefined, questions: string[], settings: RiskSettings, json: boolean, failAbove: number | undefined): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const engine = await openEndpoint(endpoint, modelId, abort.signal);
+  try {
+    const results: Array<{ draw: RiskDraw; scored?: ConsistencyResult; error?: string }> = [];
+    for (const q of questions) {
+      if (abort.signal.aborted) break;
+      const draw = await drawForRiskWith((p, strategies, options) => engine.compare(p, strategies, options), q, settings, abort.signal);
+      try {
+        results.push({ draw, scored: scoreDraw(draw, {}) });
+      } catch (e) {
+        if ((e as Error).name !== 'ConsistencyError') throw e;
+        results.push({ draw, error: (e as Error).message });
+      }
+      if (!json) console.log(`sampled by the server (${engine.where})\n` + renderResult(results[results.length - 1]!, undefined, false) + '\n');
+    }
+    if (json) console.log(JSON.stringify({ model: engine.model, where: engine.where, settings, agreement: 'lexical', calibration: null, results: results.map(jsonResult) }, null, 2));
+    if (abort.signal.aborted) return 130;
+    return failAbove !== undefined && results.some((r) => r.scored && r.scored.risk > failAbove) ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await engine.dispose();
+  }
 }

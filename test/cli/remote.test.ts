@@ -69,6 +69,21 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.match(r.stderr, /--endpoint needs --model, the server's model id: it serves facts-lm/);
   });
 
+  it('checks hallucination risk on the server: the N samples in one request of n, uncalibrated', async () => {
+    const before = server.requests.length;
+    const r = await run(['risk', '--json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--samples', '4', '--max-tokens', '8', cityQuestion(people[2]!.name)]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.calibration, null);
+    assert.ok(out.results[0].answer.includes(people[2]!.city), out.results[0].answer);
+    assert.equal(typeof out.results[0].risk, 'number');
+    const posts = server.requests.slice(before).filter((q) => q.method === 'POST');
+    assert.deepEqual(posts.map((q) => [q.body.temperature, q.body.n ?? 1]).sort(), [[0, 1], [1, 4]]);
+    const refused = await run(['risk', '--endpoint', server.url, '--model', 'facts-lm', '--agreement', 'nli', '--nli-model', 'x', 'hi']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /with --endpoint use --agreement lexical/);
+  });
+
   it('runs a prompt-test suite across the server with --concurrency, requests in parallel', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-remote-'));
     const cases = people.map((p) => `  - name: ${p.name}\n    prompt: ${JSON.stringify(cityQuestion(p.name))}\n    assert:\n      - type: contains\n        value: ${p.city}\n`).join('');

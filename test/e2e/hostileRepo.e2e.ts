@@ -109,6 +109,9 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     await page.screenshot({ path: path.join(RESULTS_DIR, 'hostile-untrusted-testing.png') });
 
     // Run All Tests runs nothing; meanwhile the extension host answers a command within a second.
+    // Once before the suites run: the first showing builds the Output view (half a second in
+    // the renderer, not the extension host), so the measured ones time the host's answer.
+    await showLogLatencyMs(page);
     await runCommand(page, 'Test: Run All Tests');
     const latencies: number[] = [];
     for (let i = 0; i < 3; i++) latencies.push(await showLogLatencyMs(page));
@@ -141,6 +144,9 @@ describe('A hostile repository, untrusted then trusted, end to end', function ()
     }
 
     // Run everything; while the suites run, a command answers within a second.
+    // Once before the suites run: the first showing builds the Output view (half a second in
+    // the renderer, not the extension host), so the measured ones time the host's answer.
+    await showLogLatencyMs(page);
     await runCommand(page, 'Test: Run All Tests');
     const latencies: number[] = [];
     for (let i = 0; i < 3; i++) latencies.push(await showLogLatencyMs(page));

@@ -3,7 +3,9 @@
  * Model → "Enter a model id…" picks the Qwen3-shaped random model, the download shows a progress
  * notification with bytes while the server holds the graph back, the run's card header shows the
  * prompt rendered through Qwen3's chat template, and with the server stopped and the window
- * reloaded the model loads from the Hugging Face cache.
+ * reloaded the model loads from the Hugging Face cache. The same model is then picked with
+ * WebGPU on SwiftShader (Chromium's CPU implementation of WebGPU) and runs there, the card naming
+ * the backend and the weights the picker chose for it.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -87,5 +89,50 @@ describe('a hub model, end to end', function () {
     const again = await panelFrame(page);
     await waitForFinishedCards(again, 1, 600_000);
     assert.match((await again.locator('.run').first().locator('.run-meta').textContent()) ?? '', new RegExp(`^${QWEN} · WASM · q8`));
+  });
+  it('with WebGPU on SwiftShader: the same hub model downloads and runs on WebGPU, chat-templated', async () => {
+    await lab?.close();
+    lab = undefined;
+    const webgpuCache = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-hub-cache-'));
+    const webgpuServer = await startHubServer();
+    webgpuServer.addRepo({ id: QWEN, files: qwen3RandomFiles() });
+    try {
+      lab = await openLab(workspace, {
+        gpu: 'swiftshader',
+        settings: {
+          'samplingLab.device': 'webgpu',
+          'samplingLab.hub.endpoint': webgpuServer.endpoint,
+          'samplingLab.hub.cacheDir': webgpuCache,
+          'samplingLab.strategies': [{ kind: 'greedy' }],
+          'samplingLab.maxNewTokens': 3,
+          'samplingLab.cache.enabled': false,
+        },
+      });
+      const { page } = lab;
+      await runCommand(page, 'Sampling Lab: Select Model…');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Enter a model id' }).first().click();
+      await input.waitFor({ state: 'visible' });
+      await input.fill(QWEN);
+      await page.keyboard.press('Enter');
+      // Select Model downloads, then loads the model in the panel: the status bar names it on WebGPU.
+      await page.locator('.statusbar-item', { hasText: new RegExp(`${QWEN}.* · WebGPU`) }).first().waitFor({ state: 'visible', timeout: 600_000 });
+
+      await openFile(page, 'prompt.txt');
+      await selectLines(page, 1, 1);
+      await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+      const panel = await panelFrame(page);
+      await waitForFinishedCards(panel, 1, 600_000);
+      const run = panel.locator('.run').first();
+      const meta = (await run.locator('.run-meta').textContent()) ?? '';
+      // The repository has fp32 and q8 only: WebGPU without fp16 weights to choose gets one of those, named.
+      assert.match(meta, new RegExp(`^${QWEN} · WEBGPU · (fp32|q8)`), meta);
+      assert.equal(await run.locator('.rendered-prompt .rendered-prompt-text').textContent(), '<|im_start|>user\nWhere is Paris?<|im_end|>\n<|im_start|>assistant\n');
+    } finally {
+      await lab?.close();
+      lab = undefined;
+      await webgpuServer.close().catch(() => undefined);
+      fs.rmSync(webgpuCache, { recursive: true, force: true });
+    }
   });
 });

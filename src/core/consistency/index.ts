@@ -71,6 +71,7 @@ export {
   collectCalibrationRows,
   DEFAULT_RISK_SETTINGS,
   drawForRisk,
+  drawForRiskWith,
   scoreDraw,
   type CalibrationRow,
   type RiskDraw,

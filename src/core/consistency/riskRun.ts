@@ -7,6 +7,7 @@
 import { compareStrategies } from '../decode/compare';
 import { strategyFromSettings } from '../decode/strategies';
 import type { CausalLM } from '../model/types';
+import type { CompareFn } from '../prompttest/generate';
 import { isWrongAnswer, type LabelledQuestion } from './calibrationSet';
 import type { LabelledParts } from './fit';
 import { scoreConsistency, type ConsistencyInput, type ConsistencyResult } from './scoreConsistency';
@@ -32,12 +33,17 @@ export interface RiskDraw {
 }
 
 export async function drawForRisk(model: CausalLM, prompt: string, settings: RiskSettings, signal?: AbortSignal): Promise<RiskDraw> {
-  const r = await compareStrategies(
-    model,
+  return drawForRiskWith((p, strategies, options) => compareStrategies(model, p, strategies, options), prompt, settings, signal);
+}
+
+/** The same draw through any engine's compare (a server samples the N answers with its own n). */
+export async function drawForRiskWith(compare: CompareFn, prompt: string, settings: RiskSettings, signal?: AbortSignal): Promise<RiskDraw> {
+  const r = await compare(
     prompt,
     [strategyFromSettings({ kind: 'greedy' }), strategyFromSettings({ kind: 'temperature', temperature: settings.temperature })],
     { maxNewTokens: settings.maxNewTokens, seed: settings.seed, samples: settings.samples, stopStrings: settings.stopStrings, signal },
   );
+  if (r.refused && r.refused.length > 0) throw new Error(r.refused.map((x) => x.reason).join('; '));
   const main = r.results[0]!.best;
   const sampled = r.results[1]!.completions;
   return {

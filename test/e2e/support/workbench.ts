@@ -95,9 +95,9 @@ export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<
 /**
  * Runs a command from the palette by its title, e.g. "Sampling Lab: Stop". Retries while the
  * command is not listed yet: extensions register their commands a moment after the
- * workbench appears.
+ * workbench appears (over 30 s once, under npm run test:load's CPU hog).
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 90_000): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
   const deadline = Date.now() + timeoutMs;
