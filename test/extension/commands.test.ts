@@ -18,6 +18,10 @@ const COMMANDS = [
   'samplingLab.preferences.chooseScorer',
   'samplingLab.preferences.export',
   'samplingLab.preferences.openFile',
+  'samplingLab.exportRun',
+  'samplingLab.exportHistory',
+  'samplingLab.deleteRun',
+  'samplingLab.clearHistory',
 ];
 
 describe('commands', () => {

@@ -29,7 +29,8 @@ async function compareHere(): Promise<RunRecord> {
 describe('prompts from string literals', function () {
   this.timeout(300_000);
   useSettingsInSuite({ strategies: [{ kind: 'greedy' }], maxNewTokens: 2, 'cache.enabled': false });
-  afterEach(() => vscode.commands.executeCommand('workbench.action.closeActiveEditor'));
+  // Revert first: an edited untitled editor would otherwise stay open behind a Save? prompt, and the next test read its selection.
+  afterEach(() => vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'));
 
   it('a selection of the inside of a TS string sends its decoded value', async () => {
     await editorWith('typescript', 'export const birthplace = "Q: Where was Kawe Steiga born?\\nA:";\n', 'Q: Where was Kawe Steiga born?\\nA:', true);

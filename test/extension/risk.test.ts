@@ -94,7 +94,7 @@ describe('Check Hallucination Risk', function () {
     const api = await labApi();
     await editorWith('   \nQ: Where was nobody born?\nA:', '   ');
     assert.equal(await checkRisk(), undefined);
-    assert.match(api.lastError() ?? '', /The prompt is empty\. Select some text/);
+    assert.match(api.lastError() ?? '', /The selection holds only whitespace\. Select some text/);
     assert.equal(await checkRisk(''), undefined);
     assert.match(api.lastError() ?? '', /The prompt is empty/);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
