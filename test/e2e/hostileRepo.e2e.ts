@@ -39,7 +39,9 @@ function deepSchemaText(depth: number): string {
 
 /** Runs "Sampling Lab: Show Log" and returns how long the log took to appear (the extension host answered). */
 async function showLogLatencyMs(page: Page): Promise<number> {
-  await runCommand(page, 'View: Close Panel').catch(() => undefined);
+  // Closed first, so the log's appearing is this command's doing. Only when open: the command is
+  // not listed otherwise, and runCommand would wait out its deadline for it.
+  if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Close Panel', 10_000).catch(() => undefined);
   await openPalette(page);
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.fill('>Sampling Lab: Show Log');
