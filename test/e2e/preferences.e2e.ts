@@ -64,7 +64,8 @@ describe('Preference pairs from the Compare panel, end to end', function () {
     assert.equal(record.rejected_strategy, cards[0]!.strategy);
     assert.equal(record.chosen, cards[2]!.text.replace(/⏎$/, ''));
 
-    // The Preferences view, in the same sidebar.
+    // The Preferences view, in the same sidebar (collapsed by default, so opened as a user would).
+    await runCommand(page, 'Sampling Lab: Focus on Preferences View');
     await runCommand(page, 'Sampling Lab: Refresh Preferences');
     const pairs = page.locator('.monaco-list-row', { hasText: '1 pair' }).first();
     await pairs.waitFor({ state: 'visible', timeout: 30_000 });
