@@ -164,16 +164,37 @@ export class PromptTestController implements vscode.Disposable {
   /** Parses in flight per file: only the latest one's result is shown. */
   private readonly versions = new Map<string, number>();
 
+  /** The newest parse started per file, so a caller whose parse was overtaken waits for the one that counts. */
+  private readonly newest = new Map<string, { version: number; parse: Promise<ParsedSuite | undefined> }>();
+
   /**
    * Re-reads a suite: from `text` (an open editor's), or from disk; never in Restricted Mode. Reading and the files the
    * suite names are asynchronous (never a synchronous read on the extension host), with the
-   * workspace rules of readSuiteFile; a parse that a newer one overtook is dropped.
+   * workspace rules of readSuiteFile; a parse that a newer one overtook is dropped, and its caller
+   * gets the newer one's result: discovery must not end before a file it found is in the tree
+   * (a watcher's parse overtaking discovery's left a suite missing from discover()).
    */
-  async update(uri: vscode.Uri, text?: string): Promise<ParsedSuite | undefined> {
-    if (!workspaceTrusted()) return undefined;
+  update(uri: vscode.Uri, text?: string): Promise<ParsedSuite | undefined> {
+    if (!workspaceTrusted()) return Promise.resolve(undefined);
     const fileId = uri.toString();
     const version = (this.versions.get(fileId) ?? 0) + 1;
     this.versions.set(fileId, version);
+    const parse = this.parse(uri, fileId, version, text);
+    this.newest.set(fileId, { version, parse });
+    const forget = () => {
+      if (this.newest.get(fileId)?.parse === parse) this.newest.delete(fileId);
+    };
+    parse.then(forget, forget);
+    return parse;
+  }
+
+  /** The result of the parse that overtook `version`, if one did (a removal overtakes with none). */
+  private overtaken(fileId: string, version: number): Promise<ParsedSuite | undefined> {
+    const newer = this.newest.get(fileId);
+    return newer && newer.version > version ? newer.parse : Promise.resolve(undefined);
+  }
+
+  private async parse(uri: vscode.Uri, fileId: string, version: number, text?: string): Promise<ParsedSuite | undefined> {
     if (text === undefined) {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === fileId);
       if (open) text = open.getText();
@@ -191,7 +212,7 @@ export class PromptTestController implements vscode.Disposable {
       // A suite file that is too big, not a regular file, or a bad limit setting: say so on the item.
       failure = (e as Error).message;
     }
-    if (this.versions.get(fileId) !== version) return undefined;
+    if (this.versions.get(fileId) !== version) return this.overtaken(fileId, version);
     this.diagnostics.set(uri, parsed ? parsed.problems.map(toDiagnostic) : []);
 
     let file = this.controller.items.get(fileId);
