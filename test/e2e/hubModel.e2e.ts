@@ -11,6 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Page } from 'playwright-core';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame, waitForFinishedCards } from './support/panel';
 import { openFile, runCommand, selectLines, waitForWorkbench } from './support/workbench';
@@ -19,6 +20,16 @@ import { qwen3RandomFiles } from '../support/qwen3Model';
 
 const QWEN = 'sampling-lab/qwen3-random';
 const GRAPH = 'onnx/model_quantized.onnx';
+
+/** Select Model → "Enter a model id…" → `id`, as a user picks a hub model. */
+async function enterModelId(page: Page, id: string): Promise<void> {
+  await runCommand(page, 'Sampling Lab: Select Model…');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Enter a model id' }).first().click();
+  await input.waitFor({ state: 'visible' });
+  await input.fill(id);
+  await page.keyboard.press('Enter');
+}
 
 describe('a hub model, end to end', function () {
   this.timeout(900_000);
@@ -55,12 +66,7 @@ describe('a hub model, end to end', function () {
     });
     const { page } = lab;
 
-    await runCommand(page, 'Sampling Lab: Select Model…');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Enter a model id' }).first().click();
-    await input.waitFor({ state: 'visible' });
-    await input.fill(QWEN);
-    await page.keyboard.press('Enter');
+    await enterModelId(page, QWEN);
 
     // The server holds the graph after 1 MB: the notification shows the bytes so far and the speed.
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Sampling Lab: ${QWEN}` }).first();
@@ -109,12 +115,7 @@ describe('a hub model, end to end', function () {
         },
       });
       const { page } = lab;
-      await runCommand(page, 'Sampling Lab: Select Model…');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Enter a model id' }).first().click();
-      await input.waitFor({ state: 'visible' });
-      await input.fill(QWEN);
-      await page.keyboard.press('Enter');
+      await enterModelId(page, QWEN);
       // Select Model downloads, then loads the model in the panel: the status bar names it on WebGPU.
       await page.locator('.statusbar-item', { hasText: new RegExp(`${QWEN}.* · WebGPU`) }).first().waitFor({ state: 'visible', timeout: 600_000 });
 
