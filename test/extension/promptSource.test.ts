@@ -4,13 +4,29 @@
  * came from a literal; plain text is sent as written.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/protocol/messages';
-import { labApi, nextEvent, useSettingsInSuite } from './extensionApi';
+import { labApi, nextEvent, until, useSettingsInSuite } from './extensionApi';
 
+const extensions: Record<string, string> = { typescript: 'ts', python: 'py', plaintext: 'txt' };
+let folder: string;
+let files = 0;
+
+/**
+ * Each test gets a file of its own: untitled documents reuse names (Untitled-1) and, closed and
+ * reopened quickly, one test could read the previous test's editor as the active one.
+ */
 async function editorWith(language: string, content: string, select: string, whole = false): Promise<vscode.TextEditor> {
-  const document = await vscode.workspace.openTextDocument({ language, content });
+  const file = path.join(folder, `prompt-${++files}.${extensions[language]}`);
+  fs.writeFileSync(file, content);
+  let document = await vscode.workspace.openTextDocument(file);
+  // The language follows the extension when the built-in grammar is there; set it when it is not.
+  if (document.languageId !== language) document = await vscode.languages.setTextDocumentLanguage(document, language);
   const editor = await vscode.window.showTextDocument(document);
+  await until(() => vscode.window.activeTextEditor?.document, (d) => d === document, `${path.basename(file)} is the active editor`);
   const start = content.indexOf(select);
   assert.ok(start >= 0, `the fixture holds ${select}`);
   const a = document.positionAt(start);
@@ -29,8 +45,13 @@ async function compareHere(): Promise<RunRecord> {
 describe('prompts from string literals', function () {
   this.timeout(300_000);
   useSettingsInSuite({ strategies: [{ kind: 'greedy' }], maxNewTokens: 2, 'cache.enabled': false });
-  // Revert first: an edited untitled editor would otherwise stay open behind a Save? prompt, and the next test read its selection.
-  afterEach(() => vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'));
+  before(() => { folder = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-prompt-source-')); });
+  after(() => fs.rmSync(folder, { recursive: true, force: true }));
+  // Revert first: an edited editor would otherwise stay open behind a Save? prompt, and the next test read its selection.
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 
   it('a selection of the inside of a TS string sends its decoded value', async () => {
     await editorWith('typescript', 'export const birthplace = "Q: Where was Kawe Steiga born?\\nA:";\n', 'Q: Where was Kawe Steiga born?\\nA:', true);
