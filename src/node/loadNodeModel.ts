@@ -9,7 +9,7 @@ import { ModelLoadError } from '../core/model/errors';
 import type { CausalLM } from '../core/model/types';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
-import { ensureModel, externalDataChunks, type EnsureModelOptions } from './modelFolder';
+import { ensureModel, externalDataOf, type EnsureModelOptions } from './modelFolder';
 import { threadsForThisMachine } from './threads';
 
 export type NodeDevice = 'cpu' | 'wasm';
@@ -62,7 +62,8 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
     modelId: location.id,
     name: location.name,
     localModelPath: location.parent + path.sep,
-    externalDataChunks: externalDataChunks(location.dir, location.dtype),
+    // onnxruntime-node reads the graph's data files itself; onnxruntime-web (WASM) is handed them.
+    externalData: device === 'wasm' ? externalDataOf(location.dir, location.dtype) : undefined,
     chatTemplate: readChatTemplate(location.dir),
     device,
     // With onnxruntime-web registered in Node, transformers.js lists no devices; "auto" is the one
