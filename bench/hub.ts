@@ -26,7 +26,7 @@ function median(xs: number[]): number {
 }
 
 export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
-  const files = qwen3RandomFiles(BENCH_SHAPE);
+  const files = qwen3RandomFiles(BENCH_SHAPE, ['q8']);
   const size = files[GRAPH]!.length;
   const server = await startHubServer();
   const { sha256 } = server.addRepo({ id: REPO, files });
@@ -53,7 +53,6 @@ export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
     const cacheDir = path.join(root, 'cache-0');
     const folder = path.join(root, 'folder');
     for (const [rel, data] of Object.entries(files)) {
-      if (rel === 'onnx/model.onnx') continue;
       fs.mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
       fs.writeFileSync(path.join(folder, rel), data);
     }

@@ -113,8 +113,7 @@ function run(cmd: string, args: string[]): void {
 
 /** The two repositories (inline and external data), with only the fp32 graph. */
 function benchRepos(work: string): Record<string, Record<string, Buffer>> {
-  const files = qwen3RandomFiles(SHAPE);
-  delete files['onnx/model_quantized.onnx'];
+  const files = qwen3RandomFiles(SHAPE, ['fp32']);
   const graph = path.join(work, 'inline.onnx');
   fs.writeFileSync(graph, files['onnx/model.onnx']!);
   const externalDir = path.join(work, 'external');

@@ -10,23 +10,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoadedModel } from '../../src/extension/modelSession';
-import { useSettingsInSuite } from '../extension/extensionApi';
+import { askLauncher, useSettingsInSuite } from '../extension/extensionApi';
 
 const MODELS = (process.env.SAMPLING_LAB_MEMORY_MODELS ?? '').split(',').filter(Boolean);
 const OUT_DIR = process.env.SAMPLING_LAB_MEMORY_DIR ?? '';
 
-/** Prints a mark for the launcher and waits for its answer file. */
+/** Asks the launcher to take a mark, and waits until it has. */
 async function mark(label: string): Promise<void> {
   const file = path.join(OUT_DIR, `${label}.json`);
-  const answered = new Promise<void>((resolve) => {
-    const watcher = fs.watch(OUT_DIR, () => {
-      if (!fs.existsSync(file)) return;
-      watcher.close();
-      resolve();
-    });
-  });
-  console.log(`MEMORY-MARK ${label} ${file}`);
-  await answered;
+  await askLauncher(`MEMORY-MARK ${label} ${file}`, file);
 }
 
 describe('peak memory while a large model loads', function () {
