@@ -78,7 +78,8 @@ describe('ONNX external data: download, cache and load (onnxruntime-node)', func
     assert.equal(pulled.dtype, 'fp32');
     assert.ok(pulled.files.includes(DATA), `files: ${pulled.files.join(', ')}`);
     assert.ok(fs.readFileSync(path.join(pulled.dir, DATA)).equals(single[DATA]!), 'the data file in the snapshot is the verified one');
-    assert.equal(server.fileRequests(DATA).filter((r) => r.host === 'cdn').length, 2, 'fetched again after the corrupt copy');
+    assert.equal(server.fileRequests(DATA).filter((r) => r.host === 'hub').length, 2, 'the data file is fetched again after the corrupt copy');
+    assert.equal(server.requests.filter((r) => r.host === 'cdn').length, 3, 'the graph once, the data file twice (both LFS)');
 
     const model = await load(SINGLE);
     assert.deepEqual(await lastLogits(model, prompt), await lastLogits(await bundledModel(), prompt));
