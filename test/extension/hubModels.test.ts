@@ -103,7 +103,7 @@ describe('hub models in the panel', function () {
     assert.equal(loaded?.name, EXTERNAL);
     assert.equal(loaded?.backend, 'wasm');
     assert.equal(loaded?.hostServedBytes ?? 0, 0, 'the worker read the files as resource URLs of the cache');
-    for (const file of ['onnx/model.onnx_data', 'onnx/model.onnx_data_1']) assert.ok(server.fileRequests(file).some((r) => r.host === 'cdn'), `${file} was downloaded`);
+    for (const file of ['onnx/model.onnx_data', 'onnx/model.onnx_data_1']) assert.ok(server.fileRequests(file).some((r) => r.host === 'hub'), `${file} was downloaded`);
     const external = await compare(prompt);
     assert.equal(external?.status, 'done', external?.error);
     assert.equal(external!.model, EXTERNAL);
