@@ -194,6 +194,11 @@ function onHostMessage(message: HostToWebview): void {
     case 'runUpdated':
       upsertRun(message.run);
       return;
+    case 'runTokens':
+      // A run the host runs itself (on a server): its tokens stream here like the worker's.
+      queuedTokens.push({ runId: message.requestId, events: { type: 'tokens', requestId: message.requestId, events: message.events } });
+      frame ||= requestAnimationFrame(flushTokens);
+      return;
     case 'preferenceRecorded': {
       const view = views.get(message.runId);
       if (view instanceof RunView) view.showPreference(message);
