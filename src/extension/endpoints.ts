@@ -8,7 +8,10 @@
  */
 import * as vscode from 'vscode';
 import type { Engine } from '../core/engine/types';
-import { createEngine } from '../node/engines';
+// The remote engine's folder only: the local one would bundle transformers.js into the extension host,
+// where the model never runs (it runs in the panel's worker).
+import '../node/engines/remote/main';
+import { createEngine } from '../node/engines/registry';
 import { isDialectChoice, isInsecureRemote, normalizeBaseUrl, type DialectChoice } from '../node/engines/remote/dialects';
 import type { RemoteEngineSpec } from '../node/engines/remote/main';
 import { SECTION, SettingsError } from './settings';

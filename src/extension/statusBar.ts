@@ -14,6 +14,13 @@ export function createModelStatusItem(): vscode.StatusBarItem {
 export function showModelState(item: vscode.StatusBarItem, state: ModelState): void {
   switch (state.status) {
     case 'none':
+      if (state.name.startsWith('endpoint:')) {
+        // A server: nothing loads here, the server samples.
+        const name = state.name.slice('endpoint:'.length);
+        item.text = `$(server) ${name} · server`;
+        item.tooltip = `Sampling Lab: runs go to endpoint ${name} (samplingLab.endpoints), which samples them. Click to pick a model.`;
+        break;
+      }
       item.text = `$(beaker) ${state.name}`;
       item.tooltip = `Sampling Lab: ${state.name} is not loaded; it loads on the next run. Click to pick a model.`;
       break;
