@@ -36,6 +36,18 @@ describe('endpoints', function () {
   // The server's model loads in this host; the local comparison loads the panel's (WASM).
   this.timeout(300_000);
   let server: OpenAiTestServer;
+
+  before(async () => {
+    server = await new OpenAiTestServer(await bundledModel(), 'openai').start();
+    server.apiKey = KEY;
+  });
+
+  // Before the settings are put back (mocha runs after-hooks in the order they were added): the key goes while its endpoint is listed.
+  after(async () => {
+    await vscode.commands.executeCommand('samplingLab.setEndpointApiKey', { name: NAME, key: '' });
+    await server?.close();
+  });
+
   useSettingsInSuite({
     endpoints: [],
     model: 'facts-lm',
@@ -43,16 +55,6 @@ describe('endpoints', function () {
     samples: 1,
     maxNewTokens: 8,
     'cache.enabled': false,
-  });
-
-  before(async () => {
-    server = await new OpenAiTestServer(await bundledModel(), 'openai').start();
-    server.apiKey = KEY;
-  });
-
-  after(async () => {
-    await vscode.commands.executeCommand('samplingLab.setEndpointApiKey', { name: NAME, key: '' });
-    await server?.close();
   });
 
   it('Add Endpoint writes the endpoint to user settings, and Set API Key keeps the key out of them', async () => {
