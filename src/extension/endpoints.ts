@@ -13,7 +13,9 @@ import type { Engine } from '../core/engine/types';
 import '../node/engines/remote/main';
 import { createEngine } from '../node/engines/registry';
 import { isDialectChoice, isInsecureRemote, normalizeBaseUrl, type DialectChoice } from '../node/engines/remote/dialects';
+import { RemoteAbortedError, RemoteError } from '../node/engines/remote/http';
 import type { RemoteEngineSpec } from '../node/engines/remote/main';
+import { RemoteEngine } from '../node/engines/remote/remoteEngine';
 import { SECTION, SettingsError } from './settings';
 
 /** `samplingLab.model` values that name an endpoint, as prompt tests' `model: endpoint:NAME` does. */
@@ -117,6 +119,20 @@ export function insecureWarning(baseUrl: string, withKey: boolean): string | und
   return `${url.origin} is plain http:// to another machine: the prompts${withKey ? ' and the API key' : ''} travel unencrypted. Use https:// where the server offers it.`;
 }
 
+/**
+ * Fails when the server cannot be reached at all, so a dialect is never guessed (and kept) from a
+ * server that was down: `auto` falls back to the OpenAI subset when /v1/models does not answer.
+ * A server that answers, even with an error (no /v1/models, a key needed), is reachable.
+ */
+async function reachable(spec: RemoteEngineSpec, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await new RemoteEngine({ endpoint: spec.endpoint, model: spec.model, apiKey: spec.apiKey }).listModels(signal);
+  } catch (e) {
+    if (e instanceof RemoteError && e.status === undefined) throw e;
+    if (e instanceof RemoteAbortedError) throw e;
+  }
+}
+
 /** Engines opened on endpoints, one per endpoint setting and key, kept while they stay the same. */
 export class EndpointEngines implements vscode.Disposable {
   private readonly engines = new Map<string, Promise<Engine>>();
@@ -157,7 +173,7 @@ export class EndpointEngines implements vscode.Disposable {
     let engine = this.engines.get(id);
     if (!engine) {
       const spec: RemoteEngineSpec = { kind: 'remote', endpoint: endpoint.baseUrl, model: endpoint.model, dialect: endpoint.dialect, apiKey, concurrency: endpointConcurrency() };
-      engine = createEngine(spec, { signal });
+      engine = reachable(spec, signal).then(() => createEngine(spec, { signal }));
       this.engines.set(id, engine);
       // A failed open (server down) is not kept: the next run tries again.
       engine.catch(() => this.engines.get(id) === engine && this.engines.delete(id));
