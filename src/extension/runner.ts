@@ -280,7 +280,8 @@ export class Runner implements vscode.Disposable {
       },
     };
     await this.history.upsert(record);
-    await this.panel.post({ type: 'runUpdated', run: record });
+    // The panel shows the cards (refused ones saying why) before the first token; the run does not depend on it.
+    await this.panel.post({ type: 'runUpdated', run: record }).catch((e) => this.log.warn(`The panel did not take run ${id}: ${(e as Error).message}`));
     if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
     const abort = new AbortController();
     const onCancel = token.onCancellationRequested(() => abort.abort());
