@@ -59,6 +59,8 @@ describe('endpoints, end to end', function () {
     assert.ok(server.requests.some((r) => r.method === 'GET' && r.path === '/v1/models'), 'the models were listed from the server');
 
     await runCommand(page, 'Sampling Lab: Select Model…');
+    // Filtered, so the row is rendered whatever the length of the list above it.
+    await quickInput.fill('Endpoint');
     await row('Endpoint: e2e-server').click();
 
     await openFile(page, 'prompts.txt');
@@ -118,6 +120,7 @@ describe('endpoints, end to end', function () {
       lab = await openLab(repo, { workspaceTrust: true, settings: { 'samplingLab.strategies': [{ kind: 'greedy' }], 'samplingLab.maxNewTokens': 6 } });
       const { page } = lab;
       await runCommand(page, 'Sampling Lab: Select Model…');
+      await page.locator('.quick-input-widget .quick-input-box input').fill('Endpoint');
       await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Add Endpoint' }).first().waitFor({ state: 'visible' });
       assert.equal(await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'repo-server' }).count(), 0, 'the repository’s endpoint is not offered');
       await page.keyboard.press('Escape');
