@@ -192,6 +192,8 @@ function onHostMessage(message: HostToWebview): void {
       persist();
       return;
     case 'runUpdated':
+      // A finished run's record replaces what streamed: no queued batch may land after it.
+      if (message.run.status !== 'running') dropQueuedTokens(message.run.id);
       upsertRun(message.run);
       return;
     case 'runTokens':
