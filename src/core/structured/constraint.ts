@@ -28,7 +28,7 @@
  * per model), and the closing phase plans from XGrammar's state (closing.ts).
  */
 import type { SequenceConstraint } from '../decode/decodeBatch';
-import { describeUses, xgrammarGaps, type KeywordUse } from './coverage';
+import { describeUses, secondEngineSchema, xgrammarGaps, type KeywordUse } from './coverage';
 import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
 import { createClosingPlanner, createPlanCounter, keepPlanPrefix, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
@@ -267,10 +267,12 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
       : xgrammarError !== undefined
         ? `XGrammar could not compile it (${xgrammarError})`
         : `XGrammar cannot enforce ${describeUses(gaps)}`;
+    const both = xgrammarCompiled !== undefined && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword));
     let exact: CompiledSchema;
     try {
       if (!modules.structuredOutput) throw new Error('it is not loaded');
-      exact = await getStructuredOutput().compile(schema);
+      // Next to XGrammar, the other engine leaves out the patterns and formats XGrammar enforces.
+      exact = await getStructuredOutput().compile(both ? secondEngineSchema(schema, forXGrammar) : schema);
     } catch (e) {
       xgrammarCompiled?.dispose();
       throw new UnsupportedSchemaError(
@@ -278,11 +280,8 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           'The other routes still run, and ajv still validates their output.',
       );
     }
-    if (xgrammarCompiled && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword))) {
-      const loose = gaps.some((g) => g.keyword.endsWith('(on a non-integer)'))
-        ? '. Neither engine holds bounds on non-integers exactly: a value just past an integer bound (6.5 for "maximum": 6) can still come out, and ajv reports it'
-        : '';
-      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply${loose}`, notes);
+    if (both && xgrammarCompiled) {
+      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply`, notes);
     }
     xgrammarCompiled?.dispose();
     return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`, notes);
@@ -335,28 +334,22 @@ const XGRAMMAR_REJECTS_VALID = new Set(['patternProperties']);
 
 /**
  * A token is allowed only if both engines allow it (each writes its -Infinity into the same row).
- * Where the second engine's mask has led into a dead end (it does, on bounds of non-integers),
- * XGrammar's alone carries on: the output finishes, and ajv reports the bound it broke.
+ * Where the two masks leave no token in common (a prefix both allow that neither can finish the
+ * same way: an email with `"maxLength": 5`, or the second engine's own dead ends on bounds of
+ * non-integers), the glue ends the sequence there as a dead end: carrying on with XGrammar's mask
+ * alone would let out what the schema forbids.
  */
 function intersect(matchers: readonly TokenMatcher[]): TokenMatcher {
   if (matchers.length === 1) return matchers[0]!;
   const [first, second] = matchers as [TokenMatcher, TokenMatcher];
-  let both = true;
-  let backup: Float32Array | undefined;
   return {
     async mask(row) {
-      if (!both) return first.mask(row);
-      (backup ??= new Float32Array(row.length)).set(row);
       await first.mask(row);
       // The second engine counts what is left after both.
-      const allowed = await second.mask(row);
-      if (allowed > 0) return allowed;
-      both = false;
-      row.set(backup);
-      return first.mask(row);
+      return second.mask(row);
     },
-    accept: (token) => first.accept(token) && (!both || second.accept(token)),
-    isTerminated: () => first.isTerminated() || (both && second.isTerminated()),
+    accept: (token) => first.accept(token) && second.accept(token),
+    isTerminated: () => first.isTerminated() || second.isTerminated(),
     dispose: () => matchers.forEach((m) => m.dispose()),
   };
 }
