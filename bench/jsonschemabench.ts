@@ -279,7 +279,7 @@ const WALK_BUDGET = 4096;
 
 /** How many compiled schemas per subset are measured at 151,936 tokens (all: every one). */
 function qwenPerSubset(): number {
-  const v = process.env.SAMPLING_LAB_BENCH_QWEN_PER_SUBSET ?? '3';
+  const v = process.env.SAMPLING_LAB_BENCH_QWEN_PER_SUBSET ?? '2';
   return v === 'all' ? Infinity : Math.max(0, Number(v) || 0);
 }
 
