@@ -21,6 +21,18 @@ const tokenizerJson = JSON.parse(fs.readFileSync(path.join(REPO, 'models', 'fact
 const vocab = constraintVocabFromTokenizerJson(tokenizerJson, 1400, [0]);
 const bytes = tokenBytesOf(vocab);
 
+/** Whether the glue's mask lets `value`, written as constrained decoding writes it, finish (a dead end does not). */
+async function letsFinish(engines: ConstraintEngines, schema: object, value: unknown): Promise<boolean> {
+  const compiled = await engines.compile(checkSchema(schema));
+  const sequence = await compiled.createSequenceConstraint();
+  const matcher = { mask: async (row: Float32Array) => sequence.mask(row), accept: (t: number) => (sequence.accept(t), true), isTerminated: sequence.isComplete, dispose: sequence.dispose };
+  try {
+    return (await walkText(matcher, vocab, bytes, oneLineJson(value))).accepted && sequence.deadEndAtStep === undefined;
+  } finally {
+    sequence.dispose();
+  }
+}
+
 describe('the mask', () => {
   it('forbids the cleared bits, counts the set ones, and forbids the padding past the vocabulary', () => {
     const row = new Float32Array(70).fill(1);
@@ -171,17 +183,7 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
   });
   after(() => engines.dispose());
 
-  /** Whether the glue's mask lets `value`, written as constrained decoding writes it, finish. */
-  const lets = async (schema: object, value: unknown): Promise<boolean> => {
-    const compiled = await engines.compile(checkSchema(schema));
-    const sequence = await compiled.createSequenceConstraint();
-    const matcher = { mask: async (row: Float32Array) => sequence.mask(row), accept: (t: number) => (sequence.accept(t), true), isTerminated: sequence.isComplete, dispose: sequence.dispose };
-    try {
-      return (await walkText(matcher, vocab, bytes, oneLineJson(value))).accepted;
-    } finally {
-      sequence.dispose();
-    }
-  };
+  const lets = (schema: object, value: unknown) => letsFinish(engines, schema, value);
 
   it('keeps the siblings of anyOf: properties and required next to it, and a type', async () => {
     const either = { type: 'object', properties: { city: { type: 'string' }, zip: { type: 'string' }, street: { type: 'string' } }, required: ['street'], anyOf: [{ required: ['city'] }, { required: ['zip'] }] };
@@ -291,16 +293,7 @@ describe('real-world schemas from the JSONSchemaBench sample (issue 14)', functi
   });
   after(() => engines.dispose());
 
-  const lets = async (schema: object, value: unknown): Promise<boolean> => {
-    const compiled = await engines.compile(checkSchema(schema));
-    const sequence = await compiled.createSequenceConstraint();
-    const matcher = { mask: async (row: Float32Array) => sequence.mask(row), accept: (t: number) => (sequence.accept(t), true), isTerminated: sequence.isComplete, dispose: sequence.dispose };
-    try {
-      return (await walkText(matcher, vocab, bytes, oneLineJson(value))).accepted && sequence.deadEndAtStep === undefined;
-    } finally {
-      sequence.dispose();
-    }
-  };
+  const lets = (schema: object, value: unknown) => letsFinish(engines, schema, value);
 
   it('holds minLength and maxLength next to a pattern (XGrammar drops them there): Github_easy---o9884.json', async () => {
     // slug: {"type": "string", "minLength": 4, "maxLength": 63, "pattern": "^[0-9a-z-]*$"}
