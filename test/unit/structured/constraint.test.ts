@@ -332,6 +332,23 @@ describe('real-world schemas from the JSONSchemaBench sample (issue 14)', functi
     assert.equal(await lets(schema, { rating: 4.5, createdAt: '2024-02-29T10:00:00Z' }), true);
   });
 
+  it('follows a $ref into a place that is not a keyword ("#/definitions/actions/single_commit": `actions` is a map of schemas): Github_hard---o65310.json', async () => {
+    const { schema } = sampleFile('Github_hard---o65310.json');
+    const checked = checkSchema(schema);
+    assert.equal((await engines.compile(checked)).engine, 'xgrammar');
+    assert.ok(!checked.notes.some((n) => /`actions`/.test(n)), 'a word a $ref points into is not listed as ignored');
+    assert.equal(await lets(schema, {}), false, 'thirteen required properties');
+  });
+
+  it('follows a $ref into `$defs` of a draft-07 schema (a 2019-09 keyword there), and lets no invalid instance through: JsonSchemaStore---img-catapult-psp-1.0.0.json', async () => {
+    const { schema, tests } = sampleFile('JsonSchemaStore---img-catapult-psp-1.0.0.json');
+    const checked = checkSchema(schema);
+    assert.equal((await engines.compile(checked)).engine, 'xgrammar');
+    const check = await maskCheck(engines, schema, tests.map((t) => ({ data: t.data, valid: checked.validate(t.data).valid })), bytes);
+    assert.ok(check.instances > 0);
+    assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0], JSON.stringify(check.wrong));
+  });
+
   it('still refuses a pattern in a oneOf branch next to a keyword only the second engine holds, naming both: Snowplow---sp_357_Normalized.json', async () => {
     // In a branch, XGrammar may follow one alternative and the other engine another: the pattern cannot be left to XGrammar.
     const { schema } = sampleFile('Snowplow---sp_357_Normalized.json');
