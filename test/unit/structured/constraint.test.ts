@@ -5,6 +5,7 @@ import { createConstraintEngines, UnsupportedSchemaError, type ConstraintEngines
 import { secondEngineSchema, xgrammarGaps } from '../../../src/core/structured/coverage';
 import { constraintVocabFromTokenizerJson } from '../../../src/core/structured/engines/types';
 import { oneLineJson, tokenBytesOf, walkText } from '../../../src/core/structured/engines/walk';
+import { createStructuredOutputEngine, type StructuredOutputModule } from '../../../src/core/structured/engines/transformersStructuredOutput';
 import { applyBitmask } from '../../../src/core/structured/engines/xgrammar';
 import { maskCheck } from '../../../src/core/structured/maskCheck';
 import { checkSchema } from '../../../src/core/structured/schema';
@@ -357,5 +358,34 @@ describe('real-world schemas from the JSONSchemaBench sample (issue 14)', functi
       assert.match(e.message, /XGrammar cannot enforce `oneOf` at \(root\).*transformers-structured-output refuses it \(.*pattern/);
       return true;
     });
+  });
+});
+
+describe('transformers-structured-output behind the engine interface', () => {
+  /** A stand-in for the package whose processor fails the way the package does (its message, from src/StructuredOutputProcessor.ts). */
+  const failing = (message: string) =>
+    ({
+      StructuredOutputProcessor: Object.assign(
+        class {
+          _call(): never {
+            throw new Error(message);
+          }
+        },
+        { warmup: () => {} },
+      ),
+    }) as unknown as StructuredOutputModule;
+
+  it('turns its own dead end into a mask with no token, so the glue ends the sequence', async () => {
+    const engine = createStructuredOutputEngine(failing('The constraint reached a dead end before producing a valid output.'), vocab);
+    const matcher = await (await engine.compile({ type: 'string' })).createMatcher();
+    const row = new Float32Array(vocab.vocabSize);
+    assert.equal(await matcher.mask(row), 0);
+    assert.ok(row.every((v) => v === -Infinity));
+  });
+
+  it('lets any other failure through', async () => {
+    const engine = createStructuredOutputEngine(failing('StructuredOutputProcessor currently supports batch size 1; received 2.'), vocab);
+    const matcher = await (await engine.compile({ type: 'string' })).createMatcher();
+    await assert.rejects(matcher.mask(new Float32Array(vocab.vocabSize)), /batch size 1/);
   });
 });
