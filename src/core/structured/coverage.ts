@@ -36,7 +36,7 @@ const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaxi
 /** Formats XGrammar turned into a grammar in our probes; others it would accept as any string. */
 const XGRAMMAR_FORMATS = new Set(['duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
 /** Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through. */
-const AJV_FORMATS = new Set([
+export const AJV_FORMATS: ReadonlySet<string> = new Set([
   'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
   'email', 'hostname', 'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
   'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double', 'password', 'binary',
@@ -73,8 +73,17 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
     }
     if (typeof record.pattern === 'string' && !isRewrittenPattern(record.pattern)) gaps.push({ keyword: `pattern ${JSON.stringify(record.pattern)} (not rewritable for XGrammar)`, path: at });
     if (record.properties !== undefined && record.propertyNames !== undefined) gaps.push({ keyword: 'propertyNames next to properties', path: at });
-    // XGrammar enforces a pattern or a format and ignores the lengths beside it (it warns, and
+    // XGrammar enforces a pattern or a format and drops the lengths beside it (it warns, and
     // lets "abcdef" through `"pattern": "^[a-z]+$", "maxLength": 3`).
+    // Without a string type, XGrammar writes any string for `pattern` or `format` (it let
+    // {"a": "b"} through `"a": {"pattern": "^a+$"}`), though JSON Schema checks every string there.
+    if (!isStringTyped(record)) {
+      if (typeof record.pattern === 'string') gaps.push({ keyword: 'pattern without "type": "string"', path: at });
+      if (typeof record.format === 'string' && AJV_FORMATS.has(record.format)) gaps.push({ keyword: 'format without "type": "string"', path: at });
+    }
+    // Next to a format, XGrammar drops the pattern (it warns of dropping the format, but measured:
+    // `"format": "uri", "pattern": "^https?://"` let "ftp://example.com" through).
+    if (typeof record.pattern === 'string' && typeof record.format === 'string') gaps.push({ keyword: `pattern next to format "${record.format}"`, path: at });
     const lengths = ['minLength', 'maxLength'].filter((k) => typeof record[k] === 'number');
     const shape = ['pattern', 'format'].filter((k) => typeof record[k] === 'string');
     if (lengths.length > 0 && shape.length > 0) gaps.push({ keyword: `${lengths.join('/')} next to ${shape.join('/')}`, path: at });
@@ -180,15 +189,20 @@ export function secondEngineSchema(schema: Record<string, unknown>, forXGrammar:
     copies.set(value, out);
     const node = value as Node;
     const x = twin.get(node);
-    const enforced = x !== undefined && safe.has(node) && !unsafe.has(node);
+    const enforced = x !== undefined && safe.has(node) && !unsafe.has(node) && isStringTyped(x);
     for (const [k, v] of Object.entries(node)) {
       if (k === 'format' && typeof v === 'string' && (!AJV_FORMATS.has(v) || (enforced && xgrammarEnforcesFormat(x, v)))) continue;
-      if (k === 'pattern' && enforced && typeof x.pattern === 'string' && isRewrittenPattern(x.pattern)) continue;
+      if (k === 'pattern' && enforced && typeof x.pattern === 'string' && isRewrittenPattern(x.pattern) && x.format === undefined) continue;
       out[k] = copy(v);
     }
     return out;
   };
   return copy(schema) as Record<string, unknown>;
+}
+
+/** A node whose `type` is "string" or a list with it: where XGrammar applies `pattern` and `format`. */
+function isStringTyped(node: Record<string, unknown>): boolean {
+  return node.type === 'string' || (Array.isArray(node.type) && node.type.includes('string'));
 }
 
 /** Whether XGrammar reads every keyword of this node (none of them drops its siblings). */

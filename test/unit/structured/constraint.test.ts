@@ -350,6 +350,27 @@ describe('real-world schemas from the JSONSchemaBench sample (issue 14)', functi
     assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0], JSON.stringify(check.wrong));
   });
 
+  it('refuses a pattern next to a format by name (XGrammar keeps the format and drops the pattern): Github_easy---o79445.json', async () => {
+    // httpUri: {"type": "string", "allOf": [{"format": "uri"}, {"pattern": "^https?://"}]}; XGrammar alone let "ftp://example.com" through.
+    const { schema } = sampleFile('Github_easy---o79445.json');
+    await assert.rejects(engines.compile(checkSchema(schema)), (e: Error) => {
+      assert.ok(e instanceof UnsupportedSchemaError);
+      assert.match(e.message, /XGrammar cannot enforce `pattern next to format "uri"` at \/definitions\/httpUri/);
+      return true;
+    });
+  });
+
+  it('refuses a pattern without a string type by name (XGrammar then writes any string): the shape of JsonSchemaStore---bundleconfig.json', async () => {
+    // bundleconfig's jsBundle: "outputFileName": {"pattern": "\\.js$"}, no "type"; XGrammar alone let {"a": "b"} through "^a+$".
+    const schema = { type: 'object', properties: { outputFileName: { pattern: '\\.js$' } } };
+    await assert.rejects(engines.compile(checkSchema(schema)), /XGrammar cannot enforce `pattern without "type": "string"` at \/properties\/outputFileName/);
+    // With the type, XGrammar holds it alone.
+    const typed = { type: 'object', properties: { outputFileName: { type: 'string', pattern: '\\.js$' } } };
+    assert.equal((await engines.compile(checkSchema(typed))).engine, 'xgrammar');
+    assert.equal(await lets(typed, { outputFileName: 'a.css' }), false);
+    assert.equal(await lets(typed, { outputFileName: 'a.js' }), true);
+  });
+
   it('still refuses a pattern in a oneOf branch next to a keyword only the second engine holds, naming both: Snowplow---sp_357_Normalized.json', async () => {
     // In a branch, XGrammar may follow one alternative and the other engine another: the pattern cannot be left to XGrammar.
     const { schema } = sampleFile('Snowplow---sp_357_Normalized.json');
