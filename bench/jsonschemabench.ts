@@ -140,6 +140,7 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
   const compiled: Compiled[] = [];
   const rows = new Map<string, Row>();
   const leaks: string[] = [];
+  const failures: string[] = [];
   const row = (subset: string) => {
     let r = rows.get(subset);
     if (!r) rows.set(subset, (r = emptyRow()));
@@ -172,7 +173,11 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
         if (check.invalidationErrors > 0) leaks.push(`${file.name} (${check.engine})`);
         if (check.compileMs !== undefined) r.compileSmallMs.push(check.compileMs);
         compiled.push({ file, checked, judged, compileSmallMs: check.compileMs ?? 0 });
-        const outcome = await decodeOne(model, small, checked, 1 + done);
+        // A failure inside decoding is a bug to report, not the end of the run: it is listed below.
+        const outcome = await decodeOne(model, small, checked, 1 + done).catch((e: unknown) => {
+          failures.push(`${file.name}: ${e instanceof Error ? e.message : String(e)}`);
+          return undefined;
+        });
         if (outcome === 'budget') r.refusedBudget++;
         else if (outcome) {
           if (outcome.valid) r.valid++;
@@ -252,7 +257,8 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
     '',
     `Refused before decoding because ${MAX_NEW_TOKENS} tokens cannot hold the shortest valid document: ${all.refusedBudget}. ` +
       `Instances where MaskBench's label and ajv disagree (judged by ajv above): ${all.labelDisagreements}.` +
-      (leaks.length > 0 ? ` Schemas with an invalid instance let through: ${leaks.join(', ')}.` : ''),
+      (leaks.length > 0 ? ` Schemas with an invalid instance let through: ${leaks.join(', ')}.` : '') +
+      (failures.length > 0 ? ` Decoding failed (a bug, counted as no output): ${failures.join('; ')}.` : ''),
     '',
     'Published, beside ours (the sample\'s README, from guidance-ai/jsonschemabench `maskbench/README.md` and arXiv 2501.10868): MaskBench over 11,306 schemas — LLGuidance 8,909 passing (79%), 20 validation and 0 invalidation errors; ' +
       'XGrammar 8,122 passing (72%), 1,408 validation and 1,368 invalidation errors; llama.cpp grammars 6,505 passing, 2,850 / 649; Outlines 7,050 passing, 1,415 / 822. ' +
