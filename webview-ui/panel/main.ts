@@ -192,7 +192,14 @@ function onHostMessage(message: HostToWebview): void {
       persist();
       return;
     case 'runUpdated':
+      // A finished run's record replaces what streamed: no queued batch may land after it.
+      if (message.run.status !== 'running') dropQueuedTokens(message.run.id);
       upsertRun(message.run);
+      return;
+    case 'runTokens':
+      // A run the host runs itself (on a server): its tokens stream here like the worker's.
+      queuedTokens.push({ runId: message.requestId, events: { type: 'tokens', requestId: message.requestId, events: message.events } });
+      frame ||= requestAnimationFrame(flushTokens);
       return;
     case 'preferenceRecorded': {
       const view = views.get(message.runId);
