@@ -175,8 +175,9 @@ export async function benchMemory(): Promise<{ markdown: string }> {
     for (const [i, { model, growth }] of results.entries()) {
       const load = JSON.parse(fs.readFileSync(path.join(outDir, `load-${i}.json`), 'utf8')) as { seconds: number; backend: string; hostServedBytes: number };
       const host = growth.find((g) => g.role === 'extension host');
-      const renderer = growth.filter((g) => g.role === 'chromium renderer').sort((a, b) => b.peak - b.before - (a.peak - a.before))[0];
-      const server = growth.find((g) => g.role === 'code-server' || g.role.startsWith('code-server'));
+      const most = (role: string) => growth.filter((g) => g.role === role).sort((a, b) => b.peak - b.before - (a.peak - a.before))[0];
+      // code-server runs as a small launcher and the server it starts: the one that grew is the server.
+      const [renderer, server] = [most('chromium renderer'), most('code-server')];
       const cell = (g: Growth | undefined) => (g ? `${mb(g.peak - g.before)} (${mb(g.before)} → peak ${mb(g.peak)})` : 'n/a');
       rows.push(`| ${model === INLINE ? 'weights inline (model.onnx)' : 'external data (model.onnx + model.onnx_data)'} | ${load.seconds.toFixed(1)} s (${load.backend}) | ${mb(load.hostServedBytes)} | ${cell(host)} | ${cell(server)} | ${cell(renderer)} |`);
     }
