@@ -10,6 +10,7 @@ import { ExplorerView } from './explorerView';
 import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
 import { RunView } from './runView';
+import { StrategyEditor } from './strategyEditor';
 import type { RunActions } from './runActions';
 import { installTokenInteractions, legendElement } from './tokenView';
 import { loadState, postToHost, saveState, type PanelState } from './vscodeApi';
@@ -24,10 +25,24 @@ const runsEl = byId<HTMLElement>('runs');
 const emptyEl = byId<HTMLElement>('empty');
 const legend = legendElement();
 runsEl.before(legend);
+const strategyEditor = new StrategyEditor(
+  {
+    save: (strategies, base, target) => postToHost({ type: 'saveStrategies', strategies, base, target }),
+    persist: (edits) => {
+      state.strategyEdits = edits;
+      saveState(state);
+    },
+  },
+  state.strategyEdits,
+);
+legend.before(strategyEditor.element);
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
 const views = new Map<string, RunView | JsonRunView>();
 /** Requests sent to the worker and not yet answered: failed at once if the worker dies. */
 const outstanding = new Set<string>();
+/** Outstanding requests already told to stop: Stop has nothing more to do for them. */
+const stopping = new Set<string>();
+const stopButton = byId<HTMLButtonElement>('stop');
 /** Token batches wait for the next frame, so a burst costs one layout. */
 let queuedTokens: { runId: string; events: WorkerEvent & { type: 'tokens' } }[] = [];
 let frame = 0;
@@ -72,6 +87,35 @@ function render(): void {
   emptyEl.hidden = state.runs.length > 0;
   legend.hidden = state.runs.length === 0;
   status.showModel(state.model);
+  showStopState();
+}
+
+/** Stop is live only while the worker holds a request Stop has not yet stopped; idle, it is visibly inert. */
+function showStopState(): void {
+  const idle = [...outstanding].every((id) => stopping.has(id));
+  stopButton.disabled = idle;
+  stopButton.dataset.state = idle ? 'idle' : 'running';
+}
+
+function settled(requestId: string): void {
+  outstanding.delete(requestId);
+  stopping.delete(requestId);
+  showStopState();
+}
+
+/**
+ * Stop, as the panel shows it: the run is marked stopped at once, keeping the tokens it streamed,
+ * and the worker is told directly (the host's own cancel follows, over a channel that may be busy
+ * with the run's tokens). The worker's partial result and then the host's record replace the mark.
+ */
+function stopRequest(requestId: string): void {
+  if (!outstanding.has(requestId) || stopping.has(requestId)) return;
+  const run = runOfRequest(requestId);
+  // A load is stopped by the host alone: it decides whether the run that waits for it ends.
+  if (!run || run.status !== 'running') return;
+  stopping.add(requestId);
+  worker?.send({ type: 'cancel', requestId });
+  upsertRun({ ...run, status: 'aborted' });
 }
 
 function upsertRun(run: RunRecord): void {
@@ -111,14 +155,14 @@ function onWorkerEvent(event: WorkerEvent): void {
       status.loadProgress(event);
       break;
     case 'modelLoaded':
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       status.endLoad();
       state.model = { name: event.model, backend: event.backend, fallbackReason: event.fallbackReason };
       render();
       persist();
       break;
     case 'modelUnloaded':
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       state.model = undefined;
       render();
       persist();
@@ -133,7 +177,7 @@ function onWorkerEvent(event: WorkerEvent): void {
       break;
     }
     case 'structuredDone': {
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       const run = runOfRequest(event.requestId);
       if (run?.structured) {
         const { routes, elapsedMs, truncatedNotice } = event.result;
@@ -144,10 +188,10 @@ function onWorkerEvent(event: WorkerEvent): void {
       break;
     }
     case 'promptTestDone':
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       break;
     case 'compareDone': {
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       dropQueuedTokens(event.requestId);
       const run = runOfRequest(event.requestId);
       if (run) {
@@ -157,7 +201,7 @@ function onWorkerEvent(event: WorkerEvent): void {
       break;
     }
     case 'requestFailed': {
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       status.endLoad();
       dropQueuedTokens(event.requestId);
       const run = runOfRequest(event.requestId);
@@ -194,6 +238,9 @@ function onHostMessage(message: HostToWebview): void {
     case 'runUpdated':
       upsertRun(message.run);
       return;
+    case 'strategySettings':
+      strategyEditor.show(message);
+      return;
     case 'preferenceRecorded': {
       const view = views.get(message.runId);
       if (view instanceof RunView) view.showPreference(message);
@@ -201,10 +248,12 @@ function onHostMessage(message: HostToWebview): void {
     }
     case 'promptTest':
       outstanding.add(message.requestId);
+      showStopState();
       break;
     case 'loadModel':
       status.startLoad(message.model.name);
       outstanding.add(message.requestId);
+      showStopState();
       break;
     case 'unloadModel':
       outstanding.add(message.requestId);
@@ -215,6 +264,10 @@ function onHostMessage(message: HostToWebview): void {
       upsertRun(message.run);
       break;
     case 'cancel':
+      // Stop from the command or the view's icon: shown at once, as from the panel's button.
+      stopRequest(message.requestId);
+      if (!worker) return;
+      break;
     case 'fileData':
     case 'fileError':
       // Nothing to cancel or feed without a worker; do not start one for it.
@@ -238,7 +291,11 @@ window.addEventListener('message', (e: MessageEvent) => {
   onHostMessage(checked.message);
 });
 
-byId('stop').addEventListener('click', () => postToHost({ type: 'stop' }));
+stopButton.addEventListener('click', () => {
+  for (const requestId of outstanding) stopRequest(requestId);
+  showStopState();
+  postToHost({ type: 'stop' });
+});
 runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
 // The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.

@@ -13,7 +13,7 @@ import { editorHubCacheDir } from '../hubSettings';
 import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
 import { bytes } from '../requests';
-import { readSettings, updateUserSetting } from '../settings';
+import { readSettings, updateSetting } from '../settings';
 
 export interface SelectModelArgs {
   /** Skips the pickers: "facts-lm", a folder path or a hub id (tests). */
@@ -27,7 +27,7 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
   resolveModelChoice(model, extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   // Read back only once the new value is visible here: else the old model loads, and the late
   // change event then releases it.
-  await updateUserSetting('model', model);
+  await updateSetting('model', model);
   await session.unload('another model was picked');
   const settings = readSettings();
   return session.ensureLoaded(settings.model, settings.device);
