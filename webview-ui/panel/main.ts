@@ -125,6 +125,18 @@ function upsertRun(run: RunRecord): void {
   for (const [id, view] of views) if (id !== run.id && i < 0) view.setExpanded(false);
   render();
   persist();
+  if (i < 0) revealNewRun(views.get(run.id)?.element);
+}
+
+/**
+ * A new run goes to the top of the list, which may be scrolled away: its header is brought into
+ * view below the sticky toolbar (.run's scroll-margin), and the page is left alone when it shows.
+ */
+function revealNewRun(element: HTMLElement | undefined): void {
+  if (!element) return;
+  const top = element.getBoundingClientRect().top;
+  const toolbarBottom = document.querySelector('.toolbar')?.getBoundingClientRect().bottom ?? 0;
+  if (top < toolbarBottom || top > window.innerHeight - 48) element.scrollIntoView({ block: 'start' });
 }
 
 function ensureWorker(): WorkerClient {
