@@ -436,6 +436,16 @@ export interface RunAction {
 export interface StopAction {
   type: 'stop';
 }
+/**
+ * The panel's word to the host about a batch of streamed tokens: only how many. The tokens stay in
+ * the webview; relaying them whole kept the host busy reading them on a heavy run, and Stop from
+ * the command waited behind them.
+ */
+export interface TokensStreamedEvent {
+  type: 'tokensStreamed';
+  requestId: string;
+  count: number;
+}
 /** The strategy editor's Save: write `strategies` to `samplingLab.strategies` in `target`. */
 export interface SaveStrategiesAction {
   type: 'saveStrategies';
@@ -462,5 +472,6 @@ export type WebviewToHost =
   | BranchAddedAction
   | RunAction
   | StopAction
+  | TokensStreamedEvent
   | SaveStrategiesAction
   | ProtocolErrorEvent;

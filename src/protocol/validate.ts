@@ -334,6 +334,7 @@ const webviewToHostShapes = {
   prefer: obj({ runId: str, chosen: int, rejected: int }),
   branchAdded: obj({ runId: str, branch: branchRecord }),
   stop: obj({}),
+  tokensStreamed: obj({ ...id, count: int }),
   saveStrategies: obj({ strategies: arr(strategyEntry), base: arr(strategyEntry), target: oneOf('user', 'workspace') }),
   runAction: obj({ runId: str, action: oneOf('exportMarkdown', 'exportJson', 'delete') }),
   protocolError: obj({ error: str, requestId: optional(str) }),

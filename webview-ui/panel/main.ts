@@ -38,6 +38,8 @@ const strategyEditor = new StrategyEditor(
 legend.before(strategyEditor.element);
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
 const views = new Map<string, RunView | JsonRunView>();
+/** The record each view shows: only a run whose record changed is drawn again (a render used to redraw every card of the history). */
+const shownRecords = new Map<string, RunRecord>();
 /** Requests sent to the worker and not yet answered: failed at once if the worker dies. */
 const outstanding = new Set<string>();
 /** Outstanding requests already told to stop: Stop has nothing more to do for them. */
@@ -70,6 +72,7 @@ function render(): void {
     if (!keep.has(id)) {
       view.element.remove();
       views.delete(id);
+      shownRecords.delete(id);
     }
   }
   // Newest first; the newest is open, the rest as the user left them.
@@ -79,9 +82,10 @@ function render(): void {
       const open = i === 0 || state.expanded.includes(run.id);
       view = run.kind === 'json' ? new JsonRunView(run, actions, open) : new RunView(run, actions, open);
       views.set(run.id, view);
-    } else {
+    } else if (shownRecords.get(run.id) !== run) {
       view.update(run);
     }
+    shownRecords.set(run.id, run);
     if (runsEl.children[i] !== view.element) runsEl.insertBefore(view.element, runsEl.children[i] ?? null);
   });
   emptyEl.hidden = state.runs.length > 0;
@@ -115,7 +119,10 @@ function stopRequest(requestId: string): void {
   if (!run || run.status !== 'running') return;
   stopping.add(requestId);
   worker?.send({ type: 'cancel', requestId });
-  upsertRun({ ...run, status: 'aborted' });
+  // Shown first; the webview state (all of the history) is written after the frame is painted.
+  state.runs = state.runs.map((r) => (r.id === requestId ? { ...run, status: 'aborted' } : r));
+  render();
+  requestAnimationFrame(() => setTimeout(persist, 0));
 }
 
 function upsertRun(run: RunRecord): void {
@@ -182,7 +189,9 @@ function onWorkerEvent(event: WorkerEvent): void {
     case 'tokens':
       queuedTokens.push({ runId: event.requestId, events: event });
       frame ||= requestAnimationFrame(flushTokens);
-      break;
+      // The host only counts them (progress, tests): the tokens themselves stay here.
+      postToHost({ type: 'tokensStreamed', requestId: event.requestId, count: event.events.length });
+      return;
     case 'routeDone': {
       const run = runOfRequest(event.requestId);
       if (run?.structured) upsertRun({ ...run, structured: { ...run.structured, routes: [...run.structured.routes, event.result] } });

@@ -24,3 +24,11 @@ describe('the strategy editor messages', () => {
     assert.match(error(validateHostToWebview({ type: 'strategySettings', strategies: [], source: 'folder', workspace: true })), /strategySettings\.source must be one of default, user, workspace/);
   });
 });
+
+describe('the token count the panel relays to the host', () => {
+  it('is a count per request, not the tokens', () => {
+    assert.ok(validateWebviewToHost({ type: 'tokensStreamed', requestId: 'run-1', count: 48 }).ok);
+    assert.match(error(validateWebviewToHost({ type: 'tokensStreamed', requestId: 'run-1', count: 1.5 })), /tokensStreamed\.count must be an integer/);
+    assert.match(error(validateWebviewToHost({ type: 'tokensStreamed', count: 3 })), /tokensStreamed\.requestId must be a string/);
+  });
+});
