@@ -60,6 +60,8 @@ describe('Editing strategies in the panel, end to end (issue 16)', function () {
     await runCommand(page, 'Sampling Lab: Focus on Strategies View');
     panel = await panelFrame(page);
     const editor = panel.locator('#strategy-editor');
+    // Shown once the host has said what the setting holds.
+    await editor.waitFor({ state: 'visible', timeout: 60_000 });
     await editor.locator('summary').focus();
     await page.keyboard.press('Enter');
     await editor.locator('.strategy-row').nth(1).waitFor({ state: 'visible' });

@@ -140,13 +140,15 @@ export class StrategyEditor {
         this.say('samplingLab.strategies changed outside the panel. Your unsaved edits are kept: Revert to take the new list, or Save to replace it.', 'warning');
       } else if (first) this.say('Unsaved edits from before the panel reloaded: Save or Revert them.', 'info');
     } else {
+      // The change event of our own save and the save's reply come in either order: only news clears the status.
+      const changed = first || !same(update.strategies, this.base) || this.dirty;
       this.draft = clone(update.strategies);
       this.base = clone(update.strategies);
       this.newer = undefined;
       this.fieldErrors.clear();
       this.target.value = update.source === 'workspace' && update.workspace ? 'workspace' : 'user';
       if (update.saved) this.say(update.warning ?? `Saved to ${this.target.value === 'workspace' ? 'Workspace' : 'User'} settings.`, update.warning ? 'warning' : 'info');
-      else if (first || update.saved === undefined) this.say('', 'info');
+      else if (changed) this.say('', 'info');
     }
     this.render();
   }
@@ -164,7 +166,8 @@ export class StrategyEditor {
     this.fieldErrors.clear();
     this.say('', 'info');
     this.render();
-    this.saveButton.focus();
+    // Save and Revert are disabled now: focus goes to the first entry rather than the page body.
+    this.list.querySelector<HTMLElement>('[data-field="name"]')?.focus();
   }
 
   private say(text: string, level: 'info' | 'warning' | 'error'): void {
