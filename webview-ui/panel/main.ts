@@ -240,7 +240,8 @@ function flushTokens(): void {
   frame = 0;
   const batch = queuedTokens;
   queuedTokens = [];
-  for (const { runId, events } of batch) views.get(runId)?.applyTokens(events.events);
+  // A stopped run's cards stand still: what the worker decoded after Stop comes with its partial result.
+  for (const { runId, events } of batch) if (!stopping.has(runId)) views.get(runId)?.applyTokens(events.events);
 }
 
 function dropQueuedTokens(runId: string): void {
