@@ -1,10 +1,12 @@
 /**
- * The `speed` bench: greedy decode speed of our onnxruntime-node path at fp32, q8 and q4 on the
- * random-weight SmolLM2-135M-shaped model, beside the memory-bandwidth floor measured in the
- * same run. Each engine runs in its own process (its own load time and peak RSS); rounds
+ * The `speed` bench: greedy decode speed of our onnxruntime-node path at fp32, q8 and q4, and of
+ * llama.cpp (node-llama-cpp) at F32, Q8_0 and Q4_0 on the same weights converted to GGUF by
+ * tools/model/gguf.py, on the random-weight SmolLM2-135M-shaped model, beside the
+ * memory-bandwidth floor measured in the same run. Both run our decode loop and sampler chain
+ * over the engine's full next-token distribution, so the rows compare the engines' forward pass. Each engine runs in its own process (its own load time and peak RSS); rounds
  * interleave the engines and the floor kernel, so a busy machine slows all of them alike.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,7 +24,8 @@ export interface SpeedOptions {
 
 interface Engine {
   name: string;
-  dtype: Dtype;
+  /** Short label for progress lines: fp32, q8, q4, F32, Q8_0, Q4_0. */
+  dtype: string;
   weightBytes: number;
   child: ChildProcess;
   loadMs: number;
@@ -67,6 +70,19 @@ function next(child: ChildProcess): Promise<EngineReply> {
   });
 }
 
+/** GGUF types llama.cpp runs beside ours: F32 and its own quantizations of the same weights. */
+const GGUF_TYPES = ['F32', 'Q8_0', 'Q4_0'] as const;
+
+/** The bench model as GGUF files (tools/model/gguf.py; beside the ONNX export, gitignored), converted on first use. */
+function ggufFiles(folder: string, log: (line: string) => void): { files?: string[]; why?: string } {
+  const out = path.join(folder, 'gguf');
+  const files = GGUF_TYPES.map((t) => path.join(out, `${path.basename(folder)}-${t}.gguf`));
+  if (files.every((f) => fs.existsSync(f))) return { files };
+  log('Converting the benchmark model to GGUF (tools/model/gguf.py)…');
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, '..', 'tools', 'model', 'gguf.py'), folder, out, ...GGUF_TYPES], { encoding: 'utf8' });
+  return r.status === 0 ? { files } : { why: `tools/model/gguf.py failed: ${r.stderr.trim().split('\n').at(-1)}` };
+}
+
 async function startEngine(folder: string, dtype: Dtype, threads: string): Promise<Engine> {
   const child = fork(path.join(__dirname, 'speedEngine.ts'), [folder, dtype, threads], {
     execArgv: ['-r', path.join(__dirname, '..', 'test', 'support', 'register.cjs')],
@@ -78,6 +94,16 @@ async function startEngine(folder: string, dtype: Dtype, threads: string): Promi
   return { name: `ours ${dtype} (onnxruntime-node)`, dtype, weightBytes, child, loadMs: loaded.loadMs, threads: loaded.threads, tokPerSec: [], tokens: '', peakRssBytes: 0 };
 }
 
+async function startLlamaCpp(file: string, type: string, threads: string): Promise<Engine> {
+  const child = fork(path.join(__dirname, 'speedEngine.ts'), [file, 'gguf', threads], {
+    execArgv: ['-r', path.join(__dirname, '..', 'test', 'support', 'register.cjs')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const loaded = await next(child);
+  if (loaded.kind !== 'loaded') throw new Error(`llama.cpp ${type}: expected a load report`);
+  return { name: `llama.cpp ${type} (node-llama-cpp)`, dtype: type, weightBytes: fs.statSync(file).size, child, loadMs: loaded.loadMs, threads: loaded.threads, tokPerSec: [], tokens: '', peakRssBytes: 0 };
+}
+
 export async function benchSpeed(options: SpeedOptions): Promise<{ markdown: string }> {
   const log = options.log ?? console.log;
   const newTokens = options.newTokens ?? 64;
@@ -87,6 +113,8 @@ export async function benchSpeed(options: SpeedOptions): Promise<{ markdown: str
   const engines: Engine[] = [];
   // One at a time, so each load time is the engine's alone.
   for (const dtype of ['fp32', 'q8', 'q4'] as Dtype[]) engines.push(await startEngine(options.folder, dtype, threads));
+  const gguf = ggufFiles(options.folder, log);
+  for (const [i, file] of (gguf.files ?? []).entries()) engines.push(await startLlamaCpp(file, GGUF_TYPES[i]!, threads));
   const src = new Float64Array(FLOOR_BYTES / 8).map((_, i) => i);
   const dst = new Float64Array(FLOOR_BYTES / 8);
   const bandwidth: number[] = [];
@@ -125,13 +153,15 @@ export async function benchSpeed(options: SpeedOptions): Promise<{ markdown: str
       `${engines[0]!.threads || `threads ${threads}`}. Load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`,
     '',
     `Bandwidth floor: a 256 MiB copy measured in each round, median ${(bw / 1e9).toFixed(1)} GB/s (bytes read + written). ` +
-      'A token reads every weight once, so floor tok/s = bandwidth ÷ the dtype\'s weight bytes (its ONNX file).',
+      'A token reads every weight once, so floor tok/s = bandwidth ÷ the dtype\'s weight bytes (its ONNX or GGUF file). ' +
+      'Every row runs our decode loop and sampler chain over the engine\'s full next-token distribution (llama.cpp\'s through node-llama-cpp\'s controlledEvaluate with probabilities).',
     '',
     '| engine | weights | tok/s | floor tok/s | % of floor | × ours-fp32 | load | peak RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `Greedy tokens identical to fp32's on this random-weight model: ${same.join(', ')} (of fp32, q8, q4; random weights give near-flat logits, so quantization may flip the argmax here; the accuracy that counts is facts-lm's, in its model card).`,
+    `Greedy tokens identical to ours-fp32's on this random-weight model: ${same.join(', ')} (of ${engines.map((e) => e.dtype).join(', ')}; random weights give near-flat logits, so quantization, and llama.cpp's F16 KV cache, may flip the argmax here; the accuracy that counts is facts-lm's, in its model card and test/integration/llamacpp.test.ts).`,
+    ...(gguf.why ? ['', `llama.cpp rows not measured: ${gguf.why}`] : []),
   ].join('\n');
   return { markdown };
 }

@@ -1,6 +1,7 @@
 /**
  * One engine of the `speed` bench in its own process (so its load time and peak RSS are its
- * own): loads a model folder at one dtype with onnxruntime-node, reports the load, then decodes
+ * own): loads a model folder at one dtype with onnxruntime-node, or a .gguf file with llama.cpp
+ * (dtype "gguf"), reports the load, then decodes
  * greedy tokens each time the parent asks, and reports peak RSS when told to stop.
  * Spawned by bench/speed.ts with process.send; not for use on its own.
  */
@@ -10,6 +11,8 @@ import { isDtype } from '../src/core/model/hubModel';
 import { parseThreads } from '../src/core/model/threads';
 import { createSamplerChain } from '../src/core/sampling/chain';
 import { createRng } from '../src/core/sampling/rng';
+import type { CausalLM } from '../src/core/model/types';
+import { loadGgufModel } from '../src/node/engines/llamacpp/llamaCppModel';
 import { loadNodeModel } from '../src/node/loadNodeModel';
 
 export type EngineRequest = { kind: 'run'; newTokens: number } | { kind: 'stop' };
@@ -22,11 +25,13 @@ export type EngineReply =
 async function main(): Promise<void> {
   const [folder, dtype, threadsArg] = process.argv.slice(2);
   const threads = parseThreads(threadsArg ?? 'auto');
-  if (!folder || !isDtype(dtype) || threads === undefined) throw new Error('usage: speedEngine.ts FOLDER DTYPE THREADS');
+  if (!folder || !(isDtype(dtype) || dtype === 'gguf') || threads === undefined) throw new Error('usage: speedEngine.ts FOLDER|FILE.gguf DTYPE|gguf THREADS');
   const send = (m: EngineReply) => process.send!(m);
   let threadsLine = '';
   const t0 = performance.now();
-  const model = await loadNodeModel({ device: 'cpu', model: folder, dtype, threads, onLog: (line) => (threadsLine = line) });
+  const onLog = (line: string) => (threadsLine = line);
+  const model: CausalLM =
+    dtype === 'gguf' ? await loadGgufModel({ file: folder, threads, onLog }) : await loadNodeModel({ device: 'cpu', model: folder, dtype, threads, onLog });
   send({ kind: 'loaded', loadMs: performance.now() - t0, threads: threadsLine });
   const promptIds = model.encodePrompt('Tell me about');
   const greedy = strategyFromSettings({ kind: 'greedy' });

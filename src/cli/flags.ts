@@ -157,7 +157,8 @@ export function threadsFlag(value: string | undefined): ThreadsChoice {
 
 /** The usage lines of --model, --device and --dtype, the same in every command. */
 export const MODEL_USAGE = `  --model M           the bundled facts-lm, a model folder, or a hub id owner/name[@revision]
-                      (downloaded once into the Hugging Face cache; see sampling-lab models)
+                      (downloaded once into the Hugging Face cache; see sampling-lab models),
+                      or a .gguf file, run by llama.cpp (sampling-lab models gguf lists yours)
   --device D          cpu or wasm (default cpu)
   --dtype T           auto, ${DTYPES.join(', ')} (default auto: q8 when the repository has it,
                       fp32 for the bundled facts-lm, which also ships q8 and q4)

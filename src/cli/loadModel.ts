@@ -8,7 +8,9 @@ import type { ThreadsChoice } from '../core/model/threads';
 import { withPromptFormat, type PromptFormat } from '../core/model/promptFormat';
 import type { CausalLM } from '../core/model/types';
 import type { PullProgress } from '../node/hub/pullModel';
+import { isGgufPath, loadGgufModel } from '../node/engines/llamacpp/llamaCppModel';
 import { loadNodeModel, type NodeDevice } from '../node/loadNodeModel';
+import { UsageError } from './usageError';
 
 export interface CliModelArgs {
   model?: string;
@@ -70,6 +72,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
 
 /** loadNodeModel with the download shown and cancellable; `quiet` (--json) still shows the download on stderr. */
 export async function loadCliModel(args: CliModelArgs, quiet = false): Promise<CausalLM> {
+  if (isGgufPath(args.model)) return loadCliGguf(args, args.model, quiet);
   if (!quiet) process.stderr.write(`Loading model ${args.model ?? 'facts-lm'} on ${args.device}…\n`);
   const progress = progressReporter();
   const abort = new AbortController();
@@ -82,4 +85,13 @@ export async function loadCliModel(args: CliModelArgs, quiet = false): Promise<C
     progress.done();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** A .gguf --model runs on llama.cpp (CPU); --device wasm and --dtype name ONNX files, so they are refused here. */
+async function loadCliGguf(args: CliModelArgs, file: string, quiet: boolean): Promise<CausalLM> {
+  if (args.device !== 'cpu') throw new UsageError(`A .gguf model runs on llama.cpp on the CPU; drop --device ${args.device}.`);
+  if (args.dtype !== 'auto') throw new UsageError(`--dtype picks an ONNX file; a .gguf file carries its own quantization (convert to Q8_0 or Q4_0 with tools/model/gguf.py or llama-quantize). Drop --dtype ${args.dtype}.`);
+  if (!quiet) process.stderr.write(`Loading ${file} with llama.cpp…\n`);
+  const model = await loadGgufModel({ file, threads: args.threads, onLog: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+  return withPromptFormat(model, args.format ?? {});
 }

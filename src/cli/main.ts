@@ -8,6 +8,7 @@ import type { Engine } from '../core/engine/types';
 import { createEngine } from '../node/engines';
 import { openEndpoint } from './endpoint';
 import { loadCliModel } from './loadModel';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { models } from './models';
 import { anatomy } from './anatomy';
 import { explore } from './explore';
@@ -53,7 +54,7 @@ async function compare(argv: string[]): Promise<number> {
     // A local model goes through the same seam as a server: the registry's local engine.
     engine = args.endpoint
       ? await openEndpoint(args.endpoint, args.model, abort.signal)
-      : await createEngine({ kind: 'local', causalLM: await loadCliModel(args, args.json) });
+      : await createEngine({ kind: isGgufPath(args.model) ? 'llamacpp' : 'local', causalLM: await loadCliModel(args, args.json) });
   } catch (e) {
     process.off('SIGINT', onSigint);
     throw e;

@@ -2,10 +2,12 @@
  * `sampling-lab models list | pull | rm`: the Hugging Face cache as Sampling Lab (and Python's
  * huggingface_hub) share it. Pull shows a progress bar on a terminal and plain lines otherwise.
  */
+import * as path from 'node:path';
 import { formatHubId, parseHubId, type HubId } from '../core/model/hubModel';
 import { hubConfig } from '../node/hub/hubConfig';
 import { listCachedModels, removeCachedModel } from '../node/hub/hubCache';
 import { pullModel } from '../node/hub/pullModel';
+import { defaultGgufRoots, findGgufFiles } from '../node/engines/llamacpp/ggufFiles';
 import { deviceFlag, dtypeFlag, parseFlags } from './flags';
 import { formatBytes, progressReporter } from './loadModel';
 import { UsageError } from './usageError';
@@ -13,10 +15,14 @@ import { UsageError } from './usageError';
 export const MODELS_USAGE = `Usage: sampling-lab models list [--json]
        sampling-lab models pull <owner/name[@revision]> [--dtype T] [--device D]
        sampling-lab models rm <owner/name>
+       sampling-lab models gguf [FOLDER...] [--json]
 
 Lists, downloads and removes hub models in the Hugging Face cache (shared with Python tools):
 $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. A pull fetches only the files
 the dtype needs, resumes an interrupted download, and checks every file's size and hash.
+
+models gguf lists the GGUF files LM Studio (~/.lmstudio/models) and Ollama ($OLLAMA_MODELS, else
+~/.ollama/models) already hold, and those under each FOLDER, read-only; give one to --model.
 
 Environment: HF_ENDPOINT (a mirror), HF_TOKEN (gated models), HF_HUB_OFFLINE=1 (cache only),
 HTTPS_PROXY / NO_PROXY.
@@ -83,6 +89,16 @@ export async function models(argv: string[]): Promise<number> {
       } finally {
         process.off('SIGINT', onSigint);
       }
+    }
+    case 'gguf': {
+      const found = findGgufFiles({ ...defaultGgufRoots(), folders: parsed.positionals.map((f) => path.resolve(f)) });
+      if (v.json) {
+        console.log(JSON.stringify({ files: found }, null, 2));
+        return 0;
+      }
+      if (found.length === 0) console.log('No GGUF files found in LM Studio\'s or Ollama\'s model folders' + (parsed.positionals.length ? ' or the folders given.' : '. Name a folder to search: sampling-lab models gguf ~/models'));
+      for (const f of found) console.log(`${f.source.padEnd(8)}  ${f.name}  ${formatBytes(f.bytes)}\n          ${f.file}`);
+      return 0;
     }
     case 'rm': {
       const id = hubIdArgument(parsed.positionals);

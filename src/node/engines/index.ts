@@ -4,5 +4,6 @@
  */
 import './local/main';
 import './remote/main';
+import './llamacpp/main';
 
 export { createEngine, engineProviders, registerEngineProvider, type EngineProvider, type EngineSpec } from './registry';

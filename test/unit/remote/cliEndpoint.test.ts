@@ -31,8 +31,8 @@ describe('remote engine: CLI flags, registry, capabilities', () => {
     assert.throws(() => apiKeyFrom({ ...args, apiKeyEnv: 'K' }, {}), /the environment variable K is not set/);
   });
 
-  it('registers the local and remote engines, each from its own folder', () => {
-    assert.deepEqual(engineProviders().map((p) => p.kind).sort(), ['local', 'remote']);
+  it('registers the local, remote and llama.cpp engines, each from its own folder', () => {
+    assert.deepEqual(engineProviders().map((p) => p.kind).sort(), ['llamacpp', 'local', 'remote']);
   });
 
   it('declares what each engine can do, and says what a server changes', () => {

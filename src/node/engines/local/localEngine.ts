@@ -9,7 +9,7 @@ import { withPromptFormat } from '../../../core/model/promptFormat';
 import type { CausalLM } from '../../../core/model/types';
 
 export class LocalEngine implements Engine {
-  readonly kind = 'local';
+  readonly kind: string = 'local';
   readonly capabilities = LOCAL_CAPABILITIES;
 
   constructor(
