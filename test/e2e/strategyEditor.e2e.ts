@@ -121,17 +121,18 @@ describe('Editing strategies in the panel, end to end (issue 16)', function () {
     assert.doesNotMatch((await editor.locator('summary').textContent()) ?? '', /unsaved/);
   });
 
-  it('follows a change made in settings.json', async () => {
-    const file = path.join(lab!.server.runDir, 'ud', 'User', 'settings.json');
-    const settings = userSettings(lab!);
-    settings['samplingLab.strategies'] = [{ name: 'from file', kind: 'temperature', temperature: 0.5 }, ...(settings['samplingLab.strategies'] as unknown[])];
-    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
-    await panel.locator('#strategy-editor .strategy-row').nth(3).waitFor({ state: 'visible', timeout: 60_000 });
-    assert.deepEqual(await rowNames(panel), ['from file', 'floor', 'k20', 'k20 copy']);
-    // And back, so the run below uses the saved list.
-    settings['samplingLab.strategies'] = (settings['samplingLab.strategies'] as unknown[]).slice(1);
-    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
-    await panel.locator('#strategy-editor .strategy-row').nth(3).waitFor({ state: 'detached', timeout: 60_000 });
+  it("follows a change made in a settings file: the workspace's own list, then its removal", async () => {
+    const folderSettings = path.join(workspace, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(folderSettings), { recursive: true });
+    fs.writeFileSync(folderSettings, JSON.stringify({ 'samplingLab.strategies': [{ name: 'from the folder', kind: 'temperature', temperature: 0.5 }] }, null, 2));
+    const rows = panel.locator('#strategy-editor .strategy-row');
+    await rows.nth(1).waitFor({ state: 'detached', timeout: 60_000 });
+    assert.deepEqual(await rowNames(panel), ['from the folder']);
+    assert.equal(await panel.locator('#strategy-editor .strategy-target select').inputValue(), 'workspace', 'Save now goes where the list in effect comes from');
+    // Without it, the user list (saved above) is in effect again.
+    fs.writeFileSync(folderSettings, '{}');
+    await rows.nth(2).waitFor({ state: 'attached', timeout: 60_000 });
+    assert.deepEqual(await rowNames(panel), ['floor', 'k20', 'k20 copy']);
   });
 
   it('a comparison then shows its cards in the saved order', async () => {
