@@ -7,6 +7,8 @@ import { keepBranch } from './branches';
 import { calibrateRisk, type CalibrateRiskArgs } from './commands/calibrateRisk';
 import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
+import { addEndpoint, setEndpointApiKey, type AddEndpointArgs, type SetEndpointKeyArgs } from './commands/endpointCommands';
+import { EndpointEngines, selectedEndpoint } from './endpoints';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
@@ -40,7 +42,13 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const session = new ModelSession(panel, context.extensionUri, log, safeModelName(), context.secrets);
   const cache = new ResponseCache(context.workspaceState, log);
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
-  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model));
+  const endpointEngines = new EndpointEngines(context.secrets, log);
+  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), {
+    engineFor: (model, signal) => {
+      const endpoint = selectedEndpoint(model);
+      return endpoint ? endpointEngines.open(endpoint, signal) : undefined;
+    },
+  });
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
@@ -78,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     handled,
     panel,
     session,
+    endpointEngines,
     runner,
     riskMarks,
     preferences,
@@ -113,8 +122,10 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     ),
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
-    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, args)),
+    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, endpointEngines, args)),
     command('samplingLab.setHubToken', () => setHubToken(context.secrets)),
+    command('samplingLab.addEndpoint', (args?: AddEndpointArgs) => addEndpoint(log, args)),
+    command('samplingLab.setEndpointApiKey', (args?: SetEndpointKeyArgs) => setEndpointApiKey(context.secrets, log, args)),
     command('samplingLab.stop', async () => {
       if (!stopAll()) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
     }),

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
 import { isDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
+import { ModelLoadError } from '../core/model/errors';
+import { endpointName } from './endpoints';
 import { pullForEditor } from './hubModels';
 import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
 import { readSettings, SECTION } from './settings';
@@ -85,6 +87,9 @@ export class ModelSession implements vscode.Disposable {
    * only when their stats change). Throws a ModelLoadError naming the missing file.
    */
   resolve(model: string): ModelChoice {
+    if (endpointName(model) !== undefined) {
+      throw new ModelLoadError(`${SECTION}.model is "${model}", a server: this command runs the model in the panel and does not run on an endpoint yet. Select a local model (Sampling Lab: Select Model…) for it.`, model);
+    }
     return resolveModelChoice(model, this.extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, dtypeSetting());
   }
 

@@ -7,8 +7,9 @@
  */
 import * as vscode from 'vscode';
 import type { Calibration } from '../core/consistency';
-import type { Strategy } from '../core/decode/types';
+import type { Strategy, TokenEvent } from '../core/decode/types';
 import type { CompareResult } from '../core/decode/types';
+import { capabilityNotes, type Engine } from '../core/engine/types';
 import type { RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
@@ -16,6 +17,7 @@ import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
 import { newRequestId, waitForReply } from './requests';
 import { responseCacheKey, type ResponseCache } from './responseCache';
 import { riskReports } from './riskReports';
+import { promptFormatOf } from './settings';
 import { strategyViews } from './strategyViews';
 
 export interface RunRequest {
@@ -34,11 +36,30 @@ export interface RunRequest {
 }
 
 /**
+ * The engines that run a model setting here, in the extension host, rather than in the panel's
+ * worker (a server named by `endpoint:NAME`): `engineFor` opens one, or returns undefined when
+ * the panel's model runs it. The runner asks this once per run; features never ask which kind
+ * of engine they got, only its capabilities.
+ */
+export interface HostEngines {
+  engineFor(model: string, signal: AbortSignal): Promise<Engine> | undefined;
+}
+
+/** Tokens from a host engine reach the panel in batches this far apart, never one message per token. */
+const TOKEN_BATCH_MS = 30;
+
+/**
  * How long a stopped run may take to hand back its partial result before it is recorded without
  * one. Only a panel that no longer answers takes this long; on a loaded machine 3 s was too short
  * and a stopped run lost its partial result.
  */
 const STOP_GRACE_MS = 10_000;
+
+/** The run's chat / raw choice and system message, as an engine takes them (undefined: the engine's default). */
+function promptFormat(options: RunOptions): { chat?: boolean; system?: string } | undefined {
+  const f = promptFormatOf(options);
+  return Object.keys(f).length > 0 ? f : undefined;
+}
 
 export class Runner implements vscode.Disposable {
   private current: { id: string; cts: vscode.CancellationTokenSource; done: Promise<unknown> } | undefined;
@@ -57,6 +78,7 @@ export class Runner implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The model's own risk calibration (by its fingerprint), or undefined: uncalibrated. */
     private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
+    private readonly hostEngines: HostEngines = { engineFor: () => undefined },
   ) {}
 
   get running(): boolean {
@@ -108,6 +130,15 @@ export class Runner implements vscode.Disposable {
   private async execute(id: string, request: RunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     const kind = request.kind;
     await this.panel.reveal();
+    const opening = new AbortController();
+    const cancelOpen = token.onCancellationRequested(() => opening.abort());
+    let hostEngine: Engine | undefined;
+    try {
+      hostEngine = await this.hostEngines.engineFor(request.model, opening.signal);
+    } finally {
+      cancelOpen.dispose();
+    }
+    if (hostEngine) return this.executeOnEngine(id, request, token, hostEngine);
     // Keyed on what the setting names now, by content: a model replaced in place is a miss.
     const cacheKey = request.cache ? responseCacheKey({ ...request, model: this.session.resolve(request.model).fingerprint }) : undefined;
     const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
@@ -213,6 +244,89 @@ export class Runner implements vscode.Disposable {
       }
       await this.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
+    }
+  }
+
+  /**
+   * A run on an engine in this host (a server). The strategies it refuses are known up front and
+   * go last, each card saying why by name; the rest stream into their cards. Stop aborts the
+   * requests in flight and keeps every token that arrived. Not kept in the response cache: the
+   * model behind a server's model id can change without the id changing.
+   */
+  private async executeOnEngine(id: string, request: RunRequest, token: vscode.CancellationToken, engine: Engine): Promise<RunRecord> {
+    const format = promptFormat(request.options);
+    const refusals = engine.refusals(request.strategies, { format });
+    const refusedNames = new Set(refusals.map((r) => r.strategy.name));
+    const honoured = request.strategies.filter((s) => !refusedNames.has(s.name));
+    const caps = engine.capabilities;
+    let record: RunRecord = {
+      id,
+      kind: request.kind,
+      startedAt: new Date().toISOString(),
+      prompt: request.prompt,
+      ...(request.promptSource ? { promptSource: request.promptSource } : {}),
+      model: engine.model,
+      options: request.options,
+      // Run strategies first, so card i shows result i; refused ones after, saying why.
+      strategies: strategyViews([...honoured, ...refusals.map((r) => r.strategy)]),
+      status: 'running',
+      insertAt: request.insertAt,
+      engine: {
+        sampledBy: caps.sampling === 'server' ? `the server (${engine.where})` : engine.where,
+        distribution: caps.distribution,
+        maxTopLogprobs: Number.isFinite(caps.maxTopLogprobs) ? caps.maxTopLogprobs : 0,
+        notes: capabilityNotes(caps),
+        refused: refusals.map((r) => ({ strategy: r.strategy.name, reason: r.reason })),
+      },
+    };
+    await this.history.upsert(record);
+    // The panel shows the cards (refused ones saying why) before the first token; the run does not depend on it.
+    await this.panel.post({ type: 'runUpdated', run: record }).catch((e) => this.log.warn(`The panel did not take run ${id}: ${(e as Error).message}`));
+    if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
+    const abort = new AbortController();
+    const onCancel = token.onCancellationRequested(() => abort.abort());
+    let pending: TokenEvent[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let streamed = 0;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (pending.length === 0) return;
+      const events = pending;
+      pending = [];
+      streamed += events.length;
+      this.onTokensEmitter.fire({ runId: id, count: streamed });
+      void this.panel.post({ type: 'runTokens', requestId: id, events }).catch(() => undefined);
+    };
+    try {
+      const result = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, () =>
+        engine.compare(request.prompt, honoured, {
+          maxNewTokens: request.options.maxNewTokens,
+          seed: request.options.seed,
+          samples: request.options.samples,
+          format,
+          topAlternatives: Number.isFinite(caps.maxTopLogprobs) ? caps.maxTopLogprobs : undefined,
+          signal: abort.signal,
+          onToken: (event) => {
+            pending.push(event);
+            timer ??= setTimeout(flush, TOKEN_BATCH_MS);
+          },
+        }),
+      );
+      flush();
+      const full: CompareResult = { ...result, refused: refusals };
+      const aborted = abort.signal.aborted || full.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
+      record = { ...record, status: aborted ? 'aborted' : 'done', result: full };
+      this.log.info(`Run ${id}: ${record.status} in ${Math.round(full.elapsedMs)} ms, sampled by ${record.engine!.sampledBy} (${full.tokensPerSecond.toFixed(1)} tokens/s).`);
+      if (aborted) return await this.finish({ ...record, error: 'Stopped: the requests in flight were cancelled; the tokens that arrived are kept.' });
+      return await this.finish(compactRun({ ...record, risks: riskReports(request.kind, full, undefined) }));
+    } catch (e) {
+      flush();
+      await this.finish({ ...record, status: 'failed', error: (e as Error).message });
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      onCancel.dispose();
     }
   }
 

@@ -2,6 +2,7 @@
  * The status bar item: which model is loaded and on which backend.
  */
 import * as vscode from 'vscode';
+import { endpointName } from './endpoints';
 import type { ModelState } from './modelSession';
 
 export function createModelStatusItem(): vscode.StatusBarItem {
@@ -14,6 +15,13 @@ export function createModelStatusItem(): vscode.StatusBarItem {
 export function showModelState(item: vscode.StatusBarItem, state: ModelState): void {
   switch (state.status) {
     case 'none':
+      const name = endpointName(state.name);
+      if (name !== undefined) {
+        // A server: nothing loads here, the server samples.
+        item.text = `$(server) ${name} · server`;
+        item.tooltip = `Sampling Lab: runs go to endpoint ${name} (samplingLab.endpoints), which samples them. Click to pick a model.`;
+        break;
+      }
       item.text = `$(beaker) ${state.name}`;
       item.tooltip = `Sampling Lab: ${state.name} is not loaded; it loads on the next run. Click to pick a model.`;
       break;

@@ -53,6 +53,12 @@ export interface ExplorerStepReply {
   surviving: number;
   chosen: { token: number; text: string; rank: number; rawProb: number; finalProb: number; cutBy?: string };
   sweep: { temperature: number; chosenProb: number; entropyBits: number }[];
+  /**
+   * Set when only the engine's top log-probs are known (a server): the bars are those tokens,
+   * `tailMass` is the unknown rest, and every number under the settings is over the known part,
+   * renormalised.
+   */
+  approximate?: { knownMass: number; known: number };
 }
 
 export interface ExplorerBranchReply {

@@ -141,6 +141,24 @@ export interface BranchRecord {
   firstText: string;
 }
 
+/**
+ * A run on an engine that is not the panel's own model (a server): who sampled, what the
+ * explorer can show, and the strategies it refused, each on its card by name. Absent: the
+ * panel's model ran it with the full distribution.
+ */
+export interface RunEngine {
+  /** "the server (vLLM at gpu-box:8000)". */
+  sampledBy: string;
+  /** The engine's capabilities' distribution: the explorer is approximate on 'top-logprobs', unavailable on 'none'. */
+  distribution: 'full' | 'top-logprobs' | 'none';
+  /** Alternatives per step the engine returns. */
+  maxTopLogprobs: number;
+  /** What its capabilities change, one sentence each (core/engine capabilityNotes). */
+  notes: string[];
+  /** Strategies not run, by name, with the reason ("min-p: not supported by api.openai.com"). */
+  refused: { strategy: string; reason: string }[];
+}
+
 /** One run as kept in history (workspace storage and webview state). */
 export interface RunRecord {
   id: string;
@@ -173,6 +191,8 @@ export interface RunRecord {
   structured?: StructuredRun;
   /** Branches made from its cards, oldest first. */
   branches?: BranchRecord[];
+  /** Set when a server ran it rather than the panel's model. */
+  engine?: RunEngine;
 }
 
 /** A finished run's outcome as the host's response cache keeps it (workspace storage). */
@@ -300,6 +320,13 @@ export interface StrategySettingsUpdate {
   warning?: string;
 }
 
+/** Tokens of a run the host itself runs (on a server), batched like the worker's `tokens`. */
+export interface RunTokens {
+  type: 'runTokens';
+  requestId: string;
+  events: TokenEvent[];
+}
+
 /** What the host sends that the webview forwards to the worker. */
 export type WorkerRequest =
   | LoadModelRequest
@@ -312,7 +339,7 @@ export type WorkerRequest =
   | FileErrorReply;
 
 /** Everything the host sends to the webview: the worker's requests, and what the panel itself shows. */
-export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | PreferenceRecorded | StrategySettingsUpdate;
+export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate;
 
 // ---------------------------------------------------------------- worker / webview -> host
 

@@ -44,6 +44,12 @@ const fail = (at: string, expected: string, value: unknown): never => {
 const str: Check<string> = (v, at) => (typeof v === 'string' ? v : fail(at, 'a string', v));
 // Log-probs may be -Infinity and are still numbers; only the type is checked.
 const num: Check<number> = (v, at) => (typeof v === 'number' ? v : fail(at, 'a number', v));
+/**
+ * A log-prob or probability that may be unknown: a server that samples says nothing of its own
+ * chain's probabilities (NaN), and a cut token's log-prob is −∞. Messages and storage are JSON,
+ * which turns both into null; readers show null as unknown.
+ */
+const logprob: Check<number> = (v, at) => (v === null || typeof v === 'number' ? (v as number) : fail(at, 'a number or null', v));
 const bool: Check<boolean> = (v, at) => (typeof v === 'boolean' ? v : fail(at, 'a boolean', v));
 const int: Check<number> = (v, at) => (Number.isInteger(v) ? (v as number) : fail(at, 'an integer', v));
 const bytes: Check<Uint8Array> = (v, at) => (v instanceof Uint8Array ? v : fail(at, 'a Uint8Array', v));
@@ -129,12 +135,12 @@ const DTYPE_NAMES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies rea
 const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)) });
 const backend = oneOf('webgpu', 'wasm');
 
-const alternative = obj({ token: int, prob: num, logprob: num, text: str });
+const alternative = obj({ token: int, prob: num, logprob, text: str });
 const tokenInfo: Check<TokenInfo> = obj({
   token: int,
   text: str,
-  logprobRaw: num,
-  logprobSampling: num,
+  logprobRaw: logprob,
+  logprobSampling: logprob,
   candidates: int,
   alternatives: arr(alternative),
 }) as Check<TokenInfo>;
@@ -145,8 +151,8 @@ const completion: Check<Completion> = obj({
   tokens: arr(tokenInfo),
   seed: int,
   finishReason: oneOf('eos', 'stop', 'length', 'context', 'aborted'),
-  meanLogprob: num,
-  sumLogprob: num,
+  meanLogprob: logprob,
+  sumLogprob: logprob,
 });
 const strategyResult: Check<StrategyResult> = obj({
   strategy,
@@ -168,6 +174,8 @@ const compareResult: Check<CompareResult> = obj({
   prefillMs: num,
   elapsedMs: num,
   tokensPerSecond: num,
+  sampledBy: optional(str),
+  refused: optional(arr(obj({ strategy, reason: str }))),
 }) as Check<CompareResult>;
 
 const riskReport: Check<RiskReport> = obj({
@@ -238,6 +246,14 @@ const structuredRun: Check<StructuredRun> = obj({
 
 const branchRecord: Check<BranchRecord> = obj({ strategyIndex: int, step: int, tokenText: str, text: str, firstText: str });
 
+const runEngine = obj({
+  sampledBy: str,
+  distribution: oneOf('full', 'top-logprobs', 'none'),
+  maxTopLogprobs: int,
+  notes: arr(str),
+  refused: arr(obj({ strategy: str, reason: str })),
+});
+
 const runRecord: Check<RunRecord> = obj({
   id: str,
   kind: optional(oneOf('compare', 'risk', 'json')),
@@ -257,6 +273,7 @@ const runRecord: Check<RunRecord> = obj({
   cached: optional(bool),
   structured: optional(structuredRun),
   branches: optional(arr(branchRecord)),
+  engine: optional(runEngine),
 });
 
 const cachedResponse: Check<CachedResponse> = obj({
@@ -301,6 +318,7 @@ const hostToWebviewShapes = {
   fileError: obj({ ...id, status: int, error: str }),
   history: obj({ runs: arr(runRecord) }),
   runUpdated: obj({ run: runRecord }),
+  runTokens: obj({ ...id, events: arr(tokenEvent) }),
   preferenceRecorded: obj({ runId: str, chosen: int, rejected: int, file: optional(str), error: optional(str) }),
   strategySettings: obj({
     strategies: arr(strategyEntry),

@@ -11,6 +11,8 @@ const COMMANDS = [
   'samplingLab.generateJson',
   'samplingLab.selectModel',
   'samplingLab.setHubToken',
+  'samplingLab.addEndpoint',
+  'samplingLab.setEndpointApiKey',
   'samplingLab.stop',
   'samplingLab.showLog',
   'samplingLab.showAnatomy',

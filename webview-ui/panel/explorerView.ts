@@ -6,7 +6,9 @@
  * which runs the core's explainStep, the code the sampler runs. "Branch from here" continues from
  * an alternative token with the current settings as a new card linked to its parent.
  */
+import type { TokenInfo } from '../../src/core/decode/types';
 import type { ExplorerSettings } from '../../src/core/explorer/settings';
+import { approximateStep } from './approximateExplorer';
 import { explorerSettingsOf } from '../../src/core/explorer/settings';
 import { STAGES } from '../../src/core/sampling/registry';
 import type { BiasParam, NumberParam, StageDefinition, TextsParam } from '../../src/core/sampling/stage';
@@ -42,6 +44,11 @@ interface Target {
   strategyIndex: number;
   generated: number[];
   step: number;
+  /**
+   * The step's token, when the run's engine knows only its top log-probs (a server): the
+   * explorer then works on those here, approximately, and has no model to branch with.
+   */
+  approximateFrom?: TokenInfo;
 }
 
 export class ExplorerView {
@@ -214,7 +221,10 @@ export class ExplorerView {
     if (!run || !result || !completion) return false;
     const step = [...line.querySelectorAll('.tok')].indexOf(tokenEl);
     if (step < 0 || step >= completion.tokens.length) return false;
-    this.target = { run, strategyIndex, generated: completion.tokens.map((t) => t.token), step };
+    // The capability the run's engine declared decides what the explorer can do, not which engine it was.
+    const distribution = run.engine?.distribution ?? 'full';
+    this.target = { run, strategyIndex, generated: completion.tokens.map((t) => t.token), step, ...(distribution === 'full' ? {} : { approximateFrom: completion.tokens[step]! }) };
+    this.element.dataset.approximate = String(distribution !== 'full');
     const { settings } = explorerSettingsOf(result.strategy.sampler);
     this.settings = { ...settings };
     this.writeControls();
@@ -261,7 +271,7 @@ export class ExplorerView {
       this.showTextError(c, undefined);
     }
     this.invalid = false;
-    this.branchButton.disabled = false;
+    this.branchButton.disabled = !this.canBranch();
     this.setBranchPending(false);
     for (const [type, on] of this.switches) on.checked = this.isOn(STAGES.find((d) => d.type === type)!, s);
     const listed = (s.order ?? []).filter((t) => this.onTypes().includes(t));
@@ -339,7 +349,7 @@ export class ExplorerView {
       else texts.set(setting, read.value);
     }
     this.invalid = invalid;
-    this.branchButton.disabled = invalid;
+    this.branchButton.disabled = invalid || !this.canBranch();
     if (invalid) {
       this.element.dataset.invalid = 'true';
       return;
@@ -375,15 +385,28 @@ export class ExplorerView {
     return { prompt: t.run.prompt, maxNewTokens: t.run.options.maxNewTokens, generated: t.generated, step: t.step, settings: this.settings, ...(chat !== undefined ? { chat } : {}), ...(system !== undefined ? { system } : {}) };
   }
 
+  /** Branching decodes on with the model, which a run sampled by a server does not have here. */
+  private canBranch(): boolean {
+    const approximate = this.target?.approximateFrom !== undefined;
+    this.branchButton.title = approximate ? 'Branching needs the model: this run was sampled by a server, and branching on a server is not in the panel yet.' : '';
+    return !approximate;
+  }
+
   private request(): void {
     if (!this.target) return;
     this.latestStep = this.nextId++;
     this.element.dataset.pending = 'true';
-    this.send({ explorer: 'step', id: this.latestStep, ...this.base() });
+    const from = this.target.approximateFrom;
+    if (!from) return this.send({ explorer: 'step', id: this.latestStep, ...this.base() });
+    try {
+      this.handle(approximateStep(this.latestStep, from, this.settings));
+    } catch (e) {
+      this.handle({ explorer: 'error', id: this.latestStep, error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   private branch(): void {
-    if (!this.target || this.invalid || this.branchPending) return;
+    if (!this.target || this.invalid || this.branchPending || !this.canBranch()) return;
     const altToken = Number(this.altSelect.value);
     this.setBranchPending(true);
     this.send({ explorer: 'branch', id: this.nextId++, altToken, seed: this.target.run.options.seed, ...this.base() });
@@ -403,6 +426,7 @@ export class ExplorerView {
       case 'error':
         this.error.textContent = reply.error;
         this.setBranchPending(false);
+        this.branchButton.disabled = this.invalid || !this.canBranch();
         if (reply.id === this.latestStep) delete this.element.dataset.pending;
         return;
       case 'stepResult':
@@ -419,6 +443,7 @@ export class ExplorerView {
         return;
       case 'branchResult':
         this.setBranchPending(false);
+        this.branchButton.disabled = this.invalid || !this.canBranch();
         this.addBranch(reply);
         return;
     }
@@ -433,9 +458,18 @@ export class ExplorerView {
       return s;
     };
     const chosenCut = r.chosen.cutBy ? ` (cut by ${r.chosen.cutBy})` : '';
+    const approx = r.approximate;
     this.summary.replaceChildren(
-      span(`Entropy ${r.entropyBits.toFixed(3)} bits`, { 'data-entropy-bits': String(r.entropyBits) }),
-      span(`Tail mass (not shown) ${r.tailMass.toPrecision(3)}`, { 'data-tail-mass': String(r.tailMass) }),
+      ...(approx
+        ? [
+            span(
+              `Approximate: the server returned its top ${approx.known} tokens (${percent(approx.knownMass)} of the probability); the other ${percent(Math.max(0, 1 - approx.knownMass))} is unknown. The controls renormalise the known part.`,
+              { class: 'ex-approximate', 'data-approximate': 'true', 'data-known-mass': String(approx.knownMass), role: 'note' },
+            ),
+          ]
+        : []),
+      span(`Entropy ${r.entropyBits.toFixed(3)} bits${approx ? ' (of the known part)' : ''}`, { 'data-entropy-bits': String(r.entropyBits) }),
+      span(approx ? `Unknown tail ${r.tailMass.toPrecision(3)}` : `Tail mass (not shown) ${r.tailMass.toPrecision(3)}`, { 'data-tail-mass': String(r.tailMass) }),
       span(`Top token ${visibleToken(top.text) || '⟨eos⟩'}: p ${percent(top.finalProb)} under these settings (raw ${percent(top.prob)})`, {
         'data-explorer-top-prob': String(top.finalProb),
         'data-top-token': String(top.token),
@@ -456,7 +490,9 @@ export class ExplorerView {
     const labelW = 120;
     const W = 620;
     const barW = 280;
-    const H = r.bars.length * rowH + 4;
+    // On a server's run, one more row: the probability outside its top K, which nobody knows how it splits.
+    const tailRow = r.approximate ? 1 : 0;
+    const H = (r.bars.length + tailRow) * rowH + 4;
     const scale = (p: number) => {
       if (!log) return (p / Math.max(r.bars[0]!.prob, ...r.bars.map((b) => b.finalProb), 1e-12)) * barW;
       if (p <= 0) return 0;
@@ -494,12 +530,27 @@ export class ExplorerView {
       root.append(g);
       bars.push(g);
     });
+    if (r.approximate) {
+      const y = r.bars.length * rowH + 2;
+      const g = svg('g', { class: 'bar unknown-tail', role: 'img', 'data-unknown-tail': String(r.tailMass) });
+      const aria = `Unknown: ${percent(r.tailMass)} of the probability is on tokens outside the server's top ${r.approximate.known}`;
+      g.setAttribute('aria-label', aria);
+      const label = svg('text', { x: labelW - 4, y: y + rowH - 4, 'text-anchor': 'end' });
+      label.textContent = '? unknown tail';
+      g.append(label, svg('rect', { class: 'raw', x: labelW, y: y + 1, width: Math.max(1, scale(r.tailMass)), height: rowH - 3, 'stroke-dasharray': '3 2', fill: 'none', stroke: 'currentColor' }));
+      const value = svg('text', { x: labelW + barW + 6, y: y + rowH - 4 });
+      value.textContent = `${percent(r.tailMass)} → unknown`;
+      const title = svg('title');
+      title.textContent = aria;
+      g.append(value, title);
+      root.append(g);
+    }
     // One tab stop for the bars, on the chosen token's bar; arrows move between them.
     rovingFocus(root, bars, Math.max(0, r.bars.findIndex((b) => b.chosen)));
     const legend = document.createElement('p');
     legend.className = 'ex-legend';
     const order = r.stages.slice(1).map((s) => s.name).join(', ');
-    legend.textContent = `Faint bar: raw probability; solid bar: the probability sampling uses under these settings; ▶ the chosen token. ✓/✗: kept or cut by each stage in chain order${order ? ` (${order})` : ''}.${log ? ' Log scale from 1e-8.' : ''}`;
+    legend.textContent = `${r.approximate ? 'Approximate (top log-probs from the server): ' : ''}Faint bar: raw probability; solid bar: the probability sampling uses under these settings; ▶ the chosen token. ✓/✗: kept or cut by each stage in chain order${order ? ` (${order})` : ''}.${log ? ' Log scale from 1e-8.' : ''}`;
     this.chart.replaceChildren(root, legend);
   }
 

@@ -6,7 +6,15 @@ export function percent(p: number): string {
 }
 
 export function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+  return Number.isFinite(value) ? value.toFixed(digits) : known(value) ? String(value) : '—';
+}
+
+/**
+ * Is a log-prob known? A server that samples leaves its chain's log-probs unknown (NaN, which
+ * JSON carries as null), and LM Studio returns none at all.
+ */
+export function known(value: number | null | undefined): value is number {
+  return typeof value === 'number' && !Number.isNaN(value);
 }
 
 export function bytes(n: number): string {

@@ -96,7 +96,7 @@ function render(): void {
 
 /** Stop is live only while the worker holds a request Stop has not yet stopped; idle, it is visibly inert. */
 function showStopState(): void {
-  const idle = [...outstanding].every((id) => stopping.has(id));
+  const idle = [...outstanding].every((id) => stopping.has(id)) && !state.runs.some((r) => r.status === 'running' && !stopping.has(r.id));
   stopButton.disabled = idle;
   stopButton.dataset.state = idle ? 'idle' : 'running';
 }
@@ -113,12 +113,13 @@ function settled(requestId: string): void {
  * with the run's tokens). The worker's partial result and then the host's record replace the mark.
  */
 function stopRequest(requestId: string): void {
-  if (!outstanding.has(requestId) || stopping.has(requestId)) return;
+  if (stopping.has(requestId)) return;
   const run = runOfRequest(requestId);
   // A load is stopped by the host alone: it decides whether the run that waits for it ends.
   if (!run || run.status !== 'running') return;
   stopping.add(requestId);
-  worker?.send({ type: 'cancel', requestId });
+  // A run on a server is the host's alone (runTokens): it has nothing in the worker to cancel.
+  if (outstanding.has(requestId)) worker?.send({ type: 'cancel', requestId });
   // Shown first; the webview state (all of the history) is written after the frame is painted.
   state.runs = state.runs.map((r) => (r.id === requestId ? { ...run, status: 'aborted' } : r));
   render();
@@ -258,10 +259,20 @@ function onHostMessage(message: HostToWebview): void {
       persist();
       return;
     case 'runUpdated':
+      // A finished run's record replaces what streamed: no queued batch may land after it.
+      if (message.run.status !== 'running') {
+        dropQueuedTokens(message.run.id);
+        if (!outstanding.has(message.run.id)) stopping.delete(message.run.id);
+      }
       upsertRun(message.run);
       return;
     case 'strategySettings':
       strategyEditor.show(message);
+      return;
+    case 'runTokens':
+      // A run the host runs itself (on a server): its tokens stream here like the worker's.
+      queuedTokens.push({ runId: message.requestId, events: { type: 'tokens', requestId: message.requestId, events: message.events } });
+      frame ||= requestAnimationFrame(flushTokens);
       return;
     case 'preferenceRecorded': {
       const view = views.get(message.runId);
@@ -315,6 +326,7 @@ window.addEventListener('message', (e: MessageEvent) => {
 
 stopButton.addEventListener('click', () => {
   for (const requestId of outstanding) stopRequest(requestId);
+  for (const run of state.runs) if (run.status === 'running') stopRequest(run.id);
   showStopState();
   postToHost({ type: 'stop' });
 });

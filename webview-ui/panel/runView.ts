@@ -40,6 +40,10 @@ export class RunView extends RunFrame {
     this.renderedText = el('pre', 'rendered-prompt-text');
     this.renderedPrompt.append(this.renderedSummary, this.renderedText);
     this.renderedPrompt.hidden = true;
+    // A run on a server says who sampled and what that changes, above its cards.
+    const engineNote = el('p', 'run-engine');
+    engineNote.hidden = run.engine === undefined;
+    if (run.engine) engineNote.textContent = run.engine.notes.join(' ');
     const grid = el('div', 'cards');
     this.branches = el('div', 'run-branches');
     this.branches.setAttribute('aria-label', 'Branches of these cards');
@@ -52,9 +56,9 @@ export class RunView extends RunFrame {
       const summary = el('summary');
       summary.textContent = 'The answers behind the check (greedy, and the samples with their tokens)';
       runs.append(summary, grid);
-      this.body.append(this.notice, this.renderedPrompt, this.riskCard.element, runs, this.branches);
+      this.body.append(this.notice, engineNote, this.renderedPrompt, this.riskCard.element, runs, this.branches);
     } else {
-      this.body.append(this.notice, this.renderedPrompt, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
+      this.body.append(this.notice, engineNote, this.renderedPrompt, ...(this.preferences ? [this.preferences.status] : []), grid, this.branches);
     }
     this.setExpanded(expanded);
     this.update(run);
@@ -68,9 +72,11 @@ export class RunView extends RunFrame {
     this.element.dataset.cached = String(run.cached === true);
     const time = new Date(run.startedAt).toLocaleTimeString();
     const o = run.options;
+    this.element.dataset.sampledBy = run.engine?.sampledBy ?? '';
     this.meta.textContent = [
       run.model,
       run.backend ? run.backend.toUpperCase() : undefined,
+      run.engine ? `sampled by ${run.engine.sampledBy}` : undefined,
       run.dtype,
       time,
       run.status,
@@ -96,6 +102,8 @@ export class RunView extends RunFrame {
     if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.result!, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
     // Ended with nothing to show (stopped during the model load, or failed): no card keeps streaming.
     else if (run.status !== 'running') for (const card of this.cards) card.showNoResult(run.status);
+    // What the engine cannot honour is said on that card, by name, from the start of the run.
+    for (const refusal of run.engine?.refused ?? []) this.cards.find((c) => c.strategy === refusal.strategy)?.showRefused(refusal.reason);
     // Pairs are made from what history keeps: only a run the host has finished can be recorded.
     if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
     this.riskCard?.update(run);
@@ -130,6 +138,8 @@ class CardView {
   private streamedTokens = 0;
   private readonly lines = new Map<number, HTMLElement>();
 
+  readonly strategy: string;
+
   constructor(
     view: StrategyView,
     index: number,
@@ -137,6 +147,7 @@ class CardView {
     actions: RunActions,
     preferences: PreferenceMarks | undefined,
   ) {
+    this.strategy = view.strategy.name;
     this.element = el('article', 'card');
     this.element.dataset.strategyIndex = String(index);
     this.element.dataset.strategy = view.strategy.name;
@@ -150,6 +161,13 @@ class CardView {
     chain.title = `Sampler chain, in the order it runs: the model's logits pass each stage, then a token is sampled (or the most likely taken, for greedy). As the CLI prints it: ${view.chain}`;
     this.badgeSlot = el('span', 'risk-badge-slot');
     header.append(name, chain, this.badgeSlot);
+    if (run.engine) {
+      // The chain above is what was asked for; the server ran its own, with the parameters it honours.
+      const by = el('p', 'card-sampled-by');
+      by.textContent = `Sampled by ${run.engine.sampledBy}`;
+      by.title = 'The server drew these tokens with its own sampler, from the parameters it honours; the probabilities shown are its top log-probs.';
+      header.append(by);
+    }
 
     this.completions = el('div', 'completions');
     this.stats = { mean: el('dd'), tokens: el('dd'), speed: el('dd'), seed: el('dd') };
@@ -198,6 +216,16 @@ class CardView {
     if (this.element.dataset.state !== 'streaming') return;
     this.stats.tokens.textContent = String(this.liveTokens);
     this.stats.speed.textContent = elapsedMs > 0 ? fixed((this.streamedTokens * 1000) / elapsedMs, 1) : '…';
+  }
+
+  /** The engine cannot honour this strategy: nothing ran, and the card says why. */
+  showRefused(reason: string): void {
+    this.element.dataset.state = 'refused';
+    const line = el('p', 'card-refused');
+    line.setAttribute('role', 'note');
+    line.textContent = `Not run: ${reason}.`;
+    this.completions.replaceChildren(line);
+    for (const stat of Object.values(this.stats)) stat.textContent = '—';
   }
 
   /** The run ended without a result for this card. */

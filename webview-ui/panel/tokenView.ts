@@ -4,7 +4,7 @@
  * keys move between its tokens (a roving tabindex), so a card is not 30 tab stops long.
  */
 import type { TokenInfo } from '../../src/core/decode/types';
-import { fixed, percent, visibleToken } from './format';
+import { fixed, known, percent, visibleToken } from './format';
 
 /** Probability bands, from most to least likely, with their lower bounds; CSS colours each band with a theme colour. */
 export const PROBABILITY_BANDS = [
@@ -55,13 +55,13 @@ export function legendElement(): HTMLElement {
 /** `vocabSize`: the logits width, for a constrained token's "12,304 of 151,936 tokens allowed". */
 export function tokenElement(token: TokenInfo, vocabSize?: number): HTMLSpanElement {
   const span = document.createElement('span');
-  const p = Math.exp(token.logprobRaw);
-  span.className = `tok ${probabilityBand(p)}`;
+  // A token of unknown probability (a server without log-probs) gets no colour band rather than a wrong one.
+  span.className = known(token.logprobRaw) ? `tok ${probabilityBand(Math.exp(token.logprobRaw))}` : 'tok p-unknown';
   span.textContent = token.text;
   span.tabIndex = -1;
   span.setAttribute('role', 'button');
   const allowed = allowedText(token, vocabSize);
-  span.setAttribute('aria-label', `${JSON.stringify(token.text)}, probability ${percent(p)}${allowed ? `, ${allowed}` : ''}`);
+  span.setAttribute('aria-label', `${JSON.stringify(token.text)}, ${known(token.logprobRaw) ? `probability ${percent(Math.exp(token.logprobRaw))}` : 'probability unknown'}${allowed ? `, ${allowed}` : ''}`);
   span.setAttribute('aria-describedby', 'token-tooltip');
   if (allowed) span.dataset.allowed = allowed;
   tokenData.set(span, { token, vocabSize });
@@ -135,17 +135,20 @@ function tooltipContent(token: TokenInfo, vocabSize?: number): DocumentFragment 
   const frag = document.createDocumentFragment();
   const head = document.createElement('div');
   head.className = 'tip-head';
-  head.textContent = `${JSON.stringify(token.text)}  p=${percent(Math.exp(token.logprobRaw))}  log p=${fixed(token.logprobRaw, 3)}`;
+  head.textContent = known(token.logprobRaw) ? `${JSON.stringify(token.text)}  p=${percent(Math.exp(token.logprobRaw))}  log p=${fixed(token.logprobRaw, 3)}` : `${JSON.stringify(token.text)}  p unknown (the server returned no log-probs)`;
   const sub = document.createElement('div');
   sub.className = 'tip-sub';
-  sub.textContent = `after the chain: p=${percent(Math.exp(token.logprobSampling))}, ${token.candidates} candidate${token.candidates === 1 ? '' : 's'} kept`;
+  sub.textContent = known(token.logprobSampling)
+    ? `after the chain: p=${percent(Math.exp(token.logprobSampling))}, ${token.candidates} candidate${token.candidates === 1 ? '' : 's'} kept`
+    : 'after the chain: unknown (the server sampled with its own chain)';
   const table = document.createElement('table');
   const caption = document.createElement('caption');
   caption.textContent = 'Top alternatives (raw distribution)';
   table.append(caption);
   for (const alt of token.alternatives) {
     const row = table.insertRow();
-    if (alt.token === token.token) row.className = 'chosen';
+    // A server's alternatives may carry no token ids (-1): then the text says which one was chosen.
+    if (token.token >= 0 ? alt.token === token.token : alt.text === token.text) row.className = 'chosen';
     row.insertCell().textContent = visibleToken(alt.text) || '⟨eos⟩';
     const bar = row.insertCell();
     bar.className = 'bar';

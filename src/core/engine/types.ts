@@ -3,7 +3,7 @@
  * remote OpenAI-compatible server) and what it can do, declared as data. Features ask an engine's
  * capabilities and say what a missing one changes; they never branch on which engine it is.
  */
-import type { CompareResult, DecodeOptions, Strategy } from '../decode/types';
+import type { CompareResult, DecodeOptions, RefusedStrategy, Strategy } from '../decode/types';
 import type { PromptFormat } from '../model/promptFormat';
 
 /** A sampling parameter a server applies itself, by our setting name (the wire name is the dialect's business). */
@@ -64,6 +64,11 @@ export interface Engine {
   readonly capabilities: EngineCapabilities;
   /** Runs the strategies on the prompt; strategies the engine cannot honour come back in `refused`, by name. */
   compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult>;
+  /**
+   * The strategies `compare` would refuse, each with its reason, known before anything is sent:
+   * a panel shows them on their cards from the start, and runs only the rest.
+   */
+  refusals(strategies: readonly Strategy[], options?: Pick<EngineCompareOptions, 'format'>): RefusedStrategy[];
   dispose(): Promise<void>;
 }
 

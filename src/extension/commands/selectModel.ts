@@ -14,15 +14,38 @@ import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
 import { bytes } from '../requests';
 import { readSettings, updateSetting } from '../settings';
+import { ENDPOINT_PREFIX, endpointName, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 
 export interface SelectModelArgs {
   /** Skips the pickers: "facts-lm", a folder path or a hub id (tests). */
   model?: string;
 }
 
-export async function selectModel(session: ModelSession, extensionUri: vscode.Uri, args: SelectModelArgs = {}): Promise<LoadedModel | undefined> {
+/** A server picked as the model: nothing loads here; the engine was opened to check it answers. */
+export interface SelectedEndpoint {
+  endpoint: string;
+  where: string;
+}
+
+export async function selectModel(session: ModelSession, extensionUri: vscode.Uri, engines: EndpointEngines, args: SelectModelArgs = {}): Promise<LoadedModel | SelectedEndpoint | undefined> {
   const model = args.model ?? (await pickModel());
   if (model === undefined) return undefined;
+  if (model === ADD_ENDPOINT) {
+    await vscode.commands.executeCommand('samplingLab.addEndpoint');
+    return undefined;
+  }
+  const name = endpointName(model);
+  if (name !== undefined) {
+    // Checked before touching settings: an endpoint that is not listed, or does not answer, replaces nothing.
+    const endpoint = readEndpoints().find((e) => e.name === name);
+    if (!endpoint) throw new Error(`Sampling Lab: no endpoint named "${name}" in your user settings' samplingLab.endpoints. Add it with Sampling Lab: Add Endpoint…`);
+    const engine = await engines.open(endpoint);
+    await updateSetting('model', model);
+    selectedEndpoint(readSettings().model);
+    // The panel's model is not used while an endpoint is: its memory goes back.
+    await session.unload('an endpoint was picked');
+    return { endpoint: name, where: engine.where };
+  }
   // Check the folder before touching settings: a wrong pick must not replace a good one.
   resolveModelChoice(model, extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   // Read back only once the new value is visible here: else the old model loads, and the late
@@ -35,11 +58,14 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
 
 type Item = vscode.QuickPickItem & { model?: string; action?: 'enterId' | 'folder' };
 
+/** The picker's "Add Endpoint…" row, as a model value no setting can hold. */
+const ADD_ENDPOINT = '\u0000add-endpoint';
+
 /** The picker's items: bundled, current, cached, catalog, then the two ways to name another. */
 export function modelPickItems(current: string, cacheDir: string, dtypeSetting: string): Item[] {
   const items: Item[] = [{ label: `$(package) ${BUNDLED_MODEL}`, description: 'bundled with the extension', model: BUNDLED_MODEL }];
   const cached = listCachedModels(cacheDir).filter((m) => m.snapshots.some((s) => s.dtypes.length > 0));
-  if (current !== BUNDLED_MODEL && !parseHubId(current)) items.push({ label: `$(folder) ${current}`, description: 'current', model: current });
+  if (current !== BUNDLED_MODEL && !parseHubId(current) && endpointName(current) === undefined) items.push({ label: `$(folder) ${current}`, description: 'current', model: current });
   if (cached.length > 0) items.push({ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator });
   for (const m of cached) {
     const dtypes = [...new Set(m.snapshots.flatMap((s) => s.dtypes))];
@@ -57,6 +83,12 @@ export function modelPickItems(current: string, cacheDir: string, dtypeSetting: 
       model: c.id,
     });
   }
+  items.push({ label: 'Endpoints (sampled by the server)', kind: vscode.QuickPickItemKind.Separator });
+  for (const e of safeEndpoints()) {
+    const model = `${ENDPOINT_PREFIX}${e.name}`;
+    items.push({ label: `$(server) Endpoint: ${e.name}`, description: `${e.model} at ${e.baseUrl}${model === current ? ' · current' : ''}`, model });
+  }
+  items.push({ label: '$(add) Add Endpoint…', detail: 'An OpenAI-compatible server: vLLM, llama.cpp server, Ollama, LM Studio, OpenAI', model: ADD_ENDPOINT });
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push({ label: '$(edit) Enter a model id…', detail: 'owner/name or owner/name@revision, e.g. onnx-community/Qwen3-0.6B-ONNX', action: 'enterId' });
   items.push({ label: '$(folder-opened) Open a folder…', detail: 'A folder with config.json, tokenizer.json and onnx/model.onnx', action: 'folder' });
@@ -91,4 +123,13 @@ async function pickModel(): Promise<string | undefined> {
     title: 'A model folder (config.json, tokenizer.json, onnx/model.onnx)',
   });
   return folders?.[0]?.fsPath;
+}
+
+/** The endpoints for the picker; a broken list shows none here (a run names the error). */
+function safeEndpoints() {
+  try {
+    return readEndpoints();
+  } catch {
+    return [];
+  }
 }

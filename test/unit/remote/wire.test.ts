@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import { strategyFromSettings } from '../../../src/core/decode/strategies';
 import { DIALECTS, detectDialect, isInsecureRemote, normalizeBaseUrl, serverLabel } from '../../../src/node/engines/remote/dialects';
 import { retryAfterMs, serverMessage } from '../../../src/node/engines/remote/http';
+import { RemoteEngine } from '../../../src/node/engines/remote/remoteEngine';
 import { applyChoice, requestBody, samplingParams, tokensOf, type ChoiceState } from '../../../src/node/engines/remote/wire';
 
 const openaiLabel = serverLabel(DIALECTS.openai, normalizeBaseUrl('https://api.openai.com/v1'));
@@ -129,5 +130,22 @@ describe('remote engine: endpoints and errors', () => {
     assert.equal(retryAfterMs('soon'), undefined);
     assert.equal(serverMessage('{"error":{"message":"Rate limit reached","type":"rate_limit_error"}}'), 'Rate limit reached');
     assert.equal(serverMessage('{"error":"model \\"x\\" not found"}'), 'model "x" not found');
+  });
+});
+
+describe('remote engine: refusals known before anything is sent', () => {
+  it('lists the strategies a dialect cannot honour, with the same reasons compare gives, and none it can', () => {
+    const strategies = [{ kind: 'greedy' }, { kind: 'min_p', minP: 0.1 }, { kind: 'top_p', topP: 0.9 }, { kind: 'best_of_n', candidates: 3 }].map((s) => strategyFromSettings(s));
+    const openai = new RemoteEngine({ endpoint: 'https://api.openai.com/v1', model: 'gpt-3.5-turbo-instruct', dialect: 'openai' });
+    assert.deepEqual(
+      openai.refusals(strategies).map((r) => [r.strategy.name, r.reason]),
+      [[strategies[1]!.name, 'min-p: not supported by api.openai.com']],
+    );
+    const lmstudio = new RemoteEngine({ endpoint: 'http://127.0.0.1:1234', model: 'm', dialect: 'lmstudio' });
+    assert.deepEqual(
+      lmstudio.refusals(strategies).map((r) => r.reason),
+      ['min-p: not supported by LM Studio at 127.0.0.1:1234', 'best-of-N: needs log-probs, which LM Studio at 127.0.0.1:1234 does not return'],
+    );
+    assert.deepEqual(new RemoteEngine({ endpoint: 'http://127.0.0.1:8000', model: 'm', dialect: 'vllm' }).refusals(strategies), []);
   });
 });

@@ -3,7 +3,7 @@
  * our own sampler chain and KV cache. The CLI, prompt tests and tests run it.
  */
 import { compareStrategies } from '../../../core/decode/compare';
-import type { CompareResult, Strategy } from '../../../core/decode/types';
+import type { CompareResult, RefusedStrategy, Strategy } from '../../../core/decode/types';
 import { LOCAL_CAPABILITIES, type Engine, type EngineCompareOptions } from '../../../core/engine/types';
 import { withPromptFormat } from '../../../core/model/promptFormat';
 import type { CausalLM } from '../../../core/model/types';
@@ -29,6 +29,11 @@ export class LocalEngine implements Engine {
     const { format, ...decode } = options;
     const model = format ? withPromptFormat(this.causalLM, format) : this.causalLM;
     return compareStrategies(model, prompt, strategies, decode);
+  }
+
+  /** Our own sampler chain runs every strategy. */
+  refusals(): RefusedStrategy[] {
+    return [];
   }
 
   dispose(): Promise<void> {

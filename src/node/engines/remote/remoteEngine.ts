@@ -75,14 +75,23 @@ export class RemoteEngine implements Engine {
     return serverLabel(this.dialect ?? DIALECTS.openai, this.baseUrl);
   }
 
+  /** What `compare` would refuse, by the dialect `create` resolved (the OpenAI subset before that). */
+  refusals(strategies: readonly Strategy[], options: Pick<EngineCompareOptions, 'format'> = {}): RefusedStrategy[] {
+    const dialect = this.dialect ?? DIALECTS.openai;
+    const { maxTop } = routeOf(dialect, options.format);
+    const label = serverLabel(dialect, this.baseUrl);
+    return strategies.flatMap((strategy) => {
+      const mapped = samplingParams(strategy, dialect, label, maxTop > 0);
+      return mapped.ok ? [] : [{ strategy, reason: mapped.reason }];
+    });
+  }
+
   async compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult> {
     checkPromptText(prompt);
     const started = performance.now();
     const dialect = await this.resolveDialect(options.signal);
     const label = serverLabel(dialect, this.baseUrl);
-    const chat = options.format?.chat === true || !dialect.completions;
-    const route = chat ? 'chat' : 'completions';
-    const maxTop = chat ? dialect.maxTopLogprobs.chat : dialect.maxTopLogprobs.completions;
+    const { chat, route, maxTop } = routeOf(dialect, options.format);
     const topLogprobs = maxTop === 0 ? 0 : Math.max(1, Math.min(options.topAlternatives ?? 5, maxTop));
     if (dialect.maxStop !== undefined && (options.stopStrings?.length ?? 0) > dialect.maxStop) {
       throw new RemoteError(`${label} takes at most ${dialect.maxStop} stop strings (got ${options.stopStrings!.length}).`);
@@ -189,6 +198,12 @@ export class RemoteEngine implements Engine {
   async dispose(): Promise<void> {
     // Nothing held between requests: fetch's connection pool closes idle sockets itself.
   }
+}
+
+/** Chat or raw completions (a server without /v1/completions always chats), and the alternatives that route returns. */
+function routeOf(dialect: Dialect, format: EngineCompareOptions['format']): { chat: boolean; route: 'chat' | 'completions'; maxTop: number } {
+  const chat = format?.chat === true || !dialect.completions;
+  return { chat, route: chat ? 'chat' : 'completions', maxTop: chat ? dialect.maxTopLogprobs.chat : dialect.maxTopLogprobs.completions };
 }
 
 function parseChunk(data: string, label: string): Record<string, unknown> {

@@ -1,0 +1,60 @@
+/**
+ * The protocol for runs a server sampled: the host streams their tokens (`runTokens`), a run
+ * record names who sampled and what was refused, and a log-prob nobody knows (a server's chain
+ * probability, NaN) reaches the panel as JSON's null, which the validators accept as unknown.
+ */
+import * as assert from 'node:assert/strict';
+import { strategyFromSettings } from '../../../src/core/decode/strategies';
+import { validateHostToWebview, validateRunRecords, validateWorkerRequest } from '../../../src/protocol/validate';
+
+const token = { token: -1, text: ' Paris', logprobRaw: -0.51, logprobSampling: Number.NaN, alternatives: [{ token: -1, text: ' Paris', logprob: -0.51, prob: 0.6 }], candidates: 0 };
+/** What crosses postMessage and storage: JSON. */
+const wire = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));
+
+describe('the protocol of runs sampled by a server', () => {
+  it('carries streamed tokens whose sampling log-prob is unknown (NaN, null once JSON)', () => {
+    const message = wire({ type: 'runTokens', requestId: 'run-1', events: [{ strategy: 0, sample: 0, step: 0, token }] });
+    assert.equal((message as { events: { token: { logprobSampling: unknown } }[] }).events[0]!.token.logprobSampling, null);
+    assert.deepEqual(validateHostToWebview(message), { ok: true, message });
+    // The host's own stream: never forwarded to the worker.
+    assert.equal(validateWorkerRequest(message).ok, false);
+  });
+
+  it('keeps a run record’s engine (who sampled, the refused strategies by name) and checks its shape', () => {
+    const greedy = strategyFromSettings({ kind: 'greedy' });
+    const run = {
+      id: 'run-1',
+      kind: 'compare',
+      startedAt: '2026-12-01T23:00:00Z',
+      prompt: 'Q: Where was Ada Lovelace born?\nA:',
+      model: 'facts-lm',
+      options: { maxNewTokens: 8, seed: 42, samples: 1 },
+      strategies: [{ strategy: greedy, chain: 'logits -> greedy' }],
+      status: 'done',
+      engine: { sampledBy: 'the server (vllm at http://127.0.0.1:8000/v1)', distribution: 'top-logprobs', maxTopLogprobs: 20, notes: [], refused: [{ strategy: 'typical-p 0.9', reason: 'typical-p: not supported by vLLM at 127.0.0.1:8000' }] },
+      result: {
+        prompt: 'p',
+        promptTokens: 9,
+        model: 'facts-lm',
+        device: 'vllm at http://127.0.0.1:8000/v1',
+        results: [{ strategy: greedy, best: { text: ' Paris', tokens: [token], seed: 1, finishReason: 'length', meanLogprob: -0.51, sumLogprob: -0.51 }, completions: [], bestIndex: 0, elapsedMs: 1, tokensPerSecond: 1 }],
+        prefillMs: 0,
+        elapsedMs: 1,
+        tokensPerSecond: 1,
+        sampledBy: 'the server (vLLM at 127.0.0.1:8000)',
+        refused: [{ strategy: strategyFromSettings({ kind: 'custom', temperature: 1, typicalP: 0.9 }), reason: 'typical-p: not supported by vLLM at 127.0.0.1:8000' }],
+      },
+    };
+    assert.equal(validateRunRecords(wire([run])).ok, true);
+    const bad = validateHostToWebview(wire({ type: 'runUpdated', run: { ...run, engine: { ...run.engine, distribution: 'most' } } }));
+    assert.equal(bad.ok, false);
+    assert.match((bad as { error: string }).error, /runUpdated\.run\.engine\.distribution must be one of full, top-logprobs, none/);
+    const noReason = validateHostToWebview(wire({ type: 'runUpdated', run: { ...run, engine: { ...run.engine, refused: [{ strategy: 'x' }] } } }));
+    assert.match((noReason as { error: string }).error, /engine\.refused\[0\]\.reason must be a string/);
+  });
+
+  it('still refuses a log-prob that is neither a number nor null', () => {
+    const checked = validateHostToWebview({ type: 'runTokens', requestId: 'r', events: [{ strategy: 0, sample: 0, step: 0, token: { ...token, logprobRaw: '-0.5' } }] });
+    assert.match((checked as { error: string }).error, /token\.logprobRaw must be a number or null/);
+  });
+});
