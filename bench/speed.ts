@@ -94,14 +94,15 @@ async function startEngine(folder: string, dtype: Dtype, threads: string): Promi
   return { name: `ours ${dtype} (onnxruntime-node)`, dtype, weightBytes, child, loadMs: loaded.loadMs, threads: loaded.threads, tokPerSec: [], tokens: '', peakRssBytes: 0 };
 }
 
-async function startLlamaCpp(file: string, type: string, threads: string): Promise<Engine> {
-  const child = fork(path.join(__dirname, 'speedEngine.ts'), [file, 'gguf', threads], {
+async function startLlamaCpp(file: string, type: string, threads: string, native: boolean): Promise<Engine> {
+  const child = fork(path.join(__dirname, 'speedEngine.ts'), [file, native ? 'gguf-native' : 'gguf', threads], {
     execArgv: ['-r', path.join(__dirname, '..', 'test', 'support', 'register.cjs')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const loaded = await next(child);
   if (loaded.kind !== 'loaded') throw new Error(`llama.cpp ${type}: expected a load report`);
-  return { name: `llama.cpp ${type} (node-llama-cpp)`, dtype: type, weightBytes: fs.statSync(file).size, child, loadMs: loaded.loadMs, threads: loaded.threads, tokPerSec: [], tokens: '', peakRssBytes: 0 };
+  const name = native ? `llama.cpp ${type}, its own greedy loop` : `llama.cpp ${type} (node-llama-cpp), our loop`;
+  return { name, dtype: native ? `${type} native` : type, weightBytes: fs.statSync(file).size, child, loadMs: loaded.loadMs, threads: loaded.threads, tokPerSec: [], tokens: '', peakRssBytes: 0 };
 }
 
 export async function benchSpeed(options: SpeedOptions): Promise<{ markdown: string }> {
@@ -114,7 +115,9 @@ export async function benchSpeed(options: SpeedOptions): Promise<{ markdown: str
   // One at a time, so each load time is the engine's alone.
   for (const dtype of ['fp32', 'q8', 'q4'] as Dtype[]) engines.push(await startEngine(options.folder, dtype, threads));
   const gguf = ggufFiles(options.folder, log);
-  for (const [i, file] of (gguf.files ?? []).entries()) engines.push(await startLlamaCpp(file, GGUF_TYPES[i]!, threads));
+  for (const native of [false, true]) {
+    for (const [i, file] of (gguf.files ?? []).entries()) engines.push(await startLlamaCpp(file, GGUF_TYPES[i]!, threads, native));
+  }
   const src = new Float64Array(FLOOR_BYTES / 8).map((_, i) => i);
   const dst = new Float64Array(FLOOR_BYTES / 8);
   const bandwidth: number[] = [];
@@ -154,7 +157,8 @@ export async function benchSpeed(options: SpeedOptions): Promise<{ markdown: str
     '',
     `Bandwidth floor: a 256 MiB copy measured in each round, median ${(bw / 1e9).toFixed(1)} GB/s (bytes read + written). ` +
       'A token reads every weight once, so floor tok/s = bandwidth ÷ the dtype\'s weight bytes (its ONNX or GGUF file). ' +
-      'Every row runs our decode loop and sampler chain over the engine\'s full next-token distribution (llama.cpp\'s through node-llama-cpp\'s controlledEvaluate with probabilities).',
+      'The "our loop" rows run our decode loop and sampler chain over the engine\'s full next-token distribution (llama.cpp\'s through node-llama-cpp\'s controlledEvaluate with probabilities); ' +
+      'the "its own greedy loop" rows are llama.cpp sampling greedily itself (sequence.evaluate at temperature 0), the peer as it runs alone.',
     '',
     '| engine | weights | tok/s | floor tok/s | % of floor | × ours-fp32 | load | peak RSS |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',

@@ -6,7 +6,9 @@
 import type { ModelAnatomy } from '../core/anatomy/anatomy';
 import { loadModelAnatomy } from '../node/modelAnatomy';
 import { parseFlags } from './flags';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { ensureModel } from '../node/modelFolder';
+import { UsageError } from './usageError';
 import { progressReporter } from './loadModel';
 
 export const ANATOMY_USAGE = `Usage: sampling-lab anatomy [--model M] [--json]
@@ -103,6 +105,7 @@ export async function anatomy(argv: string[]): Promise<number> {
     console.log(ANATOMY_USAGE);
     return 0;
   }
+  if (isGgufPath(parsed.values.model)) throw new UsageError('anatomy reads an ONNX export (config.json and the graph); it does not read .gguf files yet. Give the model folder the GGUF file was converted from.');
   const progress = progressReporter();
   // A hub id is pulled first (or found in the cache), like every other command.
   const location = await ensureModel(parsed.values.model, { onDownload: (p) => progress.update(p) }).finally(() => progress.done());

@@ -20,7 +20,7 @@ export const USAGE = `Usage: sampling-lab compare [options] "<prompt>"
        sampling-lab prefs [--export out.csv]                      (sampling-lab prefs --help)
        sampling-lab risk "<prompt>" [--fail-above X]              (sampling-lab risk --help)
        sampling-lab risk calibrate labelled.jsonl
-       sampling-lab models list | pull <id> | rm <id>             (sampling-lab models --help)
+       sampling-lab models list | pull <id> | rm <id> | gguf      (sampling-lab models --help)
 
 Compares decoding strategies on one prompt with a local model.
 

@@ -28,7 +28,8 @@ import {
 import type { CausalLM } from '../core/model/types';
 import { CalibrationStore, cliCalibrationDir } from '../node/calibrationStore';
 import { loadNodeModel } from '../node/loadNodeModel';
-import { modelFingerprint } from '../node/modelFingerprint';
+import { ggufFingerprint, modelFingerprint } from '../node/modelFingerprint';
+import { checkGgufHeader, isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { resolveModel } from '../node/modelFolder';
 import { loadNliModel } from '../node/nliModel';
 import { deviceFlag, integer, parseFlags, real } from './flags';
@@ -137,7 +138,8 @@ async function readLines(file: string | undefined): Promise<string[]> {
 
 /** The model's fingerprint and its calibration (undefined: uncalibrated). */
 export function calibrationFor(model: string | undefined, store = new CalibrationStore(cliCalibrationDir())): { fingerprint: string; calibration?: Calibration } {
-  const fingerprint = modelFingerprint(resolveModel(model));
+  // A GGUF file is checked first, so a wrong path is named as such rather than as a failed stat.
+  const fingerprint = isGgufPath(model) ? (checkGgufHeader(model), ggufFingerprint(model)) : modelFingerprint(resolveModel(model));
   return { fingerprint, calibration: store.get(fingerprint) };
 }
 

@@ -9,6 +9,7 @@ import { ModelLoadError } from '../core/model/errors';
 import type { CausalLM } from '../core/model/types';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
+import { isGgufPath, loadGgufModel } from './engines/llamacpp/llamaCppModel';
 import { ensureModel, externalDataChunks, type EnsureModelOptions } from './modelFolder';
 import { threadsForThisMachine } from './threads';
 
@@ -34,6 +35,12 @@ let loadedWith: NodeDevice | undefined;
 
 export async function loadNodeModel(options: NodeModelOptions = {}): Promise<CausalLM> {
   const device = options.device ?? 'cpu';
+  if (isGgufPath(options.model)) {
+    // A GGUF file is llama.cpp's: every command that loads a model takes one.
+    if (device !== 'cpu') throw new ModelLoadError(`A .gguf model runs on llama.cpp on the CPU, not "${device}".`, options.model);
+    if (options.dtype !== undefined && options.dtype !== 'auto') throw new ModelLoadError(`A .gguf file carries its own quantization; dtype "${options.dtype}" picks an ONNX file.`, options.model);
+    return loadGgufModel({ file: options.model, threads: options.threads, onLog: options.onLog, signal: options.signal });
+  }
   const location = await ensureModel(options.model, { dtype: options.dtype, device, signal: options.signal, onDownload: options.onDownload, hub: options.hub });
   if (loadedWith && loadedWith !== device) {
     // transformers.js picks its ONNX runtime once per process.

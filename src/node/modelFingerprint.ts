@@ -17,10 +17,22 @@ export function modelFingerprint(location: Pick<ModelLocation, 'kind' | 'id' | '
   if (location.kind === 'hub') return `hub:${location.id}`;
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(path.join(location.dir, 'config.json')));
-  const onnx = path.join(location.dir, ...onnxFileFor(isDtype(dtype) ? dtype : 'fp32').split('/'));
-  const size = fs.statSync(onnx).size;
+  hashSizeAndHeader(hash, path.join(location.dir, ...onnxFileFor(isDtype(dtype) ? dtype : 'fp32').split('/')));
+  return `sha256:${hash.digest('hex').slice(0, 32)}`;
+}
+
+/** A GGUF file's fingerprint: its size and first 64 KiB (the header: architecture, hyperparameters, tokenizer). */
+export function ggufFingerprint(file: string): string {
+  const hash = createHash('sha256');
+  hash.update('gguf');
+  hashSizeAndHeader(hash, file);
+  return `sha256:${hash.digest('hex').slice(0, 32)}`;
+}
+
+function hashSizeAndHeader(hash: ReturnType<typeof createHash>, file: string): void {
+  const size = fs.statSync(file).size;
   hash.update(`\0${size}\0`);
-  const fd = fs.openSync(onnx, 'r');
+  const fd = fs.openSync(file, 'r');
   try {
     const header = Buffer.alloc(Math.min(HEADER_BYTES, size));
     fs.readSync(fd, header, 0, header.length, 0);
@@ -28,5 +40,4 @@ export function modelFingerprint(location: Pick<ModelLocation, 'kind' | 'id' | '
   } finally {
     fs.closeSync(fd);
   }
-  return `sha256:${hash.digest('hex').slice(0, 32)}`;
 }

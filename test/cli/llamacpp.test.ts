@@ -65,6 +65,18 @@ describe('sampling-lab CLI on a .gguf model (llama.cpp)', function () {
     }
   });
 
+  it('risk runs on a .gguf model (uncalibrated: a GGUF file has its own fingerprint), and anatomy refuses one by name', () => {
+    const r = run(['risk', '--json', '--model', ggufFile('Q8_0'), cityQuestion(person.name)]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.model, 'facts-lm-Q8_0.gguf');
+    assert.equal(out.results[0].answer.trim(), `${person.city}.`);
+    assert.equal(out.results[0].calibrated, false);
+    const a = run(['anatomy', '--model', ggufFile('Q8_0')]);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /does not read \.gguf files yet/);
+  });
+
   it('models gguf lists the files in LM Studio\'s folder and a folder given', () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-cli-home-'));
     try {

@@ -132,9 +132,19 @@ def permute_rotary(w, n_head):
     return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
+def initializers(graph):
+    """Initializers by name, with the names Identity nodes give them: the exporter stores equal
+    tensors once (the bench model's norms are all ones) and re-names the copies with Identity."""
+    inits = {i.name: i for i in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Identity" and node.input[0] in inits:
+            inits[node.output[0]] = inits[node.input[0]]
+    return inits
+
+
 def projection_weights(graph, config):
     """{(layer, role): torch-layout [out, in] weight} from the graph's MatMuls, checked by shape."""
-    inits = {i.name: i for i in graph.initializer}
+    inits = initializers(graph)
     consumers = {}
     for node in graph.node:
         for name in node.input:
@@ -164,8 +174,8 @@ def projection_weights(graph, config):
 
 def tensors_from_onnx(model_dir, config):
     graph = onnx.load(os.path.join(model_dir, "onnx", "model.onnx")).graph
-    named = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in graph.initializer
-             if not i.name.startswith("onnx::")}
+    named = {name: numpy_helper.to_array(i).astype(np.float32) for name, i in initializers(graph).items()
+             if not name.startswith("onnx::")}
     proj = projection_weights(graph, config)
     n_head, n_kv = config["num_attention_heads"], config["num_key_value_heads"]
     tensors = [("token_embd.weight", named["model.embed_tokens.weight"])]

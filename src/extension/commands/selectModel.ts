@@ -39,7 +39,14 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
     // Checked before touching settings: an endpoint that is not listed, or does not answer, replaces nothing.
     const endpoint = readEndpoints().find((e) => e.name === name);
     if (!endpoint) throw new Error(`Sampling Lab: no endpoint named "${name}" in your user settings' samplingLab.endpoints. Add it with Sampling Lab: Add Endpoint…`);
-    const engine = await engines.open(endpoint);
+    const engine = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: connecting to ${endpoint.name} (${endpoint.baseUrl})`, cancellable: true },
+      (_, token) => {
+        const ctrl = new AbortController();
+        token.onCancellationRequested(() => ctrl.abort());
+        return engines.open(endpoint, ctrl.signal);
+      },
+    );
     await updateSetting('model', model);
     selectedEndpoint(readSettings().model);
     // The panel's model is not used while an endpoint is: its memory goes back.

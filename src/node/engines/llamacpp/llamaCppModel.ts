@@ -21,32 +21,37 @@ import type { CausalLM, ForwardResult, KvCache } from '../../../core/model/types
 import { threadsForThisMachine } from '../../threads';
 
 // The parts of node-llama-cpp this adapter uses (it is ESM-only; we import it at run time).
-interface NlcSequence {
+export interface NlcSequence {
   controlledEvaluate(
     input: Array<number | [number, { generateNext?: { probabilities?: boolean } }]>,
   ): Promise<Array<undefined | { next: { probabilities?: Map<number, number> } }>>;
   evaluateWithoutGeneratingNewTokens(tokens: number[]): Promise<void>;
+  /** llama.cpp's own generation loop (the bench's native row): yields sampled tokens until the caller stops. */
+  evaluate(tokens: number[], options?: { temperature?: number }): AsyncGenerator<number, void, void>;
   clearHistory(): Promise<void>;
   dispose(): Promise<void>;
   readonly disposed: boolean;
 }
-interface NlcContext {
+export interface NlcContext {
   readonly sequencesLeft: number;
   readonly contextSize: number;
   getSequence(): NlcSequence;
   dispose(): Promise<void>;
 }
-interface NlcModel {
+export interface NlcModel {
   readonly tokens: { readonly bos: number | null; readonly eos: number | null; readonly eot: number | null; readonly shouldPrependBosToken: boolean };
   readonly trainContextSize: number;
   readonly fileInfo: { metadata: Record<string, unknown> };
+  readonly fileInsights: {
+    estimateContextResourceRequirementsV2(options: { contextSize: number; modelGpuLayers: number; sequences: number }): Promise<{ cpuRam: number }>;
+  };
   tokenize(text: string, specialTokens?: boolean): number[];
   detokenize(tokens: readonly number[], specialTokens?: boolean): string;
   isEogToken(token: number): boolean;
   createContext(options: { contextSize: number; sequences: number; threads: number; batchSize?: number }): Promise<NlcContext>;
   dispose(): Promise<void>;
 }
-interface NlcLlama {
+export interface NlcLlama {
   loadModel(options: { modelPath: string; gpuLayers?: number }): Promise<NlcModel>;
 }
 interface NlcModule {
@@ -65,8 +70,12 @@ export interface GgufModelOptions {
   signal?: AbortSignal;
 }
 
-/** Sequences per llama.cpp context; more rows open another context (each holds its own KV memory). */
-const SEQUENCES_PER_CONTEXT = 8;
+/**
+ * Sequences per llama.cpp context: as many as fit KV_BUDGET_BYTES (the KV cache is allocated
+ * whole when a context opens), at most MAX_SEQUENCES; more rows open another context.
+ */
+const MAX_SEQUENCES = 16;
+const KV_BUDGET_BYTES = 1024 ** 3;
 /** The pinned node-llama-cpp (package.json), for messages. */
 const NODE_LLAMA_CPP_VERSION = '3.21.1';
 const DEFAULT_MAX_CONTEXT = 2048;
@@ -80,7 +89,7 @@ let nlcModule: NlcModule | undefined;
 const recentErrors: string[] = [];
 
 /** node-llama-cpp's CPU backend, loaded once per process; a missing prebuilt binary is a ModelLoadError that says so. */
-async function llamaRuntime(): Promise<NlcLlama> {
+export async function llamaRuntime(): Promise<NlcLlama> {
   llamaLoading ??= (async () => {
     try {
       nlcModule = (await importEsm('node-llama-cpp')) as NlcModule;
@@ -203,6 +212,7 @@ class LlamaCppModel implements CausalLM {
   private readonly contexts: NlcContext[] = [];
   private readonly tokenTexts = new Map<number, string>();
   private opening: Promise<NlcContext> | undefined;
+  private perContext: Promise<number> | undefined;
 
   constructor(
     private readonly model: NlcModel,
@@ -342,7 +352,7 @@ class LlamaCppModel implements CausalLM {
       if (free) return free.getSequence();
       // One context opens at a time; concurrent callers wait for it and look again.
       if (!this.opening) {
-        this.opening = this.model.createContext({ contextSize: this.maxContext, sequences: SEQUENCES_PER_CONTEXT, threads: this.threads });
+        this.opening = this.sequencesPerContext().then((sequences) => this.model.createContext({ contextSize: this.maxContext, sequences, threads: this.threads }));
         try {
           this.contexts.push(await this.opening);
         } finally {
@@ -350,6 +360,21 @@ class LlamaCppModel implements CausalLM {
         }
       } else await this.opening.catch(() => undefined);
     }
+  }
+
+  private async sequencesPerContext(): Promise<number> {
+    this.perContext ??= (async () => {
+      for (let n = MAX_SEQUENCES; n > 1; n /= 2) {
+        try {
+          const { cpuRam } = await this.model.fileInsights.estimateContextResourceRequirementsV2({ contextSize: this.maxContext, modelGpuLayers: 0, sequences: n });
+          if (cpuRam <= KV_BUDGET_BYTES) return n;
+        } catch {
+          return 4; // no estimate for this architecture: a middle guess
+        }
+      }
+      return 1;
+    })();
+    return this.perContext;
   }
 
   private async release(seq: NlcSequence): Promise<void> {
