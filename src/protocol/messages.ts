@@ -38,6 +38,8 @@ export interface ModelSpec {
   baseUrl: string;
   /** The weights to load (onnx/model{suffix}.onnx); fp32 when absent. */
   dtype?: Dtype;
+  /** The external data files that graph names, relative to its folder (onnx/); absent when its weights are inline. */
+  externalData?: string[];
 }
 
 /** A strategy as the panel shows it: the exact chain that runs, printed in order. */

@@ -132,7 +132,7 @@ const strategyView: Check<StrategyView> = obj({ strategy, chain: str });
 const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, seed: int, samples: int, chat: optional(bool), system: optional(str) });
 /** core/model/hubModel's DTYPES (protocol imports core for types only); `satisfies` keeps the list to real dtypes. */
 const DTYPE_NAMES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies readonly Dtype[];
-const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)) });
+const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)), externalData: optional(arr(str)) });
 const backend = oneOf('webgpu', 'wasm');
 
 const alternative = obj({ token: int, prob: num, logprob, text: str });
