@@ -13,7 +13,7 @@ import { editorHubCacheDir } from '../hubSettings';
 import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
 import { bytes } from '../requests';
-import { readSettings, updateUserSetting } from '../settings';
+import { readSettings, updateSetting } from '../settings';
 import { ENDPOINT_PREFIX, endpointName, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 
 export interface SelectModelArgs {
@@ -47,7 +47,7 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
         return engines.open(endpoint, ctrl.signal);
       },
     );
-    await updateUserSetting('model', model);
+    await updateSetting('model', model);
     selectedEndpoint(readSettings().model);
     // The panel's model is not used while an endpoint is: its memory goes back.
     await session.unload('an endpoint was picked');
@@ -57,7 +57,7 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
   resolveModelChoice(model, extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   // Read back only once the new value is visible here: else the old model loads, and the late
   // change event then releases it.
-  await updateUserSetting('model', model);
+  await updateSetting('model', model);
   await session.unload('another model was picked');
   const settings = readSettings();
   return session.ensureLoaded(settings.model, settings.device);
