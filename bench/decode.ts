@@ -43,6 +43,41 @@ async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+const STOP_SAMPLES = 16;
+const STOP_AFTER_STEPS = 8;
+
+/**
+ * How long the loop takes to return once stopped, next to how long one step of the same batch
+ * takes. The stop comes from a timer, as a cancel message does: it lands while the loop awaits the
+ * model, and the loop must not run another step for it.
+ */
+export async function stopLatency(model: CausalLM, promptIds: number[]): Promise<{ stopMs: number; stepMs: number }> {
+  const strategies = defaultStrategies().slice(1, 4);
+  const rowCount = strategies.length * STOP_SAMPLES;
+  const abort = new AbortController();
+  let tokens = 0;
+  let firstStepAt = 0;
+  let stoppedAt = 0;
+  await decodeBatch(model, promptIds, specs(model, strategies, STOP_SAMPLES), {
+    maxNewTokens: Math.min(200, model.maxContext - promptIds.length),
+    ignoreEos: true,
+    signal: abort.signal,
+    onToken: () => {
+      tokens++;
+      if (tokens === rowCount) firstStepAt = performance.now();
+      if (tokens === rowCount * (STOP_AFTER_STEPS + 1)) {
+        setTimeout(() => {
+          stoppedAt = performance.now();
+          abort.abort();
+        }, 0);
+      }
+    },
+  });
+  const returnedAt = performance.now();
+  if (stoppedAt === 0) throw new Error('the stop bench run ended before it was stopped');
+  return { stopMs: returnedAt - stoppedAt, stepMs: (stoppedAt - firstStepAt) / STOP_AFTER_STEPS };
+}
+
 export interface DecodeBenchRow {
   name: string;
   a: string;
@@ -81,6 +116,7 @@ export async function benchDecode(
   const shared: number[] = [];
   const separate: number[] = [];
   const five = defaultStrategies().slice(0, 5);
+  const stops: Array<{ stopMs: number; stepMs: number }> = [];
   // Warm-up both paths once.
   await decodeBatch(model, promptIds, specs(model, [greedy], 1), fixed);
   await generate();
@@ -95,6 +131,7 @@ export async function benchDecode(
         for (const s of five) await decodeBatch(model, promptIds, specs(model, [s], 1), fixed);
       }),
     );
+    stops.push(await stopLatency(model, promptIds));
     log(`  decode repeat ${r + 1}/${REPEATS} done`);
   }
   await reference.dispose();
@@ -125,6 +162,14 @@ export async function benchDecode(
       ratio: median(shared) / median(separate),
       goal: '< 1×',
       met: median(shared) / median(separate) < 1,
+    },
+    {
+      name: `Stop during the heavy run of issue 16 (${STOP_SAMPLES} samples × 3 strategies in one batch): stop → loop returns, vs one step of that batch`,
+      a: `${median(stops.map((x) => x.stopMs)).toFixed(1)} ms`,
+      b: `${median(stops.map((x) => x.stepMs)).toFixed(1)} ms`,
+      ratio: median(stops.map((x) => x.stopMs)) / median(stops.map((x) => x.stepMs)),
+      goal: '≤ 1×',
+      met: median(stops.map((x) => x.stopMs)) <= median(stops.map((x) => x.stepMs)),
     },
   ];
   const markdown = [

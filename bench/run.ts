@@ -13,6 +13,7 @@ import { benchJsonSchemaBenchStandalone } from './jsonschemabench';
 import { benchSampler } from './sampler';
 import { benchStructured } from './structured';
 import { benchHub } from './hub';
+import { benchMemory } from './memory';
 import { benchSpeed } from './speed';
 import { benchRemote } from './remote';
 
@@ -74,6 +75,12 @@ async function main() {
     const hub = await benchHub();
     console.log(hub.markdown + '\n');
     sections.push('## Hub models\n\n' + hub.markdown);
+  }
+  if (want('memory')) {
+    console.log('Peak memory while a ~400 MB model loads into the panel (code-server + Chromium)…');
+    const memory = await benchMemory();
+    console.log(memory.markdown + '\n');
+    sections.push('## Peak memory while a large model loads\n\n' + memory.markdown);
   }
   if (want('remote')) {
     console.log('Prompt-test suite throughput against a server, by concurrency…');

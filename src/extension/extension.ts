@@ -30,6 +30,7 @@ import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { Runner } from './runner';
 import { readSettings, SECTION } from './settings';
+import { saveStrategies, strategySettingsUpdate } from './strategySettings';
 import { StructuredRuns } from './structuredRuns';
 import { createModelStatusItem, showModelState } from './statusBar';
 import type { PanelEventOutcome, SamplingLabApi } from './api';
@@ -56,6 +57,12 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     await promptTestRunner.run(promptTests, request, token);
   }, log);
   const statusItem = createModelStatusItem();
+  /** Stop means "stop the model": the run in progress and a prompt test run, when both run. True if anything was running. */
+  const stopAll = (): boolean => {
+    const stoppedRun = runner.stop();
+    const stoppedTests = promptTestRunner.stop();
+    return stoppedRun || stoppedTests;
+  };
   let lastError: string | undefined;
 
   /** Fires once each panel event has been handled (tests wait on it instead of a timer). */
@@ -89,10 +96,15 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences }),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
-    panel.onReady(() => void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined)),
+    panel.onReady(() => {
+      void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined);
+      void panel.post(strategySettingsUpdate()).catch(() => undefined);
+    }),
     panel.onEvent((event) => void onPanelEvent(event).then((outcome) => handled.fire({ event, ...outcome }))),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.history.maxRuns`)) void history.trim().then((trimmed) => (trimmed ? showHistory(panel, history) : undefined));
+      // The panel's strategy editor follows the setting, however it was changed.
+      if (e.affectsConfiguration(`${SECTION}.strategies`) && panel.webview) void panel.post(strategySettingsUpdate()).catch(() => undefined);
       if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;
       if (session.current.status !== 'ready') showModelState(statusItem, { status: 'none', name: safeModelName() });
       try {
@@ -115,10 +127,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.addEndpoint', (args?: AddEndpointArgs) => addEndpoint(log, args)),
     command('samplingLab.setEndpointApiKey', (args?: SetEndpointKeyArgs) => setEndpointApiKey(context.secrets, log, args)),
     command('samplingLab.stop', async () => {
-      // Both, when both run: Stop means "stop the model".
-      const stoppedRun = runner.stop();
-      const stoppedTests = promptTestRunner.stop();
-      if (!stoppedRun && !stoppedTests) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
+      if (!stopAll()) void vscode.window.setStatusBarMessage('Sampling Lab: nothing is running.', 3000);
     }),
     command('samplingLab.showLog', async () => log.show()),
     command('samplingLab.exportRun', (args?: RunExportArgs) => exportRun(history, args)),
@@ -181,8 +190,15 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);
         break;
       case 'stop':
-        runner.stop();
+        // The panel's button is the command's: it stops a prompt test run too.
+        stopAll();
         break;
+      case 'saveStrategies': {
+        const reply = await saveStrategies(event, log).catch((e: Error) => strategySettingsUpdate({ saved: false, error: `Not saved: ${e.message}` }));
+        await panel.post(reply).catch(() => undefined);
+        if (reply.error) return { error: reply.error };
+        break;
+      }
       case 'runAction':
         try {
           if (event.action === 'delete') await deleteRun(history, panel, { runId: event.runId });

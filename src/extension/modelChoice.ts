@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ModelLoadError } from '../core/model/errors';
 import { chooseDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
-import { BUNDLED_MODEL, checkModelFolder, folderDtypes, isPlainModelName, modelFingerprint } from '../node/modelFolder';
+import { BUNDLED_MODEL, checkModelFolder, externalDataOf, folderDtypes, isPlainModelName, modelFingerprint } from '../node/modelFolder';
 import { readWorkspaceBytes, UnsafeFileError } from '../node/safeFiles';
 import type { DevicePreference, ModelSpec } from '../protocol/messages';
 
@@ -74,6 +74,13 @@ export function modelKey(choice: ModelChoice, device: DevicePreference, hubDtype
 }
 
 export function modelSpecFor(choice: ModelChoice, webview: vscode.Webview, extensionUri: vscode.Uri): ModelSpec {
+  // onnxruntime-web reads only the external data files it is given: the ones the graph names.
+  const external = choice.dir && choice.dtype ? externalDataOf(choice.dir, choice.dtype) : [];
+  const spec = modelSpecOf(choice, webview, extensionUri);
+  return external.length > 0 ? { ...spec, externalData: external } : spec;
+}
+
+function modelSpecOf(choice: ModelChoice, webview: vscode.Webview, extensionUri: vscode.Uri): ModelSpec {
   if (choice.kind === 'bundled') {
     const models = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'models')).toString();
     return { name: choice.name, id: choice.name, via: 'fetch', baseUrl: `${models}/`, dtype: choice.dtype };

@@ -11,6 +11,7 @@ import { ModelLoadError } from '../core/model/errors';
 import { endpointName } from './endpoints';
 import { pullForEditor } from './hubModels';
 import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
+import { checkModelFolder } from '../node/modelFolder';
 import { readSettings, SECTION } from './settings';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
@@ -134,6 +135,8 @@ export class ModelSession implements vscode.Disposable {
           log: this.log,
           token: stopToken,
         });
+        // A cached snapshot missing a file (a data file deleted by hand) is named here, not by the runtime.
+        checkModelFolder(pulled.dir, pulled.dtype);
         choice = { ...choice, dir: pulled.dir, dtype: pulled.dtype };
       } catch (e) {
         this.setState({ status: 'none', name: choice.name });

@@ -181,7 +181,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     } else if ('requestId' in message && message.type !== 'readFile' && message.type !== 'protocolError') {
       const handler = this.replyHandlers.get(message.requestId);
       if (handler) handler(message);
-      else if (message.type !== 'tokens') this.log.debug(`No one waits for ${message.type} of ${message.requestId} (cancelled or finished).`);
+      else if (message.type !== 'tokens' && message.type !== 'tokensStreamed') this.log.debug(`No one waits for ${message.type} of ${message.requestId} (cancelled or finished).`);
     } else {
       this.onEventEmitter.fire(message);
     }

@@ -208,8 +208,8 @@ export class Runner implements vscode.Disposable {
           cancelGraceMs: STOP_GRACE_MS,
           onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
           onProgress: (event) => {
-            if (event.type !== 'tokens') return;
-            tokens += event.events.length;
+            if (event.type !== 'tokensStreamed') return;
+            tokens += event.count;
             this.onTokensEmitter.fire({ runId: id, count: tokens });
           },
         });

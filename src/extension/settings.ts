@@ -178,14 +178,19 @@ function integerSetting(config: SettingsSource, key: keyof typeof LIMITS, fallba
 const SETTING_VISIBLE_TIMEOUT_MS = 10_000;
 
 /**
- * Writes a user setting and resolves once this extension host reads the new value. `update()`
- * resolves when the settings file is written; the change event (and with it what
- * `getConfiguration` returns here) may come later. A command that writes a setting and then
- * acts on the settings must wait for it, or it acts on the old value and the late change event
- * undoes its work (Select Model loaded the old model, then released it).
+ * Writes a setting (user settings unless `target` says otherwise) and resolves once this
+ * extension host reads the new value there. `update()` resolves when the settings file is
+ * written; the change event (and with it what `getConfiguration` returns here) may come later. A
+ * command that writes a setting and then acts on the settings must wait for it, or it acts on the
+ * old value and the late change event undoes its work (Select Model loaded the old model, then
+ * released it).
  */
-export async function updateUserSetting(key: string, value: unknown): Promise<void> {
-  const visible = () => JSON.stringify(vscode.workspace.getConfiguration(SECTION).inspect(key)?.globalValue) === JSON.stringify(value);
+export async function updateSetting(key: string, value: unknown, target: vscode.ConfigurationTarget = vscode.ConfigurationTarget.Global): Promise<void> {
+  const written = () => {
+    const inspected = vscode.workspace.getConfiguration(SECTION).inspect(key);
+    return target === vscode.ConfigurationTarget.Global ? inspected?.globalValue : inspected?.workspaceValue;
+  };
+  const visible = () => JSON.stringify(written()) === JSON.stringify(value);
   let sub: vscode.Disposable | undefined;
   let timer: NodeJS.Timeout | undefined;
   const seen = new Promise<void>((resolve) => {
@@ -193,7 +198,7 @@ export async function updateUserSetting(key: string, value: unknown): Promise<vo
     timer = setTimeout(resolve, SETTING_VISIBLE_TIMEOUT_MS);
   });
   try {
-    await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration(SECTION).update(key, value, target);
     if (!visible()) await seen;
   } finally {
     sub?.dispose();

@@ -10,7 +10,7 @@ import type { CausalLM } from '../core/model/types';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
 import { isGgufPath, loadGgufModel } from './engines/llamacpp/llamaCppModel';
-import { ensureModel, externalDataChunks, type EnsureModelOptions } from './modelFolder';
+import { ensureModel, externalDataOf, type EnsureModelOptions } from './modelFolder';
 import { threadsForThisMachine } from './threads';
 
 export type NodeDevice = 'cpu' | 'wasm';
@@ -69,7 +69,8 @@ export async function loadNodeModel(options: NodeModelOptions = {}): Promise<Cau
     modelId: location.id,
     name: location.name,
     localModelPath: location.parent + path.sep,
-    externalDataChunks: externalDataChunks(location.dir, location.dtype),
+    // onnxruntime-node reads the graph's data files itself; onnxruntime-web (WASM) is handed them.
+    externalData: device === 'wasm' ? externalDataOf(location.dir, location.dtype) : undefined,
     chatTemplate: readChatTemplate(location.dir),
     device,
     // With onnxruntime-web registered in Node, transformers.js lists no devices; "auto" is the one

@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../core/model/errors';
-import { availableDtypes, chooseDtype, externalDataFiles, onnxFileFor, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
+import { availableDtypes, chooseDtype, onnxFileFor, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
 import { hubConfig, type HubOverrides } from './hub/hubConfig';
 import { cachedModel, pullModel, type PullProgress } from './hub/pullModel';
 import { snapshotFiles } from './hub/hubCache';
+import { checkExternalData, readExternalDataRefs } from './onnxExternalData';
 
 export const BUNDLED_MODEL = 'facts-lm';
 
@@ -104,9 +105,9 @@ export async function ensureModel(model: string | undefined, options: EnsureMode
   return { ...location, dtype };
 }
 
-/** How many external data chunks (model.onnx_data, _1, …) a folder's graph for `dtype` has. */
-export function externalDataChunks(dir: string, dtype: Dtype): number {
-  return externalDataFiles(snapshotFiles(path.join(dir)), onnxFileFor(dtype)).length;
+/** The external data files of a folder's graph for `dtype`, relative to the graph's folder ([] when its weights are inline). */
+export function externalDataOf(dir: string, dtype: Dtype): string[] {
+  return readExternalDataRefs(path.join(dir, ...onnxFileFor(dtype).split('/'))).map((r) => r.location);
 }
 
 /** Throws a ModelLoadError naming the first missing or unreadable file. */
@@ -134,6 +135,7 @@ export function checkModelFolder(dir: string, dtype: Dtype = 'fp32'): void {
   if (fs.statSync(onnx).size < 1024) {
     throw new ModelLoadError(`${onnx} is too small to be a model (${fs.statSync(onnx).size} bytes); it may be a Git LFS pointer or truncated. Restore the file.`, onnx);
   }
+  checkExternalData(onnx, bundled ? fix : 'Restore the file (a hub model: pull it again).');
 }
 
 /** The model folder's small files whose whole content decides the model's behaviour. */

@@ -10,11 +10,12 @@
 import type { Dtype } from '../core/model/hubModel';
 import type { RiskLevel, RiskParts } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
+import type { StrategyEntry } from '../core/decode/strategyEdits';
 import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** What the user asked for in `samplingLab.device`. */
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
@@ -37,6 +38,8 @@ export interface ModelSpec {
   baseUrl: string;
   /** The weights to load (onnx/model{suffix}.onnx); fp32 when absent. */
   dtype?: Dtype;
+  /** The external data files that graph names, relative to its folder (onnx/); absent when its weights are inline. */
+  externalData?: string[];
 }
 
 /** A strategy as the panel shows it: the exact chain that runs, printed in order. */
@@ -296,6 +299,29 @@ export interface RunUpdate {
   run: RunRecord;
 }
 
+/** Where the panel's strategy editor saves: user settings, or the workspace's .vscode/settings.json. */
+export type SettingsTarget = 'user' | 'workspace';
+
+/**
+ * `samplingLab.strategies` as it is now, for the panel's strategy editor: sent when the panel
+ * starts, whenever the setting changes, and as the reply to `saveStrategies`.
+ */
+export interface StrategySettingsUpdate {
+  type: 'strategySettings';
+  /** The list in effect, entries exactly as written in settings. */
+  strategies: StrategyEntry[];
+  /** Where that list comes from: a workspace's list overrides the user's, which overrides the default. */
+  source: 'default' | SettingsTarget;
+  /** A folder is open, so the workspace can be chosen as the target. */
+  workspace: boolean;
+  /** The reply to a save: true when it was written. */
+  saved?: boolean;
+  /** Why a save wrote nothing, naming the setting and the fix (the form keeps the edits). */
+  error?: string;
+  /** Saved, but something the user should know (the workspace's own list still wins). */
+  warning?: string;
+}
+
 /** Tokens of a run the host itself runs (on a server), batched like the worker's `tokens`. */
 export interface RunTokens {
   type: 'runTokens';
@@ -315,7 +341,7 @@ export type WorkerRequest =
   | FileErrorReply;
 
 /** Everything the host sends to the webview: the worker's requests, and what the panel itself shows. */
-export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded;
+export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate;
 
 // ---------------------------------------------------------------- worker / webview -> host
 
@@ -439,6 +465,24 @@ export interface RunAction {
 export interface StopAction {
   type: 'stop';
 }
+/**
+ * The panel's word to the host about a batch of streamed tokens: only how many. The tokens stay in
+ * the webview; relaying them whole kept the host busy reading them on a heavy run, and Stop from
+ * the command waited behind them.
+ */
+export interface TokensStreamedEvent {
+  type: 'tokensStreamed';
+  requestId: string;
+  count: number;
+}
+/** The strategy editor's Save: write `strategies` to `samplingLab.strategies` in `target`. */
+export interface SaveStrategiesAction {
+  type: 'saveStrategies';
+  strategies: StrategyEntry[];
+  /** The list the edits started from: when the setting has changed since, nothing is written. */
+  base: StrategyEntry[];
+  target: SettingsTarget;
+}
 /** The webview rejected a message from the host (it failed validation). */
 export interface ProtocolErrorEvent {
   type: 'protocolError';
@@ -448,4 +492,15 @@ export interface ProtocolErrorEvent {
 }
 
 /** Everything the webview sends to the host: the worker's events plus the panel's own. */
-export type WebviewToHost = WorkerEvent | ReadyEvent | InsertAction | CopyAction | PreferAction | BranchAddedAction | RunAction | StopAction | ProtocolErrorEvent;
+export type WebviewToHost =
+  | WorkerEvent
+  | ReadyEvent
+  | InsertAction
+  | CopyAction
+  | PreferAction
+  | BranchAddedAction
+  | RunAction
+  | StopAction
+  | TokensStreamedEvent
+  | SaveStrategiesAction
+  | ProtocolErrorEvent;

@@ -78,6 +78,22 @@ function dict<T>(value: Check<T>): Check<Record<string, T>> {
   };
 }
 
+/** Plain JSON (what settings.json can hold), at most `depth` levels deep: no functions, no NaN, no cycles. */
+function json(depth = 8): Check<unknown> {
+  const check: Check<unknown> = (v, at) => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') return Number.isFinite(v) ? v : fail(at, 'a finite number', v);
+    if (depth <= 0) return fail(at, 'nested at most 8 levels', v);
+    if (Array.isArray(v)) return arr(json(depth - 1))(v, at);
+    if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return dict(json(depth - 1))(v, at);
+    return fail(at, 'JSON', v);
+  };
+  return check;
+}
+
+/** An entry of `samplingLab.strategies`: any JSON object (its values are checked by strategyEdits' checkStrategies). */
+const strategyEntry = dict(json());
+
 type Shape = Record<string, Check<unknown>>;
 type FromShape<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
 
@@ -116,7 +132,7 @@ const strategyView: Check<StrategyView> = obj({ strategy, chain: str });
 const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, seed: int, samples: int, chat: optional(bool), system: optional(str) });
 /** core/model/hubModel's DTYPES (protocol imports core for types only); `satisfies` keeps the list to real dtypes. */
 const DTYPE_NAMES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies readonly Dtype[];
-const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)) });
+const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)), externalData: optional(arr(str)) });
 const backend = oneOf('webgpu', 'wasm');
 
 const alternative = obj({ token: int, prob: num, logprob, text: str });
@@ -304,6 +320,14 @@ const hostToWebviewShapes = {
   runUpdated: obj({ run: runRecord }),
   runTokens: obj({ ...id, events: arr(tokenEvent) }),
   preferenceRecorded: obj({ runId: str, chosen: int, rejected: int, file: optional(str), error: optional(str) }),
+  strategySettings: obj({
+    strategies: arr(strategyEntry),
+    source: oneOf('default', 'user', 'workspace'),
+    workspace: bool,
+    saved: optional(bool),
+    error: optional(str),
+    warning: optional(str),
+  }),
 } satisfies Record<HostToWebview['type'], Check<unknown>>;
 
 const workerEventShapes = {
@@ -328,6 +352,8 @@ const webviewToHostShapes = {
   prefer: obj({ runId: str, chosen: int, rejected: int }),
   branchAdded: obj({ runId: str, branch: branchRecord }),
   stop: obj({}),
+  tokensStreamed: obj({ ...id, count: int }),
+  saveStrategies: obj({ strategies: arr(strategyEntry), base: arr(strategyEntry), target: oneOf('user', 'workspace') }),
   runAction: obj({ runId: str, action: oneOf('exportMarkdown', 'exportJson', 'delete') }),
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;

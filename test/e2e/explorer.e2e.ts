@@ -203,6 +203,8 @@ describe('Distribution explorer, end to end', function () {
     await explorer.locator('#explorer-branch').click();
     const branch = explorer.locator('.branch-card').first();
     await branch.waitFor({ state: 'visible', timeout: 120_000 });
+    // Focus follows Branch to what it made (it used to drop to the page body).
+    assert.equal(await branch.locator('.branch-label').evaluate((e) => e === document.activeElement), true, 'focus is on the new branch');
     const text = (await branch.locator('.branch-text').getAttribute('data-text')) ?? '';
     const altText = model!.tokenText(alt);
     assert.ok(text.startsWith(altText), `branch text ${JSON.stringify(text)} starts with ${JSON.stringify(altText)}`);

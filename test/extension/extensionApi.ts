@@ -1,4 +1,6 @@
 /** Shared by the suites: the activated extension's API and settings that restore themselves. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SamplingLabApi } from '../../src/extension/api';
 
@@ -66,4 +68,22 @@ export async function until<T>(read: () => T, ok: (value: T) => boolean, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Asks the process that launched the extension host (it reads the host's console) to do
+ * something: prints `line`, then waits for the launcher to write `file` (written aside and
+ * renamed, so it appears whole) and returns its text. The soak and the memory bench use it.
+ */
+export async function askLauncher(line: string, file: string): Promise<string> {
+  const answered = new Promise<void>((resolve) => {
+    const watcher = fs.watch(path.dirname(file), () => {
+      if (!fs.existsSync(file)) return;
+      watcher.close();
+      resolve();
+    });
+  });
+  console.log(line);
+  await answered;
+  return fs.readFileSync(file, 'utf8');
 }

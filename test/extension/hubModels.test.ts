@@ -13,10 +13,13 @@ import { modelPickItems } from '../../src/extension/commands/selectModel';
 import type { LoadedModel } from '../../src/extension/modelSession';
 import type { RunRecord } from '../../src/protocol/messages';
 import { startHubServer, type HubServer } from '../support/hubServer';
+import { externalDataRepo } from '../support/externalDataModel';
 import { qwen3RandomFiles } from '../support/qwen3Model';
 import { labApi, useSettingsInSuite, withSettings } from './extensionApi';
 
 const QWEN = 'sampling-lab/qwen3-random';
+/** facts-lm's weights in two external data files (model.onnx_data, model.onnx_data_1), as exports over 2 GB ship. */
+const EXTERNAL = 'sampling-lab/facts-external';
 
 describe('hub models in the panel', function () {
   this.timeout(600_000);
@@ -26,6 +29,7 @@ describe('hub models in the panel', function () {
   before(async () => {
     server = await startHubServer();
     server.addRepo({ id: QWEN, files: qwen3RandomFiles() });
+    server.addRepo({ id: EXTERNAL, files: externalDataRepo({ chunks: 2 }) });
     const config = vscode.workspace.getConfiguration('samplingLab');
     await config.update('hub.endpoint', server.endpoint, vscode.ConfigurationTarget.Global);
   });
@@ -48,7 +52,7 @@ describe('hub models in the panel', function () {
     assert.ok(loaded, 'a model was loaded');
     assert.equal(loaded.name, QWEN);
     assert.equal(loaded.dtype, 'q8', 'auto on WASM is q8');
-    assert.equal(loaded.backend, 'wasm');
+    assert.equal(loaded?.backend, 'wasm');
     assert.equal(server.requests.filter((r) => r.host === 'cdn').length, 2, 'the q8 graph and tokenizer.json (LFS); not the fp32 graph');
     assert.ok(!server.requests.some((r) => r.url.includes('onnx/model.onnx')));
     assert.ok(fs.existsSync(path.join(cacheDir, 'models--sampling-lab--qwen3-random', 'refs', 'main')), 'in the Hugging Face cache layout');
@@ -87,6 +91,25 @@ describe('hub models in the panel', function () {
     assert.equal(once?.status, 'done', once?.error);
     assert.equal(once!.result!.promptFormat, 'raw');
     assert.equal(once!.options.chat, false);
+  });
+
+  it('a model with its weights in external data files loads in the panel and answers as the same weights inline do', async () => {
+    const prompt = 'Q: Where was Kawe Steiga born?\nA:';
+    await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+    const inline = await compare(prompt);
+    assert.equal(inline?.status, 'done', inline?.error);
+    server.requests.length = 0;
+    const loaded = await vscode.commands.executeCommand<LoadedModel | undefined>('samplingLab.selectModel', { model: EXTERNAL });
+    assert.equal(loaded?.name, EXTERNAL);
+    assert.equal(loaded?.backend, 'wasm');
+    assert.equal(loaded?.hostServedBytes ?? 0, 0, 'the worker read the files as resource URLs of the cache');
+    for (const file of ['onnx/model.onnx_data', 'onnx/model.onnx_data_1']) assert.ok(server.fileRequests(file).some((r) => r.host === 'hub'), `${file} was downloaded`);
+    const external = await compare(prompt);
+    assert.equal(external?.status, 'done', external?.error);
+    assert.equal(external!.model, EXTERNAL);
+    const text = (run: RunRecord) => run.result!.results[0]!.best.text;
+    assert.ok(text(inline!).length > 0);
+    assert.equal(text(external!), text(inline!), 'the worker read the weights from the data files');
   });
 
   it('with the hub gone, the model loads again from the cache', async () => {

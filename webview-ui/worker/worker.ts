@@ -89,6 +89,7 @@ async function load(request: LoadModelRequest, signal: AbortSignal): Promise<voi
       name: request.model.name,
       device,
       dtype: request.model.dtype ?? 'fp32',
+      externalData: request.model.externalData,
       chatTemplate,
       onProgress: progress,
     });

@@ -1,8 +1,10 @@
 /**
  * On WASM, onnxruntime-web computes inside the worker's own thread and its promises settle as
  * microtasks, so a decode loop never returns to the event loop: `cancel` messages would wait
- * until the run ends and the token flush timer would never fire. Yielding one macrotask before
- * each forward pass lets both run between steps, at a cost of well under a millisecond.
+ * until the run ends and the token flush timer would never fire. Yielding one macrotask after
+ * each forward pass lets both run between steps, at a cost of well under a millisecond. After,
+ * not before: a cancel that arrives during a pass is seen by the loop's next check, with no
+ * further pass run for a request already stopped.
  */
 import type { CausalLM } from '../../src/core/model/types';
 
@@ -23,8 +25,9 @@ export function yieldingModel(model: CausalLM): CausalLM {
     get(target, key, receiver) {
       if (key === 'forward') {
         return async (...args: Parameters<CausalLM['forward']>) => {
+          const output = await target.forward(...args);
           await nextTask();
-          return target.forward(...args);
+          return output;
         };
       }
       const value = Reflect.get(target, key, receiver);

@@ -1,7 +1,8 @@
 /**
  * The decode loop: prefill the prompt once, fan the KV cache out to every sequence, then decode
  * all sequences in one batch, one token per step, each with its own sampler chain and PRNG.
- * Sequences that finish leave the batch, so the batch only ever carries live rows.
+ * Sequences that finish leave the batch, so the batch only ever carries live rows. Cancellation
+ * is checked before every step, between the rows of a step, and before each forward pass.
  */
 import type { CausalLM, KvCache } from '../model/types';
 import type { SamplerChain } from '../sampling/chain';
@@ -125,6 +126,8 @@ export async function decodeBatch(
       const stillActive: Live[] = [];
       const keepRows: number[] = [];
       active.forEach((l, i) => {
+        // Stopped mid-step (a listener of onToken may abort): the rows not reached keep what they have.
+        if (options.signal?.aborted) return finish(l, 'aborted');
         const row = rowOf[i]!;
         const logitsRow = l.masked ?? logits.subarray(row * vocab, (row + 1) * vocab);
         let result: ReturnType<SamplerChain['step']>;
@@ -161,6 +164,11 @@ export async function decodeBatch(
         keepRows.push(i);
       });
       if (stillActive.length === 0) break;
+      // Checked again before the forward pass: a stopped run must not pay for one more step.
+      if (options.signal?.aborted) {
+        for (const l of stillActive) finish(l, 'aborted');
+        break;
+      }
 
       // Fan out the prefill on the first step; afterwards drop the rows that finished.
       const rows = step === 0 ? stillActive.map(() => 0) : keepRows;

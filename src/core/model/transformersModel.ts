@@ -7,6 +7,7 @@
  */
 import type { CausalLM, ChatMessage, ForwardResult, KvCache } from './types';
 import { ModelLoadError } from './errors';
+import { isDtype, onnxFileFor } from './hubModel';
 
 /** The few parts of a transformers.js Tensor we use. */
 interface TjsTensor {
@@ -55,8 +56,14 @@ export interface LoadOptions {
   modelId: string;
   /** The model's name in output when it differs from `modelId` (a hub id whose snapshot folder is a commit). */
   name?: string;
-  /** External data chunks of the graph (model.onnx_data, _1, …), for models over 2 GB. */
-  externalDataChunks?: number;
+  /**
+   * The external data files the graph names, relative to its folder (models over 2 GB, and many
+   * exports), passed to onnxruntime as session externalData that transformers.js fetches beside
+   * the graph: any names the graph gives, not only transformers.js's model.onnx_data, _1, ….
+   * onnxruntime-web needs them listed; onnxruntime-node reads them from beside the graph itself
+   * and is given none (its binding takes no externalData).
+   */
+  externalData?: readonly string[];
   /** chat_template.jinja's text, when the model keeps its template there (transformers.js's AutoTokenizer does not read it). */
   chatTemplate?: string;
   /** Folder (or URL, in the browser) holding model folders. Unset: leave `env` as the caller set it. */
@@ -96,12 +103,24 @@ export async function loadTransformersModel(options: LoadOptions): Promise<Causa
       dtype: options.dtype ?? 'fp32',
       device: options.runtimeDevice === undefined ? options.device : (options.runtimeDevice ?? undefined),
       session_options: options.sessionOptions,
-      ...(options.externalDataChunks ? { use_external_data_format: options.externalDataChunks } : {}),
+      ...externalDataOptions(options),
     })) as TjsModel;
   } catch (e) {
     throw ModelLoadError.from(options.modelId, e);
   }
   return new TransformersCausalLM(options.name ?? options.modelId, options.device, tokenizer, model, tjs.Tensor as TensorCtor, options.chatTemplate);
+}
+
+/** from_pretrained's options for the graph's external data files (see LoadOptions.externalData). */
+function externalDataOptions(options: LoadOptions): Record<string, unknown> {
+  if (!options.externalData?.length) return {};
+  const graph = onnxFileFor(isDtype(options.dtype) ? options.dtype : 'fp32');
+  const folder = graph.slice(0, graph.lastIndexOf('/') + 1);
+  // transformers.js fetches a string `data` relative to the model (getModelDataFiles), as it does
+  // the graph; its own chunk list (use_external_data_format, maybe from config.json) is turned off
+  // so the files are the graph's and are fetched once.
+  const externalData = options.externalData.map((file) => ({ path: file, data: `${folder}${file}` }));
+  return { use_external_data_format: false, session_options: { ...options.sessionOptions, externalData } };
 }
 
 function numberOr(value: unknown, fallback: number): number {

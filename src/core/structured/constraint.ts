@@ -28,7 +28,7 @@
  * per model), and the closing phase plans from XGrammar's state (closing.ts).
  */
 import type { SequenceConstraint } from '../decode/decodeBatch';
-import { describeUses, xgrammarGaps, type KeywordUse } from './coverage';
+import { describeUses, secondEngineSchema, xgrammarGaps, type KeywordUse } from './coverage';
 import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
 import { createClosingPlanner, createPlanCounter, keepPlanPrefix, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
@@ -77,6 +77,11 @@ export interface SchemaSequenceConstraint extends SequenceConstraint {
   readonly closingFromStep: number | undefined;
   /** The step at which the masks left no token (the output ends there, invalid). */
   readonly deadEndAtStep: number | undefined;
+  /**
+   * With both masks: the step of the closing phase from which XGrammar's alone applied, because
+   * the other allowed no token of the shortest completion (ajv then reports what broke).
+   */
+  readonly secondMaskDroppedAtStep: number | undefined;
   dispose(): void;
 }
 
@@ -174,6 +179,8 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
       let step = 0;
       let closingFromStep: number | undefined;
       let deadEndAtStep: number | undefined;
+      let secondDroppedAtStep: number | undefined;
+      let keptRow: Float32Array | undefined;
       const text = budget ? new StringState() : undefined;
       /** The completion being followed, once the budget left has reached its length. */
       let forced: Uint8Array | undefined;
@@ -186,6 +193,9 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         get deadEndAtStep() {
           return deadEndAtStep;
         },
+        get secondMaskDroppedAtStep() {
+          return secondDroppedAtStep;
+        },
         async mask(row) {
           const left = budget ? budget.maxNewTokens - step : Infinity;
           if (budget && planner && planning && forced === undefined && !text!.escaped) {
@@ -197,22 +207,38 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
               if (plan && left <= plannedLength + 1) forced = plan;
             }
           }
-          let allowed = await matcher.mask(row);
-          for (const id of tables!.neverValidIds) {
-            if (row[id] !== -Infinity) {
-              row[id] = -Infinity;
-              allowed--;
+          const maskOnce = async () => {
+            let n = await matcher.mask(row);
+            for (const id of tables!.neverValidIds) {
+              if (row[id] !== -Infinity) {
+                row[id] = -Infinity;
+                n--;
+              }
             }
+            return n;
+          };
+          // Closing with both masks: keep the row, in case the second mask cannot agree with the plan.
+          const kept = forced && matcher.dropSecond ? (keptRow ??= new Float32Array(row.length)) : undefined;
+          kept?.set(row);
+          let allowed = await maskOnce();
+          if (forced && allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
+          if (forced && allowed === 0 && kept && matcher.dropSecond) {
+            // The budget is ending and the second engine allows no token of the shortest completion
+            // (its mask can lead into digits no bound lets end): XGrammar's plan finishes the document,
+            // and ajv names the keyword that broke. Before the closing phase, a dead end ends the output.
+            row.set(kept);
+            matcher.dropSecond();
+            secondDroppedAtStep = step;
+            allowed = await maskOnce();
+            if (allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
           }
+          if (forced) closingFromStep ??= step;
           if (allowed === 0) {
-            // A dead end (no engine should reach one): end the sequence here, and ajv will say why.
+            // A dead end: end the sequence here, and ajv will say why.
             deadEndAtStep = step;
             row.fill(-Infinity);
             row[eos] = 0;
-          } else if (forced) {
-            closingFromStep ??= step;
-            allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
-          } else if (budget && !planner && left <= reserve && !text!.escaped) {
+          } else if (!forced && budget && !planner && left <= reserve && !text!.escaped) {
             closingFromStep ??= step;
             allowed = keepClosingTokens(row, text!.inString ? tables!.inString : tables!.outside);
           }
@@ -267,10 +293,12 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
       : xgrammarError !== undefined
         ? `XGrammar could not compile it (${xgrammarError})`
         : `XGrammar cannot enforce ${describeUses(gaps)}`;
+    const both = xgrammarCompiled !== undefined && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword));
     let exact: CompiledSchema;
     try {
       if (!modules.structuredOutput) throw new Error('it is not loaded');
-      exact = await getStructuredOutput().compile(schema);
+      // Next to XGrammar, the other engine leaves out the patterns and formats XGrammar enforces.
+      exact = await getStructuredOutput().compile(both ? secondEngineSchema(schema, forXGrammar) : schema);
     } catch (e) {
       xgrammarCompiled?.dispose();
       throw new UnsupportedSchemaError(
@@ -278,11 +306,8 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           'The other routes still run, and ajv still validates their output.',
       );
     }
-    if (xgrammarCompiled && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword))) {
-      const loose = gaps.some((g) => g.keyword.endsWith('(on a non-integer)'))
-        ? '. Neither engine holds bounds on non-integers exactly: a value just past an integer bound (6.5 for "maximum": 6) can still come out, and ajv reports it'
-        : '';
-      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply${loose}`, notes);
+    if (both && xgrammarCompiled) {
+      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply`, notes);
     }
     xgrammarCompiled?.dispose();
     return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`, notes);
@@ -335,28 +360,28 @@ const XGRAMMAR_REJECTS_VALID = new Set(['patternProperties']);
 
 /**
  * A token is allowed only if both engines allow it (each writes its -Infinity into the same row).
- * Where the second engine's mask has led into a dead end (it does, on bounds of non-integers),
- * XGrammar's alone carries on: the output finishes, and ajv reports the bound it broke.
+ * Where the two masks leave no token in common (a prefix both allow that neither can finish the
+ * same way: an email with `"maxLength": 5`, or the second engine's own dead ends on bounds of
+ * non-integers), the glue ends the sequence there as a dead end: carrying on with XGrammar's mask
+ * alone would let out what the schema forbids. Only the closing phase drops the second mask
+ * (`dropSecond`), to finish the document inside the budget.
  */
-function intersect(matchers: readonly TokenMatcher[]): TokenMatcher {
+function intersect(matchers: readonly TokenMatcher[]): TokenMatcher & { dropSecond?(): void } {
   if (matchers.length === 1) return matchers[0]!;
   const [first, second] = matchers as [TokenMatcher, TokenMatcher];
   let both = true;
-  let backup: Float32Array | undefined;
   return {
     async mask(row) {
       if (!both) return first.mask(row);
-      (backup ??= new Float32Array(row.length)).set(row);
       await first.mask(row);
       // The second engine counts what is left after both.
-      const allowed = await second.mask(row);
-      if (allowed > 0) return allowed;
-      both = false;
-      row.set(backup);
-      return first.mask(row);
+      return second.mask(row);
     },
     accept: (token) => first.accept(token) && (!both || second.accept(token)),
     isTerminated: () => first.isTerminated() || (both && second.isTerminated()),
+    dropSecond: () => {
+      both = false;
+    },
     dispose: () => matchers.forEach((m) => m.dispose()),
   };
 }

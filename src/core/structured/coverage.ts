@@ -3,6 +3,7 @@
  * (its coverage table feeds each engine a valid and an invalid instance per keyword). A keyword an
  * engine compiles but does not enforce would let invalid output through, so the glue must know.
  */
+import { resolve } from './rewrite';
 
 export interface KeywordUse {
   keyword: string;
@@ -35,7 +36,7 @@ const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaxi
 /** Formats XGrammar turned into a grammar in our probes; others it would accept as any string. */
 const XGRAMMAR_FORMATS = new Set(['duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
 /** Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through. */
-const AJV_FORMATS = new Set([
+export const AJV_FORMATS: ReadonlySet<string> = new Set([
   'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
   'email', 'hostname', 'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
   'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double', 'password', 'binary',
@@ -72,6 +73,20 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
     }
     if (typeof record.pattern === 'string' && !isRewrittenPattern(record.pattern)) gaps.push({ keyword: `pattern ${JSON.stringify(record.pattern)} (not rewritable for XGrammar)`, path: at });
     if (record.properties !== undefined && record.propertyNames !== undefined) gaps.push({ keyword: 'propertyNames next to properties', path: at });
+    // XGrammar enforces a pattern or a format and drops the lengths beside it (it warns, and
+    // lets "abcdef" through `"pattern": "^[a-z]+$", "maxLength": 3`).
+    // Without a string type, XGrammar writes any string for `pattern` or `format` (it let
+    // {"a": "b"} through `"a": {"pattern": "^a+$"}`), though JSON Schema checks every string there.
+    if (!isStringTyped(record)) {
+      if (typeof record.pattern === 'string') gaps.push({ keyword: 'pattern without "type": "string"', path: at });
+      if (typeof record.format === 'string' && AJV_FORMATS.has(record.format)) gaps.push({ keyword: 'format without "type": "string"', path: at });
+    }
+    // Next to a format, XGrammar drops the pattern (it warns of dropping the format, but measured:
+    // `"format": "uri", "pattern": "^https?://"` let "ftp://example.com" through).
+    if (typeof record.pattern === 'string' && typeof record.format === 'string') gaps.push({ keyword: `pattern next to format "${record.format}"`, path: at });
+    const lengths = ['minLength', 'maxLength'].filter((k) => typeof record[k] === 'number');
+    const shape = ['pattern', 'format'].filter((k) => typeof record[k] === 'string');
+    if (lengths.length > 0 && shape.length > 0) gaps.push({ keyword: `${lengths.join('/')} next to ${shape.join('/')}`, path: at });
     if (Array.isArray(record.required) && record.patternProperties !== undefined) {
       const declared = new Set(Object.keys((record.properties ?? {}) as object));
       if ((record.required as string[]).some((n) => !declared.has(n))) gaps.push({ keyword: 'required without a property schema', path: at });
@@ -107,6 +122,98 @@ export function xgrammarGaps(schema: unknown): KeywordUse[] {
   };
   walk(schema, '');
   return gaps;
+}
+
+/** Keywords through which a subschema checks every instance location it reaches, and XGrammar reads so. */
+const ALWAYS_APPLIED_MAP = new Set(['properties', '$defs', 'definitions']);
+const ALWAYS_APPLIED_ONE = new Set(['items', 'additionalProperties']);
+const ALWAYS_APPLIED_LIST = new Set(['prefixItems']);
+
+/**
+ * The schema for the second engine when both masks apply: `schema` (rewrite.ts's output) without
+ * the patterns and formats XGrammar enforces in `forXGrammar` (xgrammarSchema.ts's copy of it), so
+ * a schema with a `pattern` no longer refuses both engines (transformers-structured-output cannot
+ * enforce patterns while decoding). A token passes only if both masks allow it, so the output
+ * meets both schemas; that is the whole schema when each pattern or format left out applies to
+ * the same places in both: it is left out only where every way to it from the root runs through
+ * `properties`, `items`, `prefixItems`, `additionalProperties` and whole-read `$ref`s, never
+ * through a choice (`anyOf`, `oneOf`, `if`, `not`, `dependentSchemas`, `contains`,
+ * `patternProperties`: in a branch XGrammar took, a pattern says nothing about the branch the other
+ * engine took) or a keyword XGrammar drops. Formats ajv does not check are annotations: left out
+ * everywhere. Patterns XGrammar could not take stay, and the second engine refuses them by name.
+ */
+export function secondEngineSchema(schema: Record<string, unknown>, forXGrammar: Record<string, unknown>): Record<string, unknown> {
+  type Node = Record<string, unknown>;
+  const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const safe = new Set<Node>();
+  const unsafe = new Set<Node>();
+  /** The XGrammar copy of each node of `schema`, found by walking both side by side. */
+  const twin = new Map<Node, Node>();
+  const visit = (node: unknown, x: unknown, always: boolean, depth: number) => {
+    if (!isNode(node) || !isNode(x) || depth > 256) return;
+    const seen = always ? safe : unsafe;
+    if (seen.has(node)) return;
+    seen.add(node);
+    twin.set(node, x);
+    const whole = readWhole(x);
+    const below = always && whole;
+    for (const [key, value] of Object.entries(node)) {
+      const xv = x[key];
+      if (key === '$ref') {
+        visit(resolve(schema, value), resolve(forXGrammar, value), below, depth + 1);
+      } else if (key === 'patternProperties' || SCHEMA_MAP.has(key)) {
+        // patternProperties' keys were rewritten for XGrammar: pair their schemas by position.
+        if (!isNode(value) || !isNode(xv)) continue;
+        const xs = Object.values(xv);
+        Object.entries(value).forEach(([name, sub], i) => visit(sub, key === 'patternProperties' ? xs[i] : xv[name], below && ALWAYS_APPLIED_MAP.has(key), depth + 1));
+      } else if (SCHEMA_LIST.has(key) && Array.isArray(value) && Array.isArray(xv)) {
+        value.forEach((sub, i) => visit(sub, xv[i], below && ALWAYS_APPLIED_LIST.has(key), depth + 1));
+      } else if (SCHEMA_ONE.has(key)) {
+        visit(value, xv, below && ALWAYS_APPLIED_ONE.has(key), depth + 1);
+      }
+    }
+  };
+  visit(schema, forXGrammar, true, 0);
+  const copies = new Map<unknown, unknown>();
+  const copy = (value: unknown): unknown => {
+    if (typeof value !== 'object' || value === null) return value;
+    const done = copies.get(value);
+    if (done !== undefined) return done;
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      copies.set(value, out);
+      for (const v of value) out.push(copy(v));
+      return out;
+    }
+    const out: Node = {};
+    copies.set(value, out);
+    const node = value as Node;
+    const x = twin.get(node);
+    const enforced = x !== undefined && safe.has(node) && !unsafe.has(node) && isStringTyped(x);
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'format' && typeof v === 'string' && (!AJV_FORMATS.has(v) || (enforced && xgrammarEnforcesFormat(x, v)))) continue;
+      if (k === 'pattern' && enforced && typeof x.pattern === 'string' && isRewrittenPattern(x.pattern) && x.format === undefined) continue;
+      out[k] = copy(v);
+    }
+    return out;
+  };
+  return copy(schema) as Record<string, unknown>;
+}
+
+/** A node whose `type` is "string" or a list with it: where XGrammar applies `pattern` and `format`. */
+function isStringTyped(node: Record<string, unknown>): boolean {
+  return node.type === 'string' || (Array.isArray(node.type) && node.type.includes('string'));
+}
+
+/** Whether XGrammar reads every keyword of this node (none of them drops its siblings). */
+function readWhole(node: Record<string, unknown>): boolean {
+  return !ALONE.some((alone) => alone in node && Object.keys(node).some((k) => k !== alone && !ANNOTATIONS.has(k) && k !== '$defs' && k !== 'definitions' && !k.startsWith('x-')));
+}
+
+/** A format XGrammar checks at this node: its own, or one xgrammarSchema.ts turned into a pattern. */
+function xgrammarEnforcesFormat(x: Record<string, unknown>, format: string): boolean {
+  if (x.format === undefined) return typeof x.pattern === 'string' && isRewrittenPattern(x.pattern);
+  return XGRAMMAR_FORMATS.has(format);
 }
 
 /** What xgrammarSchema.ts produces: full-match, anchored at both ends. */

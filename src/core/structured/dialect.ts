@@ -117,6 +117,24 @@ export interface Draft2020 {
 export function toDraft2020(schema: Record<string, unknown> | boolean, draft: Draft): Draft2020 {
   const ignored: Draft2020['ignored'] = [];
   const keywords = KEYWORDS[draft];
+  // A `$ref` may point anywhere in the document, also under a word that is not a keyword (a
+  // draft-07 schema's `$defs`, `definitions/actions/single_commit`). Such targets move to `$defs`
+  // under new names, so every walk over subschemas sees them, and their `$ref`s follow.
+  const targets = localRefTargets(schema);
+  const moved = new Map<string, string>();
+  const movedDefs: Record<string, unknown> = {};
+  const relocate = (value: unknown, at: string): void => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    if (targets.has(at) && !moved.has(at)) {
+      const name = `ref${moved.size}_${at.split('/').pop()}`;
+      moved.set(at, `#/$defs/${escapePointer(name)}`);
+      movedDefs[name] = rewrite(value, at);
+    }
+    for (const [key, sub] of Object.entries(value)) {
+      const here = `${at}/${escapePointer(key)}`;
+      if ([...targets].some((t) => t === here || t.startsWith(`${here}/`))) relocate(sub, here);
+    }
+  };
   const rewrite = (value: unknown, at: string): unknown => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
     const node = value as Record<string, unknown>;
@@ -124,7 +142,8 @@ export function toDraft2020(schema: Record<string, unknown> | boolean, draft: Dr
     for (const [key, sub] of Object.entries(node)) {
       const here = `${at}/${escapePointer(key)}`;
       if (!keywords.has(key)) {
-        if (!key.startsWith('x-')) ignored.push({ keyword: key, path: at });
+        if ([...targets].some((t) => t === here || t.startsWith(`${here}/`))) relocate(sub, here);
+        else if (!key.startsWith('x-')) ignored.push({ keyword: key, path: at });
         continue;
       }
       if (key === 'id' || key === '$schema' || key === '$id') continue;
@@ -154,7 +173,46 @@ export function toDraft2020(schema: Record<string, unknown> | boolean, draft: Dr
     return out;
   };
   const rewritten = typeof schema === 'boolean' ? schema : (rewrite(schema, '') as Record<string, unknown>);
+  if (moved.size > 0 && typeof rewritten === 'object') {
+    rewritten.$defs = { ...((rewritten.$defs as Record<string, unknown> | undefined) ?? {}), ...movedDefs };
+    const follow = (value: unknown): void => {
+      if (typeof value !== 'object' || value === null) return;
+      const node = value as Record<string, unknown>;
+      if (typeof node.$ref === 'string') {
+        const to = moved.get(refPointer(node.$ref) ?? '');
+        if (to !== undefined) node.$ref = to;
+      }
+      for (const sub of Object.values(node)) follow(sub);
+    };
+    follow(rewritten);
+  }
   return { schema: rewritten, ignored };
+}
+
+/** The JSON pointers (escaped as in the document) the local `$ref`s of a schema point to. */
+function localRefTargets(schema: unknown): Set<string> {
+  const out = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || depth > 512) return;
+    const ref = (value as Record<string, unknown>).$ref;
+    if (typeof ref === 'string') {
+      const pointer = refPointer(ref);
+      if (pointer) out.add(pointer);
+    }
+    for (const sub of Object.values(value)) visit(sub, depth + 1);
+  };
+  visit(schema, 0);
+  return out;
+}
+
+/** "#/definitions/a%20b" -> "/definitions/a b"; undefined for a `$ref` to another document or to the root. */
+function refPointer(ref: string): string | undefined {
+  if (!ref.startsWith('#/')) return undefined;
+  try {
+    return decodeURIComponent(ref.slice(1));
+  } catch {
+    return ref.slice(1);
+  }
 }
 
 /** A copy without `keyword` wherever it stands as a keyword (a property named so stays). */

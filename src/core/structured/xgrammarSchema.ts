@@ -12,6 +12,7 @@
  * - `date`, `time` and `date-time` become patterns with the calendar in them (February 30 cannot
  *   be written), the subset of ajv-formats' check without leap seconds.
  */
+import { AJV_FORMATS } from './coverage';
 import { cloneJson, forEachSubschema } from './dialect';
 
 type Node = Record<string, unknown>;
@@ -48,6 +49,8 @@ export function xgrammarSchema(schema: Node | boolean): Node | boolean {
       delete node.const;
       delete node.enum;
     }
+    // A format ajv does not check is an annotation: XGrammar would read it and drop a pattern beside it.
+    if (typeof node.format === 'string' && !AJV_FORMATS.has(node.format)) delete node.format;
     if (typeof node.format === 'string' && node.format in FORMAT_PATTERNS && (node.type === 'string' || node.type === undefined)) {
       if (node.pattern === undefined) {
         node.pattern = FORMAT_PATTERNS[node.format];

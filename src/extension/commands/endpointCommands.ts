@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { normalizeBaseUrl, type DialectChoice } from '../../node/engines/remote/dialects';
 import { RemoteEngine } from '../../node/engines/remote/remoteEngine';
 import { ENDPOINT_PREFIX, insecureWarning, readEndpoints, secretKeyOf, type EndpointSetting } from '../endpoints';
-import { updateUserSetting } from '../settings';
+import { updateSetting } from '../settings';
 
 export interface AddEndpointArgs {
   /** Skip the prompts (tests): each one given is not asked. */
@@ -72,9 +72,9 @@ export async function addEndpoint(log: vscode.LogOutputChannel, args: AddEndpoin
   const endpoint: EndpointSetting = { name: name.trim(), baseUrl: baseUrl.trim(), model, dialect: args.dialect ?? 'auto', ...(args.apiKeyEnv ? { apiKeyEnv: args.apiKeyEnv } : {}) };
   const raw = vscode.workspace.getConfiguration('samplingLab').inspect<unknown[]>('endpoints')?.globalValue;
   const others = (Array.isArray(raw) ? raw : []).filter((e) => (e as { name?: unknown })?.name !== endpoint.name);
-  await updateUserSetting('endpoints', [...others, endpoint]);
+  await updateSetting('endpoints', [...others, endpoint]);
   log.info(`Added endpoint ${endpoint.name}: ${model} at ${base.href}.`);
-  if (args.select) await updateUserSetting('model', `${ENDPOINT_PREFIX}${endpoint.name}`);
+  if (args.select) await updateSetting('model', `${ENDPOINT_PREFIX}${endpoint.name}`);
   else if (args.baseUrl === undefined) {
     void vscode.window.showInformationMessage(`Sampling Lab: endpoint ${endpoint.name} added.`, 'Use It Now', 'Set API Key…').then(async (choice) => {
       if (choice === 'Use It Now') await vscode.commands.executeCommand('samplingLab.selectModel', { model: `${ENDPOINT_PREFIX}${endpoint.name}` });

@@ -13,7 +13,7 @@ import { editorHubCacheDir } from '../hubSettings';
 import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
 import { bytes } from '../requests';
-import { readSettings, updateUserSetting } from '../settings';
+import { readSettings, updateSetting } from '../settings';
 import { ENDPOINT_PREFIX, endpointName, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 
 export interface SelectModelArgs {
@@ -39,8 +39,15 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
     // Checked before touching settings: an endpoint that is not listed, or does not answer, replaces nothing.
     const endpoint = readEndpoints().find((e) => e.name === name);
     if (!endpoint) throw new Error(`Sampling Lab: no endpoint named "${name}" in your user settings' samplingLab.endpoints. Add it with Sampling Lab: Add Endpoint…`);
-    const engine = await engines.open(endpoint);
-    await updateUserSetting('model', model);
+    const engine = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: connecting to ${endpoint.name} (${endpoint.baseUrl})`, cancellable: true },
+      (_, token) => {
+        const ctrl = new AbortController();
+        token.onCancellationRequested(() => ctrl.abort());
+        return engines.open(endpoint, ctrl.signal);
+      },
+    );
+    await updateSetting('model', model);
     selectedEndpoint(readSettings().model);
     // The panel's model is not used while an endpoint is: its memory goes back.
     await session.unload('an endpoint was picked');
@@ -50,7 +57,7 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
   resolveModelChoice(model, extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   // Read back only once the new value is visible here: else the old model loads, and the late
   // change event then releases it.
-  await updateUserSetting('model', model);
+  await updateSetting('model', model);
   await session.unload('another model was picked');
   const settings = readSettings();
   return session.ensureLoaded(settings.model, settings.device);

@@ -7,7 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listFiles, modelInfo } from '@huggingface/hub';
-import { availableDtypes, chooseDtype, filesForDtype, formatHubId, type Dtype, type DtypeChoice, type HubId } from '../../core/model/hubModel';
+import { externalDataPath, type ExternalDataRef } from '../../core/model/externalData';
+import { availableDtypes, chooseDtype, filesForDtype, formatHubId, onnxFileFor, type Dtype, type DtypeChoice, type HubId } from '../../core/model/hubModel';
+import { readExternalDataRefs } from '../onnxExternalData';
 import { blobFile, cachedCommit, linkSnapshotFile, mkdirInside, snapshotDir, snapshotFiles, writeRef } from './hubCache';
 import type { HubConfig } from './hubConfig';
 import { HubError } from './hubErrors';
@@ -156,7 +158,18 @@ export function cachedModel(id: HubId, config: HubConfig, options: Pick<PullOpti
   const dtype = chooseDtype({ requested: options.dtype ?? 'auto', available: dtypes, device: options.device ?? 'cpu', shaderF16: options.shaderF16 });
   if (!dtypes.includes(dtype)) return undefined;
   const files = filesForDtype(id.repo, present, dtype);
+  // The data files the graph names; a missing one is named when the folder is checked before loading.
+  for (const name of graphDataNames(dir, dtype)) if (!files.includes(name) && present.includes(name)) files.push(name);
   return { repo: id.repo, revision: id.revision, commit, dir, dtype, dtypes, files, downloaded: 0, offline: true };
+}
+
+function graphDataNames(dir: string, dtype: Dtype): string[] {
+  const graph = onnxFileFor(dtype);
+  try {
+    return readExternalDataRefs(path.join(dir, ...graph.split('/'))).map((r) => externalDataPath(graph, r.location));
+  } catch {
+    return [];
+  }
 }
 
 function offlineError(id: HubId, config: HubConfig, why: string, dtype: DtypeChoice | undefined): HubError {
@@ -178,6 +191,65 @@ async function listRepoFiles(id: HubId, commit: string, config: HubConfig, fetch
     files.push({ path: entry.path, size: entry.lfs?.size ?? entry.size, sha256, gitOid: sha256 ? undefined : entry.oid, blobName });
   }
   return files;
+}
+
+interface Progress {
+  bytes: number;
+  total: number;
+  filesDone: number;
+  files: number;
+  speed: (bytes: number) => number;
+}
+
+/** Downloads `files` one after another into blobs/, sharing each download with concurrent pulls; `progress` runs on across calls. */
+async function fetchFiles(files: RepoFile[], id: HubId, commit: string, config: HubConfig, fetch: FetchLike, options: PullOptions, progress: Progress): Promise<void> {
+  progress.total += files.reduce((sum, f) => sum + f.size, 0);
+  progress.files += files.length;
+  for (const file of files) {
+    const blobPath = blobFile(config.cacheDir, id.repo, file.blobName);
+    const emit = () => options.onProgress?.({ file: file.path, bytes: progress.bytes, total: progress.total, bytesPerSecond: progress.speed(progress.bytes), filesDone: progress.filesDone, files: progress.files });
+    const report = (delta: number) => {
+      progress.bytes += delta;
+      emit();
+    };
+    // A resumed file's bytes already on disk count as done.
+    const partial = fs.statSync(`${blobPath}.incomplete`, { throwIfNoEntry: false })?.size ?? 0;
+    if (partial > 0 && partial <= file.size) report(partial);
+    const before = progress.bytes;
+    await joinFlight(
+      blobPath,
+      async (signal, onBytes) => {
+        if (fs.statSync(blobPath, { throwIfNoEntry: false })?.size === file.size) return;
+        await downloadFile({ ...options.download, url: `${config.endpoint}/${id.repo}/resolve/${commit}/${encodePath(file.path)}`, fetch, expected: file, blobPath, signal, onBytes });
+      },
+      options.signal,
+      report,
+    );
+    // A joiner of someone else's download saw only part of its bytes: count the file as whole.
+    progress.bytes = before + file.size - (partial > 0 && partial <= file.size ? partial : 0);
+    progress.filesDone++;
+    emit();
+  }
+}
+
+/**
+ * The repository files holding the external data the graph (verified, in blobs/) names, or a
+ * HubError naming a file the repository lacks or lists shorter than the graph reads.
+ */
+function graphDataFiles(graph: RepoFile, graphBlob: string, repoFiles: RepoFile[], id: HubId): RepoFile[] {
+  let refs: ExternalDataRef[];
+  try {
+    refs = readExternalDataRefs(graphBlob);
+  } catch (e) {
+    throw new HubError('http', `${graph.path} in ${formatHubId(id)} is not a readable ONNX graph: ${(e as Error).message}`, id.repo);
+  }
+  return refs.map((ref) => {
+    const repoPath = externalDataPath(graph.path, ref.location);
+    const file = repoFiles.find((f) => f.path === repoPath);
+    if (!file) throw new HubError('integrity', `${graph.path} in ${formatHubId(id)} keeps its weights in ${repoPath}, which the repository does not have. The export is incomplete: pick another revision or dtype.`, id.repo);
+    if (file.size < ref.minBytes) throw new HubError('integrity', `${repoPath} in ${formatHubId(id)} is ${file.size} bytes, but ${graph.path} reads ${ref.minBytes} bytes of it. The export is broken: pick another revision or dtype.`, id.repo);
+    return file;
+  });
 }
 
 /** Pulls (or finds in the cache) the files of `id` that a dtype needs; see the file comment. */
@@ -219,36 +291,15 @@ export async function pullModel(id: HubId, config: HubConfig, options: PullOptio
   const blobsDir = path.dirname(blobFile(config.cacheDir, id.repo, needed[0]!.blobName));
   mkdirInside(config.cacheDir, blobsDir);
   mkdirInside(config.cacheDir, dir);
-  const missing = needed.filter((f) => fs.statSync(blobFile(config.cacheDir, id.repo, f.blobName), { throwIfNoEntry: false })?.size !== f.size);
-  const total = missing.reduce((sum, f) => sum + f.size, 0);
-  let bytes = 0;
-  let filesDone = 0;
-  const speed = speedMeter();
-  for (const file of missing) {
-    const blobPath = blobFile(config.cacheDir, id.repo, file.blobName);
-    const report = (delta: number) => {
-      bytes += delta;
-      options.onProgress?.({ file: file.path, bytes, total, bytesPerSecond: speed(bytes), filesDone, files: missing.length });
-    };
-    // A resumed file's bytes already on disk count as done.
-    const partial = fs.statSync(`${blobPath}.incomplete`, { throwIfNoEntry: false })?.size ?? 0;
-    if (partial > 0 && partial <= file.size) report(partial);
-    const before = bytes;
-    await joinFlight(
-      blobPath,
-      async (signal, onBytes) => {
-        if (fs.statSync(blobPath, { throwIfNoEntry: false })?.size === file.size) return;
-        await downloadFile({ ...options.download, url: `${config.endpoint}/${id.repo}/resolve/${commit}/${encodePath(file.path)}`, fetch, expected: file, blobPath, signal, onBytes });
-      },
-      options.signal,
-      report,
-    );
-    // A joiner of someone else's download saw only part of its bytes: count the file as whole.
-    bytes = before + file.size - (partial > 0 && partial <= file.size ? partial : 0);
-    filesDone++;
-    options.onProgress?.({ file: file.path, bytes, total, bytesPerSecond: speed(bytes), filesDone, files: missing.length });
-  }
+  const isCached = (f: RepoFile) => fs.statSync(blobFile(config.cacheDir, id.repo, f.blobName), { throwIfNoEntry: false })?.size === f.size;
+  const progress: Progress = { bytes: 0, total: 0, filesDone: 0, files: 0, speed: speedMeter() };
+  await fetchFiles(needed.filter((f) => !isCached(f)), id, commit, config, fetch, options, progress);
+  // The data files the graph itself names (any name, not only model.onnx_data): fetched and verified like the rest.
+  const graph = needed.find((f) => f.path === onnxFileFor(dtype))!;
+  const named = graphDataFiles(graph, blobFile(config.cacheDir, id.repo, graph.blobName), repoFiles, id).filter((f) => !needed.includes(f));
+  needed.push(...named);
+  await fetchFiles(named.filter((f) => !isCached(f)), id, commit, config, fetch, options, progress);
   for (const file of needed) linkSnapshotFile(config.cacheDir, id.repo, commit, file.path, file.blobName);
   writeRef(config.cacheDir, id.repo, id.revision, commit);
-  return { repo: id.repo, revision: id.revision, commit, dir, dtype, dtypes, files: needed.map((f) => f.path), downloaded: total, offline: false };
+  return { repo: id.repo, revision: id.revision, commit, dir, dtype, dtypes, files: needed.map((f) => f.path), downloaded: progress.total, offline: false };
 }

@@ -2,11 +2,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createConstraintEngines, UnsupportedSchemaError, type ConstraintEngines } from '../../../src/core/structured/constraint';
-import { xgrammarGaps } from '../../../src/core/structured/coverage';
+import { secondEngineSchema, xgrammarGaps } from '../../../src/core/structured/coverage';
 import { constraintVocabFromTokenizerJson } from '../../../src/core/structured/engines/types';
 import { oneLineJson, tokenBytesOf, walkText } from '../../../src/core/structured/engines/walk';
+import { createStructuredOutputEngine, type StructuredOutputModule } from '../../../src/core/structured/engines/transformersStructuredOutput';
 import { applyBitmask } from '../../../src/core/structured/engines/xgrammar';
+import { maskCheck } from '../../../src/core/structured/maskCheck';
 import { checkSchema } from '../../../src/core/structured/schema';
+import { xgrammarSchema } from '../../../src/core/structured/xgrammarSchema';
 import { nodeEngineModules } from '../../../src/node/constraintEngines';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -18,6 +21,18 @@ const readFixture = (f: string) => JSON.parse(fs.readFileSync(path.join(SCHEMAS,
 const tokenizerJson = JSON.parse(fs.readFileSync(path.join(REPO, 'models', 'facts-lm', 'tokenizer.json'), 'utf8'));
 const vocab = constraintVocabFromTokenizerJson(tokenizerJson, 1400, [0]);
 const bytes = tokenBytesOf(vocab);
+
+/** Whether the glue's mask lets `value`, written as constrained decoding writes it, finish (a dead end does not). */
+async function letsFinish(engines: ConstraintEngines, schema: object, value: unknown): Promise<boolean> {
+  const compiled = await engines.compile(checkSchema(schema));
+  const sequence = await compiled.createSequenceConstraint();
+  const matcher = { mask: async (row: Float32Array) => sequence.mask(row), accept: (t: number) => (sequence.accept(t), true), isTerminated: sequence.isComplete, dispose: sequence.dispose };
+  try {
+    return (await walkText(matcher, vocab, bytes, oneLineJson(value))).accepted && sequence.deadEndAtStep === undefined;
+  } finally {
+    sequence.dispose();
+  }
+}
 
 describe('the mask', () => {
   it('forbids the cleared bits, counts the set ones, and forbids the padding past the vocabulary', () => {
@@ -57,6 +72,31 @@ describe('engine coverage', () => {
     // `date` is enforced as a pattern with the calendar in it (xgrammarSchema.ts), not as XGrammar's format.
     assert.deepEqual(xgrammarGaps({ type: 'string', format: 'date' }), [{ keyword: 'format "date"', path: '' }]);
   });
+  it('leaves to XGrammar only the patterns and formats it holds on every way to them (secondEngineSchema)', () => {
+    const schema = {
+      $defs: { zip: { type: 'string', pattern: '^[0-9]{5}$' }, id: { type: 'string', pattern: '^x' } },
+      type: 'object',
+      properties: {
+        home: { $ref: '#/$defs/zip' },
+        work: { oneOf: [{ $ref: '#/$defs/id' }, { type: 'integer' }] },
+        other: { $ref: '#/$defs/id' },
+        day: { type: 'string', format: 'date' },
+        tags: { type: 'array', items: { type: 'string', format: 'email', maxLength: 9 } },
+        link: { type: 'string', format: 'uri-reference' },
+        note: { type: 'string', format: 'not-a-format' },
+      },
+      patternProperties: { '^a': { type: 'string', pattern: '^b' } },
+    };
+    const out = secondEngineSchema(schema, xgrammarSchema(schema) as Record<string, unknown>) as { $defs: Record<string, Record<string, unknown>>; properties: Record<string, Record<string, unknown>>; patternProperties: Record<string, Record<string, unknown>> };
+    assert.equal(out.$defs.zip!.pattern, undefined, 'reached only through properties and $ref: XGrammar holds it');
+    assert.equal(out.$defs.id!.pattern, '^x', 'also reached through a oneOf branch: kept');
+    assert.equal(out.properties.day!.format, undefined, 'date is a pattern for XGrammar');
+    assert.deepEqual(out.properties.tags!.items, { type: 'string', maxLength: 9 }, 'email left to XGrammar, the length kept');
+    assert.equal(out.properties.link!.format, 'uri-reference', 'XGrammar does not check it: kept');
+    assert.equal(out.properties.note!.format, undefined, 'not a format ajv checks: an annotation');
+    assert.equal(out.patternProperties['^a']!.pattern, '^b', 'XGrammar does not hold patternProperties: kept');
+    assert.equal((schema.$defs.zip as Record<string, unknown>).pattern, '^[0-9]{5}$', 'the input is not changed');
+  });
 });
 
 describe('constrained decoding engines on the bundled vocabulary', function () {
@@ -89,10 +129,11 @@ describe('constrained decoding engines on the bundled vocabulary', function () {
   });
 
   it('refuse a schema neither engine enforces, naming both reasons', async () => {
-    const schema = checkSchema({ type: 'object', properties: { zip: { type: 'string', pattern: '^[0-9]{5}$' }, tags: { type: 'array', uniqueItems: true } } });
+    // The pattern sits in a oneOf branch: XGrammar may take one branch and the other engine another.
+    const schema = checkSchema({ type: 'object', properties: { zip: { oneOf: [{ type: 'string', pattern: '^[0-9]{5}$' }, { type: 'string', maxLength: 3 }] }, tags: { type: 'array', uniqueItems: true } } });
     await assert.rejects(engines.compile(schema), (e: Error) => {
       assert.ok(e instanceof UnsupportedSchemaError);
-      assert.match(e.message, /XGrammar cannot enforce `uniqueItems` at \/properties\/tags/);
+      assert.match(e.message, /XGrammar cannot enforce `oneOf` at \/properties\/zip, `uniqueItems` at \/properties\/tags/);
       assert.match(e.message, /transformers-structured-output refuses it \(.*pattern/);
       return true;
     });
@@ -143,17 +184,7 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
   });
   after(() => engines.dispose());
 
-  /** Whether the glue's mask lets `value`, written as constrained decoding writes it, finish. */
-  const lets = async (schema: object, value: unknown): Promise<boolean> => {
-    const compiled = await engines.compile(checkSchema(schema));
-    const sequence = await compiled.createSequenceConstraint();
-    const matcher = { mask: async (row: Float32Array) => sequence.mask(row), accept: (t: number) => (sequence.accept(t), true), isTerminated: sequence.isComplete, dispose: sequence.dispose };
-    try {
-      return (await walkText(matcher, vocab, bytes, oneLineJson(value))).accepted;
-    } finally {
-      sequence.dispose();
-    }
-  };
+  const lets = (schema: object, value: unknown) => letsFinish(engines, schema, value);
 
   it('keeps the siblings of anyOf: properties and required next to it, and a type', async () => {
     const either = { type: 'object', properties: { city: { type: 'string' }, zip: { type: 'string' }, street: { type: 'string' } }, required: ['street'], anyOf: [{ required: ['city'] }, { required: ['zip'] }] };
@@ -247,5 +278,135 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
     // Disposing a cached constraint leaves it usable for the next run.
     second.dispose();
     assert.equal(await lets(schema, { once: 'abc' }), true);
+  });
+});
+
+describe('real-world schemas from the JSONSchemaBench sample (issue 14)', function () {
+  this.timeout(120_000);
+  const SAMPLE = [path.resolve(REPO, '..', '..', 'shared', 'benchmarks', 'jsonschemabench', 'data'), '/work/shared/benchmarks/jsonschemabench/data'].find((d) => fs.existsSync(d));
+  const sampleFile = (name: string) => {
+    if (!SAMPLE) throw new Error('the JSONSchemaBench sample is missing (../shared/benchmarks/jsonschemabench/data)');
+    return JSON.parse(fs.readFileSync(path.join(SAMPLE, name), 'utf8')) as { schema: Record<string, unknown>; tests: Array<{ data: unknown; valid: boolean }> };
+  };
+  let engines: ConstraintEngines;
+  before(() => {
+    engines = createConstraintEngines(nodeEngineModules(), vocab);
+  });
+  after(() => engines.dispose());
+
+  const lets = (schema: object, value: unknown) => letsFinish(engines, schema, value);
+
+  it('holds minLength and maxLength next to a pattern (XGrammar drops them there): Github_easy---o9884.json', async () => {
+    // slug: {"type": "string", "minLength": 4, "maxLength": 63, "pattern": "^[0-9a-z-]*$"}
+    const { schema, tests } = sampleFile('Github_easy---o9884.json');
+    const compiled = await engines.compile(checkSchema(schema));
+    assert.match(compiled.reason, /`minLength\/maxLength next to pattern` at \/properties\/slug/);
+    assert.equal(await lets(schema, { slug: 'abc' }), false, 'three characters, minLength 4');
+    assert.equal(await lets(schema, { slug: 'a'.repeat(64) }), false, '64 characters, maxLength 63');
+    assert.equal(await lets(schema, { slug: 'Abcd' }), false, 'the pattern still holds');
+    assert.equal(await lets(schema, { slug: 'abcd' }), true);
+    const check = await maskCheck(engines, schema, tests.map((t) => ({ data: t.data, valid: checkSchema(schema).validate(t.data).valid })), bytes);
+    assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0]);
+  });
+
+  it('holds maxLength next to a format XGrammar checks: Github_easy---o9945.json', async () => {
+    // billingEmail: {"type": "string", "format": "email", "maxLength": 1024}; shortened here to hit the bound.
+    const { schema } = sampleFile('Github_easy---o9945.json');
+    const short = JSON.parse(JSON.stringify(schema).replace('"format":"email","maxLength":1024', '"format":"email","maxLength":12'));
+    assert.equal(await lets(short, { name: 'n', billingEmail: 'a@example.com' }), false, '13 characters, maxLength 12');
+    assert.equal(await lets(short, { name: 'n', billingEmail: 'a@example.co' }), true);
+    assert.equal(await lets(short, { name: 'n', billingEmail: 'not-an-email' }), false);
+  });
+
+  it('compiles a pattern or format next to what only the second engine holds, and lets no invalid instance through: Github_easy---o55249.json', async () => {
+    // rating: {"type": "number", "minimum": 1, "maximum": 5}; createdAt: {"format": "date-time"}; title: {"minLength": 3, "maxLength": 50}.
+    // Refused before: transformers-structured-output cannot hold date-time while decoding; XGrammar holds it for both.
+    const { schema, tests } = sampleFile('Github_easy---o55249.json');
+    const checked = checkSchema(schema);
+    const compiled = await engines.compile(checked);
+    assert.equal(compiled.engine, 'xgrammar + transformers-structured-output');
+    const check = await maskCheck(engines, schema, tests.map((t) => ({ data: t.data, valid: checked.validate(t.data).valid })), bytes);
+    assert.equal(check.instances, 8);
+    assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0], JSON.stringify(check.wrong));
+    assert.equal(await lets(schema, { rating: 5.5 }), false, 'rating above its maximum');
+    assert.equal(await lets(schema, { createdAt: '2023-02-30T10:00:00Z' }), false, 'February 30');
+    assert.equal(await lets(schema, { rating: 4.5, createdAt: '2024-02-29T10:00:00Z' }), true);
+  });
+
+  it('follows a $ref into a place that is not a keyword ("#/definitions/actions/single_commit": `actions` is a map of schemas): Github_hard---o65310.json', async () => {
+    const { schema } = sampleFile('Github_hard---o65310.json');
+    const checked = checkSchema(schema);
+    assert.equal((await engines.compile(checked)).engine, 'xgrammar');
+    assert.ok(!checked.notes.some((n) => /`actions`/.test(n)), 'a word a $ref points into is not listed as ignored');
+    assert.equal(await lets(schema, {}), false, 'thirteen required properties');
+  });
+
+  it('follows a $ref into `$defs` of a draft-07 schema (a 2019-09 keyword there), and lets no invalid instance through: JsonSchemaStore---img-catapult-psp-1.0.0.json', async () => {
+    const { schema, tests } = sampleFile('JsonSchemaStore---img-catapult-psp-1.0.0.json');
+    const checked = checkSchema(schema);
+    assert.equal((await engines.compile(checked)).engine, 'xgrammar');
+    const check = await maskCheck(engines, schema, tests.map((t) => ({ data: t.data, valid: checked.validate(t.data).valid })), bytes);
+    assert.ok(check.instances > 0);
+    assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0], JSON.stringify(check.wrong));
+  });
+
+  it('refuses a pattern next to a format by name (XGrammar keeps the format and drops the pattern): Github_easy---o79445.json', async () => {
+    // httpUri: {"type": "string", "allOf": [{"format": "uri"}, {"pattern": "^https?://"}]}; XGrammar alone let "ftp://example.com" through.
+    const { schema } = sampleFile('Github_easy---o79445.json');
+    await assert.rejects(engines.compile(checkSchema(schema)), (e: Error) => {
+      assert.ok(e instanceof UnsupportedSchemaError);
+      assert.match(e.message, /XGrammar cannot enforce `pattern next to format "uri"` at \/definitions\/httpUri/);
+      return true;
+    });
+  });
+
+  it('refuses a pattern without a string type by name (XGrammar then writes any string): the shape of JsonSchemaStore---bundleconfig.json', async () => {
+    // bundleconfig's jsBundle: "outputFileName": {"pattern": "\\.js$"}, no "type"; XGrammar alone let {"a": "b"} through "^a+$".
+    const schema = { type: 'object', properties: { outputFileName: { pattern: '\\.js$' } } };
+    await assert.rejects(engines.compile(checkSchema(schema)), /XGrammar cannot enforce `pattern without "type": "string"` at \/properties\/outputFileName/);
+    // With the type, XGrammar holds it alone.
+    const typed = { type: 'object', properties: { outputFileName: { type: 'string', pattern: '\\.js$' } } };
+    assert.equal((await engines.compile(checkSchema(typed))).engine, 'xgrammar');
+    assert.equal(await lets(typed, { outputFileName: 'a.css' }), false);
+    assert.equal(await lets(typed, { outputFileName: 'a.js' }), true);
+  });
+
+  it('still refuses a pattern in a oneOf branch next to a keyword only the second engine holds, naming both: Snowplow---sp_357_Normalized.json', async () => {
+    // In a branch, XGrammar may follow one alternative and the other engine another: the pattern cannot be left to XGrammar.
+    const { schema } = sampleFile('Snowplow---sp_357_Normalized.json');
+    await assert.rejects(engines.compile(checkSchema(schema)), (e: Error) => {
+      assert.ok(e instanceof UnsupportedSchemaError);
+      assert.match(e.message, /XGrammar cannot enforce `oneOf` at \(root\).*transformers-structured-output refuses it \(.*pattern/);
+      return true;
+    });
+  });
+});
+
+describe('transformers-structured-output behind the engine interface', () => {
+  /** A stand-in for the package whose processor fails the way the package does (its message, from src/StructuredOutputProcessor.ts). */
+  const failing = (message: string) =>
+    ({
+      StructuredOutputProcessor: Object.assign(
+        class {
+          _call(): never {
+            throw new Error(message);
+          }
+        },
+        { warmup: () => {} },
+      ),
+    }) as unknown as StructuredOutputModule;
+
+  it('turns its own dead end into a mask with no token, so the glue ends the sequence', async () => {
+    const engine = createStructuredOutputEngine(failing('The constraint reached a dead end before producing a valid output.'), vocab);
+    const matcher = await (await engine.compile({ type: 'string' })).createMatcher();
+    const row = new Float32Array(vocab.vocabSize);
+    assert.equal(await matcher.mask(row), 0);
+    assert.ok(row.every((v) => v === -Infinity));
+  });
+
+  it('lets any other failure through', async () => {
+    const engine = createStructuredOutputEngine(failing('StructuredOutputProcessor currently supports batch size 1; received 2.'), vocab);
+    const matcher = await (await engine.compile({ type: 'string' })).createMatcher();
+    await assert.rejects(matcher.mask(new Float32Array(vocab.vocabSize)), /batch size 1/);
   });
 });

@@ -41,7 +41,15 @@ function structuredOutputMatcher(processor: Processor, vocab: ConstraintVocab): 
   return {
     async mask(row) {
       // The processor commits the tokens appended to `ids` since its last call, then masks.
-      processor._call(input, { data: row, dims: [1, row.length] } as unknown as TensorArg);
+      try {
+        processor._call(input, { data: row, dims: [1, row.length] } as unknown as TensorArg);
+      } catch (e) {
+        // Its own dead end ("The constraint reached a dead end…"): no token is allowed, and the glue ends the sequence.
+        if (!(e instanceof Error && /dead end/.test(e.message))) throw e;
+        row.fill(-Infinity);
+        lastRow = row;
+        return 0;
+      }
       lastRow = row;
       let allowed = 0;
       for (let i = 0; i < row.length; i++) if (row[i] !== -Infinity) allowed++;

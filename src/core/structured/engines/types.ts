@@ -46,6 +46,12 @@ export interface TokenMatcher {
   isTerminated(): boolean;
   /** Undoes the last `tokens` accepts, where the engine can (XGrammar). */
   rollBack?(tokens: number): void;
+  /**
+   * The grammar's own bitmask of the next tokens (bit t of word t >> 5 set: allowed), where the
+   * engine has one (XGrammar): the closing planner reads a few bits of it instead of masking a
+   * vocabulary-sized row for every byte it plans.
+   */
+  allowedBits?(): Promise<Int32Array | Uint32Array>;
   dispose(): void;
 }
 

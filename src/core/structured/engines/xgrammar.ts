@@ -186,6 +186,7 @@ function xgrammarMatcher(matcher: XGrammar.GrammarMatcher, vocabSize: number, wo
     accept: (token) => matcher.acceptToken(token),
     isTerminated: () => matcher.isTerminated(),
     rollBack: (tokens) => matcher.rollBack(tokens),
+    allowedBits: () => matcher.getNextTokenBitmask(),
     dispose: () => matcher.dispose(),
   };
 }
