@@ -87,6 +87,9 @@ let llamaLoading: Promise<NlcLlama> | undefined;
 let nlcModule: NlcModule | undefined;
 /** llama.cpp's recent error lines: a failed load names its reason here, not in the thrown error. */
 const recentErrors: string[] = [];
+// llama.cpp's log lines reach JS through a thread-safe callback, so a failed load can reject before
+// its reason arrives; loadFailure waits on this for that line (bounded), never on a fixed sleep.
+let onLogLine: (() => void) | undefined;
 
 /** node-llama-cpp's CPU backend, loaded once per process; a missing prebuilt binary is a ModelLoadError that says so. */
 export async function llamaRuntime(): Promise<NlcLlama> {
@@ -108,6 +111,7 @@ export async function llamaRuntime(): Promise<NlcLlama> {
         logger: (_level: string, message: string) => {
           recentErrors.push(message.trim());
           if (recentErrors.length > 8) recentErrors.shift();
+          onLogLine?.();
         },
       });
     } catch (e) {
@@ -153,14 +157,33 @@ export function checkGgufHeader(file: string): void {
   }
 }
 
-/** Turns llama.cpp's load failure into a message that names the file and what to do. */
-function loadFailure(file: string, e: unknown): ModelLoadError {
-  const text = e instanceof Error ? e.message : String(e);
-  // llama.cpp's own reason, e.g. "tensor 'blk.1.ffn_up.weight' data is not within the file bounds".
-  const reason = recentErrors
-    .splice(0)
+/** llama.cpp's own reasons among the recent log lines, e.g. "tensor 'blk.1.ffn_up.weight' data is not within the file bounds". */
+function loadReasons(): string[] {
+  return recentErrors
     .map((l) => /error loading model: (.*)$/.exec(l)?.[1] ?? (/^gguf_init_from_\w+: (.*)$/.exec(l)?.[1]))
     .filter((l): l is string => !!l);
+}
+
+/** Resolves when llama.cpp has logged its reason for a failed load, or after `limitMs` if it never does. */
+function reasonLogged(limitMs: number): Promise<void> {
+  if (loadReasons().length > 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      onLogLine = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, limitMs);
+    onLogLine = () => loadReasons().length > 0 && done();
+  });
+}
+
+/** Turns llama.cpp's load failure into a message that names the file, llama.cpp's reason and what to do. */
+async function loadFailure(file: string, e: unknown): Promise<ModelLoadError> {
+  const text = e instanceof Error ? e.message : String(e);
+  await reasonLogged(2_000);
+  const reason = loadReasons();
+  recentErrors.length = 0;
   const why = [...new Set(reason)].join('; ') || text;
   return new ModelLoadError(
     `llama.cpp could not load "${file}": ${why}. The file may be truncated, damaged, or written for a newer llama.cpp than node-llama-cpp ${NODE_LLAMA_CPP_VERSION}'s; download or convert it again.`,
@@ -178,7 +201,7 @@ export async function loadGgufModel(options: GgufModelOptions): Promise<CausalLM
   try {
     model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
   } catch (e) {
-    throw loadFailure(file, e);
+    throw await loadFailure(file, e);
   }
   const decision = threadsForThisMachine(options.threads ?? 'auto');
   options.onLog?.(decision.reason);
