@@ -65,12 +65,7 @@ export function globFiles(pattern: string, cwd = process.cwd()): string[] {
   const matcher = globToRegExp(posix);
   const found: string[] = [];
   const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = readableEntries(dir);
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
@@ -84,4 +79,13 @@ export function globFiles(pattern: string, cwd = process.cwd()): string[] {
   };
   walk(base);
   return found.sort();
+}
+
+/** A folder's entries, or none when it cannot be read (gone, a file, no permission): walks skip what they cannot list. */
+export function readableEntries(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readableEntries } from '../../globFiles';
 
 export type GgufSource = 'lmstudio' | 'ollama' | 'folder';
 
@@ -55,12 +56,7 @@ function isGgufFile(file: string): boolean {
 function walkFolder(root: string, source: GgufSource): GgufFile[] {
   const found: GgufFile[] = [];
   const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = readableEntries(dir);
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory() && depth < MAX_DEPTH) walk(full, depth + 1);
@@ -86,12 +82,7 @@ function ollamaModels(root: string): GgufFile[] {
   const manifests = path.join(root, 'manifests');
   const found: GgufFile[] = [];
   const walk = (dir: string, parts: string[]) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = readableEntries(dir);
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory() && parts.length < 3) walk(full, [...parts, e.name]);
