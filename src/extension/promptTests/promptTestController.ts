@@ -197,7 +197,7 @@ export class PromptTestController implements vscode.Disposable {
   private async parse(uri: vscode.Uri, fileId: string, version: number, text?: string): Promise<ParsedSuite | undefined> {
     if (text === undefined) {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === fileId);
-      if (open) text = open.getText();
+      if (open) text = unsavedText(open);
     }
     const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
     let parsed: ParsedSuite | undefined;
@@ -260,7 +260,9 @@ export class PromptTestController implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.pending.delete(key);
-        if (!doc.isClosed) this.updateLater(doc.uri, doc.getText());
+        // A saved or reverted document is the file on disk: read that, so a suite deleted after its
+        // editor was reverted is not brought back from the editor's copy (CI saw it reappear).
+        if (!doc.isClosed) this.updateLater(doc.uri, unsavedText(doc));
       }, PARSE_DELAY_MS),
     );
   }
@@ -278,4 +280,9 @@ export class PromptTestController implements vscode.Disposable {
     for (const timer of this.pending.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** An editor's text where it differs from the file (unsaved edits); undefined means read the file. */
+function unsavedText(doc: vscode.TextDocument): string | undefined {
+  return !doc.isClosed && doc.isDirty ? doc.getText() : undefined;
 }
