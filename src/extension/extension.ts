@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { keepBranch } from './branches';
 import { calibrateRisk, type CalibrateRiskArgs } from './commands/calibrateRisk';
 import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
+import { compareModels, type CompareModelsArgs } from './commands/compareModels';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { addEndpoint, setEndpointApiKey, type AddEndpointArgs, type SetEndpointKeyArgs } from './commands/endpointCommands';
 import { EndpointEngines, selectedEndpoint } from './endpoints';
@@ -115,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       }
     }),
     command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
+    command('samplingLab.compareModels', (args?: CompareModelsArgs) => compareModels(runner, args)),
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
     command('samplingLab.calibrateRisk', (args?: CalibrateRiskArgs) =>
@@ -149,7 +151,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     switch (event.type) {
       case 'insert':
         try {
-          const run = history.get(event.runId);
+          const run = history.cardsOf(event.runId);
           const inserted = await insertCompletion(run?.insertAt, event.text);
           // The inserted answer's own report: the card's, and only while its text is unchanged.
           const report = run?.risks?.find((r) => r.mainStrategy === event.strategy && r.answer === event.text);

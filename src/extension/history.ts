@@ -43,6 +43,11 @@ export class RunHistory {
     return this.runs.find((r) => r.id === id);
   }
 
+  /** The run whose cards a card's action names: a run, or one model's run of a side-by-side. */
+  cardsOf(id: string): RunRecord | undefined {
+    return this.get(id) ?? this.runs.flatMap((r) => r.models ?? []).find((m) => m.id === id);
+  }
+
   async upsert(run: RunRecord): Promise<void> {
     const compact = compactRun(run);
     const i = this.runs.findIndex((r) => r.id === run.id);
@@ -81,6 +86,7 @@ export class RunHistory {
  * were not kept (best-of-N, extra samples) are dropped; their text and scores stay.
  */
 export function compactRun(run: RunRecord): RunRecord {
+  if (run.models) return { ...run, models: run.models.map(compactRun) };
   if (!run.result) return run;
   return {
     ...run,

@@ -116,6 +116,27 @@ export function readSettings(config: SettingsSource = vscode.workspace.getConfig
   };
 }
 
+/**
+ * `samplingLab.compareModels`: the models Compare Models on Selection runs beside
+ * `samplingLab.model`, each in the form `samplingLab.model` takes. From user settings only (the
+ * setting's scope is application): a workspace must not send the prompt to a server or load a
+ * folder the user did not choose. A relative path is refused here: it would name a folder inside
+ * whichever workspace is open.
+ */
+export function readCompareModels(config: Pick<vscode.WorkspaceConfiguration, 'inspect'> = vscode.workspace.getConfiguration(SECTION)): string[] {
+  const value = config.inspect<unknown>('compareModels')?.globalValue ?? [];
+  const setting = `${SECTION}.compareModels`;
+  if (!Array.isArray(value)) throw new SettingsError(`${setting} must be a list of models, e.g. ["facts-lm", "~/models/my-model", "endpoint:local"].`, setting);
+  return value.map((entry, i) => {
+    if (typeof entry !== 'string' || !entry.trim()) throw new SettingsError(`${setting}[${i}] must be a model: "facts-lm", a folder path, a hub id owner/name or endpoint:NAME (got ${JSON.stringify(entry)}).`, setting);
+    const model = entry.trim();
+    if (/^\.{1,2}([/\\]|$)/.test(model)) {
+      throw new SettingsError(`${setting}[${i}] "${model}" is a relative path: it would name a folder inside whichever workspace is open. Give an absolute path or one starting with ~/.`, setting);
+    }
+    return model;
+  });
+}
+
 /** `samplingLab.threads`: the native engines' CPU threads (core/model/threads decides what auto means at load). */
 export function readThreadsSetting(config: SettingsSource = vscode.workspace.getConfiguration(SECTION)): ThreadsChoice {
   const value = config.get<unknown>('threads', 'auto');

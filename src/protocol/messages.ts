@@ -195,6 +195,14 @@ export interface RunRecord {
   branches?: BranchRecord[];
   /** Set when a server ran it rather than the panel's model. */
   engine?: RunEngine;
+  /**
+   * Models side by side (Compare Models on Selection): one record per model, in the order they
+   * ran, each with the same strategies, options and seed and its own cards, result and error.
+   * The record holding them has no result of its own; `model` names them all.
+   */
+  models?: RunRecord[];
+  /** On one model of a side-by-side: where the model came from ("bundled", "folder /path", "hub owner/name", "endpoint NAME"). */
+  modelSource?: string;
 }
 
 /** A finished run's outcome as the host's response cache keeps it (workspace storage). */

@@ -274,6 +274,9 @@ const runRecord: Check<RunRecord> = obj({
   structured: optional(structuredRun),
   branches: optional(arr(branchRecord)),
   engine: optional(runEngine),
+  // A side-by-side's models are runs themselves (checked lazily: the checker is being defined).
+  models: optional((v, at) => arr(runRecord)(v, at)),
+  modelSource: optional(str),
 });
 
 const cachedResponse: Check<CachedResponse> = obj({

@@ -114,14 +114,14 @@ function settled(requestId: string): void {
  */
 function stopRequest(requestId: string): void {
   if (stopping.has(requestId)) return;
-  const run = runOfRequest(requestId);
+  const run = ownerOfRequest(requestId);
   // A load is stopped by the host alone: it decides whether the run that waits for it ends.
   if (!run || run.status !== 'running') return;
   stopping.add(requestId);
   // A run on a server is the host's alone (runTokens): it has nothing in the worker to cancel.
   if (outstanding.has(requestId)) worker?.send({ type: 'cancel', requestId });
   // Shown first; the webview state (all of the history) is written after the frame is painted.
-  state.runs = state.runs.map((r) => (r.id === requestId ? { ...run, status: 'aborted' } : r));
+  state.runs = state.runs.map((r) => (r.id === run.id ? { ...run, status: 'aborted' } : r));
   render();
   requestAnimationFrame(() => setTimeout(persist, 0));
 }
@@ -167,6 +167,11 @@ function ensureWorker(): WorkerClient {
 
 function runOfRequest(requestId: string): RunRecord | undefined {
   return state.runs.find((r) => r.id === requestId);
+}
+
+/** The run a request streams into: its own, or the side-by-side holding it as one model's run. */
+function ownerOfRequest(requestId: string): RunRecord | undefined {
+  return runOfRequest(requestId) ?? state.runs.find((r) => r.models?.some((m) => m.id === requestId));
 }
 
 function onWorkerEvent(event: WorkerEvent): void {
@@ -242,7 +247,11 @@ function flushTokens(): void {
   const batch = queuedTokens;
   queuedTokens = [];
   // A stopped run's cards stand still: what the worker decoded after Stop comes with its partial result.
-  for (const { runId, events } of batch) if (!stopping.has(runId)) views.get(runId)?.applyTokens(events.events);
+  for (const { runId, events } of batch) {
+    if (stopping.has(runId)) continue;
+    const owner = ownerOfRequest(runId);
+    if (owner) views.get(owner.id)?.applyTokens(events.events, runId);
+  }
 }
 
 function dropQueuedTokens(runId: string): void {

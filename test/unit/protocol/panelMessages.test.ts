@@ -32,3 +32,14 @@ describe('the token count the panel relays to the host', () => {
     assert.match(error(validateWebviewToHost({ type: 'tokensStreamed', count: 3 })), /tokensStreamed\.requestId must be a string/);
   });
 });
+
+describe('a side-by-side of models in a run record', () => {
+  const part = (id: string, model: string) => ({ id, startedAt: 'now', prompt: 'Q?', model, modelSource: 'bundled', options: { maxNewTokens: 4, seed: 42, samples: 1 }, strategies: [], status: 'running' });
+  it("carries each model's run, checked like a run", () => {
+    const run = { ...part('run-1', 'a · b'), models: [part('run-1.m0', 'a'), part('run-1.m1', 'b')] };
+    assert.ok(validateHostToWebview({ type: 'runUpdated', run }).ok);
+    const bad = { ...run, models: [part('run-1.m0', 'a'), { ...part('run-1.m1', 'b'), status: 'waiting' }] };
+    assert.match(error(validateHostToWebview({ type: 'runUpdated', run: bad })), /runUpdated\.run\.models\[1\]\.status must be one of/);
+    assert.match(error(validateHostToWebview({ type: 'runUpdated', run: { ...run, models: [{ ...part('x', 'a'), modelSource: 3 }] } })), /models\[0\]\.modelSource must be a string/);
+  });
+});
