@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { REPO_ROOT } from './support/codeServer';
-import { birthplacePrompt, knownPerson, MODEL_DIR } from './support/facts';
+import { birthplacePrompt, heldOutPerson, MODEL_DIR } from './support/facts';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame } from './support/panel';
 import { openFile, runCommand, selectLines, widenSideBar } from './support/workbench';
@@ -70,7 +70,8 @@ describe('Models side by side, end to end', function () {
   let lab: Lab | undefined;
   let workspace: string;
   let tmp: string;
-  const prompt = birthplacePrompt(knownPerson(2));
+  // Someone the model never saw: it makes an answer up, and the strategies differ.
+  const prompt = birthplacePrompt(heldOutPerson(1));
 
   before(() => {
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
@@ -121,6 +122,8 @@ describe('Models side by side, end to end', function () {
     // The folder that is not there: its group says so, and how to fix it.
     assert.equal(broken!.status, 'failed');
     assert.match(broken!.notice, /has no config\.json.*Fix or remove it in your user settings' samplingLab\.compareModels\./);
+    assert.equal(broken!.heading, `${missing} · failed`);
+    assert.equal(await panel.locator('.run').first().locator('.model-group').nth(2).locator('.cards').isVisible(), false, 'no empty cards under it');
     assert.match((await panel.locator('.run').first().locator('.run-meta').textContent()) ?? '', /^facts-lm · facts-lm-q8 · /);
 
     await widenSideBar(page, 760);

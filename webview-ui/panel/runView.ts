@@ -154,10 +154,12 @@ class CardGroup {
   private readonly startedMs = performance.now();
   private readonly heading: HTMLElement | undefined;
   private readonly notice: HTMLElement | undefined;
+  private readonly grid: HTMLElement;
 
   constructor(run: RunRecord, actions: RunActions, preferences: PreferenceMarks | undefined, grouped: boolean) {
     this.id = run.id;
     const grid = el('div', 'cards');
+    this.grid = grid;
     this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions, preferences, grouped));
     grid.append(...this.cards.map((c) => c.element));
     if (!grouped) {
@@ -182,7 +184,7 @@ class CardGroup {
       this.element.dataset.status = run.status;
       this.heading.textContent = [
         run.model,
-        run.modelSource,
+        run.modelSource === run.model ? undefined : run.modelSource,
         run.backend ? run.backend.toUpperCase() : undefined,
         run.engine ? `sampled by ${run.engine.sampledBy}` : undefined,
         run.dtype,
@@ -195,6 +197,8 @@ class CardGroup {
       const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
       this.notice.textContent = notes.join(' ');
       this.notice.hidden = notes.length === 0;
+      // A model that never ran (it could not load, or Stop came first): its note says why; empty cards would add nothing.
+      this.grid.hidden = run.status !== 'running' && !run.result && run.engine === undefined;
     }
     if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.result!, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
     // Ended with nothing to show (stopped during the model load, or failed): no card keeps streaming.
