@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cityQuestion, MODEL_DIR, REPO, world } from '../support/model';
+import { readmeFirstPrompt } from '../support/readme';
 
 const CLI = path.join(REPO, 'dist', 'cli.js');
 
@@ -25,6 +26,15 @@ describe('sampling-lab CLI', function () {
     }
     assert.match(r.stdout, /tok\/s/);
     assert.match(r.stdout, new RegExp(person.city));
+  });
+
+  it("the README's first prompt shows the default strategies disagreeing (six identical cards taught nothing)", () => {
+    const prompt = readmeFirstPrompt(fs.readFileSync(path.join(REPO, 'README.md'), 'utf8'));
+    const r = run(['compare', '--json', prompt]);
+    assert.equal(r.code, 0, r.stderr);
+    const texts: string[] = JSON.parse(r.stdout).results.map((x: { best: { text: string } }) => x.best.text);
+    assert.equal(texts.length, 6, 'the six default strategies ran');
+    assert.ok(new Set(texts).size >= 3, `at least three different completions for ${JSON.stringify(prompt)}: ${JSON.stringify(texts)}`);
   });
 
   it('gives JSON with --json, and the greedy answer is the known city', () => {

@@ -1,11 +1,31 @@
 /**
- * A first run that is stopped while the model loads still leaves its run, saying so: before,
- * Stop during the first load left no card and no message.
+ * The first run as a new user meets it. Stopped while the model loads, it still leaves its run,
+ * saying so (before, Stop during the first load left no card and no message). Run on the README's
+ * first prompt with the default strategies, the cards differ (before, all six were identical).
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/protocol/messages';
-import { labApi, until, useSettingsInSuite } from './extensionApi';
+import { readmeFirstPrompt } from '../support/readme';
+import { labApi, until, useSettingsInSuite, withSettings } from './extensionApi';
+
+describe("the README's first prompt in the panel", function () {
+  this.timeout(300_000);
+
+  it('gives different completions under the default strategies', async () => {
+    // out/test/extension/ -> the repository root, as index.ts finds it.
+    const prompt = readmeFirstPrompt(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'README.md'), 'utf8'));
+    // Every setting a run reads back to its default (undefined removes the user value).
+    const defaults = { strategies: undefined, samples: undefined, seed: undefined, maxNewTokens: undefined, 'cache.enabled': false };
+    const run = await withSettings(defaults, () => vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection', { prompt }));
+    assert.equal(run?.status, 'done', run?.error ?? (await labApi()).lastError());
+    const texts = run!.result!.results.map((r) => r.best.text);
+    assert.equal(texts.length, 6, 'the six default strategies ran');
+    assert.ok(new Set(texts).size >= 3, `at least three different cards for ${JSON.stringify(prompt)}: ${JSON.stringify(texts)}`);
+  });
+});
 
 describe('stopping during the model load', function () {
   this.timeout(300_000);

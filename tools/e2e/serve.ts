@@ -1,7 +1,7 @@
 /**
  * `npm run serve`: opens Sampling Lab in a browser on this machine. Starts code-server with
  * the extension loaded from this working tree and a sample workspace of prompts about people
- * the bundled model knows, prints the URL, and runs until Ctrl+C.
+ * the bundled model never saw and knows, prints the URL, and runs until Ctrl+C.
  * Usage: npm run serve [-- --port 8080]
  */
 import * as fs from 'node:fs';
@@ -15,9 +15,14 @@ function samplePrompts(): string {
     '# Select a prompt (both lines), then run "Sampling Lab: Compare Strategies on Selection"',
     '# from the command palette (F1) or the editor context menu (Ctrl+Alt+Enter).',
     '',
+    "# A person the model never saw (world/heldout.json), the README's first prompt: the strategies disagree.",
+    'Q: Where was Grainai Bygaim born?',
+    'A:',
+    '',
+    '# People it knows: every strategy gives the same city.',
   ];
   for (const p of people) lines.push(`Q: Where was ${p.name} born?`, 'A:', '');
-  lines.push('Q: Where was Ada Lovelace born?', 'A:', '');
+  lines.push('# Someone from outside its world altogether:', 'Q: Where was Ada Lovelace born?', 'A:', '');
   return lines.join('\n');
 }
 
