@@ -78,6 +78,21 @@ function promptFormat(options: RunOptions): { chat?: boolean; system?: string } 
   return Object.keys(f).length > 0 ? f : undefined;
 }
 
+/** What every record of a request starts with: the request as asked, on `model`, starting now. */
+function newRecord(id: string, request: Omit<RunRequest, 'model'>, model: string): Omit<RunRecord, 'status'> {
+  return {
+    id,
+    kind: request.kind,
+    startedAt: new Date().toISOString(),
+    prompt: request.prompt,
+    ...(request.promptSource ? { promptSource: request.promptSource } : {}),
+    model,
+    options: request.options,
+    strategies: strategyViews(request.strategies),
+    insertAt: request.insertAt,
+  };
+}
+
 export class Runner implements vscode.Disposable {
   private current: { id: string; cts: vscode.CancellationTokenSource; done: Promise<unknown> } | undefined;
   private readonly onTokensEmitter = new vscode.EventEmitter<{ runId: string; count: number }>();
@@ -365,19 +380,7 @@ export class Runner implements vscode.Disposable {
     fixFor: (model: string) => string,
   ): Promise<RunRecord> {
     await this.panel.reveal();
-    let parent: RunRecord = {
-      id,
-      kind: request.kind,
-      startedAt: new Date().toISOString(),
-      prompt: request.prompt,
-      ...(request.promptSource ? { promptSource: request.promptSource } : {}),
-      model: models.map((m) => this.modelName(m)).join(' · '),
-      options: request.options,
-      strategies: strategyViews(request.strategies),
-      status: 'running',
-      insertAt: request.insertAt,
-      models: [],
-    };
+    let parent: RunRecord = { ...newRecord(id, request, models.map((m) => this.modelName(m)).join(' · ')), status: 'running', models: [] };
     const show = async (announce: boolean) => {
       await this.history.upsert(parent);
       if (announce) await this.panel.post({ type: 'runUpdated', run: parent }).catch((e) => this.log.warn(`The panel did not take run ${id}: ${(e as Error).message}`));
@@ -420,18 +423,7 @@ export class Runner implements vscode.Disposable {
 
   /** A model's record when nothing ran on it: it stopped before it loaded, or could not load. */
   private unrunPart(id: string, request: RunRequest, status: 'aborted' | 'failed', error: string): RunRecord {
-    return {
-      id,
-      kind: request.kind,
-      startedAt: new Date().toISOString(),
-      prompt: request.prompt,
-      model: this.modelName(request.model),
-      options: request.options,
-      strategies: strategyViews(request.strategies),
-      status,
-      insertAt: request.insertAt,
-      error,
-    };
+    return { ...newRecord(id, request, this.modelName(request.model)), status, error };
   }
 
   /** Where a model of a side-by-side comes from, for its group's heading. */
