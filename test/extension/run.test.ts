@@ -93,6 +93,17 @@ describe('runs in the panel', function () {
       assert.equal((await second)?.status, 'aborted', 'Stop pressed as a run replaces another stops the new one');
     });
   });
+
+  it('shows a token that holds part of a character as its bytes (<0xF0>), never as "�"', async () => {
+    const api = await labApi();
+    // A bias on "😀" (F0 9F 98 80) lifts the bundled model's four byte tokens above every other:
+    // each one alone is no character. The panel's worker names the tokens the cards show.
+    const run = await withSettings({ strategies: [{ kind: 'temperature', temperature: 1, logitBias: { '😀': 100 } }], samples: 1, maxNewTokens: 4 }, () => compare());
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    const shown = run!.result!.results[0]!.best.tokens.map((t) => t.text);
+    assert.equal(shown.length, 4);
+    for (const text of shown) assert.ok(['<0xF0>', '<0x9F>', '<0x98>', '<0x80>'].includes(text), `${JSON.stringify(text)} is one of the emoji's bytes: ${JSON.stringify(shown)}`);
+  });
 });
 
 describe('Sample with Settings and Select Model', function () {
