@@ -97,12 +97,13 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
     panel.onReady(() => {
-      void panel.post({ type: 'history', runs: history.all() }).catch(() => undefined);
+      void panel.post(history.update()).catch(() => undefined);
       void panel.post(strategySettingsUpdate()).catch(() => undefined);
     }),
     panel.onEvent((event) => void onPanelEvent(event).then((outcome) => handled.fire({ event, ...outcome }))),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.history.maxRuns`)) void history.trim().then((trimmed) => (trimmed ? showHistory(panel, history) : undefined));
+      // Shown even when nothing was dropped: the panel keeps its list to the new limit too.
+      if (e.affectsConfiguration(`${SECTION}.history.maxRuns`)) void history.trim().then(() => showHistory(panel, history));
       // The panel's strategy editor follows the setting, however it was changed.
       if (e.affectsConfiguration(`${SECTION}.strategies`) && panel.webview) void panel.post(strategySettingsUpdate()).catch(() => undefined);
       if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;

@@ -4,7 +4,7 @@
  * `samplingLab.history.maxRuns` of them; one can be deleted, or all cleared.
  */
 import * as vscode from 'vscode';
-import type { RunRecord } from '../protocol/messages';
+import type { HistoryUpdate, RunRecord } from '../protocol/messages';
 import { validateRunRecords } from '../protocol/validate';
 
 const KEY = 'samplingLab.runs';
@@ -37,6 +37,11 @@ export class RunHistory {
 
   all(): RunRecord[] {
     return this.runs;
+  }
+
+  /** The history as the panel is told it, with the limit it keeps its own list to. */
+  update(): HistoryUpdate {
+    return { type: 'history', runs: this.runs, maxRuns: this.limit() };
   }
 
   get(id: string): RunRecord | undefined {

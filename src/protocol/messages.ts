@@ -288,6 +288,8 @@ export interface FileErrorReply {
 export interface HistoryUpdate {
   type: 'history';
   runs: RunRecord[];
+  /** `samplingLab.history.maxRuns`: the panel keeps no more runs than the host stores. */
+  maxRuns: number;
 }
 
 /**

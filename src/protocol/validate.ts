@@ -316,7 +316,7 @@ const hostToWebviewShapes = {
   cancel: obj(id),
   fileData: obj({ ...id, data: bytes }),
   fileError: obj({ ...id, status: int, error: str }),
-  history: obj({ runs: arr(runRecord) }),
+  history: obj({ runs: arr(runRecord), maxRuns: int }),
   runUpdated: obj({ run: runRecord }),
   runTokens: obj({ ...id, events: arr(tokenEvent) }),
   preferenceRecorded: obj({ runId: str, chosen: int, rejected: int, file: optional(str), error: optional(str) }),

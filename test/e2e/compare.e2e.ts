@@ -55,7 +55,8 @@ describe('Compare Strategies on Selection, end to end', function () {
 
       it(`shows a card per strategy, greedy equal to the CLI, on ${scenario.backend.toUpperCase()}`, async () => {
         const t0 = Date.now();
-        server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'auto' } });
+        // Two runs kept: the history test below runs a third.
+        server = await startCodeServer({ workspace, settings: { 'samplingLab.device': 'auto', 'samplingLab.history.maxRuns': 2 } });
         workbench = await openWorkbench(server.workbenchUrl({ extensionDevelopmentPath: REPO_ROOT }), { gpu: scenario.gpu });
         const { page } = workbench;
         await waitForWorkbench(page);
@@ -129,6 +130,19 @@ describe('Compare Strategies on Selection, end to end', function () {
         // Each figure is rounded to 0.1, so the sum may be off by that much per card.
         assert.ok(Math.abs(sum - runRate) <= 0.1 * cardRates.length + 0.05, `cards ${cardRates.join(' + ')} = ${sum.toFixed(1)} vs the run's ${runRate}`);
         assert.match((await run.locator('.stat-speed').first().getAttribute('title')) ?? '', /decode together in one batch, so their rates add up to the run's/);
+      });
+
+      it('keeps no more runs in the panel than samplingLab.history.maxRuns (2): the oldest leaves the list', async () => {
+        const { page } = workbench!;
+        for (const expected of [2, 2]) {
+          // The runs shown so far are marked, so the wait is for the one this command adds.
+          await panel.locator('.run').evaluateAll((runs) => runs.forEach((r) => ((r as HTMLElement).dataset.seen = '1')));
+          await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+          await panel.locator('.run:not([data-seen])[data-status="done"]').waitFor({ timeout: 120_000 });
+          assert.equal(await panel.locator('.run').count(), expected);
+        }
+        // The newest is the one just added; the first run is gone from the list.
+        assert.equal(await panel.locator('.run').first().getAttribute('data-seen'), null);
       });
 
       it('Insert puts the completion after the selection in the editor', async () => {

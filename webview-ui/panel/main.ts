@@ -49,6 +49,8 @@ const stopButton = byId<HTMLButtonElement>('stop');
 let queuedTokens: { runId: string; events: WorkerEvent & { type: 'tokens' } }[] = [];
 let frame = 0;
 let worker: WorkerClient | undefined;
+/** `samplingLab.history.maxRuns`, as the host's history message last said (it comes when the panel starts). */
+let historyLimit = Number.POSITIVE_INFINITY;
 
 const actions: RunActions = {
   insert: (runId, text, strategy) => postToHost({ type: 'insert', runId, text, strategy }),
@@ -129,11 +131,23 @@ function stopRequest(requestId: string): void {
 function upsertRun(run: RunRecord): void {
   const i = state.runs.findIndex((r) => r.id === run.id);
   if (i >= 0) state.runs[i] = run;
-  else state.runs.unshift(run);
+  else {
+    state.runs.unshift(run);
+    dropPastLimit();
+  }
   for (const [id, view] of views) if (id !== run.id && i < 0) view.setExpanded(false);
   render();
   persist();
   if (i < 0) revealNewRun(views.get(run.id)?.element);
+}
+
+/**
+ * The panel keeps no more runs than the host stores (a run still streaming stays). Its list, its
+ * DOM and the webview state it saves on every token batch grew with every run before: in the soak,
+ * a run took 0.4 s at first and 10 s by the 120th, the panel's renderer busy the whole time.
+ */
+function dropPastLimit(): void {
+  if (state.runs.length > historyLimit) state.runs = state.runs.filter((r, i) => i < historyLimit || r.status === 'running');
 }
 
 /**
@@ -254,6 +268,7 @@ function dropQueuedTokens(runId: string): void {
 function onHostMessage(message: HostToWebview): void {
   switch (message.type) {
     case 'history':
+      historyLimit = message.maxRuns;
       state.runs = message.runs;
       render();
       persist();

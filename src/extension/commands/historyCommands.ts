@@ -83,7 +83,7 @@ export async function exportHistory(history: RunHistory, args: Omit<ExportArgs, 
 
 /** Shows the history as it is now in the panel, when the panel is open. */
 export async function showHistory(panel: PanelProvider, history: RunHistory): Promise<void> {
-  if (panel.webview) await panel.post({ type: 'history', runs: history.all() }).catch(() => undefined);
+  if (panel.webview) await panel.post(history.update()).catch(() => undefined);
 }
 
 export async function deleteRun(history: RunHistory, panel: PanelProvider, args: { runId?: string } = {}): Promise<boolean> {
