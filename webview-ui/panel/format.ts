@@ -18,12 +18,6 @@ export function known(value: number | null | undefined): value is number {
   return typeof value === 'number' && !Number.isNaN(value);
 }
 
-export function bytes(n: number): string {
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} kB`;
-  return `${n} B`;
-}
-
 /** Makes whitespace in token text visible where it matters (a lone space or newline). */
 export function visibleToken(text: string): string {
   return text.replace(/\n/g, '↵').replace(/^ /, '␣');
