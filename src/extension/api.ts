@@ -23,6 +23,8 @@ export interface SamplingLabApi {
   /** A panel event (insert, prefer, branchAdded, …) has been handled, with what came of it. */
   readonly onDidHandlePanelEvent: vscode.Event<PanelEventOutcome>;
   modelState(): ModelState;
+  /** The model state changed: a load began, reached a file or a byte count (`progress`), ended. */
+  readonly onDidChangeModelState: vscode.Event<ModelState>;
   /** Releases the loaded model (the next run loads it again), as a changed model setting does. */
   releaseModel(): Promise<void>;
   history(): RunRecord[];

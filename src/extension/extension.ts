@@ -236,6 +236,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     onDidStartRun: runner.onDidStart,
     onDidHandlePanelEvent: handled.event,
     modelState: () => session.current,
+    onDidChangeModelState: session.onDidChange,
     releaseModel: () => session.unload('released through the API'),
     history: () => history.all(),
     clearHistory: () => history.clear(),
