@@ -139,6 +139,24 @@ describe('compareModels', function () {
     }
   });
 
+  it('Stop while the panel runs the first model ends the run: the next model does not run, or stops while it loads', async () => {
+    const api = await labApi();
+    const started = nextEvent(api.onDidStartRun, () => true, 60_000);
+    const running = compareModels({ models: ['facts-lm', q8Folder] });
+    const id = await started;
+    // The first tokens of the first model (in the panel's worker): Stop from the panel's button, as the host gets it.
+    await nextEvent(api.onTokens, (e) => e.runId === `${id}.m0` && e.count > 0, 120_000);
+    assert.deepEqual(api.receiveFromPanel({ type: 'stop' }), { ok: true });
+    const run = await running;
+    assert.equal(run?.status, 'aborted', run?.error ?? api.lastError());
+    const second = run!.models![1]!;
+    assert.equal(second.status, 'aborted');
+    // Stop came during the first model's decode, or between it and the second's load.
+    assert.match(second.error!, /^(Not run: the comparison was stopped before this model loaded\.|Stopped while the model was loading: nothing was generated\.)/);
+    assert.equal(second.result, undefined, 'nothing ran on the second model');
+    assert.equal(api.resources().runsInProgress, 0);
+  });
+
   it('asks for a second model by name, and refuses a relative folder in the list', async () => {
     const api = await labApi();
     await vscode.workspace.getConfiguration('samplingLab').update('compareModels', [], vscode.ConfigurationTarget.Global);
