@@ -209,8 +209,9 @@ describe('Panel in every theme kind, end to end', function () {
         const stop = await bars.evaluateAll((gs) => gs.findIndex((g) => g.getAttribute('tabindex') === '0'));
         await bars.nth(stop).focus();
         await bars.nth(stop).press(stop === 29 ? 'ArrowUp' : 'ArrowDown');
-        await explorer.locator('svg.bars .bar:focus').waitFor({ state: 'attached' });
-        await explorer.evaluate((e) => e.scrollIntoView({ block: 'start' }));
+        const focused = explorer.locator('svg.bars .bar:focus');
+        await focused.waitFor({ state: 'attached' });
+        await focused.evaluate((g) => g.scrollIntoView({ block: 'center' }));
         await page.locator('.part.sidebar').screenshot({ path: path.join(SCREENSHOTS, 'explorer-keyboard.png') });
       }
       await page.keyboard.press('Escape');
