@@ -307,12 +307,23 @@ describe('Distribution explorer, end to end', function () {
     const panel = await panelFrame(page);
     const runs = panel.locator('.run');
     const before = await runs.count();
-    // The panel scrolled down, away from where the new run appears.
+    // A shorter window, so the panel's one run is taller than its view; then it is scrolled down,
+    // away from where the new run appears. (The workbench lays the webview out again a moment later.)
+    const viewport = page.viewportSize()!;
+    await page.setViewportSize({ width: viewport.width, height: 520 });
+    await panel.locator('body').evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const deadline = Date.now() + 20_000;
+          const poll = () => (document.documentElement.scrollHeight > window.innerHeight + 100 ? resolve() : Date.now() > deadline ? reject(new Error(`the panel is ${document.documentElement.scrollHeight} px in a ${window.innerHeight} px view`)) : requestAnimationFrame(poll));
+          poll();
+        }),
+    );
     const scrolled = await panel.locator('body').evaluate(() => {
       window.scrollTo(0, document.documentElement.scrollHeight);
       return window.scrollY;
     });
-    assert.ok(scrolled > 0, 'the panel is taller than the view, so it can be scrolled away from its top');
+    assert.ok(scrolled > 0, 'the panel is scrolled away from its top');
     await openFile(page, 'quiz.ts');
     // The cursor inside the literal, no selection: the prompt is the literal's value, with no input box.
     await page.locator('.monaco-editor .view-lines').first().click();
@@ -340,6 +351,7 @@ describe('Distribution explorer, end to end', function () {
     assert.equal(await whole.locator('.prompt-full-text').textContent(), lines.join('\n'), 'the prompt as sent: real newlines, no quotes');
     await waitForFinishedCards(panel, 2, 300_000);
     check(await headerShown(), 'when it has finished');
+    await page.setViewportSize(viewport);
   });
 
   it('Focus on Strategies View puts the keys in the panel every time, from an editor with the cursor in it', async () => {
@@ -369,7 +381,7 @@ describe('Distribution explorer, end to end', function () {
       // VS Code hands focus into a webview's document a moment later: wait for it to get there (10 s at most).
       let where = await focusIn();
       for (const deadline = Date.now() + 10_000; !where.startsWith('panel:') && Date.now() < deadline; where = await focusIn()) await page.waitForTimeout(100);
-      assert.match(where, /^panel:/, `try ${i + 1}: focus is on a control of the panel`);
+      assert.match(where, /^panel:/, `try ${i + 1}: focus is on a control of the panel, not ${where}`);
       assert.equal(await editorText.textContent(), before, `try ${i + 1}: the key did not go into the editor`);
     }
     assert.equal(await page.locator('.tab.dirty').count(), 0, 'no editor was changed');
