@@ -30,9 +30,7 @@ export class RunHistory {
     const checked = validateRunRecords(stored);
     if (!checked.ok) log.warn(`Ignoring unreadable run history (${checked.error}).`);
     // A run still "running" in storage was cut off by a reload: say so rather than spin forever.
-    this.runs = (checked.ok ? checked.message : []).map((r) =>
-      r.status === 'running' ? { ...r, status: 'aborted', error: 'Interrupted: the window was reloaded during the run.' } : r,
-    );
+    this.runs = (checked.ok ? checked.message : []).map(interrupted);
   }
 
   all(): RunRecord[] {
@@ -84,6 +82,12 @@ export class RunHistory {
     this.runs = [];
     await this.storage.update(KEY, this.runs);
   }
+}
+
+/** A run stored while it ran, as a reload left it: stopped, saying so; in a side-by-side, each model that was running too. */
+function interrupted(run: RunRecord): RunRecord {
+  if (run.status !== 'running') return run;
+  return { ...run, status: 'aborted', error: 'Interrupted: the window was reloaded during the run.', ...(run.models ? { models: run.models.map(interrupted) } : {}) };
 }
 
 /**

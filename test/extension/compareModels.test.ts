@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { RunHistory } from '../../src/extension/history';
 import type { RunRecord } from '../../src/protocol/messages';
 import { bundledModel } from '../support/model';
 import { OpenAiTestServer } from '../support/openaiServer';
@@ -155,6 +156,24 @@ describe('compareModels', function () {
     assert.match(second.error!, /^(Not run: the comparison was stopped before this model loaded\.|Stopped while the model was loading: nothing was generated\.)/);
     assert.equal(second.result, undefined, 'nothing ran on the second model');
     assert.equal(api.resources().runsInProgress, 0);
+  });
+
+  it('a side-by-side cut off by a window reload is kept stopped, and so is the model that was running in it', () => {
+    const part = (id: string, status: RunRecord['status']): RunRecord => ({ id, startedAt: 'now', prompt: PROMPT, model: id, options: { maxNewTokens: 4, seed: 7, samples: 1 }, strategies: [], status });
+    const stored = [{ ...part('run-9', 'running'), models: [part('run-9.m0', 'done'), part('run-9.m1', 'running')] }];
+    const memento = { get: () => stored, update: async () => undefined, keys: () => [] } as unknown as vscode.Memento;
+    const warnings: string[] = [];
+    const log = { warn: (m: string) => warnings.push(m) } as unknown as vscode.LogOutputChannel;
+    const [run] = new RunHistory(memento, log).all();
+    assert.deepEqual(warnings, [], 'the stored side-by-side reads back');
+    assert.equal(run!.status, 'aborted');
+    assert.deepEqual(
+      run!.models!.map((m) => [m.status, m.error]),
+      [
+        ['done', undefined],
+        ['aborted', 'Interrupted: the window was reloaded during the run.'],
+      ],
+    );
   });
 
   it('asks for a second model by name, and refuses a relative folder in the list', async () => {
