@@ -80,6 +80,8 @@ export function parseMaxTokens(text: string): number | undefined {
   const t = text.trim();
   if (t === '') return undefined;
   const { min, max } = MAX_NEW_TOKENS_RANGE;
-  if (!/^\d+$/.test(t)) throw new RunInputError(`Max tokens must be a whole number from ${min} to ${max} (got "${t}").`);
-  return checkMaxNewTokens(Number(t));
+  const n = Number(t);
+  // The message quotes the field's text as typed, in range or not.
+  if (!/^\d+$/.test(t) || n < min || n > max) throw new RunInputError(`Max tokens must be a whole number from ${min} to ${max} (got "${t}").`);
+  return n;
 }

@@ -26,7 +26,7 @@ describe('the per-run inputs (the panel\'s Max tokens and Stop at, the CLI\'s --
   it('reads max tokens as a whole number from 1 to 512; blank is the setting', () => {
     assert.equal(parseMaxTokens(' 64 '), 64);
     assert.equal(parseMaxTokens(''), undefined);
-    for (const bad of ['0', '99999', 'abc', '1.5', '-3', '1e2']) assert.throws(() => parseMaxTokens(bad), /Max tokens must be a whole number from 1 to 512/, bad);
+    for (const bad of ['0', '99999', 'abc', '1.5', '-3', '1e2']) assert.throws(() => parseMaxTokens(bad), new RegExp(`Max tokens must be a whole number from 1 to 512 \\(got "${bad}"\\)`), bad);
     assert.throws(() => checkMaxNewTokens(513, 'maxNewTokens'), /maxNewTokens must be a whole number from 1 to 512 \(got 513\)/);
     assert.equal(checkMaxNewTokens(512), 512);
   });
