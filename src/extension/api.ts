@@ -31,6 +31,8 @@ export interface SamplingLabApi {
   clearHistory(): Promise<void>;
   /** The Preferences view's rows, as it shows them now. */
   preferenceItems(): PreferenceItem[];
+  /** The Preferences view is expanded and shown (it starts collapsed, and expands once pairs exist). */
+  preferencesViewVisible(): boolean;
   /** The Test Explorer's prompt test items, and running them as its Run button does. */
   promptTests: {
     /** Scans the workspace again, then lists what the Test Explorer shows. */

@@ -22,6 +22,7 @@ import { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
 import { chooseScorer, exportPreferencesCommand, type ExportArgs } from './preferences/preferenceCommands';
 import { PREFERENCES_VIEW_ID, PreferencesView } from './preferences/preferencesView';
+import { expandPreferencesOnce } from './preferences/expandPreferences';
 import { recordPreference } from './preferences/recordPreference';
 import { PromptTestController } from './promptTests/promptTestController';
 import { PromptTestRunner } from './promptTests/runPromptTests';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
+  const preferencesTree = vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences });
   const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model));
   const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
     await promptTestRunner.run(promptTests, request, token);
@@ -96,7 +98,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     promptTests,
     promptTestRunner,
     statusItem,
-    vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences }),
+    preferencesTree,
+    expandPreferencesOnce(preferencesTree, preferences, context.workspaceState, panel, log),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
     panel.onReady(() => {
@@ -265,6 +268,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     history: () => history.all(),
     clearHistory: () => history.clear(),
     preferenceItems: () => preferences.getChildren(),
+    preferencesViewVisible: () => preferencesTree.visible,
     promptTests: {
       discover: async () => {
         await promptTests.rediscover();

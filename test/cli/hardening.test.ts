@@ -72,6 +72,16 @@ describe('hardening: the CLI', function () {
     assert.equal(JSON.parse(text).results[0].completions.length, 16);
   });
 
+  it('hardening: explore --json (another subcommand, > 256 KB) comes through a slow pipe whole, then exits 0', async () => {
+    // Item 1 said every subcommand lost its tail; explore with 1,000 tokens and the sweep prints about 375 KB.
+    const { done } = runThroughSlowReader(['explore', '--json', '--top', '1000', '--sweep', 'Q: Where was Kawe Steiga born?\nA:']);
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.length > 256 * 1024, `only ${r.stdout.length} bytes came through`);
+    const text = r.stdout.toString('utf8');
+    assert.equal(text, `${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+  });
+
   it('hardening: a ReDoS regex in a suite fails its case fast; Ctrl-C then stops the run promptly with partial results marked', async () => {
     // ^(.|.)*XYZ$ backtracks 2^n times on any n-character output without XYZ: decades on a
     // sentence for a backtracking engine. The second case is long (64 runs of 256 tokens), so

@@ -77,6 +77,12 @@ describe('decode loop on the bundled model (transformers.js, onnxruntime-node)',
       e instanceof NaNLogitError && e.step === 2 && /^At step 2: token 5's logit is NaN/.test(e.message));
   });
 
+  it('refuses a ragged batch (rows of unequal length) and an empty one by name, before any tensor is built', async () => {
+    const model = await bundledModel();
+    await assert.rejects(model.forward([[1, 2], [3]], null), /all rows of a forward pass must have the same length/);
+    await assert.rejects(model.forward([], null), /at least one token in each row/);
+  });
+
   it('decodes the same tokens batched as sequentially, for every strategy', async () => {
     const model = await bundledModel();
     const person = world('known')[3]!;

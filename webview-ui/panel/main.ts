@@ -385,6 +385,27 @@ runsEl.addEventListener('click', openExplorer);
 runsEl.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') openExplorer(e);
 });
+/**
+ * Keys go to a control when the panel gets focus ("Focus on Strategies View", a click on the view's
+ * title): VS Code focuses the webview's window, and with nothing focused in it keys landed on the
+ * body, where they did nothing. Focus returns to the control that had it, else the newest run's
+ * header, else the first control of the page.
+ */
+let lastFocused: HTMLElement | undefined;
+document.addEventListener('focusin', (e) => {
+  if (e.target instanceof HTMLElement || e.target instanceof SVGElement) lastFocused = e.target as HTMLElement;
+});
+function focusMainControl(): void {
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== document.documentElement) return;
+  const target = [lastFocused, runsEl.querySelector<HTMLElement>('.run-toggle'), document.querySelector<HTMLElement>('button:not([disabled]), [tabindex="0"]')].find(
+    (e): e is HTMLElement => !!e && e.isConnected && !e.closest('[hidden]') && !(e as HTMLButtonElement).disabled,
+  );
+  // Never scrolls: a click into the panel also focuses its window, and the page must not jump under it.
+  target?.focus({ preventScroll: true });
+}
+window.addEventListener('focus', focusMainControl);
+
 // The model's memory goes with the worker when the panel is closed.
 window.addEventListener('pagehide', () => worker?.terminate());
 

@@ -7,6 +7,7 @@
  */
 import type { CausalLM, ChatMessage, ForwardResult, KvCache } from './types';
 import { ModelLoadError } from './errors';
+import { forwardShape } from './forwardShape';
 import { isDtype, onnxFileFor } from './hubModel';
 import { byteFallbackByte, byteLevelBytes, tokenDisplayText } from './tokenBytes';
 
@@ -224,9 +225,7 @@ class TransformersCausalLM implements CausalLM {
   }
 
   async forward(ids: number[][], cache: KvCache | null): Promise<ForwardResult> {
-    const batch = ids.length;
-    const newLength = ids[0]?.length ?? 0;
-    if (batch === 0 || newLength === 0) throw new Error('forward needs at least one token in each row');
+    const { batch, newLength } = forwardShape(ids);
     const past = cache as TjsCache | null;
     if (past && past.batchSize !== batch) {
       throw new Error(`cache holds ${past.batchSize} rows but ${batch} were given`);
@@ -238,7 +237,6 @@ class TransformersCausalLM implements CausalLM {
     const positions = new BigInt64Array(batch * newLength);
     for (let r = 0; r < batch; r++) {
       const row = ids[r]!;
-      if (row.length !== newLength) throw new Error('all rows of a forward pass must have the same length');
       for (let i = 0; i < newLength; i++) {
         inputIds[r * newLength + i] = BigInt(row[i]!);
         positions[r * newLength + i] = BigInt(pastLength + i);

@@ -16,6 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../../core/model/errors';
+import { forwardShape } from '../../../core/model/forwardShape';
 import type { ThreadsChoice } from '../../../core/model/threads';
 import type { CausalLM, ForwardResult, KvCache } from '../../../core/model/types';
 import { threadsForThisMachine } from '../../threads';
@@ -279,10 +280,7 @@ class LlamaCppModel implements CausalLM {
   }
 
   async forward(ids: number[][], cache: KvCache | null): Promise<ForwardResult> {
-    const batch = ids.length;
-    const newLength = ids[0]?.length ?? 0;
-    if (batch === 0 || newLength === 0) throw new Error('forward needs at least one token in each row');
-    if (ids.some((r) => r.length !== newLength)) throw new Error('all rows of a forward pass must have the same length');
+    const { batch, newLength } = forwardShape(ids);
     let rows: Row[];
     if (cache === null) rows = await Promise.all(ids.map(async () => ({ seq: await this.sequence(), tokens: [] as number[] })));
     else {
