@@ -111,7 +111,6 @@ describe('endpoints', function () {
     assert.deepEqual(stopped.options.stopStrings, ['.']);
     const sent = server.requests.slice(before).filter((r) => r.method === 'POST');
     assert.ok(sent.length > 0 && sent.every((r) => r.body.max_tokens === 5 && JSON.stringify(r.body.stop) === '["."]'), `max_tokens 5 and stop ["."] sent: ${JSON.stringify(sent.map((r) => r.body))}`);
-    assert.ok(!stopped.result!.results[0]!.best.text.includes('.'), 'the server ended the completion at the stop string');
   });
 
   it('Stop aborts the request in flight and keeps the tokens that arrived', async () => {
