@@ -31,6 +31,7 @@ import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { Runner } from './runner';
+import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
 import { saveStrategies, strategySettingsUpdate } from './strategySettings';
 import { StructuredRuns } from './structuredRuns';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const cache = new ResponseCache(context.workspaceState, log);
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
+  const runInputs = new RunInputs(context.workspaceState);
   const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), {
     engineFor: (model, signal) => {
       const endpoint = selectedEndpoint(model);
@@ -103,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     panel.onReady(() => {
       void panel.post(history.update()).catch(() => undefined);
       void panel.post(strategySettingsUpdate()).catch(() => undefined);
+      postRunDefaults();
     }),
     panel.onEvent((event) => void onPanelEvent(event).then((outcome) => handled.fire({ event, ...outcome }))),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -110,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       if (e.affectsConfiguration(`${SECTION}.history.maxRuns`)) void history.trim().then(() => showHistory(panel, history));
       // The panel's strategy editor follows the setting, however it was changed.
       if (e.affectsConfiguration(`${SECTION}.strategies`) && panel.webview) void panel.post(strategySettingsUpdate()).catch(() => undefined);
+      if (e.affectsConfiguration(`${SECTION}.maxNewTokens`) && panel.webview) postRunDefaults();
       if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;
       if (session.current.status !== 'ready') showModelState(statusItem, { status: 'none', name: safeModelName() });
       try {
@@ -119,8 +123,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         lastError = reportError(e, log);
       }
     }),
-    command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
-    command('samplingLab.compareModels', (args?: CompareModelsArgs) => compareModels(runner, args)),
+    command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args, () => runInputs.current())),
+    command('samplingLab.compareModels', (args?: CompareModelsArgs) => compareModels(runner, args, () => runInputs.current())),
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
     command('samplingLab.calibrateRisk', (args?: CalibrateRiskArgs) =>
@@ -150,6 +154,17 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       await vscode.window.showTextDocument(file);
     }),
   );
+
+  /** The panel's Max tokens field shows the setting's value until the user types their own. */
+  function postRunDefaults(): void {
+    let maxNewTokens: number;
+    try {
+      maxNewTokens = readSettings().options.maxNewTokens;
+    } catch {
+      return; // A broken setting is reported when a run reads it.
+    }
+    void panel.post({ type: 'runDefaults', maxNewTokens }).catch(() => undefined);
+  }
 
   async function onPanelEvent(event: PanelEvent): Promise<Omit<PanelEventOutcome, 'event'>> {
     switch (event.type) {
@@ -203,6 +218,15 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         const reply = await saveStrategies(event, log).catch((e: Error) => strategySettingsUpdate({ saved: false, error: `Not saved: ${e.message}` }));
         await panel.post(reply).catch(() => undefined);
         if (reply.error) return { error: reply.error };
+        break;
+      }
+      case 'runInputs': {
+        const refused = await runInputs.set(event);
+        if (refused) {
+          log.warn(refused);
+          lastError = refused;
+          return { error: refused };
+        }
         break;
       }
       case 'runAction':

@@ -343,6 +343,7 @@ export class Runner implements vscode.Disposable {
       const result = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, () =>
         engine.compare(request.prompt, honoured, {
           maxNewTokens: request.options.maxNewTokens,
+          stopStrings: request.options.stopStrings,
           seed: request.options.seed,
           samples: request.options.samples,
           format,

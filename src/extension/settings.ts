@@ -8,6 +8,7 @@ import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../core/model/thr
 import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
 import { FILE_LIMITS } from '../node/safeFiles';
+import { MAX_NEW_TOKENS_RANGE } from '../core/decode/runInputs';
 import type { DevicePreference, RunOptions } from '../protocol/messages';
 
 export const SECTION = 'samplingLab';
@@ -46,7 +47,7 @@ export class SettingsError extends Error {
 /** The same ranges as the JSON schema in package.json (VS Code only warns; we enforce). */
 export const LIMITS = {
   samples: { min: 1, max: 16 },
-  maxNewTokens: { min: 1, max: 512 },
+  maxNewTokens: MAX_NEW_TOKENS_RANGE,
   seed: { min: 0, max: 0xffffffff },
   'risk.samples': { min: 2, max: 32 },
 } as const;

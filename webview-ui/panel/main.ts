@@ -9,6 +9,7 @@ import { validateHostToWebview } from '../../src/protocol/validate';
 import { ExplorerView } from './explorerView';
 import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
+import { RunInputsView } from './runInputsView';
 import { RunView } from './runView';
 import { StrategyEditor } from './strategyEditor';
 import type { RunActions } from './runActions';
@@ -36,6 +37,17 @@ const strategyEditor = new StrategyEditor(
   state.strategyEdits,
 );
 legend.before(strategyEditor.element);
+const runInputs = new RunInputsView(
+  byId<HTMLInputElement>('max-tokens'),
+  byId<HTMLTextAreaElement>('stop-at'),
+  byId('run-inputs-error'),
+  postToHost,
+  (text) => {
+    state.runInputs = text;
+    saveState(state);
+  },
+  state.runInputs,
+);
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
 const views = new Map<string, RunView | JsonRunView>();
 /** The record each view shows: only a run whose record changed is drawn again (a render used to redraw every card of the history). */
@@ -293,6 +305,9 @@ function onHostMessage(message: HostToWebview): void {
     case 'strategySettings':
       strategyEditor.show(message);
       return;
+    case 'runDefaults':
+      runInputs.showDefault(message.maxNewTokens);
+      return;
     case 'runTokens':
       // A run the host runs itself (on a server): its tokens stream here like the worker's.
       queuedTokens.push({ runId: message.requestId, events: { type: 'tokens', requestId: message.requestId, events: message.events } });
@@ -396,3 +411,5 @@ window.addEventListener('pagehide', () => worker?.terminate());
 
 render();
 postToHost({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+// The fields as this page restored them are what the next comparison runs with.
+runInputs.announce();

@@ -7,6 +7,7 @@
  * naming the model, each card labelled with it.
  */
 import type { CompareResult, StrategyResult, TokenEvent } from '../../src/core/decode/types';
+import { describeStops } from '../../src/core/decode/runInputs';
 import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../../src/protocol/messages';
 import { button, el } from './dom';
 import { RunFrame } from './runFrame';
@@ -94,6 +95,7 @@ export class RunView extends RunFrame {
       run.cached ? 'cached' : undefined,
       run.result ? `${fixed(run.result.tokensPerSecond, 1)} tokens/s over all cards` : undefined,
       `max ${o.maxNewTokens} tokens, seed ${o.seed}${o.samples > 1 ? `, ${o.samples} samples` : ''}`,
+      o.stopStrings?.length ? `stops at ${describeStops(o.stopStrings)}` : undefined,
     ]
       .filter(Boolean)
       .join(' · ');

@@ -5,6 +5,7 @@
  * side-by-side of models exports each model's cards, every row and object naming its model.
  */
 import type { CompareResult } from '../decode/types';
+import { describeStops } from '../decode/runInputs';
 
 /** The CLI's `--json` text of a comparison; `partial` when it was stopped before the end. */
 export function compareResultJson(result: CompareResult, partial = false): string {
@@ -19,7 +20,7 @@ export interface ExportableRun {
   backend?: string;
   status: string;
   error?: string;
-  options: { maxNewTokens: number; seed: number; samples: number };
+  options: { maxNewTokens: number; seed: number; samples: number; stopStrings?: string[] };
   strategies: { strategy: { name: string }; chain: string }[];
   result?: CompareResult;
   /** A side-by-side of models: each model's own run (its cards, result and error). */
@@ -73,7 +74,7 @@ export function runMarkdown(run: ExportableRun): string {
     run.prompt,
     fence(run.prompt),
     '',
-    `Max ${o.maxNewTokens} tokens · seed ${o.seed} · ${o.samples} sample${o.samples === 1 ? '' : 's'} per strategy`,
+    `Max ${o.maxNewTokens} tokens · seed ${o.seed} · ${o.samples} sample${o.samples === 1 ? '' : 's'} per strategy${o.stopStrings?.length ? ` · stops at ${describeStops(o.stopStrings)}` : ''}`,
   ];
   if (run.error) lines.push('', `Note: ${run.error}`);
   const parts = run.models;

@@ -5,10 +5,11 @@
  */
 import type { RunRecord } from '../../protocol/messages';
 import type { Runner } from '../runner';
+import { withRunInputs, type PerRunInputs } from '../runInputs';
 import { readCompareModels, readSettings, SECTION, SettingsError } from '../settings';
 import { editorRun, promptFromEditor } from './promptFromEditor';
 
-export interface CompareModelsArgs {
+export interface CompareModelsArgs extends PerRunInputs {
   /** Skips the editor and input box (tests, other commands). */
   prompt?: string;
   /** The models, in order, instead of `samplingLab.model` and `samplingLab.compareModels` (tests, other commands). */
@@ -20,8 +21,9 @@ export function modelsToCompare(selected: string, others: readonly string[]): st
   return [...new Set([selected, ...others])];
 }
 
-export async function compareModels(runner: Runner, args: CompareModelsArgs = {}): Promise<RunRecord | undefined> {
+export async function compareModels(runner: Runner, args: CompareModelsArgs = {}, panelInputs: () => PerRunInputs = () => ({})): Promise<RunRecord | undefined> {
   const settings = readSettings();
+  const options = withRunInputs(settings.options, args, panelInputs());
   const models = args.models ?? modelsToCompare(settings.model, readCompareModels());
   if (models.length < 2) {
     throw new SettingsError(
@@ -39,5 +41,5 @@ export async function compareModels(runner: Runner, args: CompareModelsArgs = {}
       : model === settings.model
         ? `It is ${SECTION}.model: pick another with Select Model….`
         : `Fix or remove it in your user settings' ${SECTION}.compareModels.`;
-  return runner.runModels({ kind: 'compare', ...run, strategies: settings.strategies, options: settings.options }, models, fixFor);
+  return runner.runModels({ kind: 'compare', ...run, strategies: settings.strategies, options }, models, fixFor);
 }

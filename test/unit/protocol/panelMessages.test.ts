@@ -43,3 +43,21 @@ describe('a side-by-side of models in a run record', () => {
     assert.match(error(validateHostToWebview({ type: 'runUpdated', run: { ...run, models: [{ ...part('x', 'a'), modelSource: 3 }] } })), /models\[0\]\.modelSource must be a string/);
   });
 });
+
+describe("the panel's per-run fields", () => {
+  it('travel as max tokens (optional), stop strings and why a field is refused', () => {
+    assert.ok(validateWebviewToHost({ type: 'runInputs', maxNewTokens: 64, stopStrings: ['\n\n'] }).ok);
+    assert.ok(validateWebviewToHost({ type: 'runInputs', stopStrings: [], invalid: 'Max tokens must be …' }).ok);
+    assert.match(error(validateWebviewToHost({ type: 'runInputs', maxNewTokens: '64', stopStrings: [] })), /runInputs\.maxNewTokens must be an integer/);
+    assert.match(error(validateWebviewToHost({ type: 'runInputs', maxNewTokens: 64, stopStrings: '\n' })), /runInputs\.stopStrings must be an array/);
+    assert.match(error(validateWebviewToHost({ type: 'runInputs', stopStrings: [3] })), /runInputs\.stopStrings\[0\] must be a string/);
+    assert.ok(validateHostToWebview({ type: 'runDefaults', maxNewTokens: 24 }).ok);
+    assert.match(error(validateHostToWebview({ type: 'runDefaults' })), /runDefaults\.maxNewTokens must be an integer/);
+  });
+
+  it("are part of a run's options as the record keeps them", () => {
+    const run = { id: 'run-1', startedAt: 'now', prompt: 'Q?', model: 'm', options: { maxNewTokens: 4, seed: 42, samples: 1, stopStrings: ['\n'] }, strategies: [], status: 'done' };
+    assert.ok(validateHostToWebview({ type: 'runUpdated', run }).ok);
+    assert.match(error(validateHostToWebview({ type: 'runUpdated', run: { ...run, options: { ...run.options, stopStrings: [1] } } })), /stopStrings\[0\] must be a string/);
+  });
+});
