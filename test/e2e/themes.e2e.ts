@@ -1,7 +1,7 @@
 /**
  * The panel in VS Code's four built-in theme kinds (code-server + Chromium, WASM): after one
  * comparison, each theme is switched on through the workspace's settings file, the side bar is
- * screenshotted into docs/screenshots/, and every visible piece of text in the panel (cards,
+ * screenshotted (into docs/screenshots/ with SAMPLING_LAB_DOC_SCREENSHOTS=1), and every visible piece of text in the panel (cards,
  * chain labels, tokens on their probability tints, legend, toolbar, buttons, run header, and the
  * explorer opened by keyboard) is measured from computed styles: WCAG contrast ≥ 4.5:1.
  */
@@ -16,7 +16,11 @@ import { openLab, type Lab } from './support/lab';
 import { panelFrame, waitForFinishedCards } from './support/panel';
 import { openFile, runCommand, selectLines, webviewFrameHandle, widenSideBar } from './support/workbench';
 
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+/**
+ * Where the screenshots go: test-results/ on every run, so a test run leaves the tree clean;
+ * docs/screenshots/ when SAMPLING_LAB_DOC_SCREENSHOTS=1 (to refresh the README's pictures).
+ */
+const SCREENSHOTS = process.env.SAMPLING_LAB_DOC_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(REPO_ROOT, 'test-results');
 
 /** WCAG 2.1 SC 1.4.3 (AA) for normal-size text. */
 const MIN_CONTRAST = 4.5;
