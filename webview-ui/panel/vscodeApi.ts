@@ -3,7 +3,6 @@
  * panel and reloading the window (getState/setState).
  */
 import type { Backend, RunRecord, WebviewToHost } from '../../src/protocol/messages';
-import type { RunInputsText } from './runInputsView';
 import type { StrategyEdits } from './strategyEditor';
 
 export interface PanelState {
@@ -13,8 +12,6 @@ export interface PanelState {
   expanded: string[];
   /** The strategy editor's unsaved edits. */
   strategyEdits?: StrategyEdits;
-  /** The toolbar's Max tokens and Stop at fields, as typed. */
-  runInputs?: RunInputsText;
 }
 
 interface VsCodeApi {
@@ -39,7 +36,6 @@ export function loadState(): PanelState {
     expanded: saved?.expanded ?? [],
     // Edits of an older page that are not lists are dropped rather than shown half.
     strategyEdits: edits && Array.isArray(edits.draft) && Array.isArray(edits.base) ? edits : undefined,
-    runInputs: typeof saved?.runInputs?.maxTokens === 'string' && typeof saved.runInputs.stopAt === 'string' ? saved.runInputs : undefined,
   };
 }
 
