@@ -1,6 +1,7 @@
 /** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
+import { decodeEscapes } from '../core/decode/runInputs';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
@@ -130,7 +131,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs | 'help' {
     samples: integer('--samples', v.samples, 1, 1, 64),
     seed: integer('--seed', v.seed, 42, 0, 0xffffffff),
     maxNewTokens: integer('--max-tokens', v['max-tokens'], 32, 1, 4096),
-    stopStrings: (v.stop ?? []).map((s) => s.replace(/\\n/g, '\n')),
+    stopStrings: (v.stop ?? []).map(decodeEscapes),
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),

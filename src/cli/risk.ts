@@ -25,6 +25,7 @@ import {
   type RiskParts,
   type RiskSettings,
 } from '../core/consistency';
+import { decodeEscapes } from '../core/decode/runInputs';
 import type { CausalLM } from '../core/model/types';
 import { CalibrationStore, cliCalibrationDir } from '../node/calibrationStore';
 import { loadNodeModel } from '../node/loadNodeModel';
@@ -116,7 +117,7 @@ export function riskSettings(v: SharedValues, calibration?: Calibration): RiskSe
     temperature,
     seed: integer('--seed', v.seed, fitted.seed ?? 42, 0, 0xffffffff),
     maxNewTokens: integer('--max-tokens', v['max-tokens'], fitted.maxNewTokens ?? 32, 1, 4096),
-    stopStrings: (v.stop ?? []).map((s) => s.replace(/\\n/g, '\n')),
+    stopStrings: (v.stop ?? []).map(decodeEscapes),
   };
 }
 

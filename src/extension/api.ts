@@ -23,12 +23,16 @@ export interface SamplingLabApi {
   /** A panel event (insert, prefer, branchAdded, …) has been handled, with what came of it. */
   readonly onDidHandlePanelEvent: vscode.Event<PanelEventOutcome>;
   modelState(): ModelState;
+  /** The model state changed: a load began, reached a file or a byte count (`progress`), ended. */
+  readonly onDidChangeModelState: vscode.Event<ModelState>;
   /** Releases the loaded model (the next run loads it again), as a changed model setting does. */
   releaseModel(): Promise<void>;
   history(): RunRecord[];
   clearHistory(): Promise<void>;
   /** The Preferences view's rows, as it shows them now. */
   preferenceItems(): PreferenceItem[];
+  /** The Preferences view is expanded and shown (it starts collapsed, and expands once pairs exist). */
+  preferencesViewVisible(): boolean;
   /** The Test Explorer's prompt test items, and running them as its Run button does. */
   promptTests: {
     /** Scans the workspace again, then lists what the Test Explorer shows. */

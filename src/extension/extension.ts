@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { keepBranch } from './branches';
 import { calibrateRisk, type CalibrateRiskArgs } from './commands/calibrateRisk';
 import { checkRisk, type CheckRiskArgs } from './commands/checkRisk';
+import { compareModels, type CompareModelsArgs } from './commands/compareModels';
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { addEndpoint, setEndpointApiKey, type AddEndpointArgs, type SetEndpointKeyArgs } from './commands/endpointCommands';
 import { EndpointEngines, selectedEndpoint } from './endpoints';
@@ -21,6 +22,7 @@ import { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, PanelProvider, type PanelEvent } from './panelProvider';
 import { chooseScorer, exportPreferencesCommand, type ExportArgs } from './preferences/preferenceCommands';
 import { PREFERENCES_VIEW_ID, PreferencesView } from './preferences/preferencesView';
+import { expandPreferencesOnce } from './preferences/expandPreferences';
 import { recordPreference } from './preferences/recordPreference';
 import { PromptTestController } from './promptTests/promptTestController';
 import { PromptTestRunner } from './promptTests/runPromptTests';
@@ -29,6 +31,7 @@ import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { Runner } from './runner';
+import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
 import { saveStrategies, strategySettingsUpdate } from './strategySettings';
 import { StructuredRuns } from './structuredRuns';
@@ -43,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const cache = new ResponseCache(context.workspaceState, log);
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
+  const runInputs = new RunInputs(context.workspaceState);
   const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), {
     engineFor: (model, signal) => {
       const endpoint = selectedEndpoint(model);
@@ -52,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
+  const preferencesTree = vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences });
   const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model));
   const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
     await promptTestRunner.run(promptTests, request, token);
@@ -93,12 +98,14 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     promptTests,
     promptTestRunner,
     statusItem,
-    vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences }),
+    preferencesTree,
+    expandPreferencesOnce(preferencesTree, preferences, context.workspaceState, panel, log),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel, { webviewOptions: { retainContextWhenHidden: true } }),
     session.onDidChange((state) => showModelState(statusItem, state)),
     panel.onReady(() => {
       void panel.post(history.update()).catch(() => undefined);
       void panel.post(strategySettingsUpdate()).catch(() => undefined);
+      postRunDefaults();
     }),
     panel.onEvent((event) => void onPanelEvent(event).then((outcome) => handled.fire({ event, ...outcome }))),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -106,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       if (e.affectsConfiguration(`${SECTION}.history.maxRuns`)) void history.trim().then(() => showHistory(panel, history));
       // The panel's strategy editor follows the setting, however it was changed.
       if (e.affectsConfiguration(`${SECTION}.strategies`) && panel.webview) void panel.post(strategySettingsUpdate()).catch(() => undefined);
+      if (e.affectsConfiguration(`${SECTION}.maxNewTokens`) && panel.webview) postRunDefaults();
       if (!e.affectsConfiguration(`${SECTION}.model`) && !e.affectsConfiguration(`${SECTION}.device`)) return;
       if (session.current.status !== 'ready') showModelState(statusItem, { status: 'none', name: safeModelName() });
       try {
@@ -115,7 +123,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         lastError = reportError(e, log);
       }
     }),
-    command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args)),
+    command('samplingLab.compareSelection', (args?: CompareArgs) => compareSelection(runner, args, () => runInputs.current())),
+    command('samplingLab.compareModels', (args?: CompareModelsArgs) => compareModels(runner, args, () => runInputs.current())),
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
     command('samplingLab.calibrateRisk', (args?: CalibrateRiskArgs) =>
@@ -146,11 +155,22 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     }),
   );
 
+  /** The panel's Max tokens field shows the setting's value until the user types their own. */
+  function postRunDefaults(): void {
+    let maxNewTokens: number;
+    try {
+      maxNewTokens = readSettings().options.maxNewTokens;
+    } catch {
+      return; // A broken setting is reported when a run reads it.
+    }
+    void panel.post({ type: 'runDefaults', maxNewTokens }).catch(() => undefined);
+  }
+
   async function onPanelEvent(event: PanelEvent): Promise<Omit<PanelEventOutcome, 'event'>> {
     switch (event.type) {
       case 'insert':
         try {
-          const run = history.get(event.runId);
+          const run = history.cardsOf(event.runId);
           const inserted = await insertCompletion(run?.insertAt, event.text);
           // The inserted answer's own report: the card's, and only while its text is unchanged.
           const report = run?.risks?.find((r) => r.mainStrategy === event.strategy && r.answer === event.text);
@@ -200,6 +220,15 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         if (reply.error) return { error: reply.error };
         break;
       }
+      case 'runInputs': {
+        const refused = await runInputs.set(event);
+        if (refused) {
+          log.warn(refused);
+          lastError = refused;
+          return { error: refused };
+        }
+        break;
+      }
       case 'runAction':
         try {
           if (event.action === 'delete') await deleteRun(history, panel, { runId: event.runId });
@@ -234,10 +263,12 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     onDidStartRun: runner.onDidStart,
     onDidHandlePanelEvent: handled.event,
     modelState: () => session.current,
+    onDidChangeModelState: session.onDidChange,
     releaseModel: () => session.unload('released through the API'),
     history: () => history.all(),
     clearHistory: () => history.clear(),
     preferenceItems: () => preferences.getChildren(),
+    preferencesViewVisible: () => preferencesTree.visible,
     promptTests: {
       discover: async () => {
         await promptTests.rediscover();

@@ -30,9 +30,7 @@ export class RunHistory {
     const checked = validateRunRecords(stored);
     if (!checked.ok) log.warn(`Ignoring unreadable run history (${checked.error}).`);
     // A run still "running" in storage was cut off by a reload: say so rather than spin forever.
-    this.runs = (checked.ok ? checked.message : []).map((r) =>
-      r.status === 'running' ? { ...r, status: 'aborted', error: 'Interrupted: the window was reloaded during the run.' } : r,
-    );
+    this.runs = (checked.ok ? checked.message : []).map(interrupted);
   }
 
   all(): RunRecord[] {
@@ -46,6 +44,11 @@ export class RunHistory {
 
   get(id: string): RunRecord | undefined {
     return this.runs.find((r) => r.id === id);
+  }
+
+  /** The run whose cards a card's action names: a run, or one model's run of a side-by-side. */
+  cardsOf(id: string): RunRecord | undefined {
+    return this.get(id) ?? this.runs.flatMap((r) => r.models ?? []).find((m) => m.id === id);
   }
 
   async upsert(run: RunRecord): Promise<void> {
@@ -81,11 +84,18 @@ export class RunHistory {
   }
 }
 
+/** A run stored while it ran, as a reload left it: stopped, saying so; in a side-by-side, each model that was running too. */
+function interrupted(run: RunRecord): RunRecord {
+  if (run.status !== 'running') return run;
+  return { ...run, status: 'aborted', error: 'Interrupted: the window was reloaded during the run.', ...(run.models ? { models: run.models.map(interrupted) } : {}) };
+}
+
 /**
  * What history keeps of a run: everything shown on its cards. The tokens of candidates that
  * were not kept (best-of-N, extra samples) are dropped; their text and scores stay.
  */
 export function compactRun(run: RunRecord): RunRecord {
+  if (run.models) return { ...run, models: run.models.map(compactRun) };
   if (!run.result) return run;
   return {
     ...run,

@@ -9,7 +9,7 @@ import { formatHubId, type DtypeChoice, type HubId } from '../core/model/hubMode
 import { HubError } from '../node/hub/hubErrors';
 import { pullModel, type PulledModel } from '../node/hub/pullModel';
 import { editorHubConfig, TOKEN_SECRET, type HubSettings } from './hubSettings';
-import { bytes } from './requests';
+import { byteSize as bytes } from '../core/model/loadProgress';
 
 /** "Sampling Lab: Set Hugging Face Token…": stores a token in SecretStorage (empty input removes it). */
 export async function setHubToken(secrets: vscode.SecretStorage, reason?: string): Promise<boolean> {

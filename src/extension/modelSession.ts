@@ -14,7 +14,8 @@ import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoi
 import { checkModelFolder } from '../node/modelFolder';
 import { readSettings, SECTION } from './settings';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
-import { bytes, linkedCancellation, newRequestId, waitForReply } from './requests';
+import { linkedCancellation, newRequestId, waitForReply } from './requests';
+import { loadStepText, type LoadStep } from '../core/model/loadProgress';
 
 export interface LoadedModel {
   name: string;
@@ -28,7 +29,8 @@ export interface LoadedModel {
 
 export type ModelState =
   | { status: 'none'; name: string }
-  | { status: 'loading'; name: string }
+  /** `progress`: the load's latest step (which file, how far), as the panel, the notification and the status bar show it. */
+  | { status: 'loading'; name: string; progress?: LoadStep }
   | ({ status: 'ready'; key: string } & LoadedModel);
 
 export class ModelSession implements vscode.Disposable {
@@ -171,8 +173,11 @@ export class ModelSession implements vscode.Disposable {
             onProgress: (event) => {
               // Per file, so no overall increment: the message carries the numbers.
               if (event.type !== 'loadProgress') return;
-              if (event.status === 'warmup') progress.report({ message: 'compiling for the backend…' });
-              else if (event.total > 0) progress.report({ message: `${event.file}: ${bytes(event.loaded)} of ${bytes(event.total)}` });
+              const step: LoadStep = { status: event.status, file: event.file, loaded: event.loaded, total: event.total };
+              const message = loadStepText(step);
+              if (message === undefined) return;
+              progress.report({ message });
+              this.setState({ status: 'loading', name: choice.name, progress: step });
             },
           });
           // If posting fails, that error is the one reported; the reply's own rejection is moot.

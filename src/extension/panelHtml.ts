@@ -36,6 +36,11 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
   <span class="label">Model</span>
   <span id="model-status" role="status" aria-live="polite">No model loaded</span>
   <button id="stop" type="button" title="Stop the run in progress (Sampling Lab: Stop)">Stop</button>
+  <div class="run-inputs" role="group" aria-label="Next comparison">
+    <label>Max tokens <input id="max-tokens" type="text" inputmode="numeric" size="4" autocomplete="off" aria-describedby="run-inputs-error"></label>
+    <label>Stop at <textarea id="stop-at" rows="1" spellcheck="false" placeholder="e.g. \n\n, ." aria-describedby="run-inputs-error"></textarea></label>
+    <span id="run-inputs-error" class="run-inputs-error" role="alert" hidden></span>
+  </div>
 </header>
 <div id="load" class="load" hidden>
   <progress id="load-bar" aria-labelledby="load-label"></progress>

@@ -34,6 +34,9 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
   private readonly onEventEmitter = new vscode.EventEmitter<PanelEvent>();
   private readonly onReadyEmitter = new vscode.EventEmitter<void>();
   private readonly onClosedEmitter = new vscode.EventEmitter<void>();
+  private readonly onVisibilityEmitter = new vscode.EventEmitter<boolean>();
+  /** The panel was shown in, or hidden from, the side bar. */
+  readonly onDidChangeVisibility = this.onVisibilityEmitter.event;
   /** Panel actions, logs and file requests (insert, copy, stop, log, protocolError, readFile). */
   readonly onEvent = this.onEventEmitter.event;
   /** A (new) webview document started; it holds no model yet. */
@@ -61,6 +64,11 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** The panel is shown in the side bar now (it may run hidden: retainContextWhenHidden). */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
   get webview(): vscode.Webview | undefined {
     return this.view?.webview;
   }
@@ -77,6 +85,7 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     view.webview.html = panelHtml(view.webview, this.extensionUri);
     this.viewDisposables.push(
       view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
+      view.onDidChangeVisibility(() => this.onVisibilityEmitter.fire(view.visible)),
       view.onDidDispose(() => {
         if (this.view !== view) return;
         this.disposeView();
@@ -200,5 +209,6 @@ export class PanelProvider implements vscode.WebviewViewProvider, vscode.Disposa
     this.onEventEmitter.dispose();
     this.onReadyEmitter.dispose();
     this.onClosedEmitter.dispose();
+    this.onVisibilityEmitter.dispose();
   }
 }

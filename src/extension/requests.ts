@@ -64,10 +64,6 @@ export function waitForReply(panel: PanelProvider, requestId: string, done: Repl
   });
 }
 
-export function bytes(n: number): string {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`;
-}
-
 /** A token that is cancelled as soon as any of `tokens` is; dispose it when done. */
 export function linkedCancellation(...tokens: (vscode.CancellationToken | undefined)[]): vscode.CancellationTokenSource {
   const source = new vscode.CancellationTokenSource();

@@ -35,7 +35,9 @@ export function responseCacheKey(parts: CacheKeyParts): string {
   // 'seeds-v2': runs cached under the old seed + i rule drew other tokens, so they must miss.
   // The prompt format changes what the model reads; added only when set, so other keys stay as they were.
   const format = options.chat !== undefined || options.system !== undefined ? [{ chat: options.chat ?? null, system: options.system ?? null }] : [];
-  const canonical = JSON.stringify(['seeds-v2', kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed, ...format]);
+  // Stop strings end completions early; likewise added only when there are some.
+  const stops = options.stopStrings?.length ? [{ stop: options.stopStrings }] : [];
+  const canonical = JSON.stringify(['seeds-v2', kind, prompt, model, device, strategies, options.samples, options.maxNewTokens, options.seed, ...format, ...stops]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -11,6 +11,7 @@ import type { Strategy, TokenEvent } from '../core/decode/types';
 import type { CompareResult } from '../core/decode/types';
 import { capabilityNotes, type Engine } from '../core/engine/types';
 import type { RunKind, RunOptions, RunRecord } from '../protocol/messages';
+import { endpointName } from './endpoints';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
@@ -45,6 +46,22 @@ export interface HostEngines {
   engineFor(model: string, signal: AbortSignal): Promise<Engine> | undefined;
 }
 
+/**
+ * Where a run's record goes as it changes. A run of its own is stored in history and shown as
+ * itself; one model of a side-by-side is stored and shown as part of the record holding it.
+ */
+interface RunSink {
+  /** The record the panel shows while this request streams. */
+  shown(record: RunRecord): RunRecord;
+  /** Stores the record as it stands; `announce`: the panel shows it now too (no worker request carries it). */
+  save(record: RunRecord, announce: boolean): Promise<void>;
+  /** Stores and shows the record's final state. */
+  finish(record: RunRecord): Promise<RunRecord>;
+}
+
+/** A model of a side-by-side that ended before it ran, saying why (the model stopped during loading says so itself). */
+const NOT_RUN_STOPPED = 'Not run: the comparison was stopped before this model loaded.';
+
 /** Tokens from a host engine reach the panel in batches this far apart, never one message per token. */
 const TOKEN_BATCH_MS = 30;
 
@@ -59,6 +76,21 @@ const STOP_GRACE_MS = 10_000;
 function promptFormat(options: RunOptions): { chat?: boolean; system?: string } | undefined {
   const f = promptFormatOf(options);
   return Object.keys(f).length > 0 ? f : undefined;
+}
+
+/** What every record of a request starts with: the request as asked, on `model`, starting now. */
+function newRecord(id: string, request: Omit<RunRequest, 'model'>, model: string): Omit<RunRecord, 'status'> {
+  return {
+    id,
+    kind: request.kind,
+    startedAt: new Date().toISOString(),
+    prompt: request.prompt,
+    ...(request.promptSource ? { promptSource: request.promptSource } : {}),
+    model,
+    options: request.options,
+    strategies: strategyViews(request.strategies),
+    insertAt: request.insertAt,
+  };
 }
 
 export class Runner implements vscode.Disposable {
@@ -94,7 +126,17 @@ export class Runner implements vscode.Disposable {
   }
 
   async run(request: RunRequest): Promise<RunRecord> {
-    return this.runExclusive((id, token) => this.execute(id, request, token));
+    return this.runExclusive((id, token) => this.execute(id, request, token, this.ownSink()));
+  }
+
+  /**
+   * The same strategies, options and seed on each model in turn (one loaded at a time), as one
+   * run whose records per model (`models`) the panel shows as groups of cards. A model that
+   * cannot load or fails gets its own record saying why, and the next model still runs; Stop
+   * ends the model running and skips the rest.
+   */
+  async runModels(request: Omit<RunRequest, 'model'>, models: readonly string[], fixFor: (model: string) => string = () => ''): Promise<RunRecord> {
+    return this.runExclusive((id, token) => this.executeModels(id, request, models, token, fixFor));
   }
 
   /**
@@ -127,7 +169,7 @@ export class Runner implements vscode.Disposable {
     }
   }
 
-  private async execute(id: string, request: RunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
+  private async execute(id: string, request: RunRequest, token: vscode.CancellationToken, sink: RunSink): Promise<RunRecord> {
     const kind = request.kind;
     await this.panel.reveal();
     const opening = new AbortController();
@@ -138,13 +180,13 @@ export class Runner implements vscode.Disposable {
     } finally {
       cancelOpen.dispose();
     }
-    if (hostEngine) return this.executeOnEngine(id, request, token, hostEngine);
+    if (hostEngine) return this.executeOnEngine(id, request, token, hostEngine, sink);
     // Keyed on what the setting names now, by content: a model replaced in place is a miss.
     const cacheKey = request.cache ? responseCacheKey({ ...request, model: this.session.resolve(request.model).fingerprint }) : undefined;
     const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
     if (hit) {
       this.log.info(`Run ${id}: served from the response cache (first run ${hit.savedAt}).`);
-      return this.finish({
+      return sink.finish({
         id,
         kind,
         startedAt: new Date().toISOString(),
@@ -168,7 +210,7 @@ export class Runner implements vscode.Disposable {
     } catch (e) {
       // Stopped during the load (Stop, or the notification's Cancel): the run still gets its card, saying so.
       if (!token.isCancellationRequested && !(e instanceof vscode.CancellationError)) throw e;
-      return this.finish({
+      return sink.finish({
         id,
         kind,
         startedAt: new Date().toISOString(),
@@ -196,8 +238,8 @@ export class Runner implements vscode.Disposable {
       status: 'running',
       insertAt: request.insertAt,
     };
-    await this.history.upsert(record);
-    if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
+    await sink.save(record, false);
+    if (token.isCancellationRequested) return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
 
     try {
       // Progress shows on the panel itself; Stop (panel button, view title, command) cancels.
@@ -215,7 +257,7 @@ export class Runner implements vscode.Disposable {
         });
         // If posting fails, that error is the one reported; the reply's own rejection is moot.
         void waiting.catch(() => undefined);
-        await this.panel.post({ type: 'compare', requestId: id, prompt: request.prompt, strategies: record.strategies, options: request.options, run: record });
+        await this.panel.post({ type: 'compare', requestId: id, prompt: request.prompt, strategies: record.strategies, options: request.options, run: sink.shown(record) });
         return waiting;
       });
       if (reply.type !== 'compareDone') throw new Error(`unexpected ${reply.type}`);
@@ -224,7 +266,7 @@ export class Runner implements vscode.Disposable {
       this.log.info(
         `Run ${id}: ${record.status} in ${Math.round(reply.result.elapsedMs)} ms on ${reply.result.device} (${reply.result.tokensPerSecond.toFixed(1)} tokens/s).`,
       );
-      if (aborted) return await this.finish(record);
+      if (aborted) return await sink.finish(record);
       // A check that cannot be scored throws here (ConsistencyError): the run is recorded as failed.
       record = compactRun({ ...record, risks: riskReports(kind, reply.result, this.calibrationFor(request.model)) });
       if (cacheKey) {
@@ -237,12 +279,12 @@ export class Runner implements vscode.Disposable {
           risks: record.risks,
         });
       }
-      return await this.finish(record);
+      return await sink.finish(record);
     } catch (e) {
       if (e instanceof vscode.CancellationError) {
-        return this.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
+        return sink.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
       }
-      await this.finish({ ...record, status: 'failed', error: (e as Error).message });
+      await sink.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
     }
   }
@@ -253,7 +295,7 @@ export class Runner implements vscode.Disposable {
    * requests in flight and keeps every token that arrived. Not kept in the response cache: the
    * model behind a server's model id can change without the id changing.
    */
-  private async executeOnEngine(id: string, request: RunRequest, token: vscode.CancellationToken, engine: Engine): Promise<RunRecord> {
+  private async executeOnEngine(id: string, request: RunRequest, token: vscode.CancellationToken, engine: Engine, sink: RunSink): Promise<RunRecord> {
     const format = promptFormat(request.options);
     const refusals = engine.refusals(request.strategies, { format });
     const refusedNames = new Set(refusals.map((r) => r.strategy.name));
@@ -279,10 +321,9 @@ export class Runner implements vscode.Disposable {
         refused: refusals.map((r) => ({ strategy: r.strategy.name, reason: r.reason })),
       },
     };
-    await this.history.upsert(record);
     // The panel shows the cards (refused ones saying why) before the first token; the run does not depend on it.
-    await this.panel.post({ type: 'runUpdated', run: record }).catch((e) => this.log.warn(`The panel did not take run ${id}: ${(e as Error).message}`));
-    if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
+    await sink.save(record, true);
+    if (token.isCancellationRequested) return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
     const abort = new AbortController();
     const onCancel = token.onCancellationRequested(() => abort.abort());
     let pending: TokenEvent[] = [];
@@ -302,6 +343,7 @@ export class Runner implements vscode.Disposable {
       const result = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, () =>
         engine.compare(request.prompt, honoured, {
           maxNewTokens: request.options.maxNewTokens,
+          stopStrings: request.options.stopStrings,
           seed: request.options.seed,
           samples: request.options.samples,
           format,
@@ -318,16 +360,95 @@ export class Runner implements vscode.Disposable {
       const aborted = abort.signal.aborted || full.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
       record = { ...record, status: aborted ? 'aborted' : 'done', result: full };
       this.log.info(`Run ${id}: ${record.status} in ${Math.round(full.elapsedMs)} ms, sampled by ${record.engine!.sampledBy} (${full.tokensPerSecond.toFixed(1)} tokens/s).`);
-      if (aborted) return await this.finish({ ...record, error: 'Stopped: the requests in flight were cancelled; the tokens that arrived are kept.' });
-      return await this.finish(compactRun({ ...record, risks: riskReports(request.kind, full, undefined) }));
+      if (aborted) return await sink.finish({ ...record, error: 'Stopped: the requests in flight were cancelled; the tokens that arrived are kept.' });
+      return await sink.finish(compactRun({ ...record, risks: riskReports(request.kind, full, undefined) }));
     } catch (e) {
       flush();
-      await this.finish({ ...record, status: 'failed', error: (e as Error).message });
+      await sink.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
     } finally {
       clearTimeout(timer);
       onCancel.dispose();
     }
+  }
+
+  /** `fixFor`: the sentence a model that cannot load adds to its error, saying where to fix it. */
+  private async executeModels(
+    id: string,
+    request: Omit<RunRequest, 'model'>,
+    models: readonly string[],
+    token: vscode.CancellationToken,
+    fixFor: (model: string) => string,
+  ): Promise<RunRecord> {
+    await this.panel.reveal();
+    let parent: RunRecord = { ...newRecord(id, request, models.map((m) => this.modelName(m)).join(' · ')), status: 'running', models: [] };
+    const show = async (announce: boolean) => {
+      await this.history.upsert(parent);
+      if (announce) await this.panel.post({ type: 'runUpdated', run: parent }).catch((e) => this.log.warn(`The panel did not take run ${id}: ${(e as Error).message}`));
+    };
+    await show(true);
+    for (const [k, model] of models.entries()) {
+      const partId = `${id}.m${k}`;
+      const withPart = (record: RunRecord): RunRecord => ({ ...parent, models: [...parent.models!.slice(0, k), { ...record, modelSource: this.modelSource(model) }] });
+      const sink: RunSink = {
+        shown: withPart,
+        save: async (record, announce) => {
+          parent = withPart(record);
+          await show(announce);
+        },
+        finish: async (record) => {
+          parent = withPart(record);
+          await show(true);
+          return record;
+        },
+      };
+      const part = { ...request, model };
+      if (token.isCancellationRequested) {
+        await sink.finish(this.unrunPart(partId, part, 'aborted', NOT_RUN_STOPPED));
+        continue;
+      }
+      this.log.info(`Run ${id}: model ${k + 1} of ${models.length}, ${model}.`);
+      try {
+        await this.execute(partId, part, token, sink);
+      } catch (e) {
+        // It could not load (or failed mid-run, already recorded so): its group says why, and the next model runs.
+        if (parent.models![k]?.id !== partId) await sink.finish(this.unrunPart(partId, part, 'failed', [(e as Error).message, fixFor(model)].filter(Boolean).join(' ')));
+        this.log.warn(`Run ${id}: ${model} failed: ${(e as Error).message}`);
+      }
+    }
+    const statuses = parent.models!.map((m) => m.status);
+    const status = token.isCancellationRequested || statuses.includes('aborted') ? 'aborted' : statuses.every((s) => s === 'failed') ? 'failed' : 'done';
+    const failed = parent.models!.filter((m) => m.status === 'failed').length;
+    return this.finish({ ...parent, status, ...(failed > 0 ? { error: `${failed} of ${models.length} models did not run; each says why in its group.` } : {}) });
+  }
+
+  /** A model's record when nothing ran on it: it stopped before it loaded, or could not load. */
+  private unrunPart(id: string, request: RunRequest, status: 'aborted' | 'failed', error: string): RunRecord {
+    return { ...newRecord(id, request, this.modelName(request.model)), status, error };
+  }
+
+  /** Where a model of a side-by-side comes from, for its group's heading. */
+  private modelSource(model: string): string {
+    const name = endpointName(model);
+    if (name !== undefined) return `endpoint ${name}`;
+    try {
+      const choice = this.session.resolve(model);
+      return choice.kind === 'folder' ? `folder ${choice.dir}` : choice.kind === 'hub' ? `hub ${choice.name}` : 'bundled';
+    } catch {
+      return model;
+    }
+  }
+
+  /** The run's own record goes to history and the panel as itself. */
+  private ownSink(): RunSink {
+    return {
+      shown: (record) => record,
+      save: async (record, announce) => {
+        await this.history.upsert(record);
+        if (announce) await this.panel.post({ type: 'runUpdated', run: record }).catch((e) => this.log.warn(`The panel did not take run ${record.id}: ${(e as Error).message}`));
+      },
+      finish: (record) => this.finish(record),
+    };
   }
 
   /** The model's display name for a record, even when the setting does not resolve. */

@@ -8,6 +8,7 @@ import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../core/model/thr
 import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
 import { FILE_LIMITS } from '../node/safeFiles';
+import { MAX_NEW_TOKENS_RANGE } from '../core/decode/runInputs';
 import type { DevicePreference, RunOptions } from '../protocol/messages';
 
 export const SECTION = 'samplingLab';
@@ -46,7 +47,7 @@ export class SettingsError extends Error {
 /** The same ranges as the JSON schema in package.json (VS Code only warns; we enforce). */
 export const LIMITS = {
   samples: { min: 1, max: 16 },
-  maxNewTokens: { min: 1, max: 512 },
+  maxNewTokens: MAX_NEW_TOKENS_RANGE,
   seed: { min: 0, max: 0xffffffff },
   'risk.samples': { min: 2, max: 32 },
 } as const;
@@ -114,6 +115,27 @@ export function readSettings(config: SettingsSource = vscode.workspace.getConfig
     },
     cacheEnabled: booleanSetting(config, 'cache.enabled', true),
   };
+}
+
+/**
+ * `samplingLab.compareModels`: the models Compare Models on Selection runs beside
+ * `samplingLab.model`, each in the form `samplingLab.model` takes. From user settings only (the
+ * setting's scope is application): a workspace must not send the prompt to a server or load a
+ * folder the user did not choose. A relative path is refused here: it would name a folder inside
+ * whichever workspace is open.
+ */
+export function readCompareModels(config: Pick<vscode.WorkspaceConfiguration, 'inspect'> = vscode.workspace.getConfiguration(SECTION)): string[] {
+  const value = config.inspect<unknown>('compareModels')?.globalValue ?? [];
+  const setting = `${SECTION}.compareModels`;
+  if (!Array.isArray(value)) throw new SettingsError(`${setting} must be a list of models, e.g. ["facts-lm", "~/models/my-model", "endpoint:local"].`, setting);
+  return value.map((entry, i) => {
+    if (typeof entry !== 'string' || !entry.trim()) throw new SettingsError(`${setting}[${i}] must be a model: "facts-lm", a folder path, a hub id owner/name or endpoint:NAME (got ${JSON.stringify(entry)}).`, setting);
+    const model = entry.trim();
+    if (/^\.{1,2}([/\\]|$)/.test(model)) {
+      throw new SettingsError(`${setting}[${i}] "${model}" is a relative path: it would name a folder inside whichever workspace is open. Give an absolute path or one starting with ~/.`, setting);
+    }
+    return model;
+  });
 }
 
 /** `samplingLab.threads`: the native engines' CPU threads (core/model/threads decides what auto means at load). */

@@ -1,9 +1,10 @@
 /**
- * The status bar item: which model is loaded and on which backend.
+ * The status bar item: which model is loaded and on which backend, and while one loads, which file and how far.
  */
 import * as vscode from 'vscode';
 import { endpointName } from './endpoints';
 import type { ModelState } from './modelSession';
+import { loadStepShort, loadStepText } from '../core/model/loadProgress';
 
 export function createModelStatusItem(): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('samplingLab.model', vscode.StatusBarAlignment.Right, 100);
@@ -25,10 +26,12 @@ export function showModelState(item: vscode.StatusBarItem, state: ModelState): v
       item.text = `$(beaker) ${state.name}`;
       item.tooltip = `Sampling Lab: ${state.name} is not loaded; it loads on the next run. Click to pick a model.`;
       break;
-    case 'loading':
-      item.text = `$(loading~spin) ${state.name}`;
-      item.tooltip = `Sampling Lab: loading ${state.name}…`;
+    case 'loading': {
+      const step = state.progress && loadStepText(state.progress);
+      item.text = `$(loading~spin) ${state.name}${state.progress ? ` · ${loadStepShort(state.progress)}` : ''}`;
+      item.tooltip = `Sampling Lab: loading ${state.name}${step ? `: ${step}` : '…'}`;
       break;
+    }
     case 'ready': {
       const backend = state.backend === 'webgpu' ? 'WebGPU' : 'WASM';
       const dtype = state.dtype ? ` · ${state.dtype}` : '';

@@ -15,7 +15,7 @@ import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** What the user asked for in `samplingLab.device`. */
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
@@ -51,6 +51,8 @@ export interface StrategyView {
 
 export interface RunOptions {
   maxNewTokens: number;
+  /** Completions end where one of these appears (not included); absent or empty: at EOS or maxNewTokens only. */
+  stopStrings?: string[];
   seed: number;
   samples: number;
   /** true: the prompt goes through the model's chat template; false: raw; absent: the template when the model has one. */
@@ -195,6 +197,14 @@ export interface RunRecord {
   branches?: BranchRecord[];
   /** Set when a server ran it rather than the panel's model. */
   engine?: RunEngine;
+  /**
+   * Models side by side (Compare Models on Selection): one record per model, in the order they
+   * ran, each with the same strategies, options and seed and its own cards, result and error.
+   * The record holding them has no result of its own; `model` names them all.
+   */
+  models?: RunRecord[];
+  /** On one model of a side-by-side: where the model came from ("bundled", "folder /path", "hub owner/name", "endpoint NAME"). */
+  modelSource?: string;
 }
 
 /** A finished run's outcome as the host's response cache keeps it (workspace storage). */
@@ -324,6 +334,15 @@ export interface StrategySettingsUpdate {
   warning?: string;
 }
 
+/**
+ * `samplingLab.maxNewTokens` as it is now: the panel's "Max tokens" field shows it while the user
+ * has typed nothing of their own. Sent when the panel starts and whenever the setting changes.
+ */
+export interface RunDefaults {
+  type: 'runDefaults';
+  maxNewTokens: number;
+}
+
 /** Tokens of a run the host itself runs (on a server), batched like the worker's `tokens`. */
 export interface RunTokens {
   type: 'runTokens';
@@ -343,7 +362,7 @@ export type WorkerRequest =
   | FileErrorReply;
 
 /** Everything the host sends to the webview: the worker's requests, and what the panel itself shows. */
-export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate;
+export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate | RunDefaults;
 
 // ---------------------------------------------------------------- worker / webview -> host
 
@@ -485,6 +504,18 @@ export interface SaveStrategiesAction {
   base: StrategyEntry[];
   target: SettingsTarget;
 }
+/**
+ * The panel's per-run fields (toolbar "Max tokens" and "Stop at"), sent when the panel starts and
+ * whenever they change: the next comparison runs with them. `maxNewTokens` absent: the setting's.
+ * `invalid`: a field holds what no run can take (said in these words); the next comparison is
+ * refused with it rather than run with something else.
+ */
+export interface RunInputsAction {
+  type: 'runInputs';
+  maxNewTokens?: number;
+  stopStrings: string[];
+  invalid?: string;
+}
 /** The webview rejected a message from the host (it failed validation). */
 export interface ProtocolErrorEvent {
   type: 'protocolError';
@@ -505,4 +536,5 @@ export type WebviewToHost =
   | StopAction
   | TokensStreamedEvent
   | SaveStrategiesAction
+  | RunInputsAction
   | ProtocolErrorEvent;

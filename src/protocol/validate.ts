@@ -129,7 +129,7 @@ const strategy: Check<Strategy> = obj({
 }) as Check<Strategy>;
 
 const strategyView: Check<StrategyView> = obj({ strategy, chain: str });
-const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, seed: int, samples: int, chat: optional(bool), system: optional(str) });
+const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, stopStrings: optional(arr(str)), seed: int, samples: int, chat: optional(bool), system: optional(str) });
 /** core/model/hubModel's DTYPES (protocol imports core for types only); `satisfies` keeps the list to real dtypes. */
 const DTYPE_NAMES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies readonly Dtype[];
 const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)), externalData: optional(arr(str)) });
@@ -274,6 +274,9 @@ const runRecord: Check<RunRecord> = obj({
   structured: optional(structuredRun),
   branches: optional(arr(branchRecord)),
   engine: optional(runEngine),
+  // A side-by-side's models are runs themselves (checked lazily: the checker is being defined).
+  models: optional((v, at) => arr(runRecord)(v, at)),
+  modelSource: optional(str),
 });
 
 const cachedResponse: Check<CachedResponse> = obj({
@@ -328,6 +331,7 @@ const hostToWebviewShapes = {
     error: optional(str),
     warning: optional(str),
   }),
+  runDefaults: obj({ maxNewTokens: int }),
 } satisfies Record<HostToWebview['type'], Check<unknown>>;
 
 const workerEventShapes = {
@@ -355,6 +359,8 @@ const webviewToHostShapes = {
   tokensStreamed: obj({ ...id, count: int }),
   saveStrategies: obj({ strategies: arr(strategyEntry), base: arr(strategyEntry), target: oneOf('user', 'workspace') }),
   runAction: obj({ runId: str, action: oneOf('exportMarkdown', 'exportJson', 'delete') }),
+  // Ranges (max tokens, how many stop strings) are checked by the host, which answers with why.
+  runInputs: obj({ maxNewTokens: optional(int), stopStrings: arr(str), invalid: optional(str) }),
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;
 

@@ -115,7 +115,7 @@ describe('Compare Strategies on Selection, end to end', function () {
         const legend = panel.locator('#legend');
         await legend.waitFor({ state: 'visible' });
         const words = (await legend.textContent()) ?? '';
-        for (const expected of ['≥ 80%', '50–80%', '20–50%', '< 20%', 'end of sequence', 'stop string']) assert.ok(words.includes(expected), `the legend says ${expected}: ${words}`);
+        for (const expected of ['≥ 80%', '50–80%', '20–50%', '< 20%', 'end of sequence', 'stop string', 'bytes of a split character']) assert.ok(words.includes(expected), `the legend says ${expected}: ${words}`);
         // The legend's swatches are drawn by the cards' own CSS: the end-of-sequence swatch shows the cards' marker.
         const eosMarker = await legend.locator('.tok.swatch:empty').evaluate((el) => getComputedStyle(el, '::after').content);
         assert.equal(eosMarker, '"⏎"');

@@ -261,6 +261,32 @@ describe('Distribution explorer, end to end', function () {
     assert.equal(await token.evaluate((t) => t === document.activeElement), true, 'Escape closed it and focus is back on the token');
   });
 
+  it('names its controls for screen readers, and Close by keyboard returns focus to the token', async () => {
+    const { page } = lab!;
+    const panel = await panelFrame(page);
+    const explorer = panel.locator('#explorer');
+    const token = panel.locator('.run').first().locator('.card[data-state="done"] .completion .tok').nth(1);
+    await token.focus();
+    await token.press('Enter');
+    const points = explorer.locator('.ex-sweep .point');
+    await points.first().waitFor({ state: 'visible', timeout: 60_000 });
+    // Names as the accessibility tree computes them (Playwright's role queries), not as attributes read.
+    assert.equal(await explorer.getByRole('slider', { name: 'Temperature', exact: true }).count(), 1, 'the temperature slider is named by its label');
+    assert.equal(await explorer.getByRole('img', { name: /: raw probability [\d.e+-]+%, (sampling probability|cut by)/ }).count(), 30, 'each of the 30 bars says its token and probabilities');
+    const pointCount = await points.count();
+    assert.ok(pointCount > 1);
+    assert.equal(await explorer.getByRole('img', { name: /^T \d+\.\d\d: p\(chosen\) [\d.e+-]+%, entropy \d+\.\d\d bits$/ }).count(), pointCount, 'each sweep point says its temperature, p(chosen) and entropy');
+    assert.equal(await explorer.getByRole('combobox', { name: 'Alternative token to branch from' }).count(), 1);
+    assert.equal(await explorer.getByRole('button', { name: 'Branch from here', exact: true }).count(), 1);
+    const close = explorer.getByRole('button', { name: 'Close the distribution explorer (Escape)', exact: true });
+    assert.equal(await close.count(), 1);
+    // Close by keyboard: focus goes back to the token that opened it (it used to drop to the page body).
+    await close.focus();
+    await close.press('Enter');
+    await explorer.waitFor({ state: 'hidden' });
+    assert.equal(await token.evaluate((t) => t === document.activeElement), true, 'focus is back on the token after Close');
+  });
+
   it('keeps the branch with its run after the window reloads', async () => {
     assert.ok(branchText, 'the first test made a branch');
     const { page } = lab!;
@@ -272,5 +298,92 @@ describe('Distribution explorer, end to end', function () {
     await kept.first().waitFor({ state: 'attached', timeout: 60_000 });
     assert.equal(await kept.first().locator('.branch-text').getAttribute('data-text'), branchText);
     assert.match((await kept.first().locator('.branch-label').textContent()) ?? '', /^branch of .+ at step \d+: /);
+  });
+  it('a run from inside a string literal: scrolled into view below the toolbar, the header says where the prompt came from and folds it', async () => {
+    const { page } = lab!;
+    // Six lines as the program means them (\n escapes in a TS string): more than the header shows.
+    const lines = ['Context: a quiz about birthplaces.', 'Answer with a city.', 'One answer per question.', 'No explanations.', 'Q: Where was Ada born?', 'A:'];
+    fs.writeFileSync(path.join(workspace, 'quiz.ts'), `export const quiz = "${lines.join('\\n')}";\n`);
+    const panel = await panelFrame(page);
+    const runs = panel.locator('.run');
+    const before = await runs.count();
+    // A shorter window, so the panel's one run is taller than its view; then it is scrolled down,
+    // away from where the new run appears. (The workbench lays the webview out again a moment later.)
+    const viewport = page.viewportSize()!;
+    await page.setViewportSize({ width: viewport.width, height: 520 });
+    await panel.locator('body').evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const deadline = Date.now() + 20_000;
+          const poll = () => (document.documentElement.scrollHeight > window.innerHeight + 100 ? resolve() : Date.now() > deadline ? reject(new Error(`the panel is ${document.documentElement.scrollHeight} px in a ${window.innerHeight} px view`)) : requestAnimationFrame(poll));
+          poll();
+        }),
+    );
+    const scrolled = await panel.locator('body').evaluate(() => {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+      return window.scrollY;
+    });
+    assert.ok(scrolled > 0, 'the panel is scrolled away from its top');
+    await openFile(page, 'quiz.ts');
+    // The cursor inside the literal, no selection: the prompt is the literal's value, with no input box.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('End');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+    await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+    await panel.locator(`.run:nth-child(${before + 1})`).waitFor({ state: 'attached', timeout: 120_000 });
+    const newest = runs.first();
+    const headerShown = () =>
+      newest.locator('.run-toggle').evaluate((e) => {
+        const r = e.getBoundingClientRect();
+        const toolbar = document.querySelector('.toolbar')!.getBoundingClientRect();
+        return { top: r.top, toolbarBottom: toolbar.bottom, viewBottom: window.innerHeight };
+      });
+    const check = (where: { top: number; toolbarBottom: number; viewBottom: number }, when: string) =>
+      assert.ok(where.top >= where.toolbarBottom - 1 && where.top < where.viewBottom, `${when}: the new run's header (top ${where.top}) is below the toolbar (${where.toolbarBottom}) and in view (${where.viewBottom})`);
+    check(await headerShown(), 'as it starts');
+    assert.equal(await newest.locator('.run-prompt-source').textContent(), 'taken from a string literal: escapes decoded, parts joined');
+    // The header holds the first four lines; the whole prompt, as sent, is folded in the run's body.
+    assert.equal(await newest.locator('.run-prompt').textContent(), `${lines.slice(0, 4).join('\n')}…`);
+    const whole = newest.locator('details.prompt-full');
+    assert.equal(await whole.evaluate((d) => (d as HTMLDetailsElement).open), false, 'folded');
+    assert.equal(await whole.locator('summary').textContent(), `Whole prompt (${lines.join('\n').length} characters, 6 lines)`);
+    assert.equal(await whole.locator('.prompt-full-text').textContent(), lines.join('\n'), 'the prompt as sent: real newlines, no quotes');
+    await waitForFinishedCards(panel, 2, 300_000);
+    check(await headerShown(), 'when it has finished');
+    await page.setViewportSize(viewport);
+  });
+
+  it('Focus on Strategies View puts the keys in the panel every time, from an editor with the cursor in it', async () => {
+    // Runs on the workbench the tests above left, or alone (mocha --grep) on a new one.
+    lab ??= await openLab(workspace);
+    const { page } = lab;
+    await openFile(page, 'prompts.txt');
+    const editorText = page.locator('.monaco-editor .view-lines').first();
+    const before = await editorText.textContent();
+    // Where the page's focus is: the editor's text area, or a control inside our webview's document.
+    const focusIn = async () => {
+      const top = await page.evaluate(() => {
+        const a = document.activeElement;
+        if (a?.closest('.monaco-editor')) return 'editor';
+        return a instanceof HTMLIFrameElement && a.classList.contains('webview') ? 'webview' : a?.tagName ?? 'none';
+      });
+      if (top !== 'webview') return top;
+      const panel = await panelFrame(page);
+      return panel.locator('body').evaluate(() => (document.hasFocus() && document.activeElement && document.activeElement !== document.body ? `panel:${document.activeElement.id || document.activeElement.className}` : 'panel body'));
+    };
+    for (let i = 0; i < 5; i++) {
+      await editorText.click();
+      assert.equal(await focusIn(), 'editor', `try ${i + 1}: the cursor is in the editor`);
+      await runCommand(page, 'Sampling Lab: Focus on Strategies View');
+      // Typed at once, as a user does: a key that would change the editor's text.
+      await page.keyboard.type('x');
+      // VS Code hands focus into a webview's document a moment later: wait for it to get there (10 s at most).
+      let where = await focusIn();
+      for (const deadline = Date.now() + 10_000; !where.startsWith('panel:') && Date.now() < deadline; where = await focusIn()) await page.waitForTimeout(100);
+      assert.match(where, /^panel:/, `try ${i + 1}: focus is on a control of the panel, not ${where}`);
+      assert.equal(await editorText.textContent(), before, `try ${i + 1}: the key did not go into the editor`);
+    }
+    assert.equal(await page.locator('.tab.dirty').count(), 0, 'no editor was changed');
   });
 });

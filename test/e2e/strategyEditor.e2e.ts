@@ -2,7 +2,9 @@
  * Editing strategies in the panel, by keyboard, in real VS Code (code-server + Chromium, WASM):
  * add, rename, move, duplicate and remove entries, see a bad value explained at its entry, save
  * to user settings (every other setting of an entry kept), follow a change made in settings.json,
- * and run a comparison whose cards come in the saved order. Issue 16, item 7.
+ * and run a comparison whose cards come in the saved order; then the toolbar's per-run Max tokens
+ * and Stop at: refused out of range, followed by the next run's header and cards, kept across a
+ * reload. Issue 16, item 7.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -13,7 +15,7 @@ import { REPO_ROOT } from './support/codeServer';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame, waitForFinishedCards } from './support/panel';
-import { openFile, runCommand, selectLines } from './support/workbench';
+import { openFile, runCommand, selectLines, waitForWorkbench } from './support/workbench';
 
 const RESULTS_DIR = path.join(REPO_ROOT, 'test-results');
 
@@ -146,5 +148,47 @@ describe('Editing strategies in the panel, end to end (issue 16)', function () {
       ['floor', 'k20', 'k20 copy'],
     );
     assert.match(cards[1]!.chain, /repetition/, 'the entry kept its repetition penalty');
+  });
+
+  it("runs the next comparison with the toolbar's Max tokens and Stop at, refuses a value out of range at the field, and keeps both across a reload", async () => {
+    const { page } = lab!;
+    const maxTokens = panel.locator('#max-tokens');
+    const stopAt = panel.locator('#stop-at');
+    const fieldError = panel.locator('#run-inputs-error');
+    // Blank, it shows the setting's value (samplingLab.maxNewTokens is 8 here).
+    assert.equal(await maxTokens.inputValue(), '');
+    assert.equal(await maxTokens.getAttribute('placeholder'), '8');
+    for (const bad of ['99999', '0', 'ten']) {
+      await maxTokens.fill(bad);
+      await fieldError.waitFor({ state: 'visible' });
+      assert.match((await fieldError.textContent()) ?? '', new RegExp(`Max tokens must be a whole number from 1 to 512 \\(got "${bad}"\\)`));
+      assert.equal(await maxTokens.getAttribute('aria-invalid'), 'true');
+    }
+    await maxTokens.fill('');
+    await maxTokens.pressSequentially('3');
+    await fieldError.waitFor({ state: 'hidden' });
+    // Typed as a person would: a backslash and an n for a line break, a comma between the two.
+    await stopAt.pressSequentially('\\n\\n, .');
+    assert.equal(await stopAt.inputValue(), '\\n\\n, .');
+
+    await openFile(page, 'prompts.txt');
+    await selectLines(page, 1, 2);
+    await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+    const cards = await waitForFinishedCards(panel, 3, 300_000);
+    const meta = (await panel.locator('.run').first().locator('.run-meta').textContent()) ?? '';
+    assert.match(meta, /max 3 tokens/, meta);
+    assert.ok(meta.includes('stops at "\\n\\n", "."'), meta);
+    // The model answers " City." at once: the full stop ends the completion there, and its card
+    // shows the token that held it, then ∎. Nothing follows a stop string.
+    for (const card of cards) assert.ok(card.text.endsWith('.∎') || !card.text.includes('.'), `${card.strategy}: ends at the stop string: ${JSON.stringify(card.text)}`);
+    assert.ok(cards.some((c) => c.text.endsWith('.∎')), `a card ended on the stop string: ${JSON.stringify(cards.map((c) => c.text))}`);
+
+    await runCommand(page, 'Developer: Reload Window');
+    await waitForWorkbench(page);
+    await runCommand(page, 'Sampling Lab: Focus on Strategies View');
+    const reloaded = await panelFrame(page);
+    await reloaded.locator('#max-tokens').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await reloaded.locator('#max-tokens').inputValue(), '3');
+    assert.equal(await reloaded.locator('#stop-at').inputValue(), '\\n\\n, .');
   });
 });

@@ -4,6 +4,7 @@ import { EXTENSION_ID, labApi } from './extensionApi';
 
 const COMMANDS = [
   'samplingLab.compareSelection',
+  'samplingLab.compareModels',
   'samplingLab.sampleWithSettings',
   'samplingLab.checkRisk',
   'samplingLab.clearRiskMarks',

@@ -103,6 +103,14 @@ describe('endpoints', function () {
     assert.ok(posts.every((r) => !('min_p' in r.body)), 'the refused min-p was never sent');
     assert.ok(!JSON.stringify(api.history()).includes(KEY), 'the key is not in history');
     assert.ok(!allSettingsText().includes(KEY), 'the key is still in no setting');
+
+    // Per-run max tokens and stop strings (the panel's fields, here the command's arguments) go on the wire.
+    const before = server.requests.length;
+    const stopped = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection', { prompt: PROMPT, maxNewTokens: 5, stopStrings: ['.'] });
+    assert.equal(stopped?.status, 'done', stopped?.error ?? api.lastError());
+    assert.deepEqual(stopped.options.stopStrings, ['.']);
+    const sent = server.requests.slice(before).filter((r) => r.method === 'POST');
+    assert.ok(sent.length > 0 && sent.every((r) => r.body.max_tokens === 5 && JSON.stringify(r.body.stop) === '["."]'), `max_tokens 5 and stop ["."] sent: ${JSON.stringify(sent.map((r) => r.body))}`);
   });
 
   it('Stop aborts the request in flight and keeps the tokens that arrived', async () => {

@@ -1,5 +1,6 @@
 /** Shared by the suites: the activated extension's API and settings that restore themselves. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SamplingLabApi } from '../../src/extension/api';
@@ -86,4 +87,28 @@ export async function askLauncher(line: string, file: string): Promise<string> {
   console.log(line);
   await answered;
   return fs.readFileSync(file, 'utf8');
+}
+
+/** The bundled model's folder inside the installed extension. */
+export function bundledModelFolder(): string {
+  return path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath, 'models', 'facts-lm');
+}
+
+/**
+ * Runs `body` on a copy of the bundled model holding a symlink to one of its own files (allowed,
+ * but only the host's checks can tell it from one leading out, so the host serves the folder file
+ * by file), then selects the bundled model again and deletes the copy.
+ */
+export async function withLinkedModelCopy(body: (folder: string) => Promise<void>): Promise<void> {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-linked-'));
+  const folder = path.join(parent, 'model');
+  fs.cpSync(bundledModelFolder(), folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}world`) });
+  fs.symlinkSync(path.join(folder, 'config.json'), path.join(folder, 'config_link.json'));
+  try {
+    await body(folder);
+  } finally {
+    await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
+    await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
 }

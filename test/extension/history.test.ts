@@ -54,7 +54,12 @@ describe('export and history', function () {
     assert.equal(JSON.parse(one.text).results[0].best.tokens[0].text, stored.result!.results[0]!.best.tokens[0]!.text, 'per-token detail is there');
 
     const all = await exported('samplingLab.exportHistory', { format: 'json' });
-    const withResults = api.history().filter((r) => r.kind !== 'json' && r.result);
+    // A side-by-side of models (compareModels) gives an object per model that has a result.
+    const withResults = api
+      .history()
+      .filter((r) => r.kind !== 'json')
+      .flatMap((r) => r.models ?? [r])
+      .filter((r) => r.result);
     assert.ok(all);
     const parsed = JSON.parse(all.text) as { prompt: string }[];
     assert.equal(parsed.length, withResults.length);

@@ -38,6 +38,13 @@ describe('preference pairs', function () {
     assert.match(welcomes.find((w) => w.when === '!isWorkspaceTrusted')!.contents, /Restricted Mode[\s\S]*\(command:workbench\.trust\.manage\)/);
   });
 
+  it('keeps the Preferences view collapsed while there are no pairs, so the Strategies panel has the side bar', async () => {
+    const api = await labApi();
+    await vscode.commands.executeCommand('samplingLab.panel.focus');
+    assert.deepEqual(api.preferenceItems(), []);
+    assert.equal(api.preferencesViewVisible(), false);
+  });
+
   it('marking one card better than another appends one record with dataset field names, from the host’s own run', async () => {
     const api = await labApi();
     assert.deepEqual(api.receiveFromPanel({ type: 'prefer', runId: run.id, chosen: 1, rejected: 0 }), { ok: true });
@@ -53,6 +60,14 @@ describe('preference pairs', function () {
     assert.ok(!Number.isNaN(Date.parse(record.time)));
     // The settings rebuild the strategy that ran.
     assert.deepEqual(strategyFromSettings(record.chosen_settings).sampler, run.strategies[1]!.strategy.sampler);
+  });
+
+  it('expands the Preferences view once the first pair exists', async () => {
+    const api = await labApi();
+    assert.ok(lines().length > 0, 'the test before recorded a pair');
+    // Without taking the side bar from the user: it happens while the Strategies panel shows.
+    await vscode.commands.executeCommand('samplingLab.panel.focus');
+    await until(() => api.preferencesViewVisible(), (v) => v, 'the Preferences view to expand', 30_000);
   });
 
   it('refuses a card preferred to itself, a card that does not exist and an unknown run, and writes nothing', async () => {

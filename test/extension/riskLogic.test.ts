@@ -94,10 +94,15 @@ describe('risk logic', () => {
         { options: { ...parts.options, seed: 43 } },
         { options: { ...parts.options, samples: 4 } },
         { options: { ...parts.options, maxNewTokens: 12 } },
+        { options: { ...parts.options, stopStrings: ['\n'] } },
         { strategies: [{ ...parts.strategies[0]!, kind: 'temperature' as const }] },
       ]) {
         assert.notEqual(responseCacheKey({ ...parts, ...changed }), key, JSON.stringify(changed));
       }
+      // Stop strings are part of the key: another list is another entry, and none is the key without them.
+      const withStop = (stopStrings: string[]) => responseCacheKey({ ...parts, options: { ...parts.options, stopStrings } });
+      assert.notEqual(withStop(['\n\n']), withStop(['\n']));
+      assert.equal(withStop([]), key);
     });
 
     class MemoryMemento implements vscode.Memento {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { onnxFileFor } from '../../src/core/model/hubModel';
 import type { RunRecord } from '../../src/protocol/messages';
-import { labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
+import { labApi, nextEvent, useSettingsInSuite, withLinkedModelCopy, withSettings } from './extensionApi';
 
 const PROMPT = 'Q: Where was Ada Lovelace born?\nA:';
 
@@ -93,6 +93,17 @@ describe('runs in the panel', function () {
       assert.equal((await second)?.status, 'aborted', 'Stop pressed as a run replaces another stops the new one');
     });
   });
+
+  it('shows a token that holds part of a character as its bytes (<0xF0>), never as "�"', async () => {
+    const api = await labApi();
+    // A bias on "😀" (F0 9F 98 80) lifts the bundled model's four byte tokens above every other:
+    // each one alone is no character. The panel's worker names the tokens the cards show.
+    const run = await withSettings({ strategies: [{ kind: 'temperature', temperature: 1, logitBias: { '😀': 100 } }], samples: 1, maxNewTokens: 4 }, () => compare());
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    const shown = run!.result!.results[0]!.best.tokens.map((t) => t.text);
+    assert.equal(shown.length, 4);
+    for (const text of shown) assert.ok(['<0xF0>', '<0x9F>', '<0x98>', '<0x80>'].includes(text), `${JSON.stringify(text)} is one of the emoji's bytes: ${JSON.stringify(shown)}`);
+  });
 });
 
 describe('Sample with Settings and Select Model', function () {
@@ -159,13 +170,7 @@ describe('a model folder holding a symlink', function () {
 
   it('is served file by file by the host, which checks each link (the panel could follow one out of the folder)', async () => {
     const api = await labApi();
-    const bundled = path.join(vscode.extensions.getExtension('sampling-lab.sampling-lab')!.extensionUri.fsPath, 'models', 'facts-lm');
-    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-linked-'));
-    const folder = path.join(parent, 'model');
-    fs.cpSync(bundled, folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}world`) });
-    // A link to one of its own files: allowed, but only the host's checks can tell it from one leading out.
-    fs.symlinkSync(path.join(folder, 'config.json'), path.join(folder, 'config_link.json'));
-    try {
+    await withLinkedModelCopy(async (folder) => {
       assert.ok(await vscode.commands.executeCommand('samplingLab.selectModel', { model: folder }), `loaded (last error: ${api.lastError()})`);
       const state = api.modelState();
       assert.equal(state.status, 'ready');
@@ -174,11 +179,7 @@ describe('a model folder holding a symlink', function () {
       assert.ok(state.status === 'ready' && (state.hostServedBytes ?? 0) >= onnxBytes, `the host served the weights (${state.status === 'ready' ? state.hostServedBytes : '-'} bytes)`);
       const run = await compare();
       assert.equal(run?.status, 'done', run?.error);
-    } finally {
-      await vscode.commands.executeCommand('samplingLab.selectModel', { model: 'facts-lm' });
-      await vscode.workspace.getConfiguration('samplingLab').update('model', undefined, vscode.ConfigurationTarget.Global);
-      fs.rmSync(parent, { recursive: true, force: true });
-    }
+    });
   });
 });
 

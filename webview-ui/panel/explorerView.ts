@@ -20,7 +20,7 @@ import { explorerControls, OFF_VALUE, readTextControl, textControlName, textCont
 import { validateExplorerReply } from '../../src/protocol/explorer';
 import type { RunRecord } from '../../src/protocol/messages';
 import { lineChart, rovingFocus, svg } from './charts';
-import { percent, visibleToken } from './format';
+import { percent, splitCharacterNote, visibleToken } from './format';
 
 const LEGACY_LABELS: Record<string, string> = { temperature: 'Temperature', topK: 'Top-k (0 off)', topP: 'Top-p (1 off)', minP: 'Min-p (0 off)' };
 
@@ -505,7 +505,8 @@ export class ExplorerView {
       const y = i * rowH + 2;
       const g = svg('g', { class: `bar${b.chosen ? ' chosen' : ''}${b.cutBy ? ' cut' : ''}`, role: 'img', 'data-token': b.token });
       const stageMarks = b.survives.map((s) => (s ? '✓' : '✗')).join('');
-      const aria = `${JSON.stringify(b.text)}${b.chosen ? ' (chosen)' : ''}: raw probability ${percent(b.prob)}, ${b.cutBy ? `cut by ${b.cutBy}` : `sampling probability ${percent(b.finalProb)}`}`;
+      const split = splitCharacterNote(b.text);
+      const aria = `${JSON.stringify(b.text)}${split ? ` (${split})` : ''}${b.chosen ? ' (chosen)' : ''}: raw probability ${percent(b.prob)}, ${b.cutBy ? `cut by ${b.cutBy}` : `sampling probability ${percent(b.finalProb)}`}`;
       g.setAttribute('aria-label', aria);
       g.append(svg('rect', { class: 'hit', x: 0, y, width: W, height: rowH }));
       const label = svg('text', { x: labelW - 4, y: y + rowH - 4, 'text-anchor': 'end' });

@@ -1,4 +1,5 @@
-/** Number formats shared by the cards and the status line. */
+/** Number formats and token texts shared by the cards, the explorer and the status line. */
+import { SPLIT_BYTE } from '../../src/core/model/tokenBytes';
 
 export function percent(p: number): string {
   // Two significant digits below 0.1%, so rare alternatives stay distinguishable.
@@ -17,15 +18,17 @@ export function known(value: number | null | undefined): value is number {
   return typeof value === 'number' && !Number.isNaN(value);
 }
 
-export function bytes(n: number): string {
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} kB`;
-  return `${n} B`;
-}
-
 /** Makes whitespace in token text visible where it matters (a lone space or newline). */
 export function visibleToken(text: string): string {
   return text.replace(/\n/g, '↵').replace(/^ /, '␣');
+}
+
+/**
+ * What a token written as bytes (`<0xE4><0xBD>`: it holds part of a UTF-8 character, see
+ * core/model/tokenBytes.ts) is, for its tooltip and screen-reader name; undefined for other tokens.
+ */
+export function splitCharacterNote(text: string): string | undefined {
+  return SPLIT_BYTE.test(text) ? "part of a character: this token holds only some of a UTF-8 character's bytes, written <0xNN>; the completion's text has the whole character" : undefined;
 }
 
 /** How much of a prompt the run header shows before folding the rest away. */

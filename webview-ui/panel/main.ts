@@ -9,6 +9,7 @@ import { validateHostToWebview } from '../../src/protocol/validate';
 import { ExplorerView } from './explorerView';
 import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
+import { RunInputsView } from './runInputsView';
 import { RunView } from './runView';
 import { StrategyEditor } from './strategyEditor';
 import type { RunActions } from './runActions';
@@ -36,6 +37,17 @@ const strategyEditor = new StrategyEditor(
   state.strategyEdits,
 );
 legend.before(strategyEditor.element);
+const runInputs = new RunInputsView(
+  byId<HTMLInputElement>('max-tokens'),
+  byId<HTMLTextAreaElement>('stop-at'),
+  byId('run-inputs-error'),
+  postToHost,
+  (text) => {
+    state.runInputs = text;
+    saveState(state);
+  },
+  state.runInputs,
+);
 const status = new ModelStatus(byId('model-status'), byId('load'), byId<HTMLProgressElement>('load-bar'), byId('load-label'));
 const views = new Map<string, RunView | JsonRunView>();
 /** The record each view shows: only a run whose record changed is drawn again (a render used to redraw every card of the history). */
@@ -116,14 +128,14 @@ function settled(requestId: string): void {
  */
 function stopRequest(requestId: string): void {
   if (stopping.has(requestId)) return;
-  const run = runOfRequest(requestId);
+  const run = ownerOfRequest(requestId);
   // A load is stopped by the host alone: it decides whether the run that waits for it ends.
   if (!run || run.status !== 'running') return;
   stopping.add(requestId);
   // A run on a server is the host's alone (runTokens): it has nothing in the worker to cancel.
   if (outstanding.has(requestId)) worker?.send({ type: 'cancel', requestId });
   // Shown first; the webview state (all of the history) is written after the frame is painted.
-  state.runs = state.runs.map((r) => (r.id === requestId ? { ...run, status: 'aborted' } : r));
+  state.runs = state.runs.map((r) => (r.id === run.id ? { ...run, status: 'aborted' } : r));
   render();
   requestAnimationFrame(() => setTimeout(persist, 0));
 }
@@ -181,6 +193,11 @@ function ensureWorker(): WorkerClient {
 
 function runOfRequest(requestId: string): RunRecord | undefined {
   return state.runs.find((r) => r.id === requestId);
+}
+
+/** The run a request streams into: its own, or the side-by-side holding it as one model's run. */
+function ownerOfRequest(requestId: string): RunRecord | undefined {
+  return runOfRequest(requestId) ?? state.runs.find((r) => r.models?.some((m) => m.id === requestId));
 }
 
 function onWorkerEvent(event: WorkerEvent): void {
@@ -256,7 +273,11 @@ function flushTokens(): void {
   const batch = queuedTokens;
   queuedTokens = [];
   // A stopped run's cards stand still: what the worker decoded after Stop comes with its partial result.
-  for (const { runId, events } of batch) if (!stopping.has(runId)) views.get(runId)?.applyTokens(events.events);
+  for (const { runId, events } of batch) {
+    if (stopping.has(runId)) continue;
+    const owner = ownerOfRequest(runId);
+    if (owner) views.get(owner.id)?.applyTokens(events.events, runId);
+  }
 }
 
 function dropQueuedTokens(runId: string): void {
@@ -283,6 +304,9 @@ function onHostMessage(message: HostToWebview): void {
       return;
     case 'strategySettings':
       strategyEditor.show(message);
+      return;
+    case 'runDefaults':
+      runInputs.showDefault(message.maxNewTokens);
       return;
     case 'runTokens':
       // A run the host runs itself (on a server): its tokens stream here like the worker's.
@@ -361,8 +385,31 @@ runsEl.addEventListener('click', openExplorer);
 runsEl.addEventListener('keydown', (e) => {
   if (e.key === 'Enter') openExplorer(e);
 });
+/**
+ * Keys go to a control when the panel gets focus ("Focus on Strategies View", a click on the view's
+ * title): VS Code focuses the webview's window, and with nothing focused in it keys landed on the
+ * body, where they did nothing. Focus returns to the control that had it, else the newest run's
+ * header, else the first control of the page.
+ */
+let lastFocused: HTMLElement | undefined;
+document.addEventListener('focusin', (e) => {
+  if (e.target instanceof HTMLElement || e.target instanceof SVGElement) lastFocused = e.target as HTMLElement;
+});
+function focusMainControl(): void {
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== document.documentElement) return;
+  const target = [lastFocused, runsEl.querySelector<HTMLElement>('.run-toggle'), document.querySelector<HTMLElement>('button:not([disabled]), [tabindex="0"]')].find(
+    (e): e is HTMLElement => !!e && e.isConnected && !e.closest('[hidden]') && !(e as HTMLButtonElement).disabled,
+  );
+  // Never scrolls: a click into the panel also focuses its window, and the page must not jump under it.
+  target?.focus({ preventScroll: true });
+}
+window.addEventListener('focus', focusMainControl);
+
 // The model's memory goes with the worker when the panel is closed.
 window.addEventListener('pagehide', () => worker?.terminate());
 
 render();
 postToHost({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+// The fields as this page restored them are what the next comparison runs with.
+runInputs.announce();

@@ -1,11 +1,12 @@
 /**
- * The panel's status line (model and backend in use) and the model-load progress bar.
+ * The panel's status line (model and backend in use) and the model-load progress: which file, how far.
  */
 import type { Backend, LoadProgressEvent } from '../../src/protocol/messages';
-import { bytes } from './format';
+import { byteSize, loadStepText } from '../../src/core/model/loadProgress';
 
 export class ModelStatus {
   private readonly files = new Map<string, { loaded: number; total: number }>();
+  private name = '';
 
   constructor(
     private readonly line: HTMLElement,
@@ -22,15 +23,20 @@ export class ModelStatus {
 
   startLoad(name: string): void {
     this.files.clear();
+    this.name = name;
     this.progress.hidden = false;
     this.bar.removeAttribute('value');
     this.label.textContent = `Loading ${name}…`;
   }
 
+  /** The label names the file and how far it is; the bar (and its title) counts the bytes of every file so far. */
   loadProgress(p: LoadProgressEvent): void {
+    const step = loadStepText(p);
+    if (step === undefined) return;
+    this.label.textContent = `Loading ${this.name} · ${step}`;
     if (p.status === 'ready' || p.status === 'warmup') {
       this.bar.removeAttribute('value');
-      this.label.textContent = p.status === 'warmup' ? 'Compiling the model for this backend…' : 'Starting the model…';
+      this.bar.title = '';
       return;
     }
     if (p.file && p.total > 0) this.files.set(p.file, { loaded: p.loaded, total: p.total });
@@ -40,7 +46,7 @@ export class ModelStatus {
     if (total > 0) {
       this.bar.max = total;
       this.bar.value = loaded;
-      this.label.textContent = `Loading ${p.file || 'model'}: ${bytes(loaded)} of ${bytes(total)}`;
+      this.bar.title = `${byteSize(loaded)} of ${byteSize(total)} in ${all.length} file${all.length === 1 ? '' : 's'} so far`;
     }
   }
 

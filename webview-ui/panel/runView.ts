@@ -3,9 +3,11 @@
  * Cards fill with tokens while the run streams, then show the final result: the completion,
  * mean log-prob, token count, tokens/s and seed, a risk badge when the card has samples, with
  * Insert and Copy. A risk check leads with its risk card; its two runs (greedy, samples) fold
- * away below it.
+ * away below it. A side-by-side of models shows a group of cards per model, under a heading
+ * naming the model, each card labelled with it.
  */
 import type { CompareResult, StrategyResult, TokenEvent } from '../../src/core/decode/types';
+import { describeStops } from '../../src/core/decode/runInputs';
 import type { PreferenceRecorded, RiskReport, RunRecord, StrategyView } from '../../src/protocol/messages';
 import { button, el } from './dom';
 import { RunFrame } from './runFrame';
@@ -17,13 +19,15 @@ import type { RunActions } from './runActions';
 import { resetRovingFocus, tokenElement } from './tokenView';
 
 export class RunView extends RunFrame {
-  private readonly cards: CardView[];
+  /** One group for a run on one model; one per model of a side-by-side, added as each starts. */
+  private readonly groups: CardGroup[] = [];
+  /** Where a side-by-side's groups go; absent for a run on one model. */
+  private readonly modelGroups: HTMLElement | undefined;
   /** Branches made from the cards in the explorer, newest first. */
   private readonly branches: HTMLElement;
   private readonly riskCard: RiskCardView | undefined;
   /** Better / Worse on the cards of a comparison (not of a risk check, whose cards are its inputs). */
   private readonly preferences: PreferenceMarks | undefined;
-  private readonly startedMs = performance.now();
   /** The exact text the model read (chat template or raw) and its token count, folded. */
   private readonly renderedPrompt: HTMLDetailsElement;
   private readonly renderedSummary: HTMLElement;
@@ -44,12 +48,20 @@ export class RunView extends RunFrame {
     const engineNote = el('p', 'run-engine');
     engineNote.hidden = run.engine === undefined;
     if (run.engine) engineNote.textContent = run.engine.notes.join(' ');
-    const grid = el('div', 'cards');
     this.branches = el('div', 'run-branches');
     this.branches.setAttribute('aria-label', 'Branches of these cards');
+    if (run.models) {
+      // Better / Worse pairs are within one model's cards; across models they are not recorded yet.
+      this.modelGroups = el('div', 'model-groups');
+      this.body.append(this.notice, this.modelGroups, this.branches);
+      this.setExpanded(expanded);
+      this.update(run);
+      return;
+    }
     if (run.kind !== 'risk' && run.strategies.length >= 2) this.preferences = new PreferenceMarks(run.id, actions);
-    this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions, this.preferences));
-    grid.append(...this.cards.map((c) => c.element));
+    const group = new CardGroup(run, actions, this.preferences, false);
+    this.groups.push(group);
+    const grid = group.element;
     if (run.kind === 'risk') {
       this.riskCard = new RiskCardView(run, actions);
       const runs = el('details', 'risk-runs');
@@ -83,6 +95,7 @@ export class RunView extends RunFrame {
       run.cached ? 'cached' : undefined,
       run.result ? `${fixed(run.result.tokensPerSecond, 1)} tokens/s over all cards` : undefined,
       `max ${o.maxNewTokens} tokens, seed ${o.seed}${o.samples > 1 ? `, ${o.samples} samples` : ''}`,
+      o.stopStrings?.length ? `stops at ${describeStops(o.stopStrings)}` : undefined,
     ]
       .filter(Boolean)
       .join(' · ');
@@ -99,13 +112,21 @@ export class RunView extends RunFrame {
     const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
     this.notice.textContent = notes.join(' ');
     this.notice.hidden = notes.length === 0;
-    if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.result!, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
-    // Ended with nothing to show (stopped during the model load, or failed): no card keeps streaming.
-    else if (run.status !== 'running') for (const card of this.cards) card.showNoResult(run.status);
-    // What the engine cannot honour is said on that card, by name, from the start of the run.
-    for (const refusal of run.engine?.refused ?? []) this.cards.find((c) => c.strategy === refusal.strategy)?.showRefused(refusal.reason);
-    // Pairs are made from what history keeps: only a run the host has finished can be recorded.
-    if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
+    if (this.modelGroups) {
+      (run.models ?? []).forEach((part, k) => {
+        let group = this.groups[k];
+        if (!group) {
+          group = new CardGroup(part, this.actions, undefined, true);
+          this.groups.push(group);
+          this.modelGroups!.append(group.element);
+        }
+        group.update(part);
+      });
+    } else {
+      this.groups[0]?.update(run);
+      // Pairs are made from what history keeps: only a run the host has finished can be recorded.
+      if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
+    }
     this.riskCard?.update(run);
     const branches = [...(run.branches ?? [])].reverse();
     this.branches.replaceChildren(...branches.map((b) => branchCard(run.id, run.strategies[b.strategyIndex]?.strategy.name ?? 'strategy', b)));
@@ -116,12 +137,83 @@ export class RunView extends RunFrame {
     this.preferences?.recordedAs(reply);
   }
 
+  /** Streamed tokens of request `requestId`: the run's own, or one model's of a side-by-side. */
+  applyTokens(events: readonly TokenEvent[], requestId = this.run.id): void {
+    (this.groups.find((g) => g.id === requestId) ?? (this.modelGroups ? undefined : this.groups[0]))?.applyTokens(events);
+  }
+}
+
+/**
+ * The cards of a run on one model: the whole grid of a run, or, in a side-by-side of models, one
+ * model's group with a heading naming it (model, where it came from, backend or server, weights,
+ * status) and its own notes (why it did not run, what its server changes).
+ */
+class CardGroup {
+  /** The grid of cards, or the model's section holding its heading, notes and grid. */
+  readonly element: HTMLElement;
+  readonly id: string;
+  private readonly cards: CardView[];
+  private readonly startedMs = performance.now();
+  private readonly heading: HTMLElement | undefined;
+  private readonly notice: HTMLElement | undefined;
+  private readonly grid: HTMLElement;
+
+  constructor(run: RunRecord, actions: RunActions, preferences: PreferenceMarks | undefined, grouped: boolean) {
+    this.id = run.id;
+    const grid = el('div', 'cards');
+    this.grid = grid;
+    this.cards = run.strategies.map((view, i) => new CardView(view, i, run, actions, preferences, grouped));
+    grid.append(...this.cards.map((c) => c.element));
+    if (!grouped) {
+      this.element = grid;
+      return;
+    }
+    this.element = el('section', 'model-group');
+    this.element.dataset.partId = run.id;
+    this.element.dataset.model = run.model;
+    this.heading = el('h3', 'model-heading');
+    this.notice = el('p', 'notice model-notice');
+    this.notice.setAttribute('role', 'note');
+    const engineNote = el('p', 'run-engine');
+    engineNote.hidden = run.engine === undefined;
+    if (run.engine) engineNote.textContent = run.engine.notes.join(' ');
+    this.element.setAttribute('aria-label', `Model ${run.model}`);
+    this.element.append(this.heading, this.notice, engineNote, grid);
+  }
+
+  update(run: RunRecord): void {
+    if (this.heading && this.notice) {
+      this.element.dataset.status = run.status;
+      this.heading.textContent = [
+        run.model,
+        run.modelSource === run.model ? undefined : run.modelSource,
+        run.backend ? run.backend.toUpperCase() : undefined,
+        run.engine ? `sampled by ${run.engine.sampledBy}` : undefined,
+        run.dtype,
+        run.cached ? 'cached' : undefined,
+        run.result ? `${fixed(run.result.tokensPerSecond, 1)} tokens/s` : undefined,
+        run.status,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      const notes = [run.result?.truncatedNotice, run.error].filter(Boolean);
+      this.notice.textContent = notes.join(' ');
+      this.notice.hidden = notes.length === 0;
+      // A model that never ran (it could not load, or Stop came first): its note says why; empty cards would add nothing.
+      this.grid.hidden = run.status !== 'running' && !run.result && run.engine === undefined;
+    }
+    if (run.result) run.result.results.forEach((r, i) => this.cards[i]?.showResult(r, run.result!, run.kind === 'risk' ? undefined : run.risks?.find((k) => k.mainStrategy === i)));
+    // Ended with nothing to show (stopped during the model load, or failed): no card keeps streaming.
+    else if (run.status !== 'running') for (const card of this.cards) card.showNoResult(run.status);
+    // What the engine cannot honour is said on that card, by name, from the start of the run.
+    for (const refusal of run.engine?.refused ?? []) this.cards.find((c) => c.strategy === refusal.strategy)?.showRefused(refusal.reason);
+  }
+
   applyTokens(events: readonly TokenEvent[]): void {
     const elapsedMs = performance.now() - this.startedMs;
     for (const e of events) this.cards[e.strategy]?.appendToken(e);
     for (const card of this.cards) card.showLiveStats(elapsedMs);
   }
-
 }
 
 class CardView {
@@ -146,6 +238,8 @@ class CardView {
     private readonly run: RunRecord,
     actions: RunActions,
     preferences: PreferenceMarks | undefined,
+    /** In a side-by-side of models: the card names its model. */
+    labelModel = false,
   ) {
     this.strategy = view.strategy.name;
     this.element = el('article', 'card');
@@ -161,6 +255,14 @@ class CardView {
     chain.title = `Sampler chain, in the order it runs: the model's logits pass each stage, then a token is sampled (or the most likely taken, for greedy). As the CLI prints it: ${view.chain}`;
     this.badgeSlot = el('span', 'risk-badge-slot');
     header.append(name, chain, this.badgeSlot);
+    if (labelModel) {
+      this.element.dataset.model = run.model;
+      this.element.setAttribute('aria-label', `Strategy ${view.strategy.name} on model ${run.model}`);
+      const model = el('p', 'card-model');
+      model.textContent = `Model: ${run.model}`;
+      model.title = [run.model, run.modelSource, run.dtype].filter(Boolean).join(' · ');
+      header.append(model);
+    }
     if (run.engine) {
       // The chain above is what was asked for; the server ran its own, with the parameters it honours.
       const by = el('p', 'card-sampled-by');

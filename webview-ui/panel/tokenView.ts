@@ -4,7 +4,7 @@
  * keys move between its tokens (a roving tabindex), so a card is not 30 tab stops long.
  */
 import type { TokenInfo } from '../../src/core/decode/types';
-import { fixed, known, percent, visibleToken } from './format';
+import { fixed, known, percent, splitCharacterNote, visibleToken } from './format';
 
 /** Probability bands, from most to least likely, with their lower bounds; CSS colours each band with a theme colour. */
 export const PROBABILITY_BANDS = [
@@ -47,8 +47,9 @@ export function legendElement(): HTMLElement {
     ...PROBABILITY_BANDS.map((b) => item(`tok swatch ${b.band}`, 'ab', b.label)),
     item('tok swatch', '', 'end of sequence'),
     item('stop-marker', '∎', 'stop string'),
+    item('tok swatch', '<0xE4>', 'bytes of a split character'),
   );
-  legend.title = "Each token is coloured by the model's probability for it (before the sampler chain). Hover or focus a token for its top alternatives; click it, or press Enter, to open the distribution explorer.";
+  legend.title = "Each token is coloured by the model's probability for it (before the sampler chain). Hover or focus a token for its top alternatives; click it, or press Enter, to open the distribution explorer. A token that holds only part of a UTF-8 character (byte-level tokenizers split some characters, emoji and CJK among them) shows its bytes, such as <0xE4><0xBD>, instead of \"�\".";
   return legend;
 }
 
@@ -61,7 +62,8 @@ export function tokenElement(token: TokenInfo, vocabSize?: number): HTMLSpanElem
   span.tabIndex = -1;
   span.setAttribute('role', 'button');
   const allowed = allowedText(token, vocabSize);
-  span.setAttribute('aria-label', `${JSON.stringify(token.text)}, ${known(token.logprobRaw) ? `probability ${percent(Math.exp(token.logprobRaw))}` : 'probability unknown'}${allowed ? `, ${allowed}` : ''}`);
+  const split = splitCharacterNote(token.text);
+  span.setAttribute('aria-label', `${JSON.stringify(token.text)}${split ? ` (${split})` : ''}, ${known(token.logprobRaw) ? `probability ${percent(Math.exp(token.logprobRaw))}` : 'probability unknown'}${allowed ? `, ${allowed}` : ''}`);
   span.setAttribute('aria-describedby', 'token-tooltip');
   if (allowed) span.dataset.allowed = allowed;
   tokenData.set(span, { token, vocabSize });
@@ -141,6 +143,10 @@ function tooltipContent(token: TokenInfo, vocabSize?: number): DocumentFragment 
   sub.textContent = known(token.logprobSampling)
     ? `after the chain: p=${percent(Math.exp(token.logprobSampling))}, ${token.candidates} candidate${token.candidates === 1 ? '' : 's'} kept`
     : 'after the chain: unknown (the server sampled with its own chain)';
+  const split = splitCharacterNote(token.text);
+  const note = document.createElement('div');
+  note.className = 'tip-bytes';
+  note.textContent = split ? `${split.charAt(0).toUpperCase()}${split.slice(1)}.` : '';
   const table = document.createElement('table');
   const caption = document.createElement('caption');
   caption.textContent = 'Top alternatives (raw distribution)';
@@ -161,9 +167,11 @@ function tooltipContent(token: TokenInfo, vocabSize?: number): DocumentFragment 
     const mask = document.createElement('div');
     mask.className = 'tip-allowed';
     mask.textContent = `Schema mask: ${allowed}`;
-    frag.append(head, mask, sub, table);
+    frag.append(head, mask, sub);
   } else {
-    frag.append(head, sub, table);
+    frag.append(head, sub);
   }
+  if (split) frag.append(note);
+  frag.append(table);
   return frag;
 }

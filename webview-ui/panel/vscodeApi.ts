@@ -3,6 +3,7 @@
  * panel and reloading the window (getState/setState).
  */
 import type { Backend, RunRecord, WebviewToHost } from '../../src/protocol/messages';
+import type { RunInputsText } from './runInputsView';
 import type { StrategyEdits } from './strategyEditor';
 
 export interface PanelState {
@@ -12,6 +13,8 @@ export interface PanelState {
   expanded: string[];
   /** The strategy editor's unsaved edits. */
   strategyEdits?: StrategyEdits;
+  /** The toolbar's Max tokens and Stop at fields, as typed. */
+  runInputs?: RunInputsText;
 }
 
 interface VsCodeApi {
@@ -36,6 +39,7 @@ export function loadState(): PanelState {
     expanded: saved?.expanded ?? [],
     // Edits of an older page that are not lists are dropped rather than shown half.
     strategyEdits: edits && Array.isArray(edits.draft) && Array.isArray(edits.base) ? edits : undefined,
+    runInputs: typeof saved?.runInputs?.maxTokens === 'string' && typeof saved.runInputs.stopAt === 'string' ? saved.runInputs : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { compareStrategies } from '../../src/core/decode/compare';
 import { generateCase } from '../../src/core/prompttest/generate';
 import type { CausalLM } from '../../src/core/model/types';
 import { loadTransformersModel, type TransformersModule } from '../../src/core/model/transformersModel';
+import { LoadProgressFilter } from '../../src/core/model/loadProgress';
 import type { CompareRequest, LoadModelRequest, RunOptions, WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
 import { withPromptFormat } from '../../src/core/model/promptFormat';
 import { validateWorkerRequest } from '../../src/protocol/validate';
@@ -142,15 +143,12 @@ async function warmUp(model: CausalLM, requestId: string): Promise<void> {
   model.disposeCache(cache);
 }
 
-/** transformers.js reports every chunk of every file; one message per 50 ms is plenty. */
+/** transformers.js reports every chunk of every file: LoadProgressFilter keeps each file's steps, first and last chunk, and a chunk per 50 ms. */
 function throttledProgress(requestId: string) {
-  let last = 0;
+  const filter = new LoadProgressFilter(50);
   return (p: { status: string; file?: string; loaded?: number; total?: number }) => {
-    const now = performance.now();
-    const isChunk = p.status === 'progress';
-    if (isChunk && now - last < 50) return;
-    last = now;
-    post({ type: 'loadProgress', requestId, status: p.status, file: p.file ?? '', loaded: p.loaded ?? 0, total: p.total ?? 0 });
+    const step = { status: p.status, file: p.file ?? '', loaded: p.loaded ?? 0, total: p.total ?? 0 };
+    if (filter.accept(step, performance.now())) post({ type: 'loadProgress', requestId, ...step });
   };
 }
 

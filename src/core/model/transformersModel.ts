@@ -9,6 +9,7 @@ import type { CausalLM, ChatMessage, ForwardResult, KvCache } from './types';
 import { ModelLoadError } from './errors';
 import { forwardShape } from './forwardShape';
 import { isDtype, onnxFileFor } from './hubModel';
+import { byteFallbackByte, byteLevelBytes, tokenDisplayText } from './tokenBytes';
 
 /** The few parts of a transformers.js Tensor we use. */
 interface TjsTensor {
@@ -21,12 +22,15 @@ interface TjsTensor {
 }
 type TensorCtor = new (type: string, data: ArrayLike<number> | BigInt64Array, dims: number[]) => TjsTensor;
 
-interface TjsTokenizer {
+export interface TjsTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
   decode(ids: readonly number[], options?: { skip_special_tokens?: boolean }): string;
   chat_template?: unknown;
   /** tokenizer_config.json as loaded. */
   config?: Record<string, unknown>;
+  /** transformers.js internals, read only to find a token's bytes (tokenBytes); absent in another version, the "�" stays. */
+  _tokenizer?: { id_to_token?(id: number): string | undefined };
+  _tokenizerJSON?: { decoder?: unknown };
   apply_chat_template(messages: readonly ChatMessage[], options: { tokenize: false; add_generation_prompt: boolean; chat_template?: string }): string;
 }
 interface TjsModel {
@@ -124,6 +128,31 @@ function externalDataOptions(options: LoadOptions): Record<string, unknown> {
   return { use_external_data_format: false, session_options: { ...options.sessionOptions, externalData } };
 }
 
+/**
+ * One token's text from a transformers.js tokenizer: decoded alone, or, for a token holding part of
+ * a character (decoded "�"), its bytes from its vocabulary entry written as `<0xNN>` (tokenBytes.ts).
+ */
+export function tokenizerTokenText(tokenizer: TjsTokenizer, id: number): string {
+  const text = tokenizer.decode([id], { skip_special_tokens: true });
+  return text.includes('\uFFFD') ? tokenDisplayText(text, vocabularyBytes(tokenizer, id)) : text;
+}
+
+/** A token's bytes from its vocabulary entry: a byte-fallback `<0xNN>`, or a byte-level BPE piece; undefined otherwise. */
+function vocabularyBytes(tokenizer: TjsTokenizer, id: number): number[] | undefined {
+  const piece = tokenizer._tokenizer?.id_to_token?.(id);
+  if (piece === undefined) return undefined;
+  const byte = byteFallbackByte(piece);
+  if (byte !== undefined) return [byte];
+  return usesByteLevel(tokenizer._tokenizerJSON?.decoder) ? byteLevelBytes(piece) : undefined;
+}
+
+/** Whether tokenizer.json's decoder is ByteLevel, alone or in a Sequence: its vocabulary writes bytes as GPT-2's characters. */
+function usesByteLevel(decoder: unknown): boolean {
+  if (typeof decoder !== 'object' || decoder === null) return false;
+  const d = decoder as { type?: unknown; decoders?: unknown };
+  return d.type === 'ByteLevel' || (Array.isArray(d.decoders) && d.decoders.some(usesByteLevel));
+}
+
 function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
@@ -189,7 +218,7 @@ class TransformersCausalLM implements CausalLM {
   tokenText(id: number): string {
     let text = this.tokenTexts.get(id);
     if (text === undefined) {
-      text = this.eosTokenIds.includes(id) ? '' : this.tokenizer.decode([id], { skip_special_tokens: true });
+      text = this.eosTokenIds.includes(id) ? '' : tokenizerTokenText(this.tokenizer, id);
       this.tokenTexts.set(id, text);
     }
     return text;

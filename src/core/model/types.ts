@@ -32,7 +32,10 @@ export interface CausalLM {
   readonly eosTokenIds: readonly number[];
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
-  /** Text of one token, as it would appear when streaming. */
+  /**
+   * Text of one token, as it would appear when streaming; a token holding only part of a UTF-8
+   * character is written as its bytes (`<0xE4><0xBD>`, core/model/tokenBytes.ts), never "�".
+   */
   tokenText(id: number): string;
   /** The ids the model sees for a prompt: BOS (when the model has one) then the prompt's tokens; the chat template's rendering when withPromptFormat chose chat. */
   encodePrompt(text: string): number[];

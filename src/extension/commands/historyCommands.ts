@@ -4,7 +4,7 @@
  * History; and keeping the panel's list in step with them and with `samplingLab.history.maxRuns`.
  */
 import * as vscode from 'vscode';
-import { runsJson, runsMarkdown } from '../../core/export/runExport';
+import { runsJson, runsMarkdown, runsWithCards } from '../../core/export/runExport';
 import type { RunRecord } from '../../protocol/messages';
 import type { RunHistory } from '../history';
 import type { PanelProvider } from '../panelProvider';
@@ -57,7 +57,7 @@ async function openExport(runs: RunRecord[], format: ExportFormat, single: boole
   const text = format === 'json' ? runsJson(runs, single) : runsMarkdown(runs);
   const document = await vscode.workspace.openTextDocument({ language: format, content: text });
   await vscode.window.showTextDocument(document, { preview: false });
-  return { format, runs: format === 'json' ? runs.filter((r) => r.result).length : runs.length, uri: document.uri.toString(), text };
+  return { format, runs: format === 'json' ? runs.filter((r) => runsWithCards(r).some((p) => p.result)).length : runs.length, uri: document.uri.toString(), text };
 }
 
 export async function exportRun(history: RunHistory, args: ExportArgs = {}): Promise<ExportedRuns | undefined> {
@@ -69,7 +69,7 @@ export async function exportRun(history: RunHistory, args: ExportArgs = {}): Pro
   if (!exportable(run)) throw new Error('Sampling Lab: a Generate JSON run is not exported; its routes are shown in the panel.');
   const format = args.format ?? (await pickFormat());
   if (!format) return undefined;
-  if (format === 'json' && !run.result) throw new Error(`Sampling Lab: this run has no result to export as JSON (${run.status}${run.error ? `: ${run.error}` : ''}). Export it as Markdown, or run it again.`);
+  if (format === 'json' && !runsWithCards(run).some((p) => p.result)) throw new Error(`Sampling Lab: this run has no result to export as JSON (${run.status}${run.error ? `: ${run.error}` : ''}). Export it as Markdown, or run it again.`);
   return openExport([run], format, true);
 }
 

@@ -12,7 +12,7 @@ import { CATALOG } from '../../node/hub/catalog';
 import { editorHubCacheDir } from '../hubSettings';
 import type { ModelSession, LoadedModel } from '../modelSession';
 import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
-import { bytes } from '../requests';
+import { byteSize as bytes } from '../../core/model/loadProgress';
 import { readSettings, updateSetting } from '../settings';
 import { ENDPOINT_PREFIX, endpointName, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 

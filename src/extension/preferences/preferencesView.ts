@@ -84,6 +84,11 @@ export class PreferencesView implements vscode.TreeDataProvider<PreferenceItem>,
     return tree;
   }
 
+  /** Every row is at the top level; TreeView.reveal needs this to exist. */
+  getParent(): undefined {
+    return undefined;
+  }
+
   getChildren(parent?: PreferenceItem): PreferenceItem[] {
     if (parent) return [];
     const read = this.summary();

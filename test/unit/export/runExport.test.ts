@@ -60,4 +60,27 @@ describe('run export', () => {
     const md = runsMarkdown([run(prompt, 'x')]);
     assert.ok(md.includes(`\`\`\`\`text\n${prompt}\n\`\`\`\``), md);
   });
+
+  it('a side-by-side of models names the model on every row and object, and keeps a model that did not run with its reason', () => {
+    const bundled = { ...run('Q?', 'Paris'), modelSource: 'bundled' };
+    const copy = { ...run('Q?', 'Rome'), model: 'facts-copy', modelSource: 'folder /tmp/facts-copy' };
+    const broken = { ...run('Q?', 'x', 'failed'), model: 'missing', modelSource: 'folder /nowhere', result: undefined, error: 'config.json is missing.' };
+    const sideBySide: ExportableRun = { ...run('Q?', ''), model: 'facts-lm · facts-copy · missing', result: undefined, models: [bundled, copy, broken] };
+    const md = runsMarkdown([sideBySide]);
+    assert.match(md, /^\| model \| strategy \| settings \| completion \|/m);
+    assert.match(md, /^\| facts-lm \(bundled\) \| greedy \| sample\(greedy\) \| Paris \|/m);
+    assert.match(md, /^\| facts-copy \(folder \/tmp\/facts-copy\) \| greedy \| sample\(greedy\) \| Rome \|/m);
+    assert.match(md, /^\| missing \(folder \/nowhere\) \| greedy \| sample\(greedy\) \|  \|  \|  \|  \|  \| failed \|  \|$/m);
+    assert.match(md, /Note on missing \(folder \/nowhere\): config\.json is missing\./);
+    // A run on one model keeps its table as it was: no model column.
+    assert.doesNotMatch(runsMarkdown([run('Q?', 'Paris')]), /\| model \|/);
+    const json = JSON.parse(runsJson([sideBySide], true)) as { model: string; modelSource: string; results: { best: { text: string } }[] }[];
+    assert.deepEqual(
+      json.map((o) => [o.modelSource, o.results[0]!.best.text]),
+      [
+        ['bundled', 'Paris'],
+        ['folder /tmp/facts-copy', 'Rome'],
+      ],
+    );
+  });
 });

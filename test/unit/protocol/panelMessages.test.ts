@@ -32,3 +32,32 @@ describe('the token count the panel relays to the host', () => {
     assert.match(error(validateWebviewToHost({ type: 'tokensStreamed', count: 3 })), /tokensStreamed\.requestId must be a string/);
   });
 });
+
+describe('a side-by-side of models in a run record', () => {
+  const part = (id: string, model: string) => ({ id, startedAt: 'now', prompt: 'Q?', model, modelSource: 'bundled', options: { maxNewTokens: 4, seed: 42, samples: 1 }, strategies: [], status: 'running' });
+  it("carries each model's run, checked like a run", () => {
+    const run = { ...part('run-1', 'a · b'), models: [part('run-1.m0', 'a'), part('run-1.m1', 'b')] };
+    assert.ok(validateHostToWebview({ type: 'runUpdated', run }).ok);
+    const bad = { ...run, models: [part('run-1.m0', 'a'), { ...part('run-1.m1', 'b'), status: 'waiting' }] };
+    assert.match(error(validateHostToWebview({ type: 'runUpdated', run: bad })), /runUpdated\.run\.models\[1\]\.status must be one of/);
+    assert.match(error(validateHostToWebview({ type: 'runUpdated', run: { ...run, models: [{ ...part('x', 'a'), modelSource: 3 }] } })), /models\[0\]\.modelSource must be a string/);
+  });
+});
+
+describe("the panel's per-run fields", () => {
+  it('travel as max tokens (optional), stop strings and why a field is refused', () => {
+    assert.ok(validateWebviewToHost({ type: 'runInputs', maxNewTokens: 64, stopStrings: ['\n\n'] }).ok);
+    assert.ok(validateWebviewToHost({ type: 'runInputs', stopStrings: [], invalid: 'Max tokens must be …' }).ok);
+    assert.match(error(validateWebviewToHost({ type: 'runInputs', maxNewTokens: '64', stopStrings: [] })), /runInputs\.maxNewTokens must be an integer/);
+    assert.match(error(validateWebviewToHost({ type: 'runInputs', maxNewTokens: 64, stopStrings: '\n' })), /runInputs\.stopStrings must be an array/);
+    assert.match(error(validateWebviewToHost({ type: 'runInputs', stopStrings: [3] })), /runInputs\.stopStrings\[0\] must be a string/);
+    assert.ok(validateHostToWebview({ type: 'runDefaults', maxNewTokens: 24 }).ok);
+    assert.match(error(validateHostToWebview({ type: 'runDefaults' })), /runDefaults\.maxNewTokens must be an integer/);
+  });
+
+  it("are part of a run's options as the record keeps them", () => {
+    const run = { id: 'run-1', startedAt: 'now', prompt: 'Q?', model: 'm', options: { maxNewTokens: 4, seed: 42, samples: 1, stopStrings: ['\n'] }, strategies: [], status: 'done' };
+    assert.ok(validateHostToWebview({ type: 'runUpdated', run }).ok);
+    assert.match(error(validateHostToWebview({ type: 'runUpdated', run: { ...run, options: { ...run.options, stopStrings: [1] } } })), /stopStrings\[0\] must be a string/);
+  });
+});

@@ -86,6 +86,23 @@ describe('remote engine: reading responses', () => {
     assert.deepEqual(t!.alternatives.map((a) => a.token), [791, 12]);
   });
 
+  it('shows a token holding part of a character by its bytes, as llama.cpp (text cut short) and OpenAI ("bytes:\\x..") send it', () => {
+    // 😀 is F0 9F 98 80. llama.cpp's completion_token_output::to_json cuts `token` at the last whole
+    // character (validate_utf8) and sends all the piece's `bytes` (tools/server); OpenAI writes such
+    // a token as "bytes:\\xNN"; other servers send "�".
+    const [llama, openai, whole] = tokensOf({
+      content: [
+        { id: 9, token: ' ', bytes: [0x20, 0xf0, 0x9f], logprob: -0.5, top_logprobs: [{ id: 9, token: ' ', bytes: [0x20, 0xf0, 0x9f], logprob: -0.5 }, { id: 4, token: ' Hi', bytes: [32, 72, 105], logprob: -2 }] },
+        { token: 'bytes:\\x98\\x80', bytes: [0x98, 0x80], logprob: -0.1, top_logprobs: [] },
+        { token: '\uFFFD', bytes: [0xef, 0xbf, 0xbd], logprob: -3, top_logprobs: [] },
+      ],
+    });
+    assert.equal(llama!.text, ' <0xF0><0x9F>');
+    assert.deepEqual(llama!.alternatives.map((a) => a.text), [' <0xF0><0x9F>', ' Hi']);
+    assert.equal(openai!.text, '<0x98><0x80>');
+    assert.equal(whole!.text, '\uFFFD', 'a real U+FFFD (EF BF BD) is a character');
+  });
+
   it('reads a finish_reason, and null log-probs as −∞', () => {
     const state: ChoiceState = { text: '', tokens: [] };
     applyChoice(state, { index: 0, text: '', logprobs: null, finish_reason: 'length' });

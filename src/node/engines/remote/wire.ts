@@ -11,6 +11,7 @@
 import type { FinishReason, Strategy, TokenInfo } from '../../../core/decode/types';
 import type { ServerSamplingParam } from '../../../core/engine/types';
 import type { Dialect } from './dialects';
+import { bytesText, isWholeUtf8 } from '../../../core/model/tokenBytes';
 
 /** How each parameter is named in a refusal. */
 const PARAM_NAMES: Record<ServerSamplingParam, string> = {
@@ -180,15 +181,25 @@ export function tokensOf(logprobs: unknown): TokenInfo[] {
   return [];
 }
 
+/**
+ * A content entry's text as shown: a token holding part of a UTF-8 character, which servers send
+ * cut short (llama.cpp), as "bytes:\\xf0\\x9f" (OpenAI) or "�", is written from its `bytes` as `<0xF0><0x9F>`
+ * (core/model/tokenBytes.ts), as the local model's tokens are. Without bytes (or []), the text sent.
+ */
+function shownText(token: string, bytes: unknown): string {
+  if (!Array.isArray(bytes) || bytes.length === 0 || !bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) return token;
+  return isWholeUtf8(bytes) ? token : bytesText(bytes);
+}
+
 function contentToken(entry: unknown): TokenInfo {
-  const e = entry as { id?: unknown; token?: unknown; logprob?: unknown; top_logprobs?: unknown };
+  const e = entry as { id?: unknown; token?: unknown; bytes?: unknown; logprob?: unknown; top_logprobs?: unknown };
   if (typeof e?.token !== 'string') throw new WireFormatError(`a logprobs.content entry has no token text: ${JSON.stringify(entry).slice(0, 200)}`);
   const tops = Array.isArray(e.top_logprobs) ? e.top_logprobs : [];
-  const alternatives = tops.map((t: { id?: unknown; token?: unknown; logprob?: unknown }) => {
+  const alternatives = tops.map((t: { id?: unknown; token?: unknown; bytes?: unknown; logprob?: unknown }) => {
     const logprob = num(t.logprob, 'top_logprobs[].logprob');
-    return { token: typeof t.id === 'number' ? t.id : -1, text: String(t.token), logprob, prob: Math.exp(logprob) };
+    return { token: typeof t.id === 'number' ? t.id : -1, text: shownText(String(t.token), t.bytes), logprob, prob: Math.exp(logprob) };
   });
-  return { token: typeof e.id === 'number' ? e.id : -1, text: e.token, logprobRaw: num(e.logprob, 'logprob'), logprobSampling: Number.NaN, alternatives, candidates: 0 };
+  return { token: typeof e.id === 'number' ? e.id : -1, text: shownText(e.token, e.bytes), logprobRaw: num(e.logprob, 'logprob'), logprobSampling: Number.NaN, alternatives, candidates: 0 };
 }
 
 function num(v: unknown, field: string): number {
