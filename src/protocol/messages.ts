@@ -25,7 +25,8 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /**
  * Where the worker loads a model from.
- * - `fetch`: files under `baseUrl` (a webview resource URI of the extension's models folder).
+ * - `fetch`: files under `baseUrl` (a webview resource URI of the extension's models folder or a
+ *   hub cache), fetched by the panel's document for the worker (src/protocol/resources.ts).
  * - `host`: files the host reads from a folder on disk and sends as `fileData`; the webview may
  *   only fetch from the extension's own folders (localResourceRoots).
  */

@@ -1,7 +1,8 @@
 /**
  * How transformers.js reads model files in the worker. Its `localModelPath` is set to a
  * relative prefix, so every file goes through `env.fetch`, and this class resolves it:
- * - a bundled model: fetched from the extension's models folder (a webview resource URL);
+ * - a bundled model or a hub cache's: fetched from its folder as a webview resource URL, by the
+ *   panel's document (`fetchResource`; see src/protocol/resources.ts for why not here);
  * - a folder the user picked: asked of the host (`readFile`), since the webview may only read
  *   the extension's own folders.
  * (A URL as localModelPath does not work: transformers.js 4 then skips the local lookup when
@@ -24,6 +25,7 @@ export class ModelFiles {
   constructor(
     private readonly post: (request: ReadFileRequest) => void,
     private readonly onMiss: (path: string, status: number) => void,
+    private readonly fetchResource: (url: string) => Promise<Response>,
   ) {}
 
   /** The model whose files `fetch` serves from now on. */
@@ -32,14 +34,14 @@ export class ModelFiles {
   }
 
   /** env.fetch: `sampling-lab-model/<id>/<path>` → the file's bytes. */
-  readonly fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  readonly fetch = async (input: RequestInfo | URL): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const spec = this.spec;
     if (!spec || !url.startsWith(MODEL_PREFIX)) return this.miss(url, 404);
     // Drop the model id: the base URL (or the host's folder) is the model folder itself.
     const path = url.slice(MODEL_PREFIX.length).split('/').slice(1).join('/');
     if (spec.via === 'fetch') {
-      const response = await fetch(`${spec.baseUrl}${spec.id}/${path}`, { signal: init?.signal });
+      const response = await this.fetchResource(`${spec.baseUrl}${spec.id}/${path}`);
       return response.ok ? response : this.miss(path, response.status);
     }
     const response = await this.askHost(path);

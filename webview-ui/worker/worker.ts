@@ -16,6 +16,8 @@ import { isExplorerMessage, validateExplorerRequest } from '../../src/protocol/e
 import { handleExplorer } from './explorerWorker';
 import { chooseBackend } from './chooseBackend';
 import { ModelFiles, MODEL_PREFIX } from './modelFiles';
+import { PanelFetch } from './panelFetch';
+import { isResourceReply } from '../../src/protocol/resources';
 import { StructuredEngines } from './structuredEngines';
 import { runStructuredRequest } from './structuredRun';
 import { TokenBatcher } from './tokenBatcher';
@@ -35,7 +37,11 @@ function errorText(e: unknown): { error: string; errorName: string } {
   return e instanceof Error ? { error: e.message, errorName: e.name } : { error: String(e), errorName: 'Error' };
 }
 
-const modelFiles = new ModelFiles(post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`));
+/** Resource URLs are fetched by the panel's document: code-server routes this worker's own fetches to whichever webview registered last. */
+const panelFetch = new PanelFetch((request) => self.postMessage(request));
+const modelFiles = new ModelFiles(post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`), panelFetch.fetch);
+/** ONNX Runtime's .wasm, fetched once through the panel and handed to ORT as bytes (it would fetch the URL from this worker). */
+let wasmBinary: Promise<Uint8Array> | undefined;
 let loaded: { model: CausalLM } | undefined;
 /** Constrained decoding's engines for the loaded model (Generate JSON for Selection). */
 const structuredEngines = new StructuredEngines(() => modelFiles.fetch(`${MODEL_PREFIX}model/tokenizer.json`));
@@ -44,7 +50,7 @@ let queue: Promise<void> = Promise.resolve();
 const aborts = new Map<string, AbortController>();
 let loadingRequestId: string | undefined;
 
-function configureRuntime(request: LoadModelRequest): void {
+async function configureRuntime(request: LoadModelRequest): Promise<void> {
   const env = transformers.env;
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -56,6 +62,12 @@ function configureRuntime(request: LoadModelRequest): void {
     // Only the .wasm URL: onnxruntime-web's bundle then uses its inlined JS glue instead of
     // importing a .mjs from another origin, which a blob: worker may not do.
     onnx.wasm.wasmPaths = { wasm: request.runtime.wasmUrl };
+    // ORT would fetch that URL from this worker: the bytes come through the panel instead.
+    wasmBinary ??= fetchWasm(request.runtime.wasmUrl);
+    onnx.wasm.wasmBinary = await wasmBinary.catch((e: unknown) => {
+      wasmBinary = undefined;
+      throw e;
+    });
     // The webview is not cross-origin isolated: no SharedArrayBuffer, so no threads.
     onnx.wasm.numThreads = 1;
     onnx.wasm.proxy = false;
@@ -63,6 +75,12 @@ function configureRuntime(request: LoadModelRequest): void {
   modelFiles.use(request.model);
   env.localModelPath = MODEL_PREFIX;
   env.fetch = modelFiles.fetch;
+}
+
+async function fetchWasm(url: string): Promise<Uint8Array> {
+  const response = await panelFetch.fetch(url);
+  if (!response.ok) throw new Error(`The ONNX Runtime file ${url.split('/').pop()} could not be read (HTTP ${response.status}). Reinstall Sampling Lab.`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function unload(): Promise<void> {
@@ -78,7 +96,7 @@ async function unload(): Promise<void> {
 async function load(request: LoadModelRequest, signal: AbortSignal): Promise<void> {
   const started = performance.now();
   await unload();
-  configureRuntime(request);
+  await configureRuntime(request);
   const choice = await chooseBackend(request.device, (self.navigator as Navigator & { gpu?: GPU }).gpu);
   const progress = throttledProgress(request.requestId);
   const chatTemplate = await readChatTemplate(request.model.id);
@@ -229,7 +247,10 @@ function handle(request: WorkerRequest): void {
       break;
     case 'cancel':
       aborts.get(request.requestId)?.abort();
-      if (request.requestId === loadingRequestId) modelFiles.cancelAll();
+      if (request.requestId === loadingRequestId) {
+        modelFiles.cancelAll();
+        panelFetch.cancelAll();
+      }
       break;
     case 'fileData':
     case 'fileError':
@@ -239,6 +260,7 @@ function handle(request: WorkerRequest): void {
 }
 
 self.onmessage = (e: MessageEvent) => {
+  if (isResourceReply(e.data)) return panelFetch.reply(e.data);
   if (isExplorerMessage(e.data)) {
     const request = validateExplorerRequest(e.data);
     if (typeof request === 'string') return log('error', `model worker rejected an explorer message: ${request}`);

@@ -66,6 +66,14 @@ export async function openWorkbench(url: string, options: WorkbenchOptions): Pro
   if (options.onTestsExit) {
     await page.exposeFunction('codeAutomationExit', (code: number) => options.onTestsExit!(code));
   }
+  // SAMPLING_LAB_DEBUG_CONSOLE=1: every page and webview console line, worker start and failed
+  // request (what found the service worker's 404s for the model worker; src/protocol/resources.ts).
+  if (process.env.SAMPLING_LAB_DEBUG_CONSOLE) {
+    page.on('console', (m) => console.log(`[page ${m.type()}] ${m.text().slice(0, 400)}`));
+    page.on('worker', (w) => console.log(`[worker] ${w.url()}`));
+    context.on('response', (r) => { if (r.status() >= 400) console.log(`[http ${r.status()}] ${r.url().slice(0, 300)}`); });
+    context.on('requestfailed', (r) => console.log(`[failed] ${r.url().slice(0, 300)} ${r.failure()?.errorText}`));
+  }
   await page.goto(url);
   return {
     page,
