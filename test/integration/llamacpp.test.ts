@@ -81,6 +81,22 @@ describe('llama.cpp engine (node-llama-cpp) on facts-lm converted to GGUF', func
     for (const id of ids.slice(1)) assert.equal(model.tokenText(id), onnx.tokenText(id));
   });
 
+  it('writes every token as the ONNX model does, the 128 tokens of a lone UTF-8 byte as <0xNN>, never "�"', async () => {
+    const model = await gguf('F32');
+    const split: number[] = [];
+    const differ: string[] = [];
+    for (let id = 0; id < onnx.vocabSize; id++) {
+      if (model.tokenText(id) !== onnx.tokenText(id)) differ.push(`${id}: ${JSON.stringify(model.tokenText(id))} vs ${JSON.stringify(onnx.tokenText(id))}`);
+      if (/^<0x[89A-F][0-9A-F]>$/.test(model.tokenText(id))) split.push(id);
+    }
+    // But the NUL byte's token: llama.cpp's token text is a C string, which cannot hold it, and
+    // node-llama-cpp writes its placeholder instead.
+    assert.deepEqual(differ, ['1: "[EMPTY_1]" vs "\\u0000"']);
+    // facts-lm's byte-level vocabulary holds each byte as a token: 0x80–0xFF alone are part of a character.
+    assert.equal(split.length, 128);
+    assert.ok(!split.some((id) => model.tokenText(id).includes('\uFFFD')));
+  });
+
   it(`F32: the full next-token distribution matches onnxruntime's within ${F32_TOLERANCE} in log-prob, at every position (forwardFull) and through the KV cache`, async () => {
     const model = await gguf('F32');
     for (const prompt of questions(known.slice(0, 4))) {

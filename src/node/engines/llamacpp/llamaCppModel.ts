@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ModelLoadError } from '../../../core/model/errors';
 import { forwardShape } from '../../../core/model/forwardShape';
+import { byteFallbackByte, byteLevelBytes, tokenDisplayText } from '../../../core/model/tokenBytes';
 import type { ThreadsChoice } from '../../../core/model/threads';
 import type { CausalLM, ForwardResult, KvCache } from '../../../core/model/types';
 import { threadsForThisMachine } from '../../threads';
@@ -273,7 +274,9 @@ class LlamaCppModel implements CausalLM {
   tokenText(id: number): string {
     let text = this.tokenTexts.get(id);
     if (text === undefined) {
-      text = this.eosTokenIds.includes(id) ? '' : this.model.detokenize([id], false);
+      const decoded = this.eosTokenIds.includes(id) ? '' : this.model.detokenize([id], false);
+      // Part of a character decodes alone to "�": its bytes are shown instead, as the ONNX models' are.
+      text = decoded.includes('\uFFFD') ? tokenDisplayText(decoded, vocabularyBytes(this.model, id)) : decoded;
       this.tokenTexts.set(id, text);
     }
     return text;
@@ -401,6 +404,19 @@ class LlamaCppModel implements CausalLM {
   private async release(seq: NlcSequence): Promise<void> {
     if (!seq.disposed) await seq.dispose();
   }
+}
+
+/**
+ * A token's bytes from the GGUF vocabulary (tokenizer.ggml.tokens): a SentencePiece byte-fallback
+ * piece (`<0xE4>`), or a byte-level BPE piece when tokenizer.ggml.model is gpt2; undefined otherwise.
+ */
+function vocabularyBytes(model: NlcModel, id: number): number[] | undefined {
+  const ggml = (model.fileInfo.metadata as { tokenizer?: { ggml?: { model?: unknown; tokens?: unknown[] } } }).tokenizer?.ggml;
+  const piece = ggml?.tokens?.[id];
+  if (typeof piece !== 'string') return undefined;
+  const byte = byteFallbackByte(piece);
+  if (byte !== undefined) return [byte];
+  return ggml?.model === 'gpt2' ? byteLevelBytes(piece) : undefined;
 }
 
 /** The vocabulary size: the tokenizer's token list in the GGUF metadata (always present for a text model). */
