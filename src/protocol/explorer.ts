@@ -17,6 +17,9 @@ export interface ExplorerStepRequest {
   /** The run's prompt format, so the explorer reads the prompt as the run did (chat template or raw). */
   chat?: boolean;
   system?: string;
+  /** The model the card came from, and its weights: the worker refuses to explore it with another one loaded. */
+  model?: string;
+  dtype?: string;
 }
 
 export interface ExplorerBranchRequest extends Omit<ExplorerStepRequest, 'explorer'> {
@@ -113,6 +116,7 @@ export function validateExplorerRequest(data: unknown): ExplorerRequest | string
   if (!validSettings(data.settings)) return 'bad explorer settings';
   if (data.explorer === 'branch' && (!isInt(data.altToken) || !isInt(data.seed))) return 'bad branch token or seed';
   if ((data.chat !== undefined && typeof data.chat !== 'boolean') || (data.system !== undefined && typeof data.system !== 'string')) return 'bad prompt format';
+  if ((data.model !== undefined && typeof data.model !== 'string') || (data.dtype !== undefined && typeof data.dtype !== 'string')) return 'bad model name or weights';
   return data as unknown as ExplorerRequest;
 }
 

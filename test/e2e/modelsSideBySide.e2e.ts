@@ -4,7 +4,8 @@
  * one run with a group of cards per model under a heading naming it (model, where it came from,
  * backend, weights), the same strategies and seeds in each, every card labelled with its model;
  * the folder that is not there says why in its own group. The folder model is the bundled one's
- * files with only its q8 weights, so the two groups ran different weights.
+ * files with only its q8 weights, so the two groups ran different weights. The explorer opens on
+ * the loaded model's cards and refuses, by name, a card of the other model.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -125,6 +126,23 @@ describe('Models side by side, end to end', function () {
     assert.equal(broken!.heading, `${missing} · failed`);
     assert.equal(await panel.locator('.run').first().locator('.model-group').nth(2).locator('.cards').isVisible(), false, 'no empty cards under it');
     assert.match((await panel.locator('.run').first().locator('.run-meta').textContent()) ?? '', /^facts-lm · facts-lm-q8 · /);
+
+    // The explorer on a card of each group. The folder's model ran last and is the one loaded: its
+    // card opens on its step. The bundled model's card says which model to run again instead of
+    // showing the folder model's distribution for it (it did, silently, before).
+    const explorer = panel.locator('#explorer');
+    const firstToken = (group: number) => panel.locator('.run').first().locator('.model-group').nth(group).locator('.card[data-state="done"] .completion .tok').first();
+    await firstToken(1).click();
+    await explorer.locator('[data-explorer-top-prob]').waitFor({ state: 'visible', timeout: 60_000 });
+    assert.ok((await explorer.locator('svg.bars .bar').count()) > 0, 'bars for the loaded model');
+    assert.equal(await explorer.locator('.ex-error').textContent(), '');
+    await firstToken(0).click();
+    const refused = explorer.locator('.ex-error', { hasText: 'This card came from facts-lm (fp32), and the panel has facts-lm-q8 (q8) loaded' });
+    await refused.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal(await explorer.locator('svg.bars .bar').count(), 0, 'no bars of the other model left under it');
+    assert.ok(await explorer.locator('#explorer-branch').isDisabled(), 'no branch from a step it cannot read');
+    await page.keyboard.press('Escape');
+    await explorer.waitFor({ state: 'hidden', timeout: 10_000 });
 
     await widenSideBar(page, 760);
     await panel.locator('.run').first().locator('.model-group').first().scrollIntoViewIfNeeded();

@@ -1,7 +1,7 @@
 /**
  * Stop in real VS Code (code-server + Chromium, WASM) on the heavy run of issue 16: 16 samples ×
- * 3 sampling strategies × 512 tokens on the bundled model. From the panel's Stop button and from
- * the "Sampling Lab: Stop" command, the run must show as stopped at once, keeping the tokens it
+ * 3 sampling strategies × 512 tokens on the bundled model. From the panel's Stop button, the
+ * "Sampling Lab: Stop" command and the Stop icon in the view's title bar, the run must show as stopped at once, keeping the tokens it
  * streamed, and then get its partial completions; Stop is inert while nothing runs. The latencies
  * are measured inside the pages (the press's event time to the frame that shows the stop), logged
  * against the issue's 200 ms, and held to a backstop (see STOP_BACKSTOP_MS).
@@ -29,6 +29,8 @@ const STOP_GOAL_MS = 200;
 const STOP_BACKSTOP_MS = 2_000;
 /** Stop once this many tokens are on the cards: a heavy page, mid-run. */
 const STOP_AFTER_TOKENS = 1500;
+/** The view headers in the side bar, where the Strategies view's Stop sits (shown always: workbench.view.alwaysShowHeaderActions; no other view there has a Stop). */
+const VIEW_TITLE = '.part.sidebar .pane-header';
 
 /** End of sequence (facts-lm's token 0) is banned, so every one of the 48 sequences runs to the model's context. */
 const NO_EOS = { logitBias: { '0': false } };
@@ -155,7 +157,7 @@ describe('Stop, end to end (issue 16: shown at once, partial tokens kept)', func
     workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ws-'));
     // A person the model never saw: it makes up an answer and keeps going.
     fs.writeFileSync(path.join(workspace, 'prompts.txt'), `${birthplacePrompt(heldOutPerson(0))}\n`);
-    lab = await openLab(workspace, { settings: HEAVY_RUN });
+    lab = await openLab(workspace, { settings: { ...HEAVY_RUN, 'workbench.view.alwaysShowHeaderActions': true } });
   });
 
   after(async () => {
@@ -197,33 +199,46 @@ describe('Stop, end to end (issue 16: shown at once, partial tokens kept)', func
     await frame.waitForFunction(() => (document.getElementById('stop') as HTMLButtonElement).disabled, undefined, { timeout: 60_000 });
   });
 
-  it('"Sampling Lab: Stop" from the palette: the run shows stopped at once, keeping its tokens', async () => {
+  /**
+   * Stop pressed in the workbench (not in the panel): `press` clicks an element matching
+   * `pressed`, whose mousedown is the start of the measure, on the workbench page's clock.
+   */
+  async function stopFromWorkbench(what: string, pressed: string, press: () => Promise<void>): Promise<void> {
     const { page } = lab!;
     frame = await startHeavyRun(page, panel, frame, STOP_AFTER_TOKENS);
     await watchStop(frame);
-    // The press is the click on the palette's row (runCommand clicks it), on the workbench's clock.
-    await page.evaluate(() => {
-      const w = window as unknown as { commandPressedAt?: number };
-      w.commandPressedAt = undefined;
+    await page.evaluate((selector) => {
+      const w = window as unknown as { stopPressedAt?: number };
+      w.stopPressedAt = undefined;
       document.addEventListener(
         'mousedown',
         (e) => {
-          if ((e.target as Element).closest?.('.quick-input-list .monaco-list-row')) w.commandPressedAt = performance.timeOrigin + e.timeStamp;
+          if ((e.target as Element).closest?.(selector)) w.stopPressedAt ??= performance.timeOrigin + e.timeStamp;
         },
         { capture: true },
       );
-    });
-    await runCommand(page, 'Sampling Lab: Stop');
+    }, pressed);
+    await press();
     const timing = await stopTiming(frame);
-    const pressedAt = await page.evaluate(() => (window as unknown as { commandPressedAt?: number }).commandPressedAt);
-    assert.ok(pressedAt !== undefined, 'the palette row was pressed');
+    const pressedAt = await page.evaluate(() => (window as unknown as { stopPressedAt?: number }).stopPressedAt);
+    assert.ok(pressedAt !== undefined, `${what} was pressed`);
     const latencyMs = timing.shownAtEpochMs - pressedAt;
     const hostMs = timing.cancelAt !== undefined ? timing.shownAtEpochMs - timing.shownAt + timing.cancelAt - pressedAt : NaN;
-    console.log(`      Sampling Lab: Stop → run shown ${timing.status}: ${latencyMs.toFixed(1)} ms (goal ${STOP_GOAL_MS} ms; the host's cancel reached the panel at ${hostMs.toFixed(1)} ms), ${timing.tokens} tokens kept on the cards\n        (${timing.tasks})`);
+    console.log(`      ${what} → run shown ${timing.status}: ${latencyMs.toFixed(1)} ms (goal ${STOP_GOAL_MS} ms; the host's cancel reached the panel at ${hostMs.toFixed(1)} ms), ${timing.tokens} tokens kept on the cards\n        (${timing.tasks})`);
     assert.equal(timing.status, 'aborted');
     assert.ok(timing.tokens >= STOP_AFTER_TOKENS, `the streamed tokens stay on the cards (${timing.tokens})`);
     assert.ok(latencyMs <= STOP_BACKSTOP_MS, `Stop → "aborted" shown in ${latencyMs.toFixed(1)} ms (backstop ${STOP_BACKSTOP_MS} ms; goal ${STOP_GOAL_MS} ms)`);
     const cards = await finalCards(panel);
     assert.ok(cards.every((c) => c.finishReason === 'aborted' && c.tokens > 0), `each card keeps its partial completion: ${JSON.stringify(cards)}`);
+  }
+
+  it('"Sampling Lab: Stop" from the palette: the run shows stopped at once, keeping its tokens', async () => {
+    // The press is the click on the palette's row (runCommand clicks it).
+    await stopFromWorkbench('Sampling Lab: Stop', '.quick-input-list .monaco-list-row', () => runCommand(lab!.page, 'Sampling Lab: Stop'));
+  });
+
+  it("the Stop icon in the Strategies view's title bar: the run shows stopped at once, keeping its tokens", async () => {
+    const icon = `${VIEW_TITLE} .action-label[aria-label^="Stop"]`;
+    await stopFromWorkbench('Stop icon in the view title', icon, () => lab!.page.locator(icon).click());
   });
 });

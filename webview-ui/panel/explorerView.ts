@@ -214,7 +214,10 @@ export class ExplorerView {
     const card = tokenEl.closest<HTMLElement>('.card[data-strategy-index]');
     const runEl = tokenEl.closest<HTMLElement>('[data-run-id]');
     if (!line || !card || !runEl || card.dataset.state !== 'done') return false;
-    const run = runs.find((r) => r.id === runEl.dataset.runId);
+    // A card of a side-by-side belongs to its model's record, not to the run holding them all.
+    const partId = tokenEl.closest<HTMLElement>('[data-part-id]')?.dataset.partId;
+    const outer = runs.find((r) => r.id === runEl.dataset.runId);
+    const run = partId === undefined ? outer : outer?.models?.find((m) => m.id === partId);
     const strategyIndex = Number(card.dataset.strategyIndex);
     const result = run?.result?.results[strategyIndex];
     const completion = result?.completions[Number(line.dataset.sample ?? result.bestIndex)] ?? result?.best;
@@ -234,6 +237,7 @@ export class ExplorerView {
     this.element.dataset.strategyIndex = String(strategyIndex);
     this.element.dataset.generated = this.target.generated.join(',');
     this.element.hidden = false;
+    this.error.textContent = '';
     this.opener = tokenEl;
     this.request();
     this.element.scrollIntoView({ block: 'start' });
@@ -382,7 +386,18 @@ export class ExplorerView {
   private base() {
     const t = this.target!;
     const { chat, system } = t.run.options;
-    return { prompt: t.run.prompt, maxNewTokens: t.run.options.maxNewTokens, generated: t.generated, step: t.step, settings: this.settings, ...(chat !== undefined ? { chat } : {}), ...(system !== undefined ? { system } : {}) };
+    return {
+      prompt: t.run.prompt,
+      maxNewTokens: t.run.options.maxNewTokens,
+      generated: t.generated,
+      step: t.step,
+      settings: this.settings,
+      ...(chat !== undefined ? { chat } : {}),
+      ...(system !== undefined ? { system } : {}),
+      // The worker refuses a card of a model it does not hold, rather than explore it with another.
+      model: t.run.model,
+      ...(t.run.dtype ? { dtype: t.run.dtype } : {}),
+    };
   }
 
   /** Branching decodes on with the model, which a run sampled by a server does not have here. */
@@ -427,7 +442,16 @@ export class ExplorerView {
         this.error.textContent = reply.error;
         this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
-        if (reply.id === this.latestStep) delete this.element.dataset.pending;
+        if (reply.id === this.latestStep) {
+          delete this.element.dataset.pending;
+          // The step asked for has no view: what is drawn belongs to another step or card.
+          this.last = undefined;
+          delete this.element.dataset.ready;
+          this.summary.replaceChildren();
+          this.chart.replaceChildren();
+          this.sweep.replaceChildren();
+          this.branchButton.disabled = true;
+        }
         return;
       case 'stepResult':
         if (reply.id !== this.latestStep) return;
@@ -437,6 +461,7 @@ export class ExplorerView {
         this.drawChart(reply);
         this.drawSweep(reply);
         this.fillAlternatives(reply);
+        if (!this.branchPending) this.branchButton.disabled = this.invalid || !this.canBranch();
         delete this.element.dataset.pending;
         this.element.dataset.ready = String(reply.id);
         this.element.dataset.promptIds = reply.promptIds.join(',');

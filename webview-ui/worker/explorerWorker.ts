@@ -20,9 +20,41 @@ async function logitsFor(model: CausalLM, r: ExplorerStepRequest | ExplorerReque
   return cached;
 }
 
-export async function handleExplorer(request: ExplorerRequest, loadedModel: CausalLM | undefined, post: (reply: ExplorerReply) => void): Promise<void> {
+/** The model the worker holds, as the host named it when it asked for the load. */
+export interface LoadedModelName {
+  name: string;
+  /** fp32 when the load named no weights. */
+  dtype?: string;
+}
+
+/**
+ * Why the loaded model cannot explore a card of `request`'s model, or undefined when it can. The
+ * explorer reads the loaded model's logits: a card of another model (one side of a side-by-side, a
+ * run from before Select Model) would get another model's distributions, token ids read in
+ * another vocabulary, and nothing on screen would say so.
+ */
+export function explorerModelMismatch(request: Pick<ExplorerRequest, 'model' | 'dtype'>, loaded: LoadedModelName): string | undefined {
+  if (request.model === undefined) return undefined;
+  const loadedDtype = loaded.dtype ?? 'fp32';
+  const sameWeights = request.dtype === undefined || request.dtype === loadedDtype;
+  if (request.model === loaded.name && sameWeights) return undefined;
+  const card = `${request.model}${request.dtype ? ` (${request.dtype})` : ''}`;
+  return (
+    `This card came from ${card}, and the panel has ${loaded.name} (${loadedDtype}) loaded: the explorer reads the loaded model's logits. ` +
+    `Run the prompt again on ${request.model}${request.dtype && request.model === loaded.name ? ` with samplingLab.dtype "${request.dtype}"` : ''} (Sampling Lab: Select Model…), then open this step on the new run's card.`
+  );
+}
+
+export async function handleExplorer(
+  request: ExplorerRequest,
+  loaded: { model: CausalLM; name: LoadedModelName } | undefined,
+  post: (reply: ExplorerReply) => void,
+): Promise<void> {
   try {
-    if (!loadedModel) throw new Error('No model is loaded; run a comparison first.');
+    if (!loaded) throw new Error('No model is loaded; run a comparison first.');
+    const mismatch = explorerModelMismatch(request, loaded.name);
+    if (mismatch) throw new Error(mismatch);
+    const loadedModel = loaded.model;
     // The prompt as the run read it: through the chat template or raw.
     const model = withPromptFormat(loadedModel, { chat: request.chat, system: request.system });
     const { promptIds, logits } = await logitsFor(model, request);

@@ -13,7 +13,7 @@ import type { CompareRequest, LoadModelRequest, RunOptions, WorkerEvent, WorkerR
 import { withPromptFormat } from '../../src/core/model/promptFormat';
 import { validateWorkerRequest } from '../../src/protocol/validate';
 import { isExplorerMessage, validateExplorerRequest } from '../../src/protocol/explorer';
-import { handleExplorer } from './explorerWorker';
+import { handleExplorer, type LoadedModelName } from './explorerWorker';
 import { chooseBackend } from './chooseBackend';
 import { ModelFiles, MODEL_PREFIX } from './modelFiles';
 import { PanelFetch } from './panelFetch';
@@ -42,7 +42,8 @@ const panelFetch = new PanelFetch((request) => self.postMessage(request));
 const modelFiles = new ModelFiles(post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`), panelFetch.fetch);
 /** ONNX Runtime's .wasm, fetched once through the panel and handed to ORT as bytes (it would fetch the URL from this worker). */
 let wasmBinary: Promise<Uint8Array> | undefined;
-let loaded: { model: CausalLM } | undefined;
+/** The model this worker holds, and its name and weights as the host asked for them (the explorer checks a card's against them). */
+let loaded: { model: CausalLM; name: LoadedModelName } | undefined;
 /** Constrained decoding's engines for the loaded model (Generate JSON for Selection). */
 const structuredEngines = new StructuredEngines(() => modelFiles.fetch(`${MODEL_PREFIX}model/tokenizer.json`));
 /** Requests run one after another: a comparison waits for the load before it. */
@@ -137,7 +138,7 @@ async function load(request: LoadModelRequest, signal: AbortSignal): Promise<voi
     await model.dispose();
     throw new DOMException('model load cancelled', 'AbortError');
   }
-  loaded = { model };
+  loaded = { model, name: { name: request.model.name, ...(request.model.dtype ? { dtype: request.model.dtype } : {}) } };
   post({
     type: 'modelLoaded',
     requestId: request.requestId,
@@ -265,7 +266,7 @@ self.onmessage = (e: MessageEvent) => {
     const request = validateExplorerRequest(e.data);
     if (typeof request === 'string') return log('error', `model worker rejected an explorer message: ${request}`);
     // After whatever the model is busy with: one forward pass at a time.
-    queue = queue.then(() => handleExplorer(request, loaded?.model, (reply) => self.postMessage(reply)));
+    queue = queue.then(() => handleExplorer(request, loaded, (reply) => self.postMessage(reply)));
     return;
   }
   const checked = validateWorkerRequest(e.data);

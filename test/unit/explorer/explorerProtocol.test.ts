@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { explainStep } from '../../../src/core/explorer/explainStep';
 import { isExplorerMessage, validateExplorerReply, validateExplorerRequest } from '../../../src/protocol/explorer';
+import { explorerModelMismatch } from '../../../webview-ui/worker/explorerWorker';
 
 const step = { explorer: 'step', id: 1, prompt: 'Q:', maxNewTokens: 8, generated: [3, 4], step: 1, settings: { temperature: 0.7, topK: 2 } };
 
@@ -16,6 +17,25 @@ describe('the explorer messages between panel and worker', () => {
     assert.match(validateExplorerRequest({ ...step, step: 2 }) as string, /step/);
     assert.match(validateExplorerRequest({ ...step, settings: { temperature: 'hot' } }) as string, /settings/);
     assert.match(validateExplorerRequest({ ...step, explorer: 'branch' }) as string, /branch/);
+  });
+
+  it("name the card's model and weights; a malformed name is refused", () => {
+    assert.equal(typeof validateExplorerRequest({ ...step, model: 'facts-lm', dtype: 'q8' }), 'object');
+    assert.match(validateExplorerRequest({ ...step, model: 7 }) as string, /model/);
+    assert.match(validateExplorerRequest({ ...step, dtype: ['q8'] }) as string, /weights/);
+  });
+
+  it("the worker explores a card only with the card's model and weights loaded, and says which to run otherwise", () => {
+    assert.equal(explorerModelMismatch({ model: 'facts-lm', dtype: 'fp32' }, { name: 'facts-lm' }), undefined, 'no dtype in the load is fp32');
+    assert.equal(explorerModelMismatch({ model: 'facts-lm' }, { name: 'facts-lm', dtype: 'q8' }), undefined, 'a run that named no weights');
+    assert.equal(explorerModelMismatch({}, { name: 'other' }), undefined, 'a request from before cards named their model');
+    // One side of a side-by-side: the other model is the one loaded now.
+    assert.equal(
+      explorerModelMismatch({ model: 'facts-lm', dtype: 'fp32' }, { name: 'facts-lm-q8', dtype: 'q8' }),
+      "This card came from facts-lm (fp32), and the panel has facts-lm-q8 (q8) loaded: the explorer reads the loaded model's logits. Run the prompt again on facts-lm (Sampling Lab: Select Model…), then open this step on the new run's card.",
+    );
+    // The same model with other weights.
+    assert.match(explorerModelMismatch({ model: 'facts-lm', dtype: 'q8' }, { name: 'facts-lm' })!, /came from facts-lm \(q8\), and the panel has facts-lm \(fp32\) loaded.*with samplingLab\.dtype "q8"/);
   });
 
   it('carry a cut token as probability 0 (its −∞ log-prob never crosses), and survive JSON', () => {
