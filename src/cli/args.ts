@@ -1,5 +1,6 @@
 /** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
+import type { NodeBackend } from '../core/model/backends';
 import type { Strategy } from '../core/decode/types';
 import { decodeEscapes } from '../core/decode/runInputs';
 import type { DtypeChoice } from '../core/model/hubModel';
@@ -54,7 +55,7 @@ export interface CompareArgs {
   maxNewTokens: number;
   stopStrings: string[];
   model?: string;
-  device: 'cpu' | 'wasm';
+  device: NodeBackend;
   dtype: DtypeChoice;
   threads: ThreadsChoice;
   format: PromptFormat;

@@ -4,6 +4,7 @@
  * keeps under the given settings, and optionally the temperature sweep and a branch.
  */
 import { compareStrategies, preparePrompt } from '../core/decode/compare';
+import type { NodeBackend } from '../core/model/backends';
 import { DEFAULT_ORDER, kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
 import { completionLogits, continueFrom, stepHistory, type BranchResult } from '../core/explorer/branch';
@@ -54,7 +55,7 @@ interface ExploreArgs {
   seed: number;
   maxNewTokens: number;
   model?: string;
-  device: 'cpu' | 'wasm';
+  device: NodeBackend;
   dtype: DtypeChoice;
   threads: ThreadsChoice;
   format: PromptFormat;

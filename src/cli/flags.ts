@@ -1,5 +1,6 @@
 /** Flag parsing shared by every sampling-lab command: errors name the flag and its range, and a bad flag shows the command's usage. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { NODE_BACKENDS, type NodeBackend } from '../core/model/backends';
 import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
 import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
@@ -133,12 +134,12 @@ export const MODEL_OPTIONS = {
 } as const;
 
 /** --device: the Node backends; WebGPU only runs in the panel. */
-export function deviceFlag(value: string | undefined): 'cpu' | 'wasm' {
+export function deviceFlag(value: string | undefined): NodeBackend {
   const device = value ?? 'cpu';
-  if (device !== 'cpu' && device !== 'wasm') {
-    throw new UsageError(`--device must be cpu or wasm (got "${device}"). WebGPU runs in the VS Code panel.`);
+  if (!(NODE_BACKENDS as readonly string[]).includes(device)) {
+    throw new UsageError(`--device must be ${NODE_BACKENDS.join(' or ')} (got "${device}"). WebGPU runs in the VS Code panel.`);
   }
-  return device;
+  return device as NodeBackend;
 }
 
 /** --dtype: which weights to load (auto picks per device; fp32 for the bundled model, which also ships q8). */

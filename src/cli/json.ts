@@ -3,6 +3,7 @@
  * prompt and schema, printed side by side (or as JSON with --json).
  */
 import * as fs from 'node:fs';
+import type { NodeBackend } from '../core/model/backends';
 import { checkPromptText } from '../core/decode/compare';
 import { kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
@@ -51,7 +52,7 @@ export interface JsonArgs {
   seed: number;
   maxNewTokens: number;
   model?: string;
-  device: 'cpu' | 'wasm';
+  device: NodeBackend;
   dtype: DtypeChoice;
   threads: ThreadsChoice;
   format: PromptFormat;

@@ -4,6 +4,7 @@
  * exits 1 when a case fails or a suite file has errors.
  */
 import * as fs from 'node:fs';
+import type { NodeBackend } from '../core/model/backends';
 import * as path from 'node:path';
 import {
   CaseCancelledError,
@@ -57,7 +58,7 @@ export interface TestArgs {
   cache: boolean;
   cacheDir: string;
   model?: string;
-  device: 'cpu' | 'wasm';
+  device: NodeBackend;
   promptFileBytes: number;
   schemaFileBytes: number;
   dtype: DtypeChoice;

@@ -10,7 +10,7 @@ import type { Calibration } from '../core/consistency';
 import type { Strategy, TokenEvent } from '../core/decode/types';
 import type { CompareResult } from '../core/decode/types';
 import { capabilityNotes, type Engine } from '../core/engine/types';
-import type { RunKind, RunOptions, RunRecord } from '../protocol/messages';
+import type { DevicePreference, RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { endpointName } from './endpoints';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
@@ -30,7 +30,7 @@ export interface RunRequest {
   strategies: Strategy[];
   options: RunOptions;
   model: string;
-  device: 'auto' | 'webgpu' | 'wasm';
+  device: DevicePreference;
   insertAt?: RunRecord['insertAt'];
   /** Serve a repeated run from the response cache, and keep this one there (`samplingLab.cache.enabled`). */
   cache: boolean;

@@ -3,6 +3,7 @@
  * SettingsError naming the setting and the fix, which the commands show to the user.
  */
 import { DTYPES, isDtype, type DtypeChoice } from '../core/model/hubModel';
+import { DEVICE_PREFERENCES } from '../core/model/backends';
 import * as vscode from 'vscode';
 import { MAX_THREADS, parseThreads, type ThreadsChoice } from '../core/model/threads';
 import { strategyFromSettings, uniqueNames } from '../core/decode/strategies';
@@ -55,7 +56,7 @@ export const LIMITS = {
 /** `samplingLab.risk.temperature`: above 0 (at T = 0 every sample is the greedy answer), at most this. */
 export const MAX_RISK_TEMPERATURE = 5;
 
-export const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
+export const DEVICES: readonly DevicePreference[] = DEVICE_PREFERENCES;
 
 /** A view of the configuration, so tests can pass plain objects. */
 export type SettingsSource = Pick<vscode.WorkspaceConfiguration, 'get'>;

@@ -7,13 +7,14 @@ import * as path from 'node:path';
 import { loadTransformersModel, type LoadProgress, type TransformersModule } from '../core/model/transformersModel';
 import { ModelLoadError } from '../core/model/errors';
 import type { CausalLM } from '../core/model/types';
+import type { NodeBackend } from '../core/model/backends';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
 import { isGgufPath, loadGgufModel } from './engines/llamacpp/llamaCppModel';
 import { ensureModel, externalDataOf, type EnsureModelOptions } from './modelFolder';
 import { threadsForThisMachine } from './threads';
 
-export type NodeDevice = 'cpu' | 'wasm';
+export type NodeDevice = NodeBackend;
 
 export interface NodeModelOptions {
   /** The bundled model's name, a folder, or a hub id owner/name[@revision]. */

@@ -7,6 +7,7 @@
  * Requests carry a `requestId` chosen by the host; every reply, progress event and `cancel`
  * names it, so replies are matched and a cancel stops exactly the run it names.
  */
+import type { DevicePreference, WebviewBackend } from '../core/model/backends';
 import type { Dtype } from '../core/model/hubModel';
 import type { RiskLevel, RiskParts } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
@@ -18,9 +19,9 @@ import type { RouteResult, StructuredRoutesResult } from '../core/structured/rou
 export const PROTOCOL_VERSION = 5;
 
 /** What the user asked for in `samplingLab.device`. */
-export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
+export type { DevicePreference };
 /** What actually runs the model. */
-export type Backend = 'webgpu' | 'wasm';
+export type Backend = WebviewBackend;
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /**

@@ -7,6 +7,7 @@
  * checkers double as its executable specification.
  */
 import type { Dtype } from '../core/model/hubModel';
+import type { DevicePreference, WebviewBackend } from '../core/model/backends';
 import type {
   BranchRecord,
   CachedResponse,
@@ -133,7 +134,9 @@ const runOptions: Check<RunOptions> = obj({ maxNewTokens: int, stopStrings: opti
 /** core/model/hubModel's DTYPES (protocol imports core for types only); `satisfies` keeps the list to real dtypes. */
 const DTYPE_NAMES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const satisfies readonly Dtype[];
 const modelSpec: Check<ModelSpec> = obj({ name: str, id: str, via: oneOf('fetch', 'host'), baseUrl: str, dtype: optional(oneOf(...DTYPE_NAMES)), externalData: optional(arr(str)) });
-const backend = oneOf('webgpu', 'wasm');
+/** core/model/backends' lists (protocol imports core for types only); `satisfies` keeps them to its names. */
+const backend = oneOf(...(['webgpu', 'wasm'] as const satisfies readonly WebviewBackend[]));
+const devicePreference = oneOf(...(['auto', 'webgpu', 'wasm'] as const satisfies readonly DevicePreference[]));
 
 const alternative = obj({ token: int, prob: num, logprob, text: str });
 const tokenInfo: Check<TokenInfo> = obj({
@@ -311,7 +314,7 @@ const caseGeneration: Check<CaseGeneration> = obj({
 const id = { requestId: str };
 
 const hostToWebviewShapes = {
-  loadModel: obj({ ...id, model: modelSpec, device: oneOf('auto', 'webgpu', 'wasm'), runtime: obj({ wasmUrl: str }) }),
+  loadModel: obj({ ...id, model: modelSpec, device: devicePreference, runtime: obj({ wasmUrl: str }) }),
   unloadModel: obj(id),
   compare: obj({ ...id, prompt: str, strategies: arr(strategyView), options: runOptions, run: runRecord }),
   structured: obj({ ...id, prompt: str, strategy: strategyView, options: runOptions, maxRetries: int, schema: jsonSchema, schemaSource: str, run: runRecord }),

@@ -9,7 +9,7 @@ import { generateCase } from '../../src/core/prompttest/generate';
 import type { CausalLM } from '../../src/core/model/types';
 import { loadTransformersModel, type TransformersModule } from '../../src/core/model/transformersModel';
 import { LoadProgressFilter } from '../../src/core/model/loadProgress';
-import type { CompareRequest, LoadModelRequest, RunOptions, WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
+import type { Backend as WebviewBackend, CompareRequest, LoadModelRequest, RunOptions, WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
 import { withPromptFormat } from '../../src/core/model/promptFormat';
 import { validateWorkerRequest } from '../../src/protocol/validate';
 import { isExplorerMessage, validateExplorerRequest } from '../../src/protocol/explorer';
@@ -102,7 +102,7 @@ async function load(request: LoadModelRequest, signal: AbortSignal): Promise<voi
   const progress = throttledProgress(request.requestId);
   const chatTemplate = await readChatTemplate(request.model.id);
   // Loading includes the warm-up pass: a backend that loads but cannot run must fall back too.
-  const attempt = async (device: 'webgpu' | 'wasm') => {
+  const attempt = async (device: WebviewBackend) => {
     const model = await loadTransformersModel({
       transformers: transformers as unknown as TransformersModule,
       modelId: request.model.id,

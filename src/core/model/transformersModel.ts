@@ -5,6 +5,7 @@
  * The transformers.js module is passed in rather than imported: Node gives its onnxruntime-node
  * build, the webview worker gives the browser build. The core stays free of Node-only imports.
  */
+import type { Backend } from './backends';
 import type { CausalLM, ChatMessage, ForwardResult, KvCache } from './types';
 import { ModelLoadError } from './errors';
 import { forwardShape } from './forwardShape';
@@ -73,7 +74,7 @@ export interface LoadOptions {
   chatTemplate?: string;
   /** Folder (or URL, in the browser) holding model folders. Unset: leave `env` as the caller set it. */
   localModelPath?: string;
-  device: 'cpu' | 'wasm' | 'webgpu';
+  device: Backend;
   /**
    * What to pass to transformers.js as `device` when it differs from `device`: in Node, WASM runs
    * through onnxruntime-web registered by the caller, and transformers.js must be given no device.

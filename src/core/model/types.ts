@@ -25,7 +25,7 @@ export interface ChatMessage {
 
 export interface CausalLM {
   readonly name: string;
-  /** The backend that actually runs: 'cpu' | 'wasm' | 'webgpu'. */
+  /** The backend that actually runs: a Backend (core/model/backends.ts), or an engine's own name (`cpu (llama.cpp)`). */
   readonly device: string;
   readonly vocabSize: number;
   readonly maxContext: number;

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEVICE_PREFERENCES } from '../../../src/core/model/backends';
 import { dialogText } from '../../../src/extension/dialogText';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -20,6 +21,11 @@ describe('manifest and dialog details', () => {
     assert.match(svg, /^<svg [^>]*viewBox="0 0 24 24"/);
     // The flask's outline (neck and body) that the old icon drew.
     assert.doesNotMatch(svg, /M9 3h6M10 3v5L4\.5 18\.5/);
+  });
+
+  it("samplingLab.device offers core's backend list (core/model/backends.ts), in the order auto tries them", () => {
+    const properties = manifest.contributes.configuration.properties ?? Object.assign({}, ...manifest.contributes.configuration.map((c: { properties: object }) => c.properties));
+    assert.deepEqual(properties['samplingLab.device'].enum, DEVICE_PREFERENCES);
   });
 
   it('JSON in a dialog keeps its indentation as non-breaking spaces, and is cut when long', () => {
