@@ -32,13 +32,20 @@ interface ThemeCase {
   workbenchClass: string;
   /** The class VS Code puts on a webview's body (HC Light also carries vscode-high-contrast). */
   bodyClass: string;
+  /**
+   * The theme's own `foreground` (code-server's extensions/theme-defaults/themes/*.json). The
+   * webview can hold the theme kind's default colours for a moment before the theme's own arrive
+   * (a CI run measured Light Modern's legend in #616161, the light default, once): the measure
+   * waits for this value in the webview's --vscode-foreground.
+   */
+  foreground: string;
 }
 
 const THEMES: ThemeCase[] = [
-  { name: 'Default Light Modern', file: 'theme-light.png', workbenchClass: 'vs', bodyClass: 'vscode-light' },
-  { name: 'Default Dark Modern', file: 'theme-dark.png', workbenchClass: 'vs-dark', bodyClass: 'vscode-dark' },
-  { name: 'Default High Contrast', file: 'theme-high-contrast.png', workbenchClass: 'hc-black', bodyClass: 'vscode-high-contrast' },
-  { name: 'Default High Contrast Light', file: 'theme-high-contrast-light.png', workbenchClass: 'hc-light', bodyClass: 'vscode-high-contrast-light' },
+  { name: 'Default Light Modern', file: 'theme-light.png', workbenchClass: 'vs', bodyClass: 'vscode-light', foreground: '#3b3b3b' },
+  { name: 'Default Dark Modern', file: 'theme-dark.png', workbenchClass: 'vs-dark', bodyClass: 'vscode-dark', foreground: '#cccccc' },
+  { name: 'Default High Contrast', file: 'theme-high-contrast.png', workbenchClass: 'hc-black', bodyClass: 'vscode-high-contrast', foreground: '#ffffff' },
+  { name: 'Default High Contrast Light', file: 'theme-high-contrast-light.png', workbenchClass: 'hc-light', bodyClass: 'vscode-high-contrast-light', foreground: '#292929' },
 ];
 
 interface Measured {
@@ -139,8 +146,11 @@ async function switchTheme(page: Page, frame: Frame, workspace: string, theme: T
   await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ state: 'attached', timeout: 120_000 });
   // The webview gets its class and its --vscode-* variables in the same message.
   await frame.waitForFunction(
-    (cls) => document.body.classList.contains(cls) && (cls !== 'vscode-high-contrast' || !document.body.classList.contains('vscode-high-contrast-light')),
-    theme.bodyClass,
+    ([cls, foreground]) =>
+      document.body.classList.contains(cls) &&
+      (cls !== 'vscode-high-contrast' || !document.body.classList.contains('vscode-high-contrast-light')) &&
+      getComputedStyle(document.documentElement).getPropertyValue('--vscode-foreground').trim().toLowerCase() === foreground,
+    [theme.bodyClass, theme.foreground] as const,
     { timeout: 60_000 },
   );
 }
