@@ -21,6 +21,8 @@ export class ModelFiles {
   private next = 0;
   private spec: ModelSpec | undefined;
   private readonly pending = new Map<string, Pending>();
+  /** The first file that failed for a reason other than absence, since the last takeFailure(). */
+  private failure: Error | undefined;
 
   constructor(
     private readonly post: (request: ReadFileRequest) => void,
@@ -60,6 +62,17 @@ export class ModelFiles {
     }
   }
 
+  /**
+   * Why a file could not be read, if one failed since the last call. transformers.js catches what
+   * its fetch throws and reports the file as "not found locally", so the load's error is replaced
+   * by this one.
+   */
+  takeFailure(): Error | undefined {
+    const failure = this.failure;
+    this.failure = undefined;
+    return failure;
+  }
+
   /** A cancelled load must not hang on files that will never be read. */
   cancelAll(): void {
     for (const waiter of this.pending.values()) waiter.reject(new DOMException('model load cancelled', 'AbortError'));
@@ -74,9 +87,31 @@ export class ModelFiles {
     });
   }
 
+  /**
+   * A file that did not arrive. transformers.js treats a 404 as "optional file absent" (the log
+   * says which), but reads any other status's body as the file's bytes: a null body then failed as
+   * "Cannot read properties of null (reading 'getReader')". So anything else is thrown, named.
+   */
   private miss(path: string, status: number): Response {
-    // transformers.js treats a 404 as "optional file absent"; the log says which.
     this.onMiss(path, status);
-    return new Response(null, { status });
+    if (status === 404) return new Response(null, { status });
+    const failure = new Error(missMessage(path, status));
+    this.failure ??= failure;
+    throw failure;
   }
+}
+
+/** Why a model file could not be read, and what to do about it. */
+export function missMessage(path: string, status: number): string {
+  if (status === 408) {
+    // VS Code's webview service worker reads a resource whole through the editor window and gives
+    // up after 30 s (resolveTimeout in its service-worker.js).
+    return (
+      `The editor did not hand the panel ${path} within its 30 s limit for a webview resource (HTTP 408). ` +
+      'It reads a file whole before the panel gets any of it, so a large file on a busy machine can take longer. ' +
+      'Try again when the machine is less busy, or choose smaller weights (samplingLab.dtype: q8 or q4).'
+    );
+  }
+  if (status === 401 || status === 403) return `The panel was not allowed to read ${path} (HTTP ${status}). Reload the window, then select the model again.`;
+  return `Reading ${path} for the panel failed (HTTP ${status}). Select the model again; the log (Sampling Lab: Show Log) has the details.`;
 }

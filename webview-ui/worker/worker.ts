@@ -101,6 +101,7 @@ async function load(request: LoadModelRequest, signal: AbortSignal): Promise<voi
   const choice = await chooseBackend(request.device, (self.navigator as Navigator & { gpu?: GPU }).gpu);
   const progress = throttledProgress(request.requestId);
   const chatTemplate = await readChatTemplate(request.model.id);
+  modelFiles.takeFailure();
   // Loading includes the warm-up pass: a backend that loads but cannot run must fall back too.
   const attempt = async (device: WebviewBackend) => {
     const model = await loadTransformersModel({
@@ -112,6 +113,9 @@ async function load(request: LoadModelRequest, signal: AbortSignal): Promise<voi
       externalData: request.model.externalData,
       chatTemplate,
       onProgress: progress,
+    }).catch((e: unknown) => {
+      // A file the panel could not read says why, not transformers.js's "not found locally".
+      throw modelFiles.takeFailure() ?? e;
     });
     try {
       await warmUp(model, request.requestId);
