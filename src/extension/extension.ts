@@ -13,7 +13,7 @@ import { EndpointEngines, selectedEndpoint } from './endpoints';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
-import { setHubToken } from './hubModels';
+import { pullForEditor, setHubToken } from './hubModels';
 import { showAnatomy } from './commands/showAnatomy';
 import { maxRunsSetting, RunHistory } from './history';
 import { clearHistory, deleteRun, exportHistory, exportRun, showHistory, type ExportArgs as RunExportArgs } from './commands/historyCommands';
@@ -144,7 +144,12 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.exportHistory', (args?: Omit<RunExportArgs, 'runId'>) => exportHistory(history, args)),
     command('samplingLab.deleteRun', (args?: { runId?: string }) => deleteRun(history, panel, args)),
     command('samplingLab.clearHistory', (args?: { confirmed?: boolean }) => clearHistory(history, panel, args)),
-    command('samplingLab.showAnatomy', () => showAnatomy(context.extensionUri)),
+    command('samplingLab.showAnatomy', () =>
+      showAnatomy(context.extensionUri, (id) => {
+        const s = readSettings();
+        return pullForEditor(id, { dtype: s.dtype, device: 'wasm', settings: s.hub, secrets: context.secrets, log });
+      }),
+    ),
     command('samplingLab.preferences.refresh', async () => preferences.refresh()),
     command('samplingLab.preferences.chooseScorer', (args?: Parameters<typeof chooseScorer>[0]) => chooseScorer(args)),
     command('samplingLab.preferences.export', (args?: ExportArgs) => exportPreferencesCommand(preferences, args)),

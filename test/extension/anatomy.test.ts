@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { AnatomySummary } from '../../src/extension/commands/showAnatomy';
-import { labApi } from './extensionApi';
+import { labApi, withSettings } from './extensionApi';
 
 describe('Show Model Anatomy', () => {
   before(async () => {
@@ -18,5 +18,11 @@ describe('Show Model Anatomy', () => {
     assert.deepEqual(summary.components.map((c) => c.component), ['embedding', 'attention', 'mlp', 'norms', 'outputHead', 'other']);
     assert.equal(summary.chinchillaTokens, 20 * 1_843_392);
     assert.equal(summary.trainingTokens, 1_382_739, "the model card's training_tokens");
+  });
+
+  it('on an endpoint, says that a server does not share its weights and what to select instead; nothing is shown', async () => {
+    const summary = await withSettings({ model: 'endpoint:gpu-box' }, () => vscode.commands.executeCommand<AnatomySummary | undefined>('samplingLab.showAnatomy'));
+    assert.equal(summary, undefined);
+    assert.match((await labApi()).lastError() ?? '', /endpoint gpu-box runs its model on a server.*Select Model/);
   });
 });

@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { anatomyFromOnnx } from '../../src/core/anatomy/anatomy';
+import type { AnatomySummary } from '../../src/extension/commands/showAnatomy';
 import { modelPickItems } from '../../src/extension/commands/selectModel';
 import type { LoadedModel } from '../../src/extension/modelSession';
 import type { RunRecord } from '../../src/protocol/messages';
@@ -24,11 +26,12 @@ const EXTERNAL = 'sampling-lab/facts-external';
 describe('hub models in the panel', function () {
   this.timeout(600_000);
   let server: HubServer;
+  const qwenFiles = qwen3RandomFiles();
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ext-hub-'));
 
   before(async () => {
     server = await startHubServer();
-    server.addRepo({ id: QWEN, files: qwen3RandomFiles() });
+    server.addRepo({ id: QWEN, files: qwenFiles });
     server.addRepo({ id: EXTERNAL, files: externalDataRepo({ chunks: 2 }) });
     const config = vscode.workspace.getConfiguration('samplingLab');
     await config.update('hub.endpoint', server.endpoint, vscode.ConfigurationTarget.Global);
@@ -57,6 +60,21 @@ describe('hub models in the panel', function () {
     assert.ok(!server.requests.some((r) => r.url.includes('onnx/model.onnx')));
     assert.ok(fs.existsSync(path.join(cacheDir, 'models--sampling-lab--qwen3-random', 'refs', 'main')), 'in the Hugging Face cache layout');
     assert.equal((await labApi()).modelState().status, 'ready');
+  });
+
+  it('Show Model Anatomy reads the hub model from the cache, its q8 graph counting the parameters of the fp32 graph (scales and zero points are not parameters)', async () => {
+    const fp32 = qwenFiles['onnx/model.onnx']!;
+    const expected = anatomyFromOnnx(new Uint8Array(fp32.buffer, fp32.byteOffset, fp32.byteLength), JSON.parse(qwenFiles['config.json']!.toString('utf8')) as object);
+    const cdnBefore = server.requests.filter((r) => r.host === 'cdn').length;
+    const summary = await withSettings({ model: QWEN }, () => vscode.commands.executeCommand<AnatomySummary | undefined>('samplingLab.showAnatomy'));
+    assert.ok(summary, (await labApi()).lastError());
+    assert.equal(summary.model, QWEN);
+    assert.equal(summary.totalParameters, expected.totalParameters);
+    assert.deepEqual(
+      summary.components.map((c) => [c.component, c.parameters]),
+      expected.components.map((c) => [c.component, c.parameters]),
+    );
+    assert.equal(server.requests.filter((r) => r.host === 'cdn').length, cdnBefore, 'read from the cache: nothing downloaded again');
   });
 
   it('the picker lists the downloaded model with its dtypes and size, the catalog with sizes for the dtype, and the two ways to name another', () => {

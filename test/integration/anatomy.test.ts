@@ -49,6 +49,16 @@ describe('model anatomy of the bundled model', () => {
     assert.equal(anatomy.head.tied, true);
   });
 
+  it('counts the same parameters, component by component, from the q8 graph: its scales, zero points and shape operands are not parameters', () => {
+    const q8 = loadModelAnatomy(undefined, { kind: 'folder', parent: path.dirname(MODEL_DIR), id: path.basename(MODEL_DIR), dir: MODEL_DIR, name: 'facts-lm', dtype: 'q8' });
+    assert.match(q8.onnxPath, /model_quantized\.onnx$/);
+    assert.deepEqual(
+      q8.anatomy.components.map((c) => [c.component, c.parameters]),
+      anatomy.components.map((c) => [c.component, c.parameters]),
+    );
+    assert.equal(q8.anatomy.totalParameters, 1_843_392);
+  });
+
   it('reports the card’s shape, dtype and file size', () => {
     const a = anatomy.architecture;
     assert.deepEqual(

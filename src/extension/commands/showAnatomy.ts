@@ -4,10 +4,12 @@
  * the architecture facts and Chinchilla's ≈ 20 × parameters beside the tokens the model card
  * says it was trained on. The page needs no script: each bar is focusable and says its value.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ANATOMY_FILES, anatomyFromOnnx, factsFromModelCard, type ModelAnatomy } from '../../core/anatomy';
+import type { ModelAnatomy } from '../../core/anatomy';
+import { parseHubId, type Dtype, type HubId } from '../../core/model/hubModel';
+import { loadModelAnatomy } from '../../node/modelAnatomy';
+import { endpointName } from '../endpoints';
 import { resolveModelChoice } from '../modelChoice';
 import { readSettings } from '../settings';
 
@@ -19,17 +21,26 @@ export interface AnatomySummary {
   trainingTokens?: number;
 }
 
+/** A hub model's snapshot folder and weights: from the cache, or pulled with the editor's progress. */
+export type PullHubModel = (id: HubId) => Promise<{ dir: string; dtype: Dtype }>;
+
 let panel: vscode.WebviewPanel | undefined;
 
-export async function showAnatomy(extensionUri: vscode.Uri): Promise<AnatomySummary> {
+export async function showAnatomy(extensionUri: vscode.Uri, pullHub: PullHubModel): Promise<AnatomySummary> {
+  const setting = readSettings().model;
+  const endpoint = endpointName(setting);
+  if (endpoint !== undefined) {
+    throw new Error(
+      `Sampling Lab: Model Anatomy counts a model's parameters from its weights, and endpoint ${endpoint} runs its model on a server that does not share them. ` +
+        'Select a local or hub model (Sampling Lab: Select Model…) to see its anatomy.',
+    );
+  }
   const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const choice = resolveModelChoice(readSettings().model, extensionUri, workspaceRoot);
-  const [bytes, configText, card] = await Promise.all([
-    fs.promises.readFile(path.join(choice.dir, ANATOMY_FILES.onnx)),
-    fs.promises.readFile(path.join(choice.dir, ANATOMY_FILES.config), 'utf8'),
-    fs.promises.readFile(path.join(choice.dir, ANATOMY_FILES.card), 'utf8').catch(() => ''),
-  ]);
-  const anatomy = anatomyFromOnnx(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), JSON.parse(configText) as object, factsFromModelCard(card));
+  const choice = resolveModelChoice(setting, extensionUri, workspaceRoot, readSettings().dtype);
+  // A hub model is read from its snapshot in the cache, in the weights it runs with (a q8 graph
+  // counts the same parameters as fp32: scales and zero points are not counted).
+  const { dir, dtype } = choice.kind === 'hub' ? await pullHub(parseHubId(choice.name)!) : { dir: choice.dir, dtype: choice.dtype };
+  const { anatomy } = loadModelAnatomy(undefined, { kind: choice.kind === 'hub' ? 'hub' : 'folder', parent: path.dirname(dir), id: path.basename(dir), dir, name: choice.name, dtype });
   if (!panel) {
     const created = vscode.window.createWebviewPanel('samplingLab.anatomy', 'Model Anatomy', vscode.ViewColumn.Active, { enableScripts: false });
     created.onDidDispose(() => (panel = undefined));
