@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
   const preferencesTree = vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences });
-  const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model));
+  const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model), endpointEngines);
   const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
     await promptTestRunner.run(promptTests, request, token);
   }, log);

@@ -117,6 +117,11 @@ export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelI
   return { name: model.name, device: model.device, fingerprint };
 }
 
+/** A server's model as the cache sees it: its model id at the base URL, and where it runs (dialect and URL). */
+export function engineIdentity(engine: Engine, baseUrl: string): ModelIdentity {
+  return { name: `${engine.model}@${baseUrl}`, device: engine.where };
+}
+
 /** Case outputs on disk, one JSON file per key hash; writes are atomic (temp file, then rename). */
 export class PromptTestCache {
   static keyHash(keyText: string): string {
