@@ -140,7 +140,7 @@ describe('prompt tests on an endpoint (model: endpoint:NAME)', function () {
     assert.equal(refused!.messages[0]!.message, `Not run on endpoint ${NAME}: min-p: not supported by ${host}. The server samples, so a strategy it cannot honour is not sent.`);
     assert.match(run.output, new RegExp(`Prompt tests on endpoint ${NAME} \\(facts-lm, openai at http://${host.replace(/\./g, '\\.')}/v1\\), the suite's model: 2 cases, sampled by the server\\.`));
     assert.match(run.output, /Sampled by the server: only the parameters it honours are sent/);
-    assert.match(run.output, /max-risk: the server samples the answers, and they are scored by lexical agreement, uncalibrated/);
+    assert.match(run.output, /max-risk: the server samples the answers, and they are scored by lexical agreement, uncalibrated \(run Calibrate Hallucination Risk with this endpoint selected for bands\)/);
     assert.ok(server.requests.slice(sent).every((r) => r.body.prompt !== MIN_P_PROMPT));
   });
 

@@ -5,10 +5,11 @@
  * workspace content: in Restricted Mode nothing is sent, and the endpoint must be one of the
  * user's own (samplingLab.endpoints is read from user settings only). Cases run side by side up
  * to samplingLab.endpointConcurrency; Stop aborts the requests in flight and keeps the cases that
- * finished. What the server changes (it samples; risk is lexical and uncalibrated) is said in the
+ * finished. What the server changes (it samples; risk is lexical, calibrated only by the endpoint's own fit) is said in the
  * run's output, and a strategy it cannot honour fails its case by name, with nothing sent for it.
  */
 import * as vscode from 'vscode';
+import type { Calibration } from '../../core/consistency';
 import { capabilityNotes, type Engine } from '../../core/engine/types';
 import { CaseCancelledError, suiteEndpointName } from '../../core/prompttest';
 import { Limiter, RemoteAbortedError } from '../../node/engines/remote/http';
@@ -36,6 +37,8 @@ export interface EndpointCaseDeps {
   /** Cases in flight at once (samplingLab.endpointConcurrency). */
   concurrency(): number;
   cacheFor(suite: vscode.Uri): PromptTestCache | undefined;
+  /** The endpoint's own risk calibration (Calibrate Hallucination Risk on it), or undefined. */
+  calibrationFor?(model: string): Calibration | undefined;
   onStartCase?(item: vscode.TestItem): void;
 }
 
@@ -57,10 +60,14 @@ export function untrustedEndpointReason(name: string): string {
 }
 
 /** What the server changes for these cases, one line each. */
-export function endpointNotes(engine: Engine, cases: readonly CaseToRun[]): string[] {
+export function endpointNotes(engine: Engine, cases: readonly CaseToRun[], calibrated: boolean): string[] {
   const notes = capabilityNotes(engine.capabilities);
   if (cases.some((c) => c.entry.case.assertions.some((a) => a.type === 'max-risk'))) {
-    notes.push("max-risk: the server samples the answers, and they are scored by lexical agreement, uncalibrated (the stored risk bands were fitted on a local model's answers).");
+    notes.push(
+      calibrated
+        ? "max-risk: the server samples the answers, and they are scored by lexical agreement, with this endpoint's own calibration."
+        : 'max-risk: the server samples the answers, and they are scored by lexical agreement, uncalibrated (run Calibrate Hallucination Risk with this endpoint selected for bands).',
+    );
   }
   return notes;
 }
@@ -90,7 +97,8 @@ export async function runCasesOnEndpoint(group: ModelGroup, out: CaseOutcomes, t
       return errorAll(`Endpoint ${endpoint.name} (${endpoint.baseUrl}) could not be opened: ${(e as Error).message}`);
     }
     out.say(`Prompt tests on endpoint ${endpoint.name} (${engine.model}, ${engine.where})${group.fromSuite ? ", the suite's model" : ''}: ${group.cases.length} cases, sampled by the server.`);
-    for (const note of endpointNotes(engine, group.cases)) out.say(`  ${note}`);
+    const riskCalibration = deps.calibrationFor?.(group.model);
+    for (const note of endpointNotes(engine, group.cases, riskCalibration !== undefined)) out.say(`  ${note}`);
     const identity = engineIdentity(engine, endpoint.baseUrl);
     const limiter = new Limiter(deps.concurrency());
 
@@ -103,7 +111,7 @@ export async function runCasesOnEndpoint(group: ModelGroup, out: CaseOutcomes, t
       deps.onStartCase?.(c.item);
       const started = Date.now();
       try {
-        out.result(c, await runPromptTestCase(engine, testCase, { identity, cache: deps.cacheFor(c.entry.uri), signal: abort.signal }));
+        out.result(c, await runPromptTestCase(engine, testCase, { identity, cache: deps.cacheFor(c.entry.uri), signal: abort.signal, riskCalibration }));
       } catch (e) {
         if (token.isCancellationRequested || e instanceof CaseCancelledError || e instanceof RemoteAbortedError) out.skipped(c);
         else out.errored(c, `Endpoint ${endpoint.name} could not run this case: ${(e as Error).message}`, undefined, Date.now() - started);

@@ -137,6 +137,7 @@ export class PromptTestRunner {
       },
       concurrency: endpointConcurrency,
       cacheFor: (uri) => this.cacheFor(uri, settings),
+      calibrationFor: this.calibrationFor,
       onStartCase: (item) => this.onDidStartCaseEmitter.fire(item.id),
     };
   }
