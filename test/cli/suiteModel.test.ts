@@ -6,25 +6,14 @@
  * OpenAI-compatible test server on 127.0.0.1 with the bundled model behind it.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, cityQuestion, REPO, world } from '../support/model';
+import { bundledModel, cityQuestion, world } from '../support/model';
+import { runCli } from '../support/runCli';
 
-const CLI = path.join(REPO, 'dist', 'cli.js');
-
-function run(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, OPENAI_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], cwd: string) => runCli(args, { cwd });
 
 describe("sampling-lab test: a suite's model:", function () {
   this.timeout(180_000);

@@ -5,16 +5,14 @@
  * uncalibrated before, shows a band under that fit afterwards.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Calibration } from '../../src/core/consistency';
 import { endpointFingerprint } from '../../src/extension/riskCalibrations';
 import type { RunRecord } from '../../src/protocol/messages';
 import { bundledModel } from '../support/model';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { EXTENSION_ID, labApi, withSettings } from './extensionApi';
+import { writeCalibrationSet } from './calibrationSet';
+import { labApi, withSettings } from './extensionApi';
 
 describe('Calibrate Hallucination Risk… on an endpoint', function () {
   this.timeout(600_000);
@@ -26,18 +24,7 @@ describe('Calibrate Hallucination Risk… on an endpoint', function () {
 
   it('samples on the server, stores the fit by the endpoint’s server and model id, and risk checks on it then show bands', async () => {
     await labApi();
-    const root = vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri.fsPath;
-    const people = (which: string) => JSON.parse(fs.readFileSync(path.join(root, 'models', 'facts-lm', 'world', `${which}.json`), 'utf8')) as { name: string; city: string }[];
-    const question = (name: string) => `Q: Where was ${name} born?\nA:`;
-    const set = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sl-cal-endpoint-')), 'set.jsonl');
-    fs.writeFileSync(
-      set,
-      [
-        ...people('known').slice(20, 26).map((p) => JSON.stringify({ question: question(p.name), answers: [p.city] })),
-        ...people('heldout').slice(20, 26).map((p) => JSON.stringify({ question: question(p.name), answerable: false })),
-      ].join('\n') + '\n',
-    );
-    const probe = question(people('heldout')[30]!.name);
+    const { set, probe } = writeCalibrationSet();
     const endpoint = { name: 'calibration-server', baseUrl: server.url, model: 'facts-lm', dialect: 'openai' as const };
 
     await withSettings({ endpoints: [endpoint], model: `endpoint:${endpoint.name}`, 'risk.samples': 4, 'cache.enabled': false }, async () => {
