@@ -177,6 +177,15 @@ describe('prompt tests on an endpoint (model: endpoint:NAME)', function () {
     assert.equal(server.requests.length, sent, 'the server received nothing');
   });
 
+  it("a suite's own local model that cannot load errors its cases at the model: line, never running them on the selected model", async () => {
+    const api = await labApi();
+    const uri = await writeSuite('folder.prompttest.yaml', suiteText('./no-such-model', containsCase('known city', cityQuestion(known.name), known.city)));
+    const sent = server.requests.length;
+    const summary = await api.promptTests.run([uri]);
+    assert.deepEqual(summary, { passed: 0, failed: 0, errored: 1, skipped: 0, cached: 0 }, 'not passed on facts-lm, the selected model');
+    assert.equal(server.requests.length, sent);
+  });
+
   it('Stop aborts the request in flight and keeps the case that finished', async () => {
     const api = await labApi();
     const uri = await writeSuite(
