@@ -11,18 +11,22 @@ import {
   describeAssertion,
   formatProblem,
   suiteCounts,
+  suiteEndpointName,
   toJUnitXml,
   type CaseResult,
+  type ModelIdentity,
   type ParsedSuite,
   type SuiteReport,
 } from '../core/prompttest';
-import { DEFAULT_CACHE_DIR, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
+import { DEFAULT_CACHE_DIR, engineIdentity, findSuiteFiles, nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite, SUITE_GLOB } from '../node/promptTestRunner';
 import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
 import { deviceFlag, dtypeFlag, threadsFlag, integer, MODEL_USAGE, parseFlags } from './flags';
 import { loadCliModel } from './loadModel';
 import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
 import type { CaseTarget } from '../node/promptTestRunner';
+import { suiteModelSetting } from '../node/suiteModel';
+import type { Calibration } from '../core/consistency';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
 import { FILE_LIMITS, isInside } from '../node/safeFiles';
@@ -43,6 +47,11 @@ ${ENDPOINT_USAGE.replace('requests in flight at once (default 4)', 'cases (and r
   --max-prompt-file-bytes N   largest prompt_file read (default ${FILE_LIMITS.promptFileBytes}, 1 MB)
   --max-schema-file-bytes N   largest schema_file read (default ${FILE_LIMITS.schemaFileBytes}, 256 KB)
   -h, --help          this help
+
+Which model: a suite's own "model:" (facts-lm, a folder relative to the suite, a hub id) runs
+that suite; --model or --endpoint overrides it for every suite (said under the file name). A
+suite's "model: endpoint:NAME" names an endpoint in the editor's settings, which the CLI does not
+read: its cases fail until you run it with --endpoint URL --model ID.
 
 Files a suite names (prompt_file, schema_file) must be regular files inside the current folder,
 symlinks resolved. Regexes run on RE2 (linear time: no lookaround or backreferences).
@@ -130,23 +139,54 @@ export async function test(argv: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  const model: CaseTarget | undefined = caseCount > 0 ? (args.endpoint ? await openEndpoint(args.endpoint, args.model, abort.signal) : await loadModel(args)) : undefined;
+  // One model at a time: --endpoint or --model for every suite, else each suite's own model:.
+  let loaded: { key: string; target: CaseTarget; identity: ModelIdentity; riskCalibration?: Calibration } | undefined;
+  const targetFor = async (choice: SuiteModelChoice) => {
+    if (loaded?.key === choice.key) return loaded;
+    await loaded?.target.dispose();
+    loaded = undefined;
+    if (choice.endpoint) {
+      const engine = await openEndpoint(choice.endpoint, args.model, abort.signal);
+      // A server's outputs are cached by its URL and model id; its risk is uncalibrated (the bands were fitted on a local model).
+      loaded = { key: choice.key, target: engine, identity: engineIdentity(engine, choice.endpoint.endpoint) };
+    } else {
+      const model = await loadModel({ ...args, model: choice.model });
+      loaded = { key: choice.key, target: model, identity: nodeModelIdentity(model, choice.model), riskCalibration: calibrationFor(choice.model).calibration };
+    }
+    return loaded;
+  };
   try {
     // The default cache folder sits in the workspace, where a repository could plant symlinks: check from cwd down.
     const cacheDir = path.resolve(args.cacheDir);
     const cache = args.cache ? new PromptTestCache(cacheDir, isInside(root, cacheDir) ? root : undefined) : undefined;
-    // A server's outputs are cached by its URL and model id; its risk is uncalibrated (the bands were fitted on a local model).
-    const identity = !model ? undefined : args.endpoint && 'where' in model ? { name: `${model.model}@${args.endpoint.endpoint}`, device: model.where } : nodeModelIdentity(model as Parameters<typeof nodeModelIdentity>[0], args.model);
-    const riskCalibration = model && !args.endpoint ? calibrationFor(args.model).calibration : undefined;
     for (const { file, parsed } of suites) {
       if (abort.signal.aborted) break;
       console.log(file);
-      if (!model || !identity || parsed.cases.length === 0) {
+      if (parsed.cases.length === 0) {
         reports.push({ file, problems: parsed.problems, results: [], errors: [], durationMs: 0 });
         if (parsed.problems.some((p) => p.severity === 'error')) console.log('  ! not run: the file has errors (above)');
         continue;
       }
-      const report = await runSuite(model, file, parsed, { identity, cache, signal: abort.signal, riskCalibration, concurrency: args.endpoint?.concurrency, onCase: (r) => console.log(renderCase(r)) });
+      const choice = suiteModelChoice(args, file, parsed);
+      if (choice.note) console.log(`  (${choice.note})`);
+      let ready: Awaited<ReturnType<typeof targetFor>> | undefined;
+      let refusal = choice.refusal;
+      try {
+        if (!refusal) ready = await targetFor(choice);
+      } catch (e) {
+        // A flag's model that does not load stops the run, as ever; a suite's own is that suite's failure.
+        if (!choice.fromSuite || abort.signal.aborted) throw e;
+        refusal = `${choice.at}: the suite's model "${parsed.model}" could not be loaded: ${(e as Error).message}`;
+      }
+      if (!ready) {
+        // Every case fails with the fix (in JUnit too); the other suites still run.
+        const errors = parsed.cases.map((c) => ({ name: c.name, message: refusal! }));
+        for (const e of errors) console.log(`  ! ${e.name}: ${e.message}`);
+        reports.push({ file, problems: parsed.problems, results: [], errors, durationMs: 0 });
+        continue;
+      }
+      const { target, identity, riskCalibration } = ready;
+      const report = await runSuite(target, file, parsed, { identity, cache, signal: abort.signal, riskCalibration, concurrency: choice.endpoint?.concurrency, onCase: (r) => console.log(renderCase(r)) });
       for (const e of report.errors) console.log(`  ! ${e.name}: ${e.message}`);
       reports.push(report);
     }
@@ -155,7 +195,7 @@ export async function test(argv: string[]): Promise<number> {
     // The cases that finished are reported below, marked partial; the one cut off is not.
   } finally {
     process.off('SIGINT', onSigint);
-    await model?.dispose();
+    await loaded?.target.dispose();
   }
   const interrupted = abort.signal.aborted;
 
@@ -181,6 +221,48 @@ export async function test(argv: string[]): Promise<number> {
 
 function loadModel(args: TestArgs) {
   return loadCliModel(args);
+}
+
+interface SuiteModelChoice {
+  /** Suites with the same key share one loaded model or opened endpoint. */
+  key: string;
+  model?: string;
+  endpoint?: EndpointArgs;
+  /** Why the suite cannot run as written, and the fix. */
+  refusal?: string;
+  /** Said under the file name: whose model runs, where a flag overrides the suite's. */
+  note?: string;
+  /** The model is the suite's own, and where its model: is written ("suite.prompttest.yaml:2"). */
+  fromSuite: boolean;
+  at: string;
+}
+
+/**
+ * The model a suite runs on: --endpoint (with --model, the server's id) for every suite, else
+ * --model for every suite, else the suite's own model: (a folder relative to the suite), else the
+ * bundled model. A suite's endpoint:NAME lives in the editor's settings, which the CLI does not
+ * read: it needs --endpoint, and without it the suite fails saying so.
+ */
+export function suiteModelChoice(args: Pick<TestArgs, 'model' | 'endpoint'>, file: string, parsed: ParsedSuite): SuiteModelChoice {
+  const own = parsed.model;
+  const at = parsed.modelRange ? `${file}:${parsed.modelRange.line}` : file;
+  if (args.endpoint) {
+    return { key: 'endpoint', endpoint: args.endpoint, note: own !== undefined ? `--endpoint overrides the suite's model: ${own}` : undefined, fromSuite: false, at };
+  }
+  if (args.model !== undefined) {
+    return { key: `model:${args.model}`, model: args.model, note: own !== undefined && own !== args.model ? `--model overrides the suite's model: ${own}` : undefined, fromSuite: false, at };
+  }
+  const name = suiteEndpointName(own);
+  if (name !== undefined) {
+    return {
+      key: 'refused',
+      fromSuite: true,
+      at,
+      refusal: `${at}: the suite's model is endpoint:${name}, an endpoint in the editor's settings, which the CLI does not read. Run it with --endpoint URL --model ID (the server's base URL and model id), or --model M for a local model.`,
+    };
+  }
+  const model = own !== undefined ? suiteModelSetting(own, file) : undefined;
+  return { key: `model:${model ?? ''}`, model, note: own !== undefined ? `the suite's model: ${own}` : undefined, fromSuite: own !== undefined, at };
 }
 
 /** One case: mark, name, rate and time; for a failure, each failing run's assertion at its line. */

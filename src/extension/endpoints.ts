@@ -8,6 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { Engine } from '../core/engine/types';
+import { ENDPOINT_PREFIX } from '../core/prompttest';
 // The remote engine's folder only: the local one would bundle transformers.js into the extension host,
 // where the model never runs (it runs in the panel's worker).
 import '../node/engines/remote/main';
@@ -18,8 +19,8 @@ import type { RemoteEngineSpec } from '../node/engines/remote/main';
 import { RemoteEngine } from '../node/engines/remote/remoteEngine';
 import { SECTION, SettingsError } from './settings';
 
-/** `samplingLab.model` values that name an endpoint, as prompt tests' `model: endpoint:NAME` does. */
-export const ENDPOINT_PREFIX = 'endpoint:';
+/** `samplingLab.model` values that name an endpoint, as prompt tests' `model: endpoint:NAME` does (one spelling, the suite parser's). */
+export { ENDPOINT_PREFIX };
 
 export interface EndpointSetting {
   name: string;

@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
   const preferencesTree = vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences });
-  const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model));
+  const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model), endpointEngines);
   const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
     await promptTestRunner.run(promptTests, request, token);
   }, log);
@@ -128,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
     command('samplingLab.calibrateRisk', (args?: CalibrateRiskArgs) =>
-      calibrateRisk({ runner, panel, session, calibrations, extensionUri: context.extensionUri, log }, args),
+      calibrateRisk({ runner, endpoints: endpointEngines, panel, session, calibrations, extensionUri: context.extensionUri, log }, args),
     ),
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),

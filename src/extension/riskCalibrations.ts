@@ -1,14 +1,30 @@
 /**
  * The extension's per-model risk calibrations: stored in global storage by model fingerprint
- * (so one calibration serves every workspace that uses the model), found for the model a run
- * uses, and never borrowed from another model.
+ * (so one calibration serves every workspace that uses the model; an endpoint's by its server and
+ * model id), found for the model a run uses, and never borrowed from another model.
  */
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Calibration } from '../core/consistency';
 import { CalibrationStore } from '../node/calibrationStore';
+import { normalizeBaseUrl } from '../node/engines/remote/dialects';
 import { modelFingerprint } from '../node/modelFingerprint';
+import { endpointName, selectedEndpoint, type EndpointSetting } from './endpoints';
 import { resolveModelChoice, type ModelChoice } from './modelChoice';
+
+/**
+ * An endpoint's calibration key: its server and model id, not its name, so an endpoint renamed
+ * keeps its fit and one pointed at another server or model starts uncalibrated.
+ */
+export function endpointFingerprint(endpoint: Pick<EndpointSetting, 'baseUrl' | 'model'>): string {
+  return `endpoint-${createHash('sha256').update(`${normalizeBaseUrl(endpoint.baseUrl).href}|${endpoint.model}`).digest('hex').slice(0, 16)}`;
+}
+
+/** How an endpoint's calibration names its model: the server's model id and the endpoint. */
+export function endpointCalibrationName(endpoint: Pick<EndpointSetting, 'name' | 'model'>): string {
+  return `${endpoint.model} (endpoint ${endpoint.name})`;
+}
 
 export class RiskCalibrations {
   readonly store: CalibrationStore;
@@ -35,7 +51,8 @@ export class RiskCalibrations {
    */
   forModel(model: string): Calibration | undefined {
     try {
-      return this.store.get(this.fingerprintOf(this.choiceFor(model)));
+      const endpoint = endpointName(model) !== undefined ? selectedEndpoint(model) : undefined;
+      return this.store.get(endpoint ? endpointFingerprint(endpoint) : this.fingerprintOf(this.choiceFor(model)));
     } catch (e) {
       this.log.warn(`Risk calibration for ${model}: ${(e as Error).message}`);
       return undefined;

@@ -361,7 +361,8 @@ export class Runner implements vscode.Disposable {
       record = { ...record, status: aborted ? 'aborted' : 'done', result: full };
       this.log.info(`Run ${id}: ${record.status} in ${Math.round(full.elapsedMs)} ms, sampled by ${record.engine!.sampledBy} (${full.tokensPerSecond.toFixed(1)} tokens/s).`);
       if (aborted) return await sink.finish({ ...record, error: 'Stopped: the requests in flight were cancelled; the tokens that arrived are kept.' });
-      return await sink.finish(compactRun({ ...record, risks: riskReports(request.kind, full, undefined) }));
+      // The endpoint's own fit (Calibrate Hallucination Risk on it, by server and model id), never a local model's bands.
+      return await sink.finish(compactRun({ ...record, risks: riskReports(request.kind, full, this.calibrationFor(request.model)) }));
     } catch (e) {
       flush();
       await sink.finish({ ...record, status: 'failed', error: (e as Error).message });

@@ -117,6 +117,11 @@ export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelI
   return { name: model.name, device: model.device, fingerprint };
 }
 
+/** A server's model as the cache sees it: its model id at the base URL, and where it runs (dialect and URL). */
+export function engineIdentity(engine: Engine, baseUrl: string): ModelIdentity {
+  return { name: `${engine.model}@${baseUrl}`, device: engine.where };
+}
+
 /** Case outputs on disk, one JSON file per key hash; writes are atomic (temp file, then rename). */
 export class PromptTestCache {
   static keyHash(keyText: string): string {
@@ -197,6 +202,11 @@ function isEngine(target: CaseTarget): target is Engine {
   return 'capabilities' in target && typeof (target as Engine).compare === 'function';
 }
 
+/** A plan's runs and risk samples on an engine (a server: the prompt test cases and risk calibration questions of `--endpoint` and the editor's endpoints). */
+export function generateOnEngine(engine: Engine, plan: GenerationPlan, signal?: AbortSignal): Promise<CaseGeneration> {
+  return generateCaseWith((prompt, strategies, decode) => engine.compare(prompt, strategies, { ...decode, format: { chat: plan.chat, system: plan.system } }), plan, { signal });
+}
+
 export async function runPromptTestCase(model: CaseTarget, c: PromptTestCase, options: RunCaseOptions): Promise<CaseResult> {
   const started = performance.now();
   const plan = planGeneration(c);
@@ -204,9 +214,7 @@ export async function runPromptTestCase(model: CaseTarget, c: PromptTestCase, op
   let generation = options.cache?.get(key, plan);
   const cached = generation !== undefined;
   if (!generation) {
-    generation = isEngine(model)
-      ? await generateCaseWith((prompt, strategies, decode) => model.compare(prompt, strategies, { ...decode, format: { chat: plan.chat, system: plan.system } }), plan, { signal: options.signal })
-      : await generateCase(model, plan, { signal: options.signal });
+    generation = isEngine(model) ? await generateOnEngine(model, plan, options.signal) : await generateCase(model, plan, { signal: options.signal });
     options.cache?.set(key, generation);
   }
   return evaluateCase(c, generation, { cached, durationMs: performance.now() - started, riskCalibration: options.riskCalibration });

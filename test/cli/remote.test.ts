@@ -1,25 +1,13 @@
 /** The built CLI (dist/cli.js) pointed at an OpenAI-compatible test server on 127.0.0.1 with the bundled model behind it. */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, cityQuestion, REPO, world } from '../support/model';
+import { bundledModel, cityQuestion, world } from '../support/model';
+import { runCli } from '../support/runCli';
 
-const CLI = path.join(REPO, 'dist', 'cli.js');
-
-/** Runs the CLI without blocking this process, which serves its requests. */
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, env: { ...process.env, OPENAI_API_KEY: '', ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCli;
 
 describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function () {
   this.timeout(180_000);

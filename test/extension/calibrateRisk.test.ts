@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Calibration } from '../../src/core/consistency';
 import type { RunRecord } from '../../src/protocol/messages';
+import { writeCalibrationSet } from './calibrationSet';
 import { EXTENSION_ID, labApi, withSettings } from './extensionApi';
 
 describe('Calibrate Hallucination Risk…', function () {
@@ -25,17 +26,7 @@ describe('Calibrate Hallucination Risk…', function () {
     fs.cpSync(bundled, dir, { recursive: true });
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, _name_or_path: 'other-model' }));
-    const people = (which: string) => JSON.parse(fs.readFileSync(path.join(bundled, 'world', `${which}.json`), 'utf8')) as { name: string; city: string }[];
-    const question = (name: string) => `Q: Where was ${name} born?\nA:`;
-    const set = path.join(path.dirname(dir), 'set.jsonl');
-    fs.writeFileSync(
-      set,
-      [
-        ...people('known').slice(20, 26).map((p) => JSON.stringify({ question: question(p.name), answers: [p.city] })),
-        ...people('heldout').slice(20, 26).map((p) => JSON.stringify({ question: question(p.name), answerable: false })),
-      ].join('\n') + '\n',
-    );
-    const probe = question(people('heldout')[30]!.name);
+    const { set, probe } = writeCalibrationSet(path.dirname(dir));
 
     await withSettings({ model: dir, 'risk.samples': 4 }, async () => {
       const before = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.checkRisk', { prompt: probe });

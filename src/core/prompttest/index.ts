@@ -21,7 +21,7 @@ export {
   type RiskSampling,
 } from './generate';
 export { suiteCounts, toJUnitXml, type SuiteCounts, type SuiteReport } from './junit';
-export { CASE_DEFAULTS, didYouMean, LIMITS, parseSuite, SUITE_KEYS, suiteFileReferences, type ParseSuiteOptions, type SuiteFileReference } from './parseSuite';
+export { CASE_DEFAULTS, didYouMean, ENDPOINT_PREFIX, suiteEndpointName, LIMITS, parseSuite, SUITE_KEYS, suiteFileReferences, type ParseSuiteOptions, type SuiteFileReference } from './parseSuite';
 export { compileLinearRegex, REGEX_FLAGS, RegexSyntaxError, type LinearRegex } from './linearRegex';
 export { fillTemplate, templateNames } from './template';
 export * from './types';

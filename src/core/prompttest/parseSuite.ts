@@ -12,6 +12,14 @@ import { compileLinearRegex, RegexSyntaxError } from './linearRegex';
 import { fillTemplate } from './template';
 import { ASSERTION_TYPES, type Assertion, type AssertionType, type ParsedSuite, type PromptTestCase, type SourceRange, type SuiteProblem } from './types';
 
+/** A suite's `model:` (as samplingLab.model) that names an endpoint: `endpoint:NAME`. */
+export const ENDPOINT_PREFIX = 'endpoint:';
+
+/** The endpoint NAME a suite's model names, or undefined for a local model. */
+export function suiteEndpointName(model: string | undefined): string | undefined {
+  return model?.startsWith(ENDPOINT_PREFIX) ? model.slice(ENDPOINT_PREFIX.length).trim() : undefined;
+}
+
 export const CASE_DEFAULTS = {
   strategy: 'greedy',
   repeat: 1,
@@ -72,7 +80,7 @@ export function suiteFileReferences(text: string): SuiteFileReference[] {
 /** Where a value sits in the parsed document: keys and list indices from the root. */
 type Path = ReadonlyArray<string | number>;
 
-const TOP_KEYS = ['description', 'defaults', 'cases'] as const;
+const TOP_KEYS = ['description', 'model', 'defaults', 'cases'] as const;
 const SHARED_KEYS = ['vars', 'strategy', 'settings', 'repeat', 'max_tokens', 'seed', 'stop', 'pass_rate', 'chat', 'system'] as const;
 const CASE_KEYS = ['name', 'description', 'prompt', 'prompt_file', ...SHARED_KEYS, 'assert'] as const;
 /** The fields of StrategySettings, as strategyFromSettings reads them (every stage parameter's setting key). */
@@ -149,9 +157,10 @@ class SuiteParser {
     const description = typeof root.description === 'string' ? root.description : undefined;
     if (root.description !== undefined && description === undefined) this.error(['description'], 'description must be text.');
 
+    const beforeDefaults = this.errorCount();
+    const model = root.model === undefined ? undefined : this.model(root.model);
     let defaults: Record<string, unknown> = {};
     let defaultVars: Record<string, string> = {};
-    const beforeDefaults = this.errorCount();
     if (root.defaults !== undefined) {
       if (isRecord(root.defaults)) {
         defaults = root.defaults;
@@ -161,7 +170,7 @@ class SuiteParser {
         defaultVars = this.vars(defaults.vars, ['defaults', 'vars']);
       } else this.error(['defaults'], `defaults must be a mapping of case settings (got ${describe(root.defaults)}).`);
     }
-    // Cases still parse (to report their own problems), but none runs on broken defaults.
+    // Cases still parse (to report their own problems), but none runs on broken defaults or a broken model.
     const defaultsOk = this.errorCount() === beforeDefaults;
 
     const cases: PromptTestCase[] = [];
@@ -177,7 +186,37 @@ class SuiteParser {
       });
     }
     this.problems.sort((a, b) => a.range.line - b.range.line || a.range.column - b.range.column);
-    return { description, cases, problems: this.problems };
+    return { description, ...(model !== undefined ? { model, modelRange: this.where.range(['model']) } : {}), cases, problems: this.problems };
+  }
+
+  /**
+   * The suite's model, checked for form only: whether a folder, hub id or endpoint exists is the
+   * runner's to say (the editor knows its endpoints, the CLI its --endpoint).
+   */
+  private model(raw: unknown): string | undefined {
+    const forms = 'facts-lm, a model folder, a hub id like owner/name, or endpoint:NAME for an endpoint in your samplingLab.endpoints';
+    if (typeof raw !== 'string' || raw.trim() === '') {
+      this.error(['model'], `model must be text naming the model the suite runs on: ${forms} (got ${raw === null ? 'nothing' : describe(raw)}). Leave it out to run on the selected model.`);
+      return undefined;
+    }
+    const value = raw.trim();
+    if (/[\r\n\t]/.test(value)) {
+      this.error(['model'], `model must be one line (got ${JSON.stringify(value)}): ${forms}.`);
+      return undefined;
+    }
+    const endpoint = /^\s*endpoint\s*:(.*)$/i.exec(value);
+    if (endpoint) {
+      const name = endpoint[1]!.trim();
+      if (!value.startsWith(ENDPOINT_PREFIX) || /\s/.test(value.slice(0, ENDPOINT_PREFIX.length + 1))) {
+        this.error(['model'], `Write an endpoint as endpoint:NAME, lower case with no space before the name (got "${value}")${name ? `; e.g. endpoint:${name}` : ''}.`);
+        return undefined;
+      }
+      if (name === '' || name.includes(':')) {
+        this.error(['model'], `model: endpoint: needs the name of one of your samplingLab.endpoints after it, e.g. endpoint:gpu-box (got "${value}").`);
+        return undefined;
+      }
+    }
+    return value;
   }
 
   private testCase(

@@ -78,6 +78,13 @@ export interface PromptTestCase {
 
 export interface ParsedSuite {
   description?: string;
+  /**
+   * The suite's `model:` as written (trimmed), with the same values as samplingLab.model:
+   * `facts-lm`, a model folder, a hub id, or `endpoint:NAME`; absent: the runner's own model.
+   */
+  model?: string;
+  /** Where `model:` is written, for messages about it (unknown endpoint, no --endpoint). */
+  modelRange?: SourceRange;
   /** The cases that parsed cleanly, in file order. A case with a problem is left out. */
   cases: PromptTestCase[];
   problems: SuiteProblem[];

@@ -2,7 +2,8 @@
  * "Sampling Lab: Calibrate Hallucination Risk…": runs a labelled question file (JSONL, see
  * core/consistency/calibrationSet.ts) through the panel's model with the risk settings, fits the
  * model's calibration and stores it under the model's fingerprint; risk checks on that model use
- * it from then on. Cancellable; nothing is stored unless the fit completes.
+ * it from then on. A selected endpoint is calibrated the same way on its server, from the host,
+ * and stored by its server and model id. Cancellable; nothing is stored unless the fit completes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,13 +17,15 @@ import {
   type Calibration,
   type LabelledParts,
 } from '../../core/consistency';
-import { riskSamplesKey, type GenerationPlan } from '../../core/prompttest';
+import { riskSamplesKey, type CaseGeneration, type GenerationPlan } from '../../core/prompttest';
+import { generateOnEngine } from '../../node/promptTestRunner';
+import { selectedEndpoint, type EndpointEngines } from '../endpoints';
 import { strategyFromSettings } from '../../core/decode/strategies';
 import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
 import { generateInPanel } from '../promptTests/runPromptTests';
 import { linkedCancellation } from '../requests';
-import type { RiskCalibrations } from '../riskCalibrations';
+import { endpointCalibrationName, endpointFingerprint, type RiskCalibrations } from '../riskCalibrations';
 import type { Runner } from '../runner';
 import { readRiskSettings, readSettings } from '../settings';
 
@@ -33,12 +36,18 @@ export interface CalibrateRiskArgs {
 
 export interface CalibrateRiskDeps {
   runner: Runner;
+  /** Engines on the user's endpoints: a selected endpoint is calibrated on its server. */
+  endpoints: EndpointEngines;
   panel: PanelProvider;
   session: ModelSession;
   calibrations: RiskCalibrations;
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
 }
+
+/** What an endpoint's calibration is fitted on, said where it is made and stored. */
+export const ENDPOINT_CALIBRATION_NOTE =
+  "The server sampled the answers and agreement is lexical; the fit holds for this server's model id (calibrate again if the model behind it changes).";
 
 /** facts-lm's labelled set, shipped with the extension. */
 export function bundledSetFile(extensionUri: vscode.Uri): string {
@@ -78,18 +87,39 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
   const questions = parseCalibrationSet(fs.readFileSync(file, 'utf8'), path.basename(file));
   const settings = readSettings();
   const risk = readRiskSettings();
-  const choice = deps.calibrations.choiceFor(settings.model);
-  const fingerprint = deps.calibrations.fingerprintOf(choice);
+  // An endpoint (the user's own selection) samples on its server, from here; a local model in the panel.
+  const endpoint = selectedEndpoint(settings.model);
+  const choice = endpoint ? undefined : deps.calibrations.choiceFor(settings.model);
+  const model = endpoint
+    ? { name: endpointCalibrationName(endpoint), fingerprint: endpointFingerprint(endpoint) }
+    : { name: choice!.name, fingerprint: deps.calibrations.fingerprintOf(choice!) };
 
   const calibration = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Calibrating hallucination risk for ${choice.name}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Calibrating hallucination risk for ${model.name}`, cancellable: true },
     (progress, cancel) =>
       deps.runner.runExclusive(async (_id, stop) => {
         const source = linkedCancellation(cancel, stop);
         const token = source.token;
+        const abort = new AbortController();
+        const aborting = token.onCancellationRequested(() => abort.abort());
         try {
-        await deps.panel.ensureRunning();
-        await deps.session.ensureLoaded(settings.model, settings.device, token);
+        let generate: (plan: GenerationPlan) => Promise<CaseGeneration>;
+        if (endpoint) {
+          const engine = await deps.endpoints.open(endpoint, abort.signal);
+          deps.log.info(`Calibration on endpoint ${endpoint.name} (${engine.where}): ${ENDPOINT_CALIBRATION_NOTE}`);
+          generate = async (plan) => {
+            try {
+              return await generateOnEngine(engine, plan, abort.signal);
+            } catch (e) {
+              if (token.isCancellationRequested) throw new vscode.CancellationError();
+              throw e;
+            }
+          };
+        } else {
+          await deps.panel.ensureRunning();
+          await deps.session.ensureLoaded(settings.model, settings.device, token);
+          generate = (plan) => generateInPanel(deps.panel, plan, token, 'calibrate');
+        }
         const rows: LabelledParts[] = [];
         let skipped = 0;
         for (const [i, q] of questions.entries()) {
@@ -103,7 +133,7 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
             stopStrings: [],
             risk: [{ samples: risk.samples, temperature: risk.temperature }],
           };
-          const generation = await generateInPanel(deps.panel, plan, token, 'calibrate');
+          const generation = await generate(plan);
           const main = generation.runs[0]!;
           try {
             const parts = scoreConsistency({ prompt: q.question, main: { text: main.text, tokenLogprobs: main.tokenLogprobs }, samples: generation.riskSamples[riskSamplesKey(plan.risk[0]!)] ?? [] }).parts;
@@ -116,23 +146,24 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
           progress.report({ message: `${i + 1} of ${questions.length} questions`, increment: 100 / questions.length });
         }
         return fitRiskCalibration(rows, {
-          model: { name: choice.name, fingerprint },
+          model,
           fitted: new Date().toISOString().slice(0, 10),
-          source: `${path.basename(file)} (${questions.length} questions${skipped > 0 ? `, ${skipped} skipped` : ''}) via Calibrate Hallucination Risk`,
+          source: `${path.basename(file)} (${questions.length} questions${skipped > 0 ? `, ${skipped} skipped` : ''}) via Calibrate Hallucination Risk${endpoint ? ` on endpoint ${endpoint.name} (${endpoint.baseUrl}): ${ENDPOINT_CALIBRATION_NOTE}` : ''}`,
           settings: { samples: risk.samples, temperature: risk.temperature, maxNewTokens: settings.options.maxNewTokens, seed: settings.options.seed },
         });
         } finally {
+          aborting.dispose();
           source.dispose();
         }
       }),
   );
   const stored = deps.calibrations.store.save(calibration);
-  deps.log.info(`Risk calibration for ${choice.name} (${fingerprint}) stored in ${stored}.`);
+  deps.log.info(`Risk calibration for ${model.name} (${model.fingerprint}) stored in ${stored}.`);
   const aurocs = calibration.meta.aurocOnCalibrationSet as Record<string, number>;
   const rows = calibration.meta.rows as { wrong: number; right: number };
   void vscode.window
     .showInformationMessage(
-      `Calibrated hallucination risk for ${choice.name} on ${rows.wrong + rows.right} questions (${rows.wrong} wrong): AUROC ${aurocs.combined?.toFixed(3)} on them. Risk checks on this model now show bands.`,
+      `Calibrated hallucination risk for ${model.name} on ${rows.wrong + rows.right} questions (${rows.wrong} wrong): AUROC ${aurocs.combined?.toFixed(3)} on them. Risk checks on this model now show bands.${endpoint ? ` ${ENDPOINT_CALIBRATION_NOTE}` : ''}`,
       'Show Calibration',
     )
     .then((action) => (action ? vscode.window.showTextDocument(vscode.Uri.file(stored)) : undefined));

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ParsedSuite, PromptTestCase } from '../../core/prompttest';
+import type { ParsedSuite, PromptTestCase, SourceRange } from '../../core/prompttest';
 import { readSuiteFile } from '../../node/promptTestRunner';
 import { readFileLimits } from '../settings';
 import { manageTrustMarkdown, onDidGrantTrust, untrustedReason, workspaceTrusted } from '../workspaceTrust';
@@ -26,6 +26,9 @@ export function isSuiteFile(uri: vscode.Uri): boolean {
 export interface CaseEntry {
   case: PromptTestCase;
   uri: vscode.Uri;
+  /** The suite's `model:` as written, and where (absent: samplingLab.model). */
+  model?: string;
+  modelRange?: SourceRange;
 }
 
 export interface SuiteSnapshot {
@@ -239,7 +242,7 @@ export class PromptTestController implements vscode.Disposable {
       const id = `${fileId}#${c.name}${count > 1 ? `#${count}` : ''}`;
       const item = this.controller.createTestItem(id, c.name, uri);
       item.range = toRange(c.nameRange);
-      this.entries.set(id, { case: c, uri });
+      this.entries.set(id, { case: c, uri, model: parsed?.model, modelRange: parsed?.modelRange });
       return item;
     });
     file.children.replace(children);

@@ -1,9 +1,11 @@
 /**
- * Runs prompt test cases from the Test Explorer. The model is the panel's (loaded once, in its
- * worker): each case's generation plan goes there as a `promptTest` request, and the assertions
- * are checked here on what comes back. Outputs are cached on disk by everything that decides
- * them, as `sampling-lab test` does, so an unchanged case re-runs instantly and editing only an
- * assertion never needs the model. The Testing view's Stop cancels the case in progress.
+ * Runs prompt test cases from the Test Explorer, each suite on its model: its own `model:`, else
+ * samplingLab.model. A local model is the panel's (loaded in its worker, one model at a time):
+ * each case's generation plan goes there as a `promptTest` request, and the assertions are
+ * checked here on what comes back. An endpoint's cases run here in the host (endpointCases.ts).
+ * Outputs are cached on disk by everything that decides them, as `sampling-lab test` does, so an
+ * unchanged case re-runs instantly and editing only an assertion never needs the model. The
+ * Testing view's Stop cancels the case in progress.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,26 +15,25 @@ import {
   evaluateCase,
   generationCacheKeyText,
   planGeneration,
+  suiteEndpointName,
   type CaseGeneration,
   type GenerationPlan,
   type ModelIdentity,
 } from '../../core/prompttest';
 import { DEFAULT_CACHE_DIR, PromptTestCache } from '../../node/promptTestRunner';
+import { endpointConcurrency, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
 import { linkedCancellation, newRequestId, RequestFailedError, waitForReply } from '../requests';
-import { readSettings } from '../settings';
+import { readSettings, type LabSettings } from '../settings';
 import { workspaceTrusted } from '../workspaceTrust';
+import { CaseOutcomes, emptySummary, type PromptTestRunSummary } from './caseOutcomes';
+import { groupByModel } from './caseModels';
+import { runCasesOnEndpoint, type EndpointCaseDeps, type ModelGroup } from './endpointCases';
 import { UNTRUSTED_TESTS_REASON, type PromptTestController } from './promptTestController';
-import { failureMessages } from './testMessages';
+import { toRange } from './suiteDiagnostics';
 
-export interface PromptTestRunSummary {
-  passed: number;
-  failed: number;
-  errored: number;
-  skipped: number;
-  cached: number;
-}
+export type { PromptTestRunSummary } from './caseOutcomes';
 
 export class PromptTestRunner {
   private readonly onDidFinishEmitter = new vscode.EventEmitter<PromptTestRunSummary>();
@@ -48,6 +49,8 @@ export class PromptTestRunner {
     private readonly log: vscode.LogOutputChannel,
     /** The model's risk calibration, for max-risk; undefined = uncalibrated. */
     private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
+    /** Opens engines on the user's endpoints, for suites that run on one (`model: endpoint:NAME`). */
+    private readonly endpointEngines?: EndpointEngines,
   ) {}
 
   private readonly active = new Set<vscode.CancellationTokenSource>();
@@ -81,7 +84,7 @@ export class PromptTestRunner {
       run.appendOutput(`${UNTRUSTED_TESTS_REASON}\r\n`);
       run.end();
       this.log.info(`Prompt tests: not run. ${UNTRUSTED_TESTS_REASON}`);
-      const summary: PromptTestRunSummary = { passed: 0, failed: 0, errored: 0, skipped: 0, cached: 0 };
+      const summary = emptySummary();
       this.onDidFinishEmitter.fire(summary);
       return summary;
     }
@@ -95,79 +98,109 @@ export class PromptTestRunner {
     const cases = [...byId.values()].filter((item) => !excluded.has(item.id));
 
     const run = tests.controller.createTestRun(request);
-    const summary: PromptTestRunSummary = { passed: 0, failed: 0, errored: 0, skipped: 0, cached: 0 };
+    const out = new CaseOutcomes(run);
+    const summary = out.summary;
     try {
       for (const item of cases) run.enqueued(item);
-      const settings = readSettings();
-      // The model runs in the Strategies panel: open it if it never was, then give the sidebar
-      // back to the Test Explorer, where the run is watched.
-      if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
-      const model = await this.session.ensureLoaded(settings.model, settings.device, token);
-      const riskCalibration = this.calibrationFor(settings.model);
-      const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
-      run.appendOutput(`Prompt tests on ${model.name} (${model.backend.toUpperCase()}): ${cases.length} cases\r\n`);
-
-      for (const item of cases) {
-        const entry = tests.entry(item)!;
-        if (token.isCancellationRequested) {
-          run.skipped(item);
-          summary.skipped++;
-          continue;
-        }
-        run.started(item);
-        this.onDidStartCaseEmitter.fire(item.id);
-        const started = Date.now();
-        try {
-          const plan = planGeneration(entry.case);
-          const key = generationCacheKeyText(plan, identity);
-          const folder = vscode.workspace.getWorkspaceFolder(entry.uri);
-          const root = folder?.uri.fsPath ?? path.dirname(entry.uri.fsPath);
-          // Checked from the workspace root down: a repository may ship .sampling-lab/cache as a symlink.
-          const cache = settings.cacheEnabled ? new PromptTestCache(path.join(root, DEFAULT_CACHE_DIR), root) : undefined;
-          let generation = cache?.get(key, plan);
-          const cached = generation !== undefined;
-          if (!generation) {
-            generation = await generateInPanel(this.panel, plan, token);
-            cache?.set(key, generation);
-          }
-          const result = evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started, riskCalibration });
-          if (cached) summary.cached++;
-          run.appendOutput(`${result.pass ? '✓' : '✗'} ${entry.case.name}: ${result.summary}${cached ? ' (cached)' : ''}\r\n`, undefined, item);
-          if (result.pass) {
-            run.passed(item, result.durationMs);
-            summary.passed++;
-          } else {
-            run.failed(item, failureMessages(entry.case, result, entry.uri), result.durationMs);
-            summary.failed++;
-          }
-        } catch (e) {
-          if (isCancellation(e) || token.isCancellationRequested) {
-            run.skipped(item);
-            summary.skipped++;
-          } else {
-            const message = new vscode.TestMessage(`The model could not run this case: ${(e as Error).message}`);
-            message.location = new vscode.Location(entry.uri, item.range ?? new vscode.Range(0, 0, 0, 0));
-            run.errored(item, message, Date.now() - started);
-            summary.errored++;
-          }
-        }
+      let settings: LabSettings;
+      try {
+        settings = readSettings();
+      } catch (e) {
+        // Before any case ran: every case says why, in the Test Explorer.
+        const message = new vscode.TestMessage(`Sampling Lab could not start the run: ${(e as Error).message}`);
+        for (const item of cases) run.errored(item, message);
+        summary.errored += cases.length;
+        this.log.error(`Prompt tests: ${(e as Error).message}`);
+        return summary;
       }
-    } catch (e) {
-      // Before any case ran: a setting or the model. Every case says why, in the Test Explorer.
-      const message = new vscode.TestMessage(isCancellation(e) ? 'Cancelled while the model loaded.' : `Sampling Lab could not start the run: ${(e as Error).message}`);
-      for (const item of cases) {
-        if (isCancellation(e)) run.skipped(item);
-        else run.errored(item, message);
+      // Each suite runs on its own model: (else the setting's); an endpoint's cases run here in the host.
+      for (const group of groupByModel(cases.map((item) => ({ item, entry: tests.entry(item)! })), settings.model)) {
+        if (suiteEndpointName(group.model) !== undefined) await runCasesOnEndpoint(group, out, token, this.endpointDeps(settings));
+        else await this.runInPanel(group, out, settings, token);
       }
-      if (isCancellation(e)) summary.skipped += cases.length;
-      else summary.errored += cases.length;
-      if (!isCancellation(e)) this.log.error(`Prompt tests: ${(e as Error).message}`);
     } finally {
       run.end();
       this.log.info(`Prompt tests: ${summary.passed} passed, ${summary.failed} failed, ${summary.errored} errored, ${summary.skipped} skipped (${summary.cached} from the cache).`);
       this.onDidFinishEmitter.fire(summary);
     }
     return summary;
+  }
+
+  private endpointDeps(settings: LabSettings): EndpointCaseDeps {
+    return {
+      trusted: workspaceTrusted,
+      endpoints: readEndpoints,
+      selected: (model) => selectedEndpoint(model)!,
+      open: (endpoint, signal) => {
+        if (!this.endpointEngines) throw new Error('no endpoint engines in this host');
+        return this.endpointEngines.open(endpoint, signal);
+      },
+      concurrency: endpointConcurrency,
+      cacheFor: (uri) => this.cacheFor(uri, settings),
+      calibrationFor: this.calibrationFor,
+      onStartCase: (item) => this.onDidStartCaseEmitter.fire(item.id),
+    };
+  }
+
+  /** The cache beside a suite (`.sampling-lab/cache` of its workspace folder), when caching is on. */
+  private cacheFor(uri: vscode.Uri, settings: LabSettings): PromptTestCache | undefined {
+    if (!settings.cacheEnabled) return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
+    // Checked from the workspace root down: a repository may ship .sampling-lab/cache as a symlink.
+    return new PromptTestCache(path.join(root, DEFAULT_CACHE_DIR), root);
+  }
+
+  /** One model's cases in the panel's worker: the model is loaded (a suite's own model: too), then the cases run in turn. */
+  private async runInPanel(group: ModelGroup, out: CaseOutcomes, settings: LabSettings, token: vscode.CancellationToken): Promise<void> {
+    const { run } = out;
+    let model: Awaited<ReturnType<ModelSession['ensureLoaded']>>;
+    try {
+      // The model runs in the Strategies panel: open it if it never was, then give the sidebar
+      // back to the Test Explorer, where the run is watched.
+      if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
+      model = await this.session.ensureLoaded(group.model, settings.device, token);
+    } catch (e) {
+      // Before any case of this model ran: every case says why, at the suite's model: when it named the model.
+      const first = group.cases[0]?.entry;
+      const at = group.fromSuite && first?.modelRange ? toRange(first.modelRange) : undefined;
+      if (isCancellation(e)) group.cases.forEach((c) => out.skipped(c));
+      else {
+        const why = group.fromSuite ? `The suite's model "${group.model}" could not be loaded: ${(e as Error).message}` : `Sampling Lab could not start the run: ${(e as Error).message}`;
+        group.cases.forEach((c) => out.errored(c, why, at));
+        this.log.error(`Prompt tests: ${(e as Error).message}`);
+      }
+      return;
+    }
+    const riskCalibration = this.calibrationFor(group.model);
+    const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
+    out.say(`Prompt tests on ${model.name} (${model.backend.toUpperCase()})${group.fromSuite ? ", the suite's model" : ''}: ${group.cases.length} cases`);
+
+    for (const c of group.cases) {
+      const { item, entry } = c;
+      if (token.isCancellationRequested) {
+        out.skipped(c);
+        continue;
+      }
+      run.started(item);
+      this.onDidStartCaseEmitter.fire(item.id);
+      const started = Date.now();
+      try {
+        const plan = planGeneration(entry.case);
+        const key = generationCacheKeyText(plan, identity);
+        const cache = this.cacheFor(entry.uri, settings);
+        let generation = cache?.get(key, plan);
+        const cached = generation !== undefined;
+        if (!generation) {
+          generation = await generateInPanel(this.panel, plan, token);
+          cache?.set(key, generation);
+        }
+        out.result(c, evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started, riskCalibration }));
+      } catch (e) {
+        if (isCancellation(e) || token.isCancellationRequested) out.skipped(c);
+        else out.errored(c, `The model could not run this case: ${(e as Error).message}`, undefined, Date.now() - started);
+      }
+    }
   }
 
   dispose(): void {

@@ -222,15 +222,13 @@ function parseChunk(data: string, label: string): Record<string, unknown> {
   return chunk as Record<string, unknown>;
 }
 
-/** An AbortSignal that fires when any of `signals` does. */
+/**
+ * An AbortSignal that fires when any of `signals` does. AbortSignal.any, not listeners of our own:
+ * a caller's signal outlives many comparisons (a prompt test run, a calibration), and a listener
+ * added per comparison and never removed piled up on it (MaxListenersExceededWarning).
+ */
 function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal {
-  const ctrl = new AbortController();
-  for (const s of signals) {
-    if (!s) continue;
-    if (s.aborted) ctrl.abort();
-    else s.addEventListener('abort', () => ctrl.abort(), { once: true });
-  }
-  return ctrl.signal;
+  return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
 }
 
 export function capabilitiesOf(dialect: Dialect): EngineCapabilities {
