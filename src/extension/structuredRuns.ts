@@ -1,6 +1,7 @@
 /**
  * Runs Generate JSON for Selection in the panel: the four structured-output routes on one prompt
- * and schema, in the worker beside the model (engines included). The run is the Runner's one run
+ * and schema, in the worker beside the model (engines included); on a server
+ * (`endpoint:NAME`), in this host through its engine (structuredOnEngine.ts). The run is the Runner's one run
  * in progress, so Stop (panel button, view title, command) cancels it as it does a comparison;
  * routes stream into the panel as they finish, and the finished run lands in history.
  */
@@ -14,8 +15,9 @@ import type { RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
 import { waitForReply } from './requests';
-import type { Runner } from './runner';
+import type { HostEngines, Runner } from './runner';
 import { strategyViews } from './strategyViews';
+import { openHostEngine, runStructuredOnEngine } from './structuredOnEngine';
 
 export interface StructuredRunRequest {
   prompt: string;
@@ -42,6 +44,8 @@ export class StructuredRuns {
     private readonly session: ModelSession,
     private readonly history: RunHistory,
     private readonly log: vscode.LogOutputChannel,
+    /** A model setting that names a server runs here, through its engine (structuredOnEngine.ts). */
+    private readonly hostEngines: HostEngines = { engineFor: () => undefined },
   ) {}
 
   run(request: StructuredRunRequest): Promise<RunRecord> {
@@ -50,6 +54,8 @@ export class StructuredRuns {
 
   private async execute(id: string, request: StructuredRunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     await this.panel.reveal();
+    const engine = await openHostEngine(this.hostEngines, request.model, token);
+    if (engine) return runStructuredOnEngine({ panel: this.panel, history: this.history, log: this.log, finish: (r) => this.finish(r) }, id, request, engine, token);
     const model = await this.session.ensureLoaded(request.model, request.device, token);
     // ajv's verdict on each route's output, compiled once for the run (the worker's is eval-free).
     const checked = checkSchema(request.schema, request.schemaSource);

@@ -20,7 +20,7 @@
  * would break it (our own engines, src/node/constraintEngines.ts). Where the real server has no
  * such field on a route, OpenAI refuses it (400 unknown argument) and the others ignore it, as
  * Ollama and LM Studio do with a field they do not know: the client must never rely on it there.
- * Faults are queued and each taken by one request: an HTTP status (429 with Retry-After, 500), a
+ * Faults are queued and each taken by one request (the first its `when` accepts, if it has one): an HTTP status (429 with Retry-After, 500), a
  * dropped connection or a stream ended without [DONE] after K tokens, a malformed chunk, and a
  * stall before the first byte. Every request is recorded, and a client that goes away mid-stream
  * is reported on `disconnects`.
@@ -40,7 +40,12 @@ import { checkSchema } from '../../src/core/structured/schema';
 import { nodeConstraintEngines } from '../../src/node/constraintEngines';
 import { DIALECTS, type DialectId } from '../../src/node/engines/remote/dialects';
 
-export type ServerFault =
+export type ServerFault = FaultKind & {
+  /** Taken only by a request whose body this accepts (default: the next request). */
+  when?: (body: Record<string, unknown>) => boolean;
+};
+
+type FaultKind =
   | { kind: 'status'; status: number; retryAfter?: string; message?: string }
   /** Destroy the socket after K tokens. */
   | { kind: 'drop'; afterTokens: number }
@@ -68,6 +73,8 @@ export class OpenAiTestServer {
   readonly faults: ServerFault[] = [];
   /** Emits 'disconnect' when a client goes away before its stream finished. */
   readonly disconnects = new EventEmitter();
+  /** Emits 'hold' when a 'hold' fault starts holding a stream back (the client is mid-stream). */
+  readonly holds = new EventEmitter();
   /** Write every SSE event in two pieces split mid-line (and CRLF line ends), as proxies do. */
   splitWrites = false;
   /** Require `Authorization: Bearer <key>`. */
@@ -120,7 +127,8 @@ export class OpenAiTestServer {
       return this.json(res, 200, { object: 'list', data: [{ id: this.modelId, object: 'model', created: 0, owned_by: owner }] });
     }
     if (req.method !== 'POST' || (path !== '/v1/completions' && path !== '/v1/chat/completions')) return this.error(res, 404, `No route ${req.method} ${path}.`);
-    const fault = this.faults.shift();
+    const taken = this.faults.findIndex((f) => !f.when || f.when(body));
+    const fault = taken < 0 ? undefined : this.faults.splice(taken, 1)[0];
     if (fault?.kind === 'status') {
       if (fault.retryAfter !== undefined) res.setHeader('retry-after', fault.retryAfter);
       return this.error(res, fault.status, fault.message ?? (fault.status === 429 ? 'Rate limit reached.' : 'Internal server error.'));
@@ -193,6 +201,7 @@ export class OpenAiTestServer {
     const startHold = (release: Promise<void>) => {
       if (held) return;
       const queue: string[] = (held = []);
+      this.holds.emit('hold');
       void release.then(() => {
         held = undefined;
         if (!res.destroyed) for (const d of queue) send(d);
