@@ -19,12 +19,15 @@ import type { HostEngines } from './runner';
 import { promptFormatOf } from './settings';
 import { strategyViews } from './strategyViews';
 
-/** What a JSON run asks (structuredRuns.ts's StructuredRunRequest, less the local model's device). */
-export interface EngineStructuredRequest {
+/** What a JSON run asks, wherever it runs (structuredRuns.ts adds the local model and device). */
+export interface JsonRunRequest {
   prompt: string;
   schema: JsonSchema;
+  /** Where the schema came from, for the panel and for error messages. */
   schemaSource: string;
+  /** The strategy every route samples with. */
   strategy: Strategy;
+  /** maxNewTokens per try, the base seed, and test-time compute's N as `samples`. */
   options: RunOptions;
   maxRetries: number;
   insertAt?: RunRecord['insertAt'];
@@ -38,6 +41,27 @@ export interface StructuredHost {
   finish(record: RunRecord): Promise<RunRecord>;
 }
 
+/** A JSON run's record as it starts, on `model`, with no route finished. */
+export function startJsonRecord(id: string, request: JsonRunRequest, model: string): RunRecord {
+  return {
+    id,
+    kind: 'json',
+    startedAt: new Date().toISOString(),
+    prompt: request.prompt,
+    model,
+    options: request.options,
+    strategies: strategyViews([request.strategy]),
+    status: 'running',
+    insertAt: request.insertAt,
+    structured: { schema: request.schema, schemaSource: request.schemaSource, maxRetries: request.maxRetries, routes: [] },
+  };
+}
+
+/** Each route's verdict, for the log line that ends a run. */
+export function routeVerdicts(routes: readonly RouteResult[]): string {
+  return routes.map((r) => `${r.route} ${r.error ? 'not run' : r.valid ? 'valid' : 'invalid'}`).join(', ');
+}
+
 /** The host engine `model` names (a server), opened with the run's cancellation; undefined: the panel's model runs it. */
 export async function openHostEngine(engines: HostEngines, model: string, token: vscode.CancellationToken): Promise<Engine | undefined> {
   const opening = new AbortController();
@@ -49,22 +73,13 @@ export async function openHostEngine(engines: HostEngines, model: string, token:
   }
 }
 
-export async function runStructuredOnEngine(host: StructuredHost, id: string, request: EngineStructuredRequest, engine: Engine, token: vscode.CancellationToken): Promise<RunRecord> {
+export async function runStructuredOnEngine(host: StructuredHost, id: string, request: JsonRunRequest, engine: Engine, token: vscode.CancellationToken): Promise<RunRecord> {
   const caps = engine.capabilities;
   const formatSetting = promptFormatOf(request.options);
   const format = Object.keys(formatSetting).length > 0 ? formatSetting : undefined;
   const routes: RouteResult[] = [];
   let record: RunRecord = {
-    id,
-    kind: 'json',
-    startedAt: new Date().toISOString(),
-    prompt: request.prompt,
-    model: engine.model,
-    options: request.options,
-    strategies: strategyViews([request.strategy]),
-    status: 'running',
-    insertAt: request.insertAt,
-    structured: { schema: request.schema, schemaSource: request.schemaSource, maxRetries: request.maxRetries, routes: [] },
+    ...startJsonRecord(id, request, engine.model),
     engine: {
       sampledBy: caps.sampling === 'server' ? `the server (${engine.where})` : engine.where,
       distribution: caps.distribution,
@@ -111,8 +126,7 @@ export async function runStructuredOnEngine(host: StructuredHost, id: string, re
       structured: { ...record.structured!, routes: result.routes, elapsedMs: result.elapsedMs, truncatedNotice: result.truncatedNotice },
       ...(stopped ? { error: 'Stopped: the requests in flight were cancelled; the routes that finished are kept.' } : {}),
     };
-    const verdicts = result.routes.map((r) => `${r.route} ${r.error ? 'not run' : r.valid ? 'valid' : 'invalid'}`).join(', ');
-    host.log.info(`JSON run ${id}: ${record.status} in ${Math.round(result.elapsedMs)} ms, sampled by ${record.engine!.sampledBy} (${verdicts}).`);
+    host.log.info(`JSON run ${id}: ${record.status} in ${Math.round(result.elapsedMs)} ms, sampled by ${record.engine!.sampledBy} (${routeVerdicts(result.routes)}).`);
     return await host.finish(record);
   } catch (e) {
     await host.finish({ ...record, structured: { ...record.structured!, routes }, status: 'failed', error: (e as Error).message });
