@@ -7,43 +7,24 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CausalLM } from '../../src/core/model/types';
-import { loadNodeModel } from '../../src/node/loadNodeModel';
-import { OpenAiTestServer } from '../support/openaiServer';
 import { REPO_ROOT } from './support/codeServer';
 import { knownPerson } from './support/facts';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame } from './support/panel';
+import { serveModelInSuite } from './support/servedModel';
 import { openFile, runCommand, selectLines } from './support/workbench';
 
 describe('Generate JSON on an endpoint, end to end', function () {
   this.timeout(900_000);
   let lab: Lab | undefined;
-  let model: CausalLM | undefined;
-  let server: OpenAiTestServer;
-  let workspace: string;
   const prompt = `JSON for ${knownPerson(1)}:\n`;
-
-  before(async () => {
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-endpoint-json-ws-'));
-    fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'schemas', 'person.schema.json'), path.join(workspace, 'person.schema.json'));
-    fs.writeFileSync(path.join(workspace, 'prompts.txt'), `${prompt}\n`);
-    model = await loadNodeModel({ device: 'cpu' });
-    server = await new OpenAiTestServer(model, 'vllm').start();
-  });
-
-  after(async () => {
-    await lab?.close();
-    await server?.close();
-    await model?.dispose();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => lab?.close());
+  const served = serveModelInSuite('sl-endpoint-json-ws-', { 'prompts.txt': `${prompt}\n`, 'person.schema.json': fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'schemas', 'person.schema.json'), 'utf8') }, 'vllm');
 
   it('shows the four route cards from the server, the constrained one the server\'s json_schema, valid', async () => {
-    lab = await openLab(workspace, {
-      settings: { 'samplingLab.endpoints': [{ name: 'e2e-json', baseUrl: server.url, model: 'facts-lm', dialect: 'vllm' }], 'samplingLab.model': 'endpoint:e2e-json' },
+    lab = await openLab(served.workspace, {
+      settings: { 'samplingLab.endpoints': [{ name: 'e2e-json', baseUrl: served.server.url, model: 'facts-lm', dialect: 'vllm' }], 'samplingLab.model': 'endpoint:e2e-json' },
     });
     const { page } = lab;
     await openFile(page, 'prompts.txt');
@@ -56,7 +37,7 @@ describe('Generate JSON on an endpoint, end to end', function () {
     const panel = await panelFrame(page);
     const run = panel.locator('.run[data-kind="json"]').first();
     await panel.locator('.run[data-kind="json"][data-status="done"]').first().waitFor({ state: 'attached', timeout: 300_000 });
-    const host = new URL(server.url).host.replace(/\./g, '\\.');
+    const host = new URL(served.server.url).host.replace(/\./g, '\\.');
     assert.match((await run.locator('.run-meta').textContent()) ?? '', new RegExp(`^facts-lm · sampled by the server \\(vllm at http://${host}/v1\\)`));
     assert.equal(await run.locator('.route-card[data-state="done"]').count(), 4, 'four cards, every one filled in');
     const constrained = run.locator('.route-card[data-route="constrained"]');
@@ -64,7 +45,7 @@ describe('Generate JSON on an endpoint, end to end', function () {
     assert.match((await constrained.locator('.route-engine').textContent()) ?? '', new RegExp(`^Engine: server json_schema \\(vllm at http://${host}/v1\\)\\. The server enforces the schema with vLLM's structured outputs`));
     const output = JSON.parse((await constrained.locator('.route-output').textContent()) ?? '') as { born: number };
     assert.ok(output.born >= 1900 && output.born <= 1999, `born ${output.born} within the schema's bounds`);
-    const sent = server.requests.filter((r) => r.method === 'POST' && r.body.response_format !== undefined);
+    const sent = served.server.requests.filter((r) => r.method === 'POST' && r.body.response_format !== undefined);
     assert.equal(sent.length, 1, 'the schema went to the server once, with the constrained route');
   });
 });
