@@ -7,7 +7,8 @@ import type { NodeBackend } from '../core/model/backends';
 import { checkPromptText } from '../core/decode/compare';
 import { kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
-import { ROUTE_IDS, STRUCTURED_DEFAULTS, runStructuredRoutes, type RouteId, type StructuredRoutesResult } from '../core/structured/routes';
+import { ROUTE_IDS, STRUCTURED_DEFAULTS, runRoutesOn, runStructuredRoutes, type RouteId, type StructuredRouteOptions, type StructuredRoutesResult } from '../core/structured/routes';
+import { engineRouteSampler } from '../core/structured/engineSampler';
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadCliModel } from './loadModel';
@@ -16,6 +17,7 @@ import type { ThreadsChoice } from '../core/model/threads';
 import type { PromptFormat } from '../core/model/promptFormat';
 import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
 
@@ -36,6 +38,10 @@ Options:
   --seed N            base seed; sample i hashes (seed, prompt, i) (default ${STRUCTURED_DEFAULTS.seed})
   --max-tokens N      new tokens per try (default ${STRUCTURED_DEFAULTS.maxNewTokens})
 ${MODEL_USAGE}
+${ENDPOINT_USAGE}
+                      With --endpoint the server samples every route, and the constrained
+                      route is its response_format json_schema (refused by name where the
+                      server has none on that route: use --chat)
   --json              machine-readable output
   -h, --help          this help
 
@@ -59,6 +65,8 @@ export interface JsonArgs {
   json: boolean;
   /** The constrained route refuses properties the schema does not name (named on its card). */
   strictProperties: boolean;
+  /** Run on an OpenAI-compatible server instead of a local model. */
+  endpoint?: EndpointArgs;
 }
 
 export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
@@ -74,6 +82,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
       retries: { type: 'string' },
       routes: { type: 'string' },
       ...MODEL_OPTIONS,
+      ...ENDPOINT_OPTIONS,
     },
     JSON_USAGE,
     { negatives: true },
@@ -96,6 +105,8 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
     const flag = field === 'candidates' ? '--candidates' : (flagOfSetting(field) ?? field);
     throw new UsageError(e.message.replace(`${kind}.${field}`, flag));
   }
+  const endpoint = endpointArgs(v);
+  if (endpoint && v['strict-properties']) throw new UsageError('--strict-properties shapes our own mask; with --endpoint the server enforces the schema as given. Drop one of them.');
   const routes = v.routes === undefined ? [...ROUTE_IDS] : v.routes.split(',').map((r) => r.trim().replace(/-/g, '_')).filter(Boolean);
   const unknown = routes.filter((r) => !(ROUTE_IDS as readonly string[]).includes(r));
   if (unknown.length > 0 || routes.length === 0) throw new UsageError(`--routes takes a comma-separated subset of: ${ROUTE_IDS.join(', ')} (got "${v.routes}").`);
@@ -115,6 +126,7 @@ export function parseJsonArgs(argv: string[]): JsonArgs | 'help' {
     format: promptFormatFlags(v),
     json: v.json ?? false,
     strictProperties: v['strict-properties'] ?? false,
+    ...(endpoint ? { endpoint } : {}),
   };
 }
 
@@ -136,29 +148,46 @@ export async function json(argv: string[]): Promise<number> {
   }
   checkPromptText(args.prompt);
   const schema = readSchemaFile(args.schemaFile);
+  if (args.endpoint) return jsonOnEndpoint(args, args.endpoint, schema);
   const model = await loadCliModel(args, args.json);
   const engines = nodeConstraintEngines(model, args.model, { strictProperties: args.strictProperties });
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await runStructuredRoutes(model, args.prompt, schema, {
-      engines,
-      strategy: args.strategy,
-      seed: args.seed,
-      maxNewTokens: args.maxNewTokens,
-      maxRetries: args.maxRetries,
-      samples: args.samples,
-      routes: args.routes,
-      signal: abort.signal,
-      schemaSource: args.schemaFile,
-    });
+    const result = await runStructuredRoutes(model, args.prompt, schema, { engines, ...routeOptions(args, abort.signal) });
     console.log(args.json ? JSON.stringify(result, null, 2) : renderRoutesTable(result, process.stdout.columns ?? 160));
     return abort.signal.aborted ? 130 : 0;
   } finally {
     process.off('SIGINT', onSigint);
     engines.dispose();
     await model.dispose();
+  }
+}
+
+function routeOptions(args: JsonArgs, signal: AbortSignal): Omit<StructuredRouteOptions, 'engines'> {
+  return { strategy: args.strategy, seed: args.seed, maxNewTokens: args.maxNewTokens, maxRetries: args.maxRetries, samples: args.samples, routes: args.routes, signal, schemaSource: args.schemaFile };
+}
+
+/** `json --endpoint`: the server samples every route; its json_schema is the constrained route. */
+async function jsonOnEndpoint(args: JsonArgs, endpoint: EndpointArgs, schema: unknown): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const engine = await openEndpoint(endpoint, args.model, abort.signal);
+    try {
+      const format = { chat: args.format.chat === true, system: args.format.system };
+      const sampler = engineRouteSampler(engine, { strategy: args.strategy, maxNewTokens: args.maxNewTokens, format, schemaSource: args.schemaFile, signal: abort.signal });
+      const result = await runRoutesOn(sampler, args.prompt, schema, routeOptions(args, abort.signal));
+      const sampledBy = `the server (${engine.where})`;
+      console.log(args.json ? JSON.stringify({ ...result, sampledBy }, null, 2) : `sampled by ${sampledBy}\n${renderRoutesTable(result, process.stdout.columns ?? 160)}`);
+      return abort.signal.aborted ? 130 : 0;
+    } finally {
+      await engine.dispose();
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 

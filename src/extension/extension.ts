@@ -30,7 +30,7 @@ import { reportError } from './reportError';
 import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
-import { Runner } from './runner';
+import { Runner, type HostEngines } from './runner';
 import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
 import { saveStrategies, strategySettingsUpdate } from './strategySettings';
@@ -47,13 +47,14 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
   const runInputs = new RunInputs(context.workspaceState);
-  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), {
+  const hostEngines: HostEngines = {
     engineFor: (model, signal) => {
       const endpoint = selectedEndpoint(model);
       return endpoint ? endpointEngines.open(endpoint, signal) : undefined;
     },
-  });
-  const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
+  };
+  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), hostEngines);
+  const structuredRuns = new StructuredRuns(runner, panel, session, history, log, hostEngines);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
   const preferencesTree = vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences });

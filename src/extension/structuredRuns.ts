@@ -1,6 +1,7 @@
 /**
  * Runs Generate JSON for Selection in the panel: the four structured-output routes on one prompt
- * and schema, in the worker beside the model (engines included). The run is the Runner's one run
+ * and schema, in the worker beside the model (engines included); on a server
+ * (`endpoint:NAME`), in this host through its engine (structuredOnEngine.ts). The run is the Runner's one run
  * in progress, so Stop (panel button, view title, command) cancels it as it does a comparison;
  * routes stream into the panel as they finish, and the finished run lands in history.
  */
@@ -8,28 +9,17 @@ import * as vscode from 'vscode';
 import { ROUTE_IDS } from '../core/structured/routeIds';
 import { revalidateRoutes, type RouteResult } from '../core/structured/routes';
 import { checkSchema } from '../core/structured/schema';
-import type { Strategy } from '../core/decode/types';
-import type { DevicePreference, JsonSchema, RunOptions, RunRecord } from '../protocol/messages';
+import type { DevicePreference, RunRecord } from '../protocol/messages';
 import type { RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
 import { waitForReply } from './requests';
-import type { Runner } from './runner';
-import { strategyViews } from './strategyViews';
+import type { HostEngines, Runner } from './runner';
+import { openHostEngine, routeVerdicts, runStructuredOnEngine, startJsonRecord, type JsonRunRequest } from './structuredOnEngine';
 
-export interface StructuredRunRequest {
-  prompt: string;
-  schema: JsonSchema;
-  /** Where the schema came from, for the panel and for error messages. */
-  schemaSource: string;
-  /** The strategy every route samples with. */
-  strategy: Strategy;
-  /** maxNewTokens per try, the base seed, and test-time compute's N as `samples`. */
-  options: RunOptions;
-  maxRetries: number;
+export interface StructuredRunRequest extends JsonRunRequest {
   model: string;
   device: DevicePreference;
-  insertAt?: RunRecord['insertAt'];
 }
 
 /** How long a stopped run may take to hand back the routes it finished. */
@@ -42,6 +32,8 @@ export class StructuredRuns {
     private readonly session: ModelSession,
     private readonly history: RunHistory,
     private readonly log: vscode.LogOutputChannel,
+    /** A model setting that names a server runs here, through its engine (structuredOnEngine.ts). */
+    private readonly hostEngines: HostEngines = { engineFor: () => undefined },
   ) {}
 
   run(request: StructuredRunRequest): Promise<RunRecord> {
@@ -50,24 +42,13 @@ export class StructuredRuns {
 
   private async execute(id: string, request: StructuredRunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     await this.panel.reveal();
+    const engine = await openHostEngine(this.hostEngines, request.model, token);
+    if (engine) return runStructuredOnEngine({ panel: this.panel, history: this.history, log: this.log, finish: (r) => this.finish(r) }, id, request, engine, token);
     const model = await this.session.ensureLoaded(request.model, request.device, token);
     // ajv's verdict on each route's output, compiled once for the run (the worker's is eval-free).
     const checked = checkSchema(request.schema, request.schemaSource);
     const routes: RouteResult[] = [];
-    let record: RunRecord = {
-      id,
-      kind: 'json',
-      startedAt: new Date().toISOString(),
-      prompt: request.prompt,
-      model: model.name,
-      backend: model.backend,
-      ...(model.dtype ? { dtype: model.dtype } : {}),
-      options: request.options,
-      strategies: strategyViews([request.strategy]),
-      status: 'running',
-      insertAt: request.insertAt,
-      structured: { schema: request.schema, schemaSource: request.schemaSource, maxRetries: request.maxRetries, routes: [] },
-    };
+    let record: RunRecord = { ...startJsonRecord(id, request, model.name), backend: model.backend, ...(model.dtype ? { dtype: model.dtype } : {}) };
     await this.history.upsert(record);
     if (token.isCancellationRequested) return this.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
 
@@ -104,8 +85,7 @@ export class StructuredRuns {
         status: stopped ? 'aborted' : 'done',
         structured: { ...record.structured!, routes: result.routes, elapsedMs: result.elapsedMs, truncatedNotice: result.truncatedNotice },
       };
-      const verdicts = result.routes.map((r) => `${r.route} ${r.error ? 'not run' : r.valid ? 'valid' : 'invalid'}`).join(', ');
-      this.log.info(`JSON run ${id}: ${record.status} in ${Math.round(result.elapsedMs)} ms (${verdicts}).`);
+      this.log.info(`JSON run ${id}: ${record.status} in ${Math.round(result.elapsedMs)} ms (${routeVerdicts(result.routes)}).`);
       return await this.finish(record);
     } catch (e) {
       const structured = { ...record.structured!, routes };

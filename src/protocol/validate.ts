@@ -226,7 +226,8 @@ const routeResult: Check<RouteResult> = obj({
   error: optional(str),
   attempts: arr(attempt),
   outputTokens: arr(routeToken),
-  engine: optional(oneOf('xgrammar', 'transformers-structured-output', 'xgrammar + transformers-structured-output')),
+  // Ours (xgrammar, …) or a server's json_schema ("server json_schema (vllm at …)").
+  engine: optional(str),
   engineReason: optional(str),
   vocabSize: int,
 }) as Check<RouteResult>;

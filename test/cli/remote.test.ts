@@ -57,6 +57,32 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.match(r.stderr, /--endpoint needs --model, the server's model id: it serves facts-lm/);
   });
 
+  it('json --endpoint: the server samples every route, its json_schema is the constrained route (schema-valid), and a route without one is refused by name', async () => {
+    const schemaFile = path.join(REPO, 'test', 'fixtures', 'schemas', 'person.schema.json');
+    const prompt = `JSON for ${people[3]!.name}:\n`;
+    const before = server.requests.length;
+    const r = await run(['json', '--json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--chat', '--schema', schemaFile, '--routes', 'repair,constrained', '--temperature', '1.5', '--max-tokens', '96', prompt]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.match(out.sampledBy, /^the server \(openai at http:\/\/127\.0\.0\.1:\d+\/v1\)$/);
+    const constrained = out.routes.find((x: { route: string }) => x.route === 'constrained');
+    assert.equal(constrained.error, undefined, constrained.error);
+    assert.equal(constrained.valid, true, constrained.output);
+    assert.match(constrained.engine, /^server json_schema \(openai at /);
+    const posts = server.requests.slice(before).filter((q) => q.method === 'POST');
+    assert.equal(posts.length, 2);
+    assert.ok(posts.every((q) => q.path === '/v1/chat/completions'));
+    assert.deepEqual((posts[1]!.body.response_format as { json_schema: { schema: unknown } }).json_schema.schema, JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
+
+    const raw = await run(['json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--schema', schemaFile, '--routes', 'constrained', prompt]);
+    assert.equal(raw.code, 0, raw.stderr);
+    assert.match(raw.stdout, /^sampled by the server/);
+    assert.match(raw.stdout.replace(/\s+/g, ' '), /constrained: not supported by 127\.0\.0\.1:\d+ on \/v1\/completions \(raw prompts\)/);
+    const flags = await run(['json', '--endpoint', server.url, '--model', 'facts-lm', '--strict-properties', '--schema', schemaFile, prompt]);
+    assert.equal(flags.code, 2);
+    assert.match(flags.stderr, /--strict-properties shapes our own mask; with --endpoint the server enforces the schema as given/);
+  });
+
   it('checks hallucination risk on the server: the N samples in one request of n, uncalibrated', async () => {
     const before = server.requests.length;
     const r = await run(['risk', '--json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--samples', '4', '--max-tokens', '8', cityQuestion(people[2]!.name)]);

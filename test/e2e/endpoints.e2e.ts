@@ -10,45 +10,28 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CausalLM } from '../../src/core/model/types';
-import { loadNodeModel } from '../../src/node/loadNodeModel';
-import { OpenAiTestServer } from '../support/openaiServer';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame, waitForFinishedCards } from './support/panel';
+import { serveModelInSuite } from './support/servedModel';
 import { openFile, runCommand, selectLines } from './support/workbench';
 
 describe('endpoints, end to end', function () {
   this.timeout(900_000);
   let lab: Lab | undefined;
-  let model: CausalLM | undefined;
-  let server: OpenAiTestServer;
-  let workspace: string;
   const prompt = birthplacePrompt(knownPerson(0));
-
-  before(async () => {
-    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-endpoint-ws-'));
-    fs.writeFileSync(path.join(workspace, 'prompts.txt'), `${prompt}\n`);
-    model = await loadNodeModel({ device: 'cpu' });
-    server = await new OpenAiTestServer(model, 'vllm').start();
-  });
-
-  after(async () => {
-    await lab?.close();
-    await server?.close();
-    await model?.dispose();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => lab?.close());
+  const served = serveModelInSuite('sl-endpoint-ws-', { 'prompts.txt': `${prompt}\n` }, 'vllm');
 
   it('adds an endpoint, compares on it (typical-p refused on its card), and opens the explorer marked approximate', async () => {
-    lab = await openLab(workspace, { settings: { 'samplingLab.strategies': [{ kind: 'greedy' }, { kind: 'custom', temperature: 1, typicalP: 0.9 }], 'samplingLab.maxNewTokens': 6 } });
+    lab = await openLab(served.workspace, { settings: { 'samplingLab.strategies': [{ kind: 'greedy' }, { kind: 'custom', temperature: 1, typicalP: 0.9 }], 'samplingLab.maxNewTokens': 6 } });
     const { page } = lab;
     const quickInput = page.locator('.quick-input-widget .quick-input-box input');
     const row = (text: string) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
 
     await runCommand(page, 'Sampling Lab: Add Endpoint…');
     await quickInput.waitFor({ state: 'visible' });
-    await quickInput.fill(server.url);
+    await quickInput.fill(served.server.url);
     await page.keyboard.press('Enter');
     // The server's models, from GET /v1/models.
     await row('facts-lm').click();
@@ -56,7 +39,7 @@ describe('endpoints, end to end', function () {
     await quickInput.fill('e2e-server');
     await page.keyboard.press('Enter');
     await page.locator('.notifications-toasts .notification-toast', { hasText: 'endpoint e2e-server added' }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    assert.ok(server.requests.some((r) => r.method === 'GET' && r.path === '/v1/models'), 'the models were listed from the server');
+    assert.ok(served.server.requests.some((r) => r.method === 'GET' && r.path === '/v1/models'), 'the models were listed from the server');
 
     await runCommand(page, 'Sampling Lab: Select Model…');
     // Filtered, so the row is rendered whatever the length of the list above it.
@@ -69,13 +52,13 @@ describe('endpoints, end to end', function () {
     const panel = await panelFrame(page);
     const run = panel.locator('.run').first();
     await panel.locator('.run[data-status="done"]').first().waitFor({ state: 'attached', timeout: 300_000 });
-    const host = new URL(server.url).host;
+    const host = new URL(served.server.url).host;
     assert.match((await run.locator('.run-meta').textContent()) ?? '', new RegExp(`^facts-lm · sampled by the server \\(vllm at http://${host.replace(/\./g, '\\.')}/v1\\)`));
     assert.equal(await run.locator('.card[data-state="done"] .card-sampled-by').count(), 1, 'the greedy card says who sampled');
     const refused = run.locator('.card[data-state="refused"]');
     assert.equal(await refused.count(), 1);
     assert.equal(await refused.locator('.card-refused').textContent(), `Not run: typical-p: not supported by vLLM at ${host}.`);
-    assert.ok(server.requests.filter((r) => r.method === 'POST').every((r) => !('typical_p' in r.body)), 'typical-p was never sent');
+    assert.ok(served.server.requests.filter((r) => r.method === 'POST').every((r) => !('typical_p' in r.body)), 'typical-p was never sent');
 
     await run.locator('.card[data-state="done"] .completion .tok').first().click();
     const explorer = panel.locator('#explorer[data-approximate="true"]');
@@ -114,9 +97,9 @@ describe('endpoints, end to end', function () {
       fs.mkdirSync(path.join(repo, '.vscode'));
       fs.writeFileSync(
         path.join(repo, '.vscode', 'settings.json'),
-        JSON.stringify({ 'samplingLab.endpoints': [{ name: 'repo-server', baseUrl: server.url, model: 'facts-lm' }], 'samplingLab.model': 'endpoint:repo-server' }),
+        JSON.stringify({ 'samplingLab.endpoints': [{ name: 'repo-server', baseUrl: served.server.url, model: 'facts-lm' }], 'samplingLab.model': 'endpoint:repo-server' }),
       );
-      const sent = server.requests.length;
+      const sent = served.server.requests.length;
       lab = await openLab(repo, { workspaceTrust: true, settings: { 'samplingLab.strategies': [{ kind: 'greedy' }], 'samplingLab.maxNewTokens': 6 } });
       const { page } = lab;
       await runCommand(page, 'Sampling Lab: Select Model…');
@@ -132,7 +115,7 @@ describe('endpoints, end to end', function () {
       const meta = (await panel.locator('.run').first().locator('.run-meta').textContent()) ?? '';
       assert.match(meta, /^facts-lm · WASM/, 'the bundled model ran in the panel');
       assert.doesNotMatch(meta, /sampled by/);
-      assert.equal(server.requests.length, sent, 'nothing reached the server');
+      assert.equal(served.server.requests.length, sent, 'nothing reached the server');
     } finally {
       await lab?.close();
       lab = undefined;

@@ -13,7 +13,14 @@
  *   each token's id on both routes, n ≠ 1 a 500 "Only one completion choice is allowed",
  *   repeat_penalty / typical_p / top_k / min_p passed to the sampler; owned_by "llamacpp".
  * - Ollama (docs/openai.md; logprobs since v0.12.11) and LM Studio (no logprobs): OpenAI shapes.
- * Faults are queued and each taken by one request: an HTTP status (429 with Retry-After, 500), a
+ * Schema-constrained output, where each server documents it (src/node/engines/remote/dialects.ts
+ * cites the sources): response_format { type: 'json_schema', json_schema: { schema } } on chat
+ * for every dialect and on vLLM's /v1/completions, llama.cpp's top-level json_schema on
+ * /v1/completions. The schema is enforced as a real server does, by masking every token that
+ * would break it (our own engines, src/node/constraintEngines.ts). Where the real server has no
+ * such field on a route, OpenAI refuses it (400 unknown argument) and the others ignore it, as
+ * Ollama and LM Studio do with a field they do not know: the client must never rely on it there.
+ * Faults are queued and each taken by one request (the first its `when` accepts, if it has one): an HTTP status (429 with Retry-After, 500), a
  * dropped connection or a stream ended without [DONE] after K tokens, a malformed chunk, and a
  * stall before the first byte. Every request is recorded, and a client that goes away mid-stream
  * is reported on `disconnects`.
@@ -22,12 +29,23 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compareStrategies } from '../../src/core/decode/compare';
+import { decodeBatch } from '../../src/core/decode/decodeBatch';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
-import type { TokenInfo } from '../../src/core/decode/types';
+import type { CompareResult, Strategy, TokenEvent, TokenInfo } from '../../src/core/decode/types';
 import type { CausalLM } from '../../src/core/model/types';
-import type { DialectId } from '../../src/node/engines/remote/dialects';
+import { createSamplerChain } from '../../src/core/sampling/chain';
+import { createRng, sequenceSeed } from '../../src/core/sampling/rng';
+import type { ConstraintEngines } from '../../src/core/structured/constraint';
+import { checkSchema } from '../../src/core/structured/schema';
+import { nodeConstraintEngines } from '../../src/node/constraintEngines';
+import { DIALECTS, type DialectId } from '../../src/node/engines/remote/dialects';
 
-export type ServerFault =
+export type ServerFault = FaultKind & {
+  /** Taken only by a request whose body this accepts (default: the next request). */
+  when?: (body: Record<string, unknown>) => boolean;
+};
+
+type FaultKind =
   | { kind: 'status'; status: number; retryAfter?: string; message?: string }
   /** Destroy the socket after K tokens. */
   | { kind: 'drop'; afterTokens: number }
@@ -55,6 +73,8 @@ export class OpenAiTestServer {
   readonly faults: ServerFault[] = [];
   /** Emits 'disconnect' when a client goes away before its stream finished. */
   readonly disconnects = new EventEmitter();
+  /** Emits 'hold' when a 'hold' fault starts holding a stream back (the client is mid-stream). */
+  readonly holds = new EventEmitter();
   /** Write every SSE event in two pieces split mid-line (and CRLF line ends), as proxies do. */
   splitWrites = false;
   /** Require `Authorization: Bearer <key>`. */
@@ -64,7 +84,10 @@ export class OpenAiTestServer {
   inFlight = 0;
   maxInFlight = 0;
   url = '';
+  /** The schemas it enforced, in order (what a constrained request really carried). */
+  readonly enforcedSchemas: unknown[] = [];
   private server!: http.Server;
+  private engines: ConstraintEngines | undefined;
   /** One model, one decode at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -82,6 +105,7 @@ export class OpenAiTestServer {
   }
 
   async close(): Promise<void> {
+    this.engines?.dispose();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -103,7 +127,8 @@ export class OpenAiTestServer {
       return this.json(res, 200, { object: 'list', data: [{ id: this.modelId, object: 'model', created: 0, owned_by: owner }] });
     }
     if (req.method !== 'POST' || (path !== '/v1/completions' && path !== '/v1/chat/completions')) return this.error(res, 404, `No route ${req.method} ${path}.`);
-    const fault = this.faults.shift();
+    const taken = this.faults.findIndex((f) => !f.when || f.when(body));
+    const fault = taken < 0 ? undefined : this.faults.splice(taken, 1)[0];
     if (fault?.kind === 'status') {
       if (fault.retryAfter !== undefined) res.setHeader('retry-after', fault.retryAfter);
       return this.error(res, fault.status, fault.message ?? (fault.status === 429 ? 'Rate limit reached.' : 'Internal server error.'));
@@ -127,6 +152,8 @@ export class OpenAiTestServer {
       if (unknown) return { status: 400, message: `Unrecognized request argument supplied: ${unknown}` };
     }
     if (this.dialect === 'llamacpp' && (body.n ?? 1) !== 1) return { status: 500, message: 'Only one completion choice is allowed' };
+    // OpenAI's legacy /v1/completions has no response_format (the client must refuse, not send it).
+    if (this.dialect === 'openai' && body.prompt !== undefined && body.response_format !== undefined) return { status: 400, message: 'Unrecognized request argument supplied: response_format' };
     if (body.stream !== true) return { status: 400, message: 'This test server streams only (send "stream": true).' };
     return undefined;
   }
@@ -174,6 +201,7 @@ export class OpenAiTestServer {
     const startHold = (release: Promise<void>) => {
       if (held) return;
       const queue: string[] = (held = []);
+      this.holds.emit('hold');
       void release.then(() => {
         held = undefined;
         if (!res.destroyed) for (const d of queue) send(d);
@@ -185,7 +213,9 @@ export class OpenAiTestServer {
     };
     if (chat) for (let i = 0; i < n; i++) send(JSON.stringify({ ...base, choices: [{ index: i, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }));
 
-    const result = await compareStrategies(this.model, prompt, [strategy], {
+    const schema = this.schemaOf(chat, body);
+    const decode = schema === undefined ? compareStrategies : (model: CausalLM, p: string, strategies: Strategy[], options: Parameters<typeof compareStrategies>[3]) => this.constrained(model, p, strategies[0]!, schema, options);
+    const result = await decode(this.model, prompt, [strategy], {
       maxNewTokens: typeof body.max_tokens === 'number' ? body.max_tokens : 16,
       seed: typeof body.seed === 'number' ? body.seed : 0,
       samples: n,
@@ -227,6 +257,46 @@ export class OpenAiTestServer {
     if (held) return;
     finished = true;
     res.end();
+  }
+
+  /** The schema a request asks the server to enforce, where this dialect reads one on this route; undefined: none. */
+  private schemaOf(chat: boolean, body: Record<string, unknown>): unknown {
+    const wire = DIALECTS[this.dialect].jsonSchema[chat ? 'chat' : 'completions'];
+    if (wire === 'json_schema') return body.json_schema;
+    const format = body.response_format as { type?: unknown; json_schema?: { schema?: unknown } } | undefined;
+    if (wire === 'response_format' && format?.type === 'json_schema') return format.json_schema?.schema ?? {};
+    return undefined;
+  }
+
+  /** n sequences of `strategy` with every token that would break `schema` masked, as compareStrategies reports them. */
+  private async constrained(model: CausalLM, prompt: string, strategy: Strategy, schema: unknown, options: Parameters<typeof compareStrategies>[3]): Promise<CompareResult> {
+    this.enforcedSchemas.push(schema);
+    this.engines ??= nodeConstraintEngines(model);
+    const constraint = await this.engines.compile(checkSchema(schema, 'response_format'));
+    const ids = model.encodePrompt(prompt);
+    const n = options.samples ?? 1;
+    const budget = { maxNewTokens: Math.min(options.maxNewTokens, model.maxContext - ids.length) };
+    const matchers = await Promise.all(Array.from({ length: n }, () => constraint.createSequenceConstraint(budget)));
+    try {
+      const specs = matchers.map((m, i) => ({
+        chain: createSamplerChain(strategy.sampler, model.vocabSize),
+        rng: createRng(sequenceSeed(options.seed, prompt, i)),
+        tag: { strategy: 0, sample: i },
+        constraint: m,
+      }));
+      const { sequences } = await decodeBatch(model, ids, specs, {
+        maxNewTokens: options.maxNewTokens,
+        stopStrings: options.stopStrings,
+        signal: options.signal,
+        topAlternatives: options.topAlternatives,
+        onToken: (tag, step, token) => options.onToken?.({ strategy: 0, sample: tag.sample, step, token } satisfies TokenEvent),
+      });
+      const completions = sequences.map((q) => ({ text: q.text, tokens: q.tokens, finishReason: q.finishReason }));
+      return { promptTokens: ids.length, results: [{ completions }] } as unknown as CompareResult;
+    } finally {
+      for (const m of matchers) m.dispose();
+      constraint.dispose();
+    }
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -44,6 +44,7 @@ export class JsonRunView extends RunFrame {
     this.meta.textContent = [
       run.model,
       run.backend ? run.backend.toUpperCase() : undefined,
+      run.engine ? `sampled by ${run.engine.sampledBy}` : undefined,
       new Date(run.startedAt).toLocaleTimeString(),
       run.status,
       structured ? `schema ${structured.schemaSource}` : undefined,

@@ -43,15 +43,32 @@ export interface EngineCapabilities {
   serverParams: readonly ServerSamplingParam[];
   /** Constrained output: our own token mask, the server's response_format json_schema, or none. */
   constrained: 'mask' | 'json_schema' | 'none';
+  /** For 'json_schema': what enforces the schema on the server, as the constrained card names it. */
+  constrainedBy?: string;
   /** Whether the same seed gives the same tokens. */
   seeds: boolean;
   /** The largest n one request may ask for (more samples take more requests). */
   maxN: number;
 }
 
+/** A JSON schema every completion must match, enforced by the engine itself (a server's json_schema). */
+export interface EngineJsonSchema {
+  /** The schema's name as the wire wants it (OpenAI: ^[A-Za-z0-9_-]{1,64}$). */
+  name: string;
+  schema: Record<string, unknown> | boolean;
+  /** OpenAI's strict mode: the schema is enforced, not a hint. */
+  strict: boolean;
+}
+
 export interface EngineCompareOptions extends DecodeOptions {
   /** Raw or chat, and the system message (undefined: the engine's default). */
   format?: PromptFormat;
+  /**
+   * Constrain every completion to this schema. Only an engine whose capabilities say
+   * `constrained: 'json_schema'` takes it; where it cannot (a route without it), every strategy
+   * is refused by name, never run unconstrained.
+   */
+  jsonSchema?: EngineJsonSchema;
 }
 
 export interface Engine {
@@ -68,7 +85,7 @@ export interface Engine {
    * The strategies `compare` would refuse, each with its reason, known before anything is sent:
    * a panel shows them on their cards from the start, and runs only the rest.
    */
-  refusals(strategies: readonly Strategy[], options?: Pick<EngineCompareOptions, 'format'>): RefusedStrategy[];
+  refusals(strategies: readonly Strategy[], options?: Pick<EngineCompareOptions, 'format' | 'jsonSchema'>): RefusedStrategy[];
   dispose(): Promise<void>;
 }
 

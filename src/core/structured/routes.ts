@@ -64,10 +64,10 @@ export interface RouteResult {
   attempts: Attempt[];
   /** The shown output's tokens; for constrained sampling each carries `allowed`. */
   outputTokens: TokenInfo[];
-  /** Constrained sampling: the engine that ran, and why. */
-  engine?: EngineLabel;
+  /** Constrained sampling: the engine that ran (ours, or a server's json_schema: "server json_schema (vLLM at gpu-box:8000)"), and why. */
+  engine?: EngineLabel | string;
   engineReason?: string;
-  /** The logits width, for "12,304 of 151,936 tokens allowed". */
+  /** The logits width, for "12,304 of 151,936 tokens allowed"; 0 where unknown (a server). */
   vocabSize: number;
 }
 
@@ -103,6 +103,33 @@ export interface StructuredRouteOptions {
 }
 
 export const STRUCTURED_DEFAULTS = { seed: 42, maxNewTokens: 96, maxRetries: 2, samples: 8 } as const;
+
+/** The constrained route's constraint, however it is enforced: our own mask, or a schema the server enforces. */
+export interface RouteConstraint {
+  engine: EngineLabel | string;
+  reason: string;
+  /** How the schema was applied, for the card's note (default: compiled here, with its time). */
+  applied?: string;
+  dispose(): void;
+}
+
+/**
+ * What the routes sample from: a model here with our own mask (localRouteSampler), or an engine
+ * such as a server that samples itself and enforces the schema by its json_schema
+ * (engineRouteSampler.ts). The routes' control flow is the same on both.
+ */
+export interface RouteSampler<C extends RouteConstraint = RouteConstraint> {
+  /** The logits width; 0 where unknown. */
+  readonly vocabSize: number;
+  /** A notice when the prompt was cut to fit the context. */
+  readonly truncatedNotice?: string;
+  /** Why `route` cannot run here, by name (shown on its card); undefined: it can. */
+  refusal(route: RouteId): string | undefined;
+  /** Samples firstSample … firstSample + count − 1 of the prompt (sample i's seed: sequenceSeed(seed, prompt, i)). */
+  sample(prompt: string, strategy: Strategy, seed: number, firstSample: number, count: number, constraint?: C): Promise<Generation[]>;
+  /** The constrained route's constraint; UnsupportedSchemaError for a schema it cannot enforce. */
+  constrain(checked: CheckedSchema): Promise<C>;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Pure control flow
@@ -182,52 +209,79 @@ function toAttempt(g: Generation, result: ValidationResult): Attempt {
 // ---------------------------------------------------------------------------------------------
 // Wiring to the model
 
-/** Runs the routes on one prompt and schema. Throws SchemaError for a schema that is not valid JSON Schema. */
+/** Runs the routes on one prompt and schema on a model here. Throws SchemaError for a schema that is not valid JSON Schema. */
 export async function runStructuredRoutes(
   model: CausalLM,
   prompt: string,
   schema: unknown,
   options: StructuredRouteOptions,
 ): Promise<StructuredRoutesResult> {
+  const maxNewTokens = options.maxNewTokens ?? STRUCTURED_DEFAULTS.maxNewTokens;
+  return runRoutesOn(localRouteSampler(model, options.engines, prompt, maxNewTokens, options.signal), prompt, schema, options);
+}
+
+/** The routes on a model here: our sampler chain, batched decoding, and our own mask for the constrained route. */
+export function localRouteSampler(model: CausalLM, engines: ConstraintEngines, prompt: string, maxNewTokens: number, signal?: AbortSignal): RouteSampler<SchemaConstraint> {
+  const prepared = preparePrompt(model, prompt, maxNewTokens);
+  const decode = { model, maxNewTokens, signal };
+  return {
+    vocabSize: model.vocabSize,
+    truncatedNotice: prepared.truncatedNotice,
+    refusal: () => undefined,
+    sample: (ask, strategy, seed, firstSample, count, constraint) => decodeSequences(decode, ask, strategy, seed, firstSample, count, constraint),
+    constrain: (checked) => engines.compile(checked),
+  };
+}
+
+/** Runs the routes on one prompt and schema through `sampler`. Throws SchemaError for a schema that is not valid JSON Schema. */
+export async function runRoutesOn<C extends RouteConstraint>(
+  sampler: RouteSampler<C>,
+  prompt: string,
+  schema: unknown,
+  options: Omit<StructuredRouteOptions, 'engines'>,
+): Promise<StructuredRoutesResult> {
   const started = performance.now();
   const checked = checkSchema(schema, options.schemaSource, { compile: options.compileValidator });
   const strategy = options.strategy ?? strategyFromSettings({ kind: 'temperature', temperature: 1.0 });
   const seed = options.seed ?? STRUCTURED_DEFAULTS.seed;
-  const maxNewTokens = options.maxNewTokens ?? STRUCTURED_DEFAULTS.maxNewTokens;
   const maxRetries = options.maxRetries ?? STRUCTURED_DEFAULTS.maxRetries;
   const samples = options.samples ?? STRUCTURED_DEFAULTS.samples;
   const routes = options.routes ?? ROUTE_IDS;
-  const prepared = preparePrompt(model, prompt, maxNewTokens);
-  const decode = { model, maxNewTokens, signal: options.signal };
+  const vocabSize = sampler.vocabSize;
 
   // Route 2 repairs route 1's first output (same prompt, seed and strategy give the same text).
   let first: Promise<Generation> | undefined;
-  const firstGeneration = () => (first ??= generateWithStrategy(decode, prompt, strategy, seed, 0));
+  const firstGeneration = () => (first ??= generateWithStrategy(sampler, prompt, strategy, seed, 0));
 
   const results: RouteResult[] = [];
   for (const route of routes) {
     if (options.signal?.aborted) break;
     let result: RouteResult;
+    const refusal = sampler.refusal(route);
     try {
-      result = await runRoute(route);
+      result = refusal !== undefined ? notRun(route, refusal) : await runRoute(route);
     } catch (e) {
       if (options.signal?.aborted) break;
       // One route's failure (an engine that cannot take this schema, a stack overflow) is that route's result; the others still run.
       const message = e instanceof RangeError ? `${e.message}: the schema is too deep or self-referencing for this route` : (e as Error).message;
-      result = { route, title: ROUTE_TITLES[route], vocabSize: model.vocabSize, output: '', valid: false, issues: [], tries: 0, tokens: 0, timeMs: 0, note: 'failed', error: message, attempts: [], outputTokens: [] };
+      result = { ...notRun(route, message), note: 'failed' };
     }
     results.push(result);
     options.onRoute?.(result);
   }
-  return { prompt, strategy: strategy.name, seed, routes: results, elapsedMs: performance.now() - started, truncatedNotice: prepared.truncatedNotice };
+  return { prompt, strategy: strategy.name, seed, routes: results, elapsedMs: performance.now() - started, truncatedNotice: sampler.truncatedNotice };
+
+  function notRun(route: RouteId, error: string): RouteResult {
+    return { route, title: ROUTE_TITLES[route], vocabSize, output: '', valid: false, issues: [], tries: 0, tokens: 0, timeMs: 0, note: 'not run', error, attempts: [], outputTokens: [] };
+  }
 
   async function runRoute(route: RouteId): Promise<RouteResult> {
-    const base = { route, title: ROUTE_TITLES[route], vocabSize: model.vocabSize };
+    const base = { route, title: ROUTE_TITLES[route], vocabSize };
     const t0 = performance.now();
     switch (route) {
       case 'prompting': {
         const run = await promptWithValidation(prompt, checked, maxRetries, (ask, attempt) =>
-          attempt === 0 && ask === prompt ? firstGeneration() : generateWithStrategy(decode, ask, strategy, seed, attempt * sequencesFor(strategy, 1)),
+          attempt === 0 && ask === prompt ? firstGeneration() : generateWithStrategy(sampler, ask, strategy, seed, attempt * sequencesFor(strategy, 1)),
         );
         const tries = run.attempts.length;
         return {
@@ -263,9 +317,9 @@ export async function runStructuredRoutes(
         };
       }
       case 'constrained': {
-        let constraint: SchemaConstraint;
+        let constraint: C;
         try {
-          constraint = await options.engines.compile(checked);
+          constraint = await sampler.constrain(checked);
         } catch (e) {
           if (!(e instanceof UnsupportedSchemaError)) throw e;
           return { ...base, output: '', valid: false, issues: [], tries: 0, tokens: 0, timeMs: performance.now() - t0, note: 'not run', error: e.message, attempts: [], outputTokens: [] };
@@ -274,7 +328,7 @@ export async function runStructuredRoutes(
         try {
           let g: Generation;
           try {
-            g = await generateWithStrategy(decode, prompt, strategy, seed, 0, constraint);
+            g = await generateWithStrategy(sampler, prompt, strategy, seed, 0, constraint);
           } catch (e) {
             // The budget cannot hold even the shortest valid document: refused before decoding.
             if (!(e instanceof UnsupportedSchemaError)) throw e;
@@ -290,7 +344,7 @@ export async function runStructuredRoutes(
             tokens: g.tokens.length,
             timeMs: performance.now() - t0,
             note:
-              `${constraint.engine}, schema compiled in ${compileMs.toFixed(0)} ms` +
+              `${constraint.engine}, ${constraint.applied ?? `schema compiled in ${compileMs.toFixed(0)} ms`}` +
               (g.closingFromStep !== undefined ? `; closed by the token budget from token ${g.closingFromStep + 1}` : '') +
               (g.deadEndAtStep !== undefined ? `; the masks left no token at token ${g.deadEndAtStep + 1}` : ''),
             attempts: [toAttempt(g, result)],
@@ -305,7 +359,7 @@ export async function runStructuredRoutes(
       case 'test_time': {
         // N greedy samples would be N copies of one: sample at the strategy's settings, or T = 1.
         const sampling = strategy.sampler.select === 'greedy' ? strategyFromSettings({ kind: 'temperature', temperature: 1.0 }) : strategy;
-        const candidates = await decodeSequences(decode, prompt, sampling, seed, 0, samples);
+        const candidates = await sampler.sample(prompt, sampling, seed, 0, samples);
         const pick = pickBestValid(candidates.map((g) => ({ text: g.text, meanLogprob: meanLogprob(g.tokens) })), checked);
         const shown = candidates[pick.best]!;
         return {
@@ -335,9 +389,9 @@ interface DecodeContext {
  * One output of `strategy`: one sequence, or best-of-N's winner by mean log-prob, drawn as the
  * prompt's samples from `firstSample` on. With a constraint, every sequence gets its own matcher.
  */
-async function generateWithStrategy(ctx: DecodeContext, prompt: string, strategy: Strategy, seed: number, firstSample: number, constraint?: SchemaConstraint): Promise<Generation> {
+async function generateWithStrategy<C extends RouteConstraint>(sampler: RouteSampler<C>, prompt: string, strategy: Strategy, seed: number, firstSample: number, constraint?: C): Promise<Generation> {
   const count = sequencesFor(strategy, 1);
-  const all = await decodeSequences(ctx, prompt, strategy, seed, firstSample, count, constraint);
+  const all = await sampler.sample(prompt, strategy, seed, firstSample, count, constraint);
   if (all.length === 1) return all[0]!;
   const best = argmaxMeanLogprob(all.map((g) => ({ meanLogprob: meanLogprob(g.tokens) }) as Completion));
   // Best-of-N paid for every candidate: its time is the batch's.

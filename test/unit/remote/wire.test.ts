@@ -10,7 +10,7 @@ import { strategyFromSettings } from '../../../src/core/decode/strategies';
 import { DIALECTS, detectDialect, isInsecureRemote, normalizeBaseUrl, serverLabel } from '../../../src/node/engines/remote/dialects';
 import { retryAfterMs, serverMessage } from '../../../src/node/engines/remote/http';
 import { RemoteEngine } from '../../../src/node/engines/remote/remoteEngine';
-import { applyChoice, requestBody, samplingParams, tokensOf, type ChoiceState } from '../../../src/node/engines/remote/wire';
+import { applyChoice, jsonSchemaRefusal, requestBody, samplingParams, tokensOf, type ChoiceState } from '../../../src/node/engines/remote/wire';
 
 const openaiLabel = serverLabel(DIALECTS.openai, normalizeBaseUrl('https://api.openai.com/v1'));
 
@@ -164,5 +164,56 @@ describe('remote engine: refusals known before anything is sent', () => {
       ['min-p: not supported by LM Studio at 127.0.0.1:1234', 'best-of-N: needs log-probs, which LM Studio at 127.0.0.1:1234 does not return'],
     );
     assert.deepEqual(new RemoteEngine({ endpoint: 'http://127.0.0.1:8000', model: 'm', dialect: 'vllm' }).refusals(strategies), []);
+  });
+});
+
+/**
+ * The constrained route's wire shape per dialect, from each server's own docs and source (cited
+ * in src/node/engines/remote/dialects.ts): OpenAI's response_format json_schema on chat (its
+ * Structured Outputs guide), vLLM's on both routes (docs "Structured Outputs"), llama.cpp's
+ * top-level json_schema on /completion (tools/server/README.md) and response_format on chat
+ * (server-common.cpp oaicompat_chat_params_parse), Ollama's and LM Studio's on chat only
+ * (docs/openai.md; lmstudio.ai/docs/advanced/structured-output).
+ */
+describe('remote engine: a JSON schema on the wire, per dialect', () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+  const jsonSchema = { name: 'person', schema, strict: true };
+  const shape = { model: 'm', prompt: 'JSON for Ada:\n', n: 1, maxTokens: 32, stop: [], topLogprobs: 0, params: { temperature: 1 }, jsonSchema };
+  const responseFormat = { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } };
+
+  it('sends response_format json_schema { name, schema, strict } on chat to every dialect', () => {
+    for (const d of Object.keys(DIALECTS) as Array<keyof typeof DIALECTS>) {
+      const body = requestBody({ ...shape, route: 'chat' }, DIALECTS[d]);
+      assert.deepEqual(body.response_format, responseFormat, d);
+      assert.equal(body.json_schema, undefined, d);
+    }
+  });
+
+  it('sends it on /v1/completions to vLLM as response_format and to llama.cpp as its own json_schema field', () => {
+    const vllm = requestBody({ ...shape, route: 'completions' }, DIALECTS.vllm);
+    assert.deepEqual(vllm.response_format, responseFormat);
+    const llamacpp = requestBody({ ...shape, route: 'completions' }, DIALECTS.llamacpp);
+    assert.deepEqual(llamacpp.json_schema, schema);
+    assert.equal(llamacpp.response_format, undefined);
+  });
+
+  it('never sends a schema where the route has none, and refuses the constrained route there by name with the fix', () => {
+    for (const d of ['openai', 'ollama', 'lmstudio'] as const) {
+      assert.throws(() => requestBody({ ...shape, route: 'completions' }, DIALECTS[d]), /has no json_schema on \/v1\/completions/);
+      assert.match(jsonSchemaRefusal(DIALECTS[d], 'completions', 'the server')!, /^constrained: not supported by the server on \/v1\/completions \(raw prompts\); .*use the chat prompt format/);
+      assert.equal(jsonSchemaRefusal(DIALECTS[d], 'chat', 'the server'), undefined);
+    }
+    assert.equal(jsonSchemaRefusal({ ...DIALECTS.openai, jsonSchema: {} }, 'chat', 'a-server'), 'constrained: not supported by a-server');
+    const openai = new RemoteEngine({ endpoint: 'https://api.openai.com/v1', model: 'gpt-4o-mini', dialect: 'openai' });
+    const greedy = strategyFromSettings({ kind: 'greedy' });
+    assert.match(openai.refusals([greedy], { jsonSchema })[0]!.reason, /^constrained: not supported by api\.openai\.com on \/v1\/completions/);
+    assert.deepEqual(openai.refusals([greedy], { jsonSchema, format: { chat: true } }), []);
+    assert.deepEqual(openai.refusals([greedy], { format: {} }), [], 'no schema, nothing refused for it');
+  });
+
+  it('declares json_schema as the constrained capability, naming what enforces it', () => {
+    const vllm = new RemoteEngine({ endpoint: 'http://127.0.0.1:8000', model: 'm', dialect: 'vllm' }).capabilities;
+    assert.equal(vllm.constrained, 'json_schema');
+    assert.match(vllm.constrainedBy!, /vLLM's structured outputs/);
   });
 });

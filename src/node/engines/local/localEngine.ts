@@ -26,14 +26,17 @@ export class LocalEngine implements Engine {
   }
 
   compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult> {
-    const { format, ...decode } = options;
+    const { format, jsonSchema, ...decode } = options;
+    // A local model constrains by our own mask (core/structured/routes.ts), never by a schema handed to compare.
+    if (jsonSchema) return Promise.reject(new Error('The local engine takes no jsonSchema: constrain a local model with the structured routes\' own mask.'));
     const model = format ? withPromptFormat(this.causalLM, format) : this.causalLM;
     return compareStrategies(model, prompt, strategies, decode);
   }
 
-  /** Our own sampler chain runs every strategy. */
-  refusals(): RefusedStrategy[] {
-    return [];
+  /** Our own sampler chain runs every strategy; a schema handed to compare is refused (the mask route constrains locally). */
+  refusals(strategies: readonly Strategy[] = [], options: Pick<EngineCompareOptions, 'jsonSchema'> = {}): RefusedStrategy[] {
+    if (!options.jsonSchema) return [];
+    return strategies.map((strategy) => ({ strategy, reason: 'constrained by a JSON schema: a local model is constrained by our own token mask, not through compare' }));
   }
 
   dispose(): Promise<void> {

@@ -18,8 +18,27 @@
  *   and top_logprobs since v0.12.11.
  * - LM Studio: its OpenAI-compatibility docs list top_k and repeat_penalty beside the OpenAI
  *   fields; no logprobs, no n.
+ *
+ * Schema-constrained output (`jsonSchema`), per route:
+ * - OpenAI: response_format { type: 'json_schema', json_schema: { name, schema, strict } } on chat
+ *   completions (platform.openai.com/docs/guides/structured-outputs); the legacy
+ *   /v1/completions has no response_format.
+ * - vLLM: docs "Structured Outputs" (docs.vllm.ai/en/latest/features/structured_outputs): the
+ *   Completions and Chat APIs both take response_format json_schema; its own guided_json was
+ *   removed in v0.12 for structured_outputs: { json }, so the OpenAI field is the one that lasts.
+ *   Enforced by xgrammar or guidance (--structured-outputs-config; older: --guided-decoding-backend).
+ * - llama.cpp server: oaicompat_chat_params_parse (tools/server/server-common.cpp) reads
+ *   response_format json_schema's `schema` on chat; /completion (and /v1/completions, whose
+ *   other fields pass through) takes a top-level `json_schema` (tools/server/README.md), turned
+ *   into a GBNF grammar (common/json-schema-to-grammar.cpp).
+ * - Ollama: docs/openai.md lists response_format for /v1/chat/completions only; since v0.5 a
+ *   json_schema there becomes its native `format`, enforced by a llama.cpp grammar.
+ * - LM Studio: docs "Structured Output" (lmstudio.ai/docs/advanced/structured-output): JSON
+ *   schema through /v1/chat/completions only; llama.cpp grammars for GGUF, Outlines for MLX.
  */
 import type { ServerSamplingParam } from '../../../core/engine/types';
+
+export type JsonSchemaWire = 'response_format' | 'json_schema';
 
 export type DialectId = 'openai' | 'vllm' | 'llamacpp' | 'ollama' | 'lmstudio';
 export type DialectChoice = DialectId | 'auto';
@@ -39,8 +58,15 @@ export interface Dialect {
   /** Whether the raw-prompt endpoint /v1/completions exists (branching by continuation needs it). */
   completions: boolean;
   seeds: boolean;
-  /** response_format: { type: 'json_schema' } */
-  jsonSchema: boolean;
+  /**
+   * How a request carries a JSON schema the server must enforce, per route; absent: that route
+   * has none, and the constrained route is refused there by name.
+   * - 'response_format': `response_format: { type: 'json_schema', json_schema: { name, schema, strict } }`;
+   * - 'json_schema': llama.cpp's own top-level `json_schema: <schema>` (its /completion field).
+   */
+  jsonSchema: { chat?: JsonSchemaWire; completions?: JsonSchemaWire };
+  /** What enforces the schema on that server, as the constrained card names it. */
+  jsonSchemaEngine: string;
   /** The most stop strings a request may carry. */
   maxStop?: number;
 }
@@ -66,7 +92,8 @@ export const DIALECTS: Record<DialectId, Dialect> = {
     maxTopLogprobs: { chat: 20, completions: 5 },
     completions: true,
     seeds: true,
-    jsonSchema: true,
+    jsonSchema: { chat: 'response_format' },
+    jsonSchemaEngine: 'OpenAI Structured Outputs (strict)',
     maxStop: 4,
   },
   vllm: {
@@ -77,7 +104,8 @@ export const DIALECTS: Record<DialectId, Dialect> = {
     maxTopLogprobs: { chat: 20, completions: 20 },
     completions: true,
     seeds: true,
-    jsonSchema: true,
+    jsonSchema: { chat: 'response_format', completions: 'response_format' },
+    jsonSchemaEngine: "vLLM's structured outputs (xgrammar or guidance, as the server is started)",
   },
   llamacpp: {
     id: 'llamacpp',
@@ -87,7 +115,8 @@ export const DIALECTS: Record<DialectId, Dialect> = {
     maxTopLogprobs: { chat: 20, completions: 20 },
     completions: true,
     seeds: true,
-    jsonSchema: true,
+    jsonSchema: { chat: 'response_format', completions: 'json_schema' },
+    jsonSchemaEngine: 'llama.cpp grammar (the schema as GBNF)',
   },
   ollama: {
     id: 'ollama',
@@ -97,7 +126,8 @@ export const DIALECTS: Record<DialectId, Dialect> = {
     maxTopLogprobs: { chat: 20, completions: 20 },
     completions: true,
     seeds: true,
-    jsonSchema: true,
+    jsonSchema: { chat: 'response_format' },
+    jsonSchemaEngine: "Ollama's format (a llama.cpp grammar)",
   },
   lmstudio: {
     id: 'lmstudio',
@@ -107,7 +137,8 @@ export const DIALECTS: Record<DialectId, Dialect> = {
     maxTopLogprobs: { chat: 0, completions: 0 },
     completions: true,
     seeds: true,
-    jsonSchema: true,
+    jsonSchema: { chat: 'response_format' },
+    jsonSchemaEngine: 'LM Studio (llama.cpp grammar for GGUF, Outlines for MLX)',
   },
 };
 

@@ -11,7 +11,7 @@ import type { Engine, EngineCapabilities, EngineCompareOptions, ServerSamplingPa
 import { sequenceSeed } from '../../../core/sampling/rng';
 import { DIALECTS, detectDialect, normalizeBaseUrl, serverLabel, type Dialect, type DialectChoice } from './dialects';
 import { DEFAULT_HTTP_OPTIONS, getJson, Limiter, postStream, RemoteAbortedError, RemoteError, type HttpOptions } from './http';
-import { applyChoice, requestBody, samplingParams, WireFormatError, type ChoiceState } from './wire';
+import { applyChoice, jsonSchemaRefusal, requestBody, samplingParams, WireFormatError, type ChoiceState, type SamplingParams } from './wire';
 
 export interface RemoteEngineOptions {
   /** The base URL, with or without /v1. */
@@ -76,12 +76,11 @@ export class RemoteEngine implements Engine {
   }
 
   /** What `compare` would refuse, by the dialect `create` resolved (the OpenAI subset before that). */
-  refusals(strategies: readonly Strategy[], options: Pick<EngineCompareOptions, 'format'> = {}): RefusedStrategy[] {
+  refusals(strategies: readonly Strategy[], options: Pick<EngineCompareOptions, 'format' | 'jsonSchema'> = {}): RefusedStrategy[] {
     const dialect = this.dialect ?? DIALECTS.openai;
-    const { maxTop } = routeOf(dialect, options.format);
     const label = serverLabel(dialect, this.baseUrl);
     return strategies.flatMap((strategy) => {
-      const mapped = samplingParams(strategy, dialect, label, maxTop > 0);
+      const mapped = mappedStrategy(strategy, dialect, label, options);
       return mapped.ok ? [] : [{ strategy, reason: mapped.reason }];
     });
   }
@@ -107,7 +106,7 @@ export class RemoteEngine implements Engine {
     const failure = new AbortController();
     const signal = anySignal([options.signal, failure.signal]);
     strategies.forEach((strategy, s) => {
-      const mapped = samplingParams(strategy, dialect, label, maxTop > 0);
+      const mapped = mappedStrategy(strategy, dialect, label, options);
       if (!mapped.ok) {
         refused.push({ strategy, reason: mapped.reason });
         return;
@@ -126,7 +125,7 @@ export class RemoteEngine implements Engine {
               this.limiter.run(async () => {
                 // A request of n shares one seed: sequence `first`'s (the server derives the rest).
                 for (let i = first; i < first + n; i++) seeds[i] = seeds[first]!;
-                const body = requestBody({ route, model: this.options.model, prompt, system: options.format?.system, n, seed: seeds[first], maxTokens: options.maxNewTokens, stop: options.stopStrings ?? [], topLogprobs, params: mapped.params }, dialect);
+                const body = requestBody({ route, model: this.options.model, prompt, system: options.format?.system, n, seed: seeds[first], maxTokens: options.maxNewTokens, stop: options.stopStrings ?? [], topLogprobs, params: mapped.params, jsonSchema: options.jsonSchema }, dialect);
                 let done = false;
                 try {
                   await postStream(url, body, this.http, label, (data) => {
@@ -200,6 +199,15 @@ export class RemoteEngine implements Engine {
   }
 }
 
+/** The strategy as request parameters, or why not: a parameter the server lacks, or a schema the route cannot carry. */
+function mappedStrategy(strategy: Strategy, dialect: Dialect, label: string, options: Pick<EngineCompareOptions, 'format' | 'jsonSchema'>): SamplingParams {
+  const { route, maxTop } = routeOf(dialect, options.format);
+  const mapped = samplingParams(strategy, dialect, label, maxTop > 0);
+  const schemaRefusal = options.jsonSchema ? jsonSchemaRefusal(dialect, route, label) : undefined;
+  if (!schemaRefusal) return mapped;
+  return { ok: false, reason: mapped.ok ? schemaRefusal : `${schemaRefusal}; ${mapped.reason}` };
+}
+
 /** Chat or raw completions (a server without /v1/completions always chats), and the alternatives that route returns. */
 function routeOf(dialect: Dialect, format: EngineCompareOptions['format']): { chat: boolean; route: 'chat' | 'completions'; maxTop: number } {
   const chat = format?.chat === true || !dialect.completions;
@@ -240,7 +248,8 @@ export function capabilitiesOf(dialect: Dialect): EngineCapabilities {
     branching: dialect.completions ? 'continuation' : 'none',
     sampling: 'server',
     serverParams: Object.keys(dialect.params) as ServerSamplingParam[],
-    constrained: dialect.jsonSchema ? 'json_schema' : 'none',
+    constrained: dialect.jsonSchema.chat || dialect.jsonSchema.completions ? 'json_schema' : 'none',
+    constrainedBy: dialect.jsonSchemaEngine,
     seeds: dialect.seeds,
     maxN: dialect.maxN,
   };

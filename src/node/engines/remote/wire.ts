@@ -9,7 +9,7 @@
  *   where llama.cpp also gives each token's `id` (tools/server/server.cpp probs_to_json).
  */
 import type { FinishReason, Strategy, TokenInfo } from '../../../core/decode/types';
-import type { ServerSamplingParam } from '../../../core/engine/types';
+import type { EngineJsonSchema, ServerSamplingParam } from '../../../core/engine/types';
 import type { Dialect } from './dialects';
 import { bytesText, isWholeUtf8 } from '../../../core/model/tokenBytes';
 
@@ -97,6 +97,20 @@ export interface RequestShape {
   /** Alternatives per token; 0 with a dialect that has no log-probs. */
   topLogprobs: number;
   params: Record<string, unknown>;
+  /** The schema the server must enforce; only where jsonSchemaRefusal found none. */
+  jsonSchema?: EngineJsonSchema;
+}
+
+/**
+ * Why `dialect`'s server cannot enforce a JSON schema on `route`, by name and with the fix, or
+ * undefined where it can. The constrained route is refused, never run unconstrained.
+ */
+export function jsonSchemaRefusal(dialect: Dialect, route: 'completions' | 'chat', label: string): string | undefined {
+  if (dialect.jsonSchema[route]) return undefined;
+  if (route === 'completions' && dialect.jsonSchema.chat) {
+    return `constrained: not supported by ${label} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat", or --chat)`;
+  }
+  return `constrained: not supported by ${label}`;
 }
 
 /** The JSON body of one streamed request. */
@@ -115,6 +129,13 @@ export function requestBody(shape: RequestShape, dialect: Dialect): Record<strin
       body.logprobs = true;
       body.top_logprobs = shape.topLogprobs;
     } else body.logprobs = shape.topLogprobs;
+  }
+  if (shape.jsonSchema) {
+    const wire = dialect.jsonSchema[shape.route];
+    if (wire === 'response_format') body.response_format = { type: 'json_schema', json_schema: { name: shape.jsonSchema.name, schema: shape.jsonSchema.schema, strict: shape.jsonSchema.strict } };
+    else if (wire === 'json_schema') body.json_schema = shape.jsonSchema.schema;
+    // Never sent unconstrained: the caller refuses first (jsonSchemaRefusal).
+    else throw new Error(`${dialect.serverName} has no json_schema on /v1/${shape.route === 'chat' ? 'chat/completions' : 'completions'}.`);
   }
   body.stream = true;
   body.stream_options = { include_usage: true };
