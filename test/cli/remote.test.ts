@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, cityQuestion, world } from '../support/model';
+import { bundledModel, cityQuestion, REPO, world } from '../support/model';
 import { runCli } from '../support/runCli';
 
 const run = runCli;
