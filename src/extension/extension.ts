@@ -30,7 +30,8 @@ import { reportError } from './reportError';
 import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
-import { Runner } from './runner';
+import { RemoteBranches } from './remoteBranches';
+import { Runner, type HostEngines } from './runner';
 import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
 import { saveStrategies, strategySettingsUpdate } from './strategySettings';
@@ -47,11 +48,23 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
   const runInputs = new RunInputs(context.workspaceState);
-  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), {
+  const hostEngines: HostEngines = {
     engineFor: (model, signal) => {
       const endpoint = selectedEndpoint(model);
       return endpoint ? endpointEngines.open(endpoint, signal) : undefined;
     },
+  };
+  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), hostEngines);
+  const remoteBranches = new RemoteBranches({
+    runOf: (runId) => history.cardsOf(runId),
+    engineFor: (model, signal) => hostEngines.engineFor(model, signal),
+    post: (message) => panel.post(message),
+    keep: async (runId, branch) => {
+      const kept = await keepBranch(history, { type: 'branchAdded', runId, branch });
+      if ('error' in kept) throw new Error(kept.error);
+      await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
+    },
+    log: (message) => log.info(message),
   });
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log);
   const riskMarks = new RiskMarks();
@@ -66,7 +79,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const stopAll = (): boolean => {
     const stoppedRun = runner.stop();
     const stoppedTests = promptTestRunner.stop();
-    return stoppedRun || stoppedTests;
+    const stoppedBranches = remoteBranches.stop();
+    return stoppedRun || stoppedTests || stoppedBranches;
   };
   let lastError: string | undefined;
 
@@ -206,6 +220,14 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
         break;
       }
+      case 'branchContinue': {
+        const branch = await remoteBranches.start(event);
+        if (branch.state === 'failed') return { error: branch.error };
+        break;
+      }
+      case 'branchStop':
+        remoteBranches.stop(event.branchId);
+        break;
       case 'copy':
         await vscode.env.clipboard.writeText(event.text);
         vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);
