@@ -446,7 +446,10 @@ export class ExplorerView {
   private continueOnServer(altIndex: number): void {
     const t = this.target!;
     const tokenText = this.last?.bars.find((b) => b.token === altIndex)?.text;
-    if (tokenText === undefined || !this.remote) return;
+    if (tokenText === undefined || !this.remote) {
+      this.error.textContent = 'Branch: pick a token of this step in the chart or the list first.';
+      return;
+    }
     this.setBranchPending(true);
     const strategy = t.run.strategies[t.strategyIndex]?.strategy.name ?? 'strategy';
     this.remote.start({ runId: t.run.id, strategyIndex: t.strategyIndex, sample: t.sample, step: t.step, tokenText }, strategy, this.branches, () => {
