@@ -43,7 +43,7 @@ export function branchCard(runId: string, strategyName: string, b: BranchRecord,
     if (role) n.setAttribute('role', role);
     card.append(n);
   };
-  if (b.continuedBy) note('branch-continued', `Continued by the server (${b.continuedBy}) from the text prefix: it tokenizes the prompt and the prefix again, which can split them into other tokens than the card's.`);
+  if (b.continuedBy) note('branch-continued', `Continued by the server (${b.continuedBy}) from the text prefix, with the card's strategy and seed (the explorer's controls stay here): the server tokenizes the prompt and the prefix again, which can split them into other tokens than the card's.`);
   if (b.retokenized) note('branch-retokenized', b.retokenized, 'note');
   if (b.state === 'running') note('branch-status', 'Continuing on the server…', 'status');
   if (b.error) note(b.state === 'failed' ? 'branch-error' : 'branch-status', b.state === 'failed' ? `Branch failed: ${b.error}` : b.error, b.state === 'failed' ? 'alert' : 'status');
