@@ -30,6 +30,7 @@ import { reportError } from './reportError';
 import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
+import { RemoteBranches } from './remoteBranches';
 import { Runner, type HostEngines } from './runner';
 import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
@@ -54,6 +55,17 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     },
   };
   const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), hostEngines);
+  const remoteBranches = new RemoteBranches({
+    runOf: (runId) => history.cardsOf(runId),
+    engineFor: (model, signal) => hostEngines.engineFor(model, signal),
+    post: (message) => panel.post(message),
+    keep: async (runId, branch) => {
+      const kept = await keepBranch(history, { type: 'branchAdded', runId, branch });
+      if ('error' in kept) throw new Error(kept.error);
+      await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
+    },
+    log: (message) => log.info(message),
+  });
   const structuredRuns = new StructuredRuns(runner, panel, session, history, log, hostEngines);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
@@ -67,7 +79,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const stopAll = (): boolean => {
     const stoppedRun = runner.stop();
     const stoppedTests = promptTestRunner.stop();
-    return stoppedRun || stoppedTests;
+    const stoppedBranches = remoteBranches.stop();
+    return stoppedRun || stoppedTests || stoppedBranches;
   };
   let lastError: string | undefined;
 
@@ -212,6 +225,14 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
         await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
         break;
       }
+      case 'branchContinue': {
+        const branch = await remoteBranches.start(event);
+        if (branch.state === 'failed') return { error: branch.error };
+        break;
+      }
+      case 'branchStop':
+        remoteBranches.stop(event.branchId);
+        break;
       case 'copy':
         await vscode.env.clipboard.writeText(event.text);
         vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);

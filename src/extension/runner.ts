@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { Calibration } from '../core/consistency';
 import type { Strategy, TokenEvent } from '../core/decode/types';
 import type { CompareResult } from '../core/decode/types';
-import { capabilityNotes, type Engine } from '../core/engine/types';
+import { branchingRefusal, capabilityNotes, type Engine } from '../core/engine/types';
 import type { DevicePreference, RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { endpointName } from './endpoints';
 import { compactRun, type RunHistory } from './history';
@@ -301,6 +301,7 @@ export class Runner implements vscode.Disposable {
     const refusedNames = new Set(refusals.map((r) => r.strategy.name));
     const honoured = request.strategies.filter((s) => !refusedNames.has(s.name));
     const caps = engine.capabilities;
+    const branchRefused = branchingRefusal(caps, format?.chat === true);
     let record: RunRecord = {
       id,
       kind: request.kind,
@@ -319,6 +320,8 @@ export class Runner implements vscode.Disposable {
         maxTopLogprobs: Number.isFinite(caps.maxTopLogprobs) ? caps.maxTopLogprobs : 0,
         notes: capabilityNotes(caps),
         refused: refusals.map((r) => ({ strategy: r.strategy.name, reason: r.reason })),
+        modelSetting: request.model,
+        ...(branchRefused ? { branchRefused } : {}),
       },
     };
     // The panel shows the cards (refused ones saying why) before the first token; the run does not depend on it.

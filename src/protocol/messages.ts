@@ -16,7 +16,7 @@ import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** What the user asked for in `samplingLab.device`. */
 export type { DevicePreference };
@@ -145,6 +145,16 @@ export interface BranchRecord {
   text: string;
   /** The forced token's text, shown underlined. */
   firstText: string;
+  /**
+   * Set when a server continued it from the text prefix (branching by continuation): who, e.g.
+   * "vLLM at gpu-box:8000". The text after the forced token is the server's.
+   */
+  continuedBy?: string;
+  /** Set when the server read prompt + prefix as other tokens than the card had: what it counted. */
+  retokenized?: string;
+  /** Absent: finished. 'running' while it streams; 'aborted' (Stop: the tokens that arrived) or 'failed' (with `error`). */
+  state?: 'running' | 'aborted' | 'failed';
+  error?: string;
 }
 
 /**
@@ -163,6 +173,10 @@ export interface RunEngine {
   notes: string[];
   /** Strategies not run, by name, with the reason ("min-p: not supported by api.openai.com"). */
   refused: { strategy: string; reason: string }[];
+  /** The `samplingLab.model` value that opened the engine ("endpoint:NAME"): a branch by continuation re-opens it. */
+  modelSetting?: string;
+  /** Why Branch is off on its cards (no completions endpoint, a chat run); absent with `modelSetting`: branching by continuation. */
+  branchRefused?: string;
 }
 
 /** One run as kept in history (workspace storage and webview state). */
@@ -352,6 +366,14 @@ export interface RunTokens {
   events: TokenEvent[];
 }
 
+/** A branch by continuation as it streams and when it ends (`branch.state`), on the card the panel opened for `branchId`. */
+export interface BranchProgress {
+  type: 'branchProgress';
+  branchId: string;
+  runId: string;
+  branch: BranchRecord;
+}
+
 /** What the host sends that the webview forwards to the worker. */
 export type WorkerRequest =
   | LoadModelRequest
@@ -364,7 +386,7 @@ export type WorkerRequest =
   | FileErrorReply;
 
 /** Everything the host sends to the webview: the worker's requests, and what the panel itself shows. */
-export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate | RunDefaults;
+export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate | RunDefaults | BranchProgress;
 
 // ---------------------------------------------------------------- worker / webview -> host
 
@@ -478,6 +500,26 @@ export interface BranchAddedAction {
   runId: string;
   branch: BranchRecord;
 }
+/**
+ * Branch by continuation on a card a server sampled: the host sends the run's prompt + the card's
+ * text before `step` + `tokenText` (the chosen token or one of its alternatives) to the server.
+ * `branchId` is the panel's, and names the branch in `branchProgress` and `branchStop`.
+ */
+export interface BranchContinueAction {
+  type: 'branchContinue';
+  branchId: string;
+  /** The run, or one model's record of a side-by-side. */
+  runId: string;
+  strategyIndex: number;
+  sample: number;
+  step: number;
+  tokenText: string;
+}
+/** Stop a branch by continuation: the tokens that arrived are kept. */
+export interface BranchStopAction {
+  type: 'branchStop';
+  branchId: string;
+}
 /** A run header's buttons: export the run (Markdown or JSON, into a new editor) or delete it from history. */
 export interface RunAction {
   type: 'runAction';
@@ -534,6 +576,8 @@ export type WebviewToHost =
   | CopyAction
   | PreferAction
   | BranchAddedAction
+  | BranchContinueAction
+  | BranchStopAction
   | RunAction
   | StopAction
   | TokensStreamedEvent

@@ -248,7 +248,17 @@ const structuredRun: Check<StructuredRun> = obj({
   truncatedNotice: optional(str),
 }) as Check<StructuredRun>;
 
-const branchRecord: Check<BranchRecord> = obj({ strategyIndex: int, step: int, tokenText: str, text: str, firstText: str });
+const branchRecord: Check<BranchRecord> = obj({
+  strategyIndex: int,
+  step: int,
+  tokenText: str,
+  text: str,
+  firstText: str,
+  continuedBy: optional(str),
+  retokenized: optional(str),
+  state: optional(oneOf('running', 'aborted', 'failed')),
+  error: optional(str),
+});
 
 const runEngine = obj({
   sampledBy: str,
@@ -256,6 +266,8 @@ const runEngine = obj({
   maxTopLogprobs: int,
   notes: arr(str),
   refused: arr(obj({ strategy: str, reason: str })),
+  modelSetting: optional(str),
+  branchRefused: optional(str),
 });
 
 const runRecord: Check<RunRecord> = obj({
@@ -336,6 +348,7 @@ const hostToWebviewShapes = {
     warning: optional(str),
   }),
   runDefaults: obj({ maxNewTokens: int }),
+  branchProgress: obj({ branchId: str, runId: str, branch: branchRecord }),
 } satisfies Record<HostToWebview['type'], Check<unknown>>;
 
 const workerEventShapes = {
@@ -359,6 +372,9 @@ const webviewToHostShapes = {
   copy: obj({ text: str }),
   prefer: obj({ runId: str, chosen: int, rejected: int }),
   branchAdded: obj({ runId: str, branch: branchRecord }),
+  // Which texts a step may branch with is the host's check, against the run it keeps.
+  branchContinue: obj({ branchId: str, runId: str, strategyIndex: int, sample: int, step: int, tokenText: str }),
+  branchStop: obj({ branchId: str }),
   stop: obj({}),
   tokensStreamed: obj({ ...id, count: int }),
   saveStrategies: obj({ strategies: arr(strategyEntry), base: arr(strategyEntry), target: oneOf('user', 'workspace') }),

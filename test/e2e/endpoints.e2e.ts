@@ -2,7 +2,9 @@
  * Endpoints in real VS Code (code-server + Chromium): Add Endpoint against an OpenAI-compatible
  * test server on 127.0.0.1 (vLLM's wire format, the bundled model behind it), pick it in Select
  * Model, compare on it (the cards say the server sampled, typical-p is refused on its card by
- * name), and open the explorer on a token: approximate, with the unknown tail shown as unknown.
+ * name), and open the explorer on a token: approximate, with the unknown tail shown as unknown;
+ * branch from an alternative (the server continues the text prefix, and the branch card says so),
+ * and on a chat run see Branch off, saying why.
  * Then Restricted Mode: a repository's settings that add and select an endpoint are ignored, and
  * nothing reaches the server.
  */
@@ -85,7 +87,44 @@ describe('endpoints, end to end', function () {
     await setTemperature(0.5);
     const atHalf = await readTop();
     assert.ok(atHalf > atOne, `T 0.5 sharpens: ${atHalf} > ${atOne}`);
-    assert.ok(await explorer.locator('#explorer-branch').isDisabled(), 'no branching on a server run here');
+
+    // Branch from an alternative: the host has the server continue prompt + that token's text on /v1/completions.
+    const branchButton = explorer.locator('#explorer-branch');
+    assert.equal(await branchButton.isDisabled(), false, 'a raw run on a server with /v1/completions can branch');
+    assert.equal(await explorer.locator('#explorer-branch-note').isHidden(), true);
+    const runPrompt = String(served.server.requests.find((r) => r.path === '/v1/completions')!.body.prompt);
+    const sent = served.server.requests.length;
+    await branchButton.click();
+    const branch = explorer.locator('.ex-branches .branch-card[data-state="done"]').first();
+    await branch.waitFor({ state: 'visible', timeout: 60_000 });
+    const request = served.server.requests.slice(sent).find((r) => r.path === '/v1/completions');
+    assert.ok(request, 'the branch went to /v1/completions');
+    const body = request.body;
+    assert.ok(String(body.prompt).startsWith(runPrompt), 'the run\'s prompt, then the prefix');
+    const tokenText = String(body.prompt).slice(runPrompt.length);
+    assert.ok(tokenText.length > 0);
+    assert.equal(body.temperature, 0, 'the card\'s strategy: greedy');
+    assert.equal(await branch.locator('.first').textContent(), tokenText, 'the branch starts with the alternative picked');
+    assert.match((await branch.locator('.branch-label').textContent()) ?? '', /^branch of greedy at step 0: /);
+    assert.match((await branch.locator('.branch-continued').textContent()) ?? '', new RegExp(`^Continued by the server \\(vllm at http://${host.replace(/\./g, '\\.')}/v1\\) from the text prefix`));
+    // The run keeps it (host history): it shows under the run's cards too.
+    await run.locator('.run-branches .branch-card[data-state="done"]').first().waitFor({ state: 'attached', timeout: 30_000 });
+
+    // A chat run went through the server's template: Branch is off, and says why on screen.
+    fs.mkdirSync(path.join(served.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(served.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'samplingLab.promptFormat': 'chat', 'samplingLab.strategies': [{ name: 'chat greedy', kind: 'greedy' }] }));
+    // Both settings arrive in one change: the editor's list shows the one strategy once it has.
+    await panel.locator('#strategy-editor .strategy-row:only-child').waitFor({ state: 'attached', timeout: 60_000 });
+    await openFile(page, 'prompts.txt');
+    await selectLines(page, 1, 2);
+    await runCommand(page, 'Sampling Lab: Compare Strategies on Selection');
+    const chatRun = panel.locator('.run[data-status="done"]', { has: panel.locator('.card[data-strategy="chat greedy"]') }).first();
+    await chatRun.waitFor({ state: 'attached', timeout: 300_000 });
+    assert.equal(served.server.requests.at(-1)!.path, '/v1/chat/completions');
+    await chatRun.locator('.card[data-state="done"] .completion .tok').first().click();
+    await panel.locator(`#explorer[data-run-id="${await chatRun.getAttribute('data-run-id')}"] [data-approximate]`).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok(await branchButton.isDisabled(), 'no branching on a chat run');
+    assert.match((await explorer.locator('#explorer-branch-note').textContent()) ?? '', /^No branching on a chat run: the server applied its own chat template/);
     await lab.close();
     lab = undefined;
   });

@@ -14,8 +14,9 @@ import { STAGES } from '../../src/core/sampling/registry';
 import type { BiasParam, NumberParam, StageDefinition, TextsParam } from '../../src/core/sampling/stage';
 import type { StageType } from '../../src/core/sampling/types';
 import type { ExplorerBranchReply, ExplorerReply, ExplorerRequest, ExplorerStepReply } from '../../src/protocol/explorer';
-import type { BranchRecord } from '../../src/protocol/messages';
+import type { BranchProgress, BranchRecord } from '../../src/protocol/messages';
 import { branchCard } from './branchCard';
+import { remoteBranchRefusal, type RemoteBranchCards } from './remoteBranch';
 import { explorerControls, OFF_VALUE, readTextControl, textControlName, textControlPlaceholder, textControlText } from './explorerControls';
 import { validateExplorerReply } from '../../src/protocol/explorer';
 import type { RunRecord } from '../../src/protocol/messages';
@@ -44,9 +45,12 @@ interface Target {
   strategyIndex: number;
   generated: number[];
   step: number;
+  /** The completion of the card the token is on (a card with N samples shows several). */
+  sample: number;
   /**
    * The step's token, when the run's engine knows only its top log-probs (a server): the
-   * explorer then works on those here, approximately, and has no model to branch with.
+   * explorer then works on those here, approximately, and branches by asking the host to have
+   * the server continue the text (remoteBranch.ts).
    */
   approximateFrom?: TokenInfo;
 }
@@ -83,10 +87,13 @@ export class ExplorerView {
   private branchPending = false;
   private readonly branches: HTMLElement;
   private readonly error: HTMLElement;
+  /** Why Branch is off, said on screen beside it (a tooltip alone is not seen). */
+  private readonly branchNote: HTMLElement;
 
   constructor(
     private readonly send: (request: ExplorerRequest) => void,
     private readonly onBranch: (runId: string, branch: BranchRecord) => void,
+    private readonly remote?: RemoteBranchCards,
   ) {
     const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls = '') => {
       const e = document.createElement(tag);
@@ -179,7 +186,10 @@ export class ExplorerView {
     this.branchButton.id = 'explorer-branch';
     this.branchButton.textContent = 'Branch from here';
     this.branchButton.addEventListener('click', () => this.branch());
-    branchRow.append(this.altSelect, this.branchButton);
+    this.branchNote = el('p', 'ex-branch-note');
+    this.branchNote.id = 'explorer-branch-note';
+    this.branchButton.setAttribute('aria-describedby', this.branchNote.id);
+    branchRow.append(this.altSelect, this.branchButton, this.branchNote);
     this.error = el('div', 'ex-error');
     this.branches = el('div', 'ex-branches');
     this.element.append(head, controls, this.summary, this.chart, sweepHead, this.sweep, branchRow, this.error, this.branches);
@@ -220,13 +230,14 @@ export class ExplorerView {
     const run = partId === undefined ? outer : outer?.models?.find((m) => m.id === partId);
     const strategyIndex = Number(card.dataset.strategyIndex);
     const result = run?.result?.results[strategyIndex];
-    const completion = result?.completions[Number(line.dataset.sample ?? result.bestIndex)] ?? result?.best;
+    const sample = Number(line.dataset.sample ?? result?.bestIndex ?? 0);
+    const completion = result?.completions[sample] ?? result?.best;
     if (!run || !result || !completion) return false;
     const step = [...line.querySelectorAll('.tok')].indexOf(tokenEl);
     if (step < 0 || step >= completion.tokens.length) return false;
     // The capability the run's engine declared decides what the explorer can do, not which engine it was.
     const distribution = run.engine?.distribution ?? 'full';
-    this.target = { run, strategyIndex, generated: completion.tokens.map((t) => t.token), step, ...(distribution === 'full' ? {} : { approximateFrom: completion.tokens[step]! }) };
+    this.target = { run, strategyIndex, generated: completion.tokens.map((t) => t.token), step, sample: result.completions[sample] ? sample : result.bestIndex, ...(distribution === 'full' ? {} : { approximateFrom: completion.tokens[step]! }) };
     this.element.dataset.approximate = String(distribution !== 'full');
     const { settings } = explorerSettingsOf(result.strategy.sampler);
     this.settings = { ...settings };
@@ -400,11 +411,14 @@ export class ExplorerView {
     };
   }
 
-  /** Branching decodes on with the model, which a run sampled by a server does not have here. */
+  /** Branching decodes on with the model, or, on a run a server sampled, by the server continuing the text where it can. */
   private canBranch(): boolean {
-    const approximate = this.target?.approximateFrom !== undefined;
-    this.branchButton.title = approximate ? 'Branching needs the model: this run was sampled by a server, and branching on a server is not in the panel yet.' : '';
-    return !approximate;
+    const run = this.target?.run;
+    const refused = run && this.target?.approximateFrom !== undefined ? (this.remote ? remoteBranchRefusal(run) : 'No branching on a server run in this view.') : undefined;
+    this.branchButton.title = refused ?? '';
+    this.branchNote.textContent = refused ?? '';
+    this.branchNote.hidden = refused === undefined;
+    return refused === undefined;
   }
 
   private request(): void {
@@ -423,8 +437,30 @@ export class ExplorerView {
   private branch(): void {
     if (!this.target || this.invalid || this.branchPending || !this.canBranch()) return;
     const altToken = Number(this.altSelect.value);
+    if (this.target.approximateFrom) return this.continueOnServer(altToken);
     this.setBranchPending(true);
     this.send({ explorer: 'branch', id: this.nextId++, altToken, seed: this.target.run.options.seed, ...this.base() });
+  }
+
+  /** The server continues the run's text up to the picked token (the host asks it); the card streams in here. */
+  private continueOnServer(altIndex: number): void {
+    const t = this.target!;
+    const tokenText = this.last?.bars.find((b) => b.token === altIndex)?.text;
+    if (tokenText === undefined || !this.remote) {
+      this.error.textContent = 'Branch: pick a token of this step in the chart or the list first.';
+      return;
+    }
+    this.setBranchPending(true);
+    const strategy = t.run.strategies[t.strategyIndex]?.strategy.name ?? 'strategy';
+    this.remote.start({ runId: t.run.id, strategyIndex: t.strategyIndex, sample: t.sample, step: t.step, tokenText }, strategy, this.branches, () => {
+      this.setBranchPending(false);
+      this.branchButton.disabled = this.invalid || !this.canBranch();
+    });
+  }
+
+  /** The host's progress on a branch by continuation. */
+  onBranchProgress(message: BranchProgress): void {
+    this.remote?.onProgress(message);
   }
 
   onReply(data: unknown): void {

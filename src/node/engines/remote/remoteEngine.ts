@@ -6,8 +6,8 @@
  * mean log-prob. Stop keeps every token that arrived, marked aborted.
  */
 import { argmaxMeanLogprob, checkPromptText, completionOf, sequencesFor } from '../../../core/decode/compare';
-import type { CompareResult, Completion, RefusedStrategy, Strategy, StrategyResult } from '../../../core/decode/types';
-import type { Engine, EngineCapabilities, EngineCompareOptions, ServerSamplingParam } from '../../../core/engine/types';
+import type { CompareResult, Completion, RefusedStrategy, Strategy, StrategyResult, TokenInfo } from '../../../core/decode/types';
+import type { Continuation, ContinuationRequest, Engine, EngineCapabilities, EngineCompareOptions, ServerSamplingParam } from '../../../core/engine/types';
 import { sequenceSeed } from '../../../core/sampling/rng';
 import { DIALECTS, detectDialect, normalizeBaseUrl, serverLabel, type Dialect, type DialectChoice } from './dialects';
 import { DEFAULT_HTTP_OPTIONS, getJson, Limiter, postStream, RemoteAbortedError, RemoteError, type HttpOptions } from './http';
@@ -126,41 +126,17 @@ export class RemoteEngine implements Engine {
                 // A request of n shares one seed: sequence `first`'s (the server derives the rest).
                 for (let i = first; i < first + n; i++) seeds[i] = seeds[first]!;
                 const body = requestBody({ route, model: this.options.model, prompt, system: options.format?.system, n, seed: seeds[first], maxTokens: options.maxNewTokens, stop: options.stopStrings ?? [], topLogprobs, params: mapped.params, jsonSchema: options.jsonSchema }, dialect);
-                let done = false;
                 try {
-                  await postStream(url, body, this.http, label, (data) => {
-                    if (data === '[DONE]') {
-                      done = true;
-                      return;
-                    }
-                    const chunk = parseChunk(data, label);
-                    const usage = chunk.usage as { prompt_tokens?: unknown } | undefined;
-                    if (typeof usage?.prompt_tokens === 'number') promptTokens = usage.prompt_tokens;
-                    for (const choice of (chunk.choices as Array<Record<string, unknown>> | undefined) ?? []) {
-                      const index = typeof choice.index === 'number' ? choice.index : 0;
-                      const state = states[first + index];
-                      if (!state) throw new RemoteError(`${label} sent choice ${index} for a request of n = ${n}.`);
-                      let added;
-                      try {
-                        added = applyChoice(state, choice);
-                      } catch (e) {
-                        if (e instanceof WireFormatError) throw new RemoteError(`${label} sent a chunk Sampling Lab cannot read: ${e.message}`);
-                        throw e;
-                      }
-                      for (const token of added) options.onToken?.({ strategy: s, sample: first + index, step: state.tokens.length - 1, token });
-                      if (state.finishReason) finishedAt[first + index] = performance.now() - started;
-                    }
-                  }, signal);
+                  const usage = await this.stream(url, body, states.slice(first, first + n), label, signal, (index, added) => {
+                    const state = states[first + index]!;
+                    added.forEach((token, j) => options.onToken?.({ strategy: s, sample: first + index, step: state.tokens.length - added.length + j, token }));
+                    if (state.finishReason) finishedAt[first + index] = performance.now() - started;
+                  });
+                  if (usage !== undefined) promptTokens = usage;
                 } catch (e) {
                   if (e instanceof RemoteAbortedError && options.signal?.aborted) return;
                   if (!(e instanceof RemoteAbortedError)) failure.abort();
                   throw e;
-                }
-                const unfinished = states.slice(first, first + n).some((st) => !st.finishReason);
-                if (!done || unfinished) {
-                  const got = states.slice(first, first + n).reduce((k, st) => k + st.tokens.length, 0);
-                  failure.abort();
-                  throw new RemoteError(`${label}: the stream ended before the completion finished (${done ? 'no finish_reason' : 'no [DONE]'} after ${got} token${got === 1 ? '' : 's'}): the server or a proxy dropped the connection. Run again.`);
                 }
               }),
             ),
@@ -192,6 +168,75 @@ export class RemoteEngine implements Engine {
       sampledBy: `the server (${label})`,
       refused,
     };
+  }
+
+  /**
+   * Branching by continuation: `prompt + prefix` as raw text to /v1/completions, sampled with the
+   * card's strategy and seed, streamed. Stop keeps the tokens that arrived (finish reason
+   * 'aborted'); a server error, a dropped stream or a timeout rejects with what happened.
+   */
+  async continueText(request: ContinuationRequest): Promise<Continuation> {
+    checkPromptText(request.prompt);
+    const dialect = await this.resolveDialect(request.signal);
+    const label = serverLabel(dialect, this.baseUrl);
+    if (!dialect.completions) throw new RemoteError(`${label} has no /v1/completions endpoint: branching by continuation needs one.`);
+    const mapped = samplingParams(request.strategy, dialect, label, dialect.maxTopLogprobs.completions > 0);
+    if (!mapped.ok) throw new RemoteError(`Not continued: ${mapped.reason}.`);
+    const maxTop = dialect.maxTopLogprobs.completions;
+    const topLogprobs = maxTop === 0 ? 0 : Math.max(1, Math.min(request.topAlternatives ?? maxTop, maxTop));
+    const body = requestBody(
+      { route: 'completions', model: this.options.model, prompt: request.prompt + request.prefix, n: 1, seed: request.seed, maxTokens: request.maxNewTokens, stop: request.stopStrings ?? [], topLogprobs, params: mapped.params },
+      dialect,
+    );
+    const state: ChoiceState = { text: '', tokens: [] };
+    let promptTokens: number | undefined;
+    try {
+      promptTokens = await this.limiter.run(() =>
+        this.stream(new URL(`${this.baseUrl.href}/completions`), body, [state], label, request.signal, (_, added) => {
+          added.forEach((token, j) => request.onToken?.(state.tokens.length - added.length + j, token));
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof RemoteAbortedError)) throw e;
+    }
+    return { completion: completionOf(state.tokens, state.text, state.finishReason ?? 'aborted', request.seed), ...(promptTokens !== undefined ? { promptTokens } : {}) };
+  }
+
+  /**
+   * One streamed request whose choices fill `states` (choice i → states[i]); `onAdded` hears each
+   * choice's new tokens. Resolves with the usage's prompt_tokens when the server sent it; rejects
+   * when the stream ends before every choice finished and [DONE] came.
+   */
+  private async stream(url: URL, body: Record<string, unknown>, states: ChoiceState[], label: string, signal: AbortSignal | undefined, onAdded: (index: number, added: TokenInfo[]) => void): Promise<number | undefined> {
+    let done = false;
+    let promptTokens: number | undefined;
+    await postStream(url, body, this.http, label, (data) => {
+      if (data === '[DONE]') {
+        done = true;
+        return;
+      }
+      const chunk = parseChunk(data, label);
+      const usage = chunk.usage as { prompt_tokens?: unknown } | undefined;
+      if (typeof usage?.prompt_tokens === 'number') promptTokens = usage.prompt_tokens;
+      for (const choice of (chunk.choices as Array<Record<string, unknown>> | undefined) ?? []) {
+        const index = typeof choice.index === 'number' ? choice.index : 0;
+        const state = states[index];
+        if (!state) throw new RemoteError(`${label} sent choice ${index} for a request of n = ${states.length}.`);
+        let added;
+        try {
+          added = applyChoice(state, choice);
+        } catch (e) {
+          if (e instanceof WireFormatError) throw new RemoteError(`${label} sent a chunk Sampling Lab cannot read: ${e.message}`);
+          throw e;
+        }
+        onAdded(index, added);
+      }
+    }, signal);
+    if (!done || states.some((st) => !st.finishReason)) {
+      const got = states.reduce((k, st) => k + st.tokens.length, 0);
+      throw new RemoteError(`${label}: the stream ended before the completion finished (${done ? 'no finish_reason' : 'no [DONE]'} after ${got} token${got === 1 ? '' : 's'}): the server or a proxy dropped the connection. Run again.`);
+    }
+    return promptTokens;
   }
 
   async dispose(): Promise<void> {
