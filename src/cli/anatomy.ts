@@ -9,6 +9,7 @@ import { parseFlags } from './flags';
 import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { ensureModel } from '../node/modelFolder';
 import { UsageError } from './usageError';
+import { ENDPOINT_OPTIONS } from './endpoint';
 import { progressReporter } from './loadModel';
 
 export const ANATOMY_USAGE = `Usage: sampling-lab anatomy [--model M] [--json]
@@ -20,6 +21,8 @@ the ONNX weights and checked against config.json, and Chinchilla's compute-optim
 Options:
   --model M    the bundled facts-lm, a model folder, or a hub id owner/name[@revision]
   --json       machine-readable output (every tensor included)
+
+A server (--endpoint) does not share its weights, so anatomy needs a local model or a hub id.
   -h, --help   this help`;
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -100,10 +103,17 @@ export function renderAnatomy(name: string, a: ModelAnatomy, barWidth = 30): str
 }
 
 export async function anatomy(argv: string[]): Promise<number> {
-  const parsed = parseFlags(argv, { model: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, ANATOMY_USAGE, { positionals: false });
+  // The endpoint flags parse so that a copied command line gets the reason, not "unknown option".
+  const parsed = parseFlags(argv, { model: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, ...ENDPOINT_OPTIONS }, ANATOMY_USAGE, { positionals: false });
   if (parsed.values.help) {
     console.log(ANATOMY_USAGE);
     return 0;
+  }
+  if (parsed.values.endpoint !== undefined) {
+    throw new UsageError(
+      `anatomy counts a model's parameters from its weights, and ${parsed.values.endpoint} runs its model on a server that does not share them. ` +
+        'Give a local model or a hub id instead: --model facts-lm (bundled), a model folder, or owner/name[@revision].',
+    );
   }
   if (isGgufPath(parsed.values.model)) throw new UsageError('anatomy reads an ONNX export (config.json and the graph); it does not read .gguf files yet. Give the model folder the GGUF file was converted from.');
   const progress = progressReporter();

@@ -1,25 +1,25 @@
 /**
  * `sampling-lab explore "<prompt>" --step K`: the distribution explorer in a terminal. Generates
  * one completion, then shows step K's distribution as a text chart, what each stage of the chain
- * keeps under the given settings, and optionally the temperature sweep and a branch.
+ * keeps under the given settings, and optionally the temperature sweep and a branch. With
+ * --endpoint a server samples and the step is its top log-probs (exploreEndpoint.ts).
  */
 import { compareStrategies, preparePrompt } from '../core/decode/compare';
-import type { NodeBackend } from '../core/model/backends';
 import { DEFAULT_ORDER, kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
-import type { Strategy } from '../core/decode/types';
 import { completionLogits, continueFrom, stepHistory, type BranchResult } from '../core/explorer/branch';
-import { explainStep, type StepExplanation } from '../core/explorer/explainStep';
+import { explainStep } from '../core/explorer/explainStep';
 import { explorerSettingsOf, explorerStrategy, type ExplorerSettings } from '../core/explorer/settings';
-import { temperatureSweep, type SweepPoint } from '../core/explorer/temperatureSweep';
+import { temperatureSweep } from '../core/explorer/temperatureSweep';
 import type { CausalLM } from '../core/model/types';
 import { stageTypeFromName } from '../core/sampling/registry';
 import type { StageType } from '../core/sampling/types';
 import { loadCliModel } from './loadModel';
-import type { DtypeChoice } from '../core/model/hubModel';
-import type { ThreadsChoice } from '../core/model/threads';
-import type { PromptFormat } from '../core/model/promptFormat';
 import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
+import { decodeEscapes } from '../core/decode/runInputs';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE } from './endpoint';
+import { exploreOnEndpoint } from './exploreEndpoint';
+import { modelNames, renderExplanation, renderSweep, type ExploreArgs } from './exploreView';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
 
@@ -35,32 +35,21 @@ Options:
   --top N             tokens shown (default 30)
   --sweep             also print the temperature sweep (T from 0.1 to 2.0)
   --branch ID         continue from token ID instead of the chosen one, with the settings above
+  --branch-text TEXT  with --endpoint: continue on the server from TEXT (the chosen token or one
+                      of the server's top tokens at step K), sampled with --strategy
   --seed N            seed (default 42)
   --max-tokens N      new tokens (default 16)
 ${MODEL_USAGE}
+${ENDPOINT_USAGE}
+                      explore then shows the server's top log-probs (up to 20) and the rest as
+                      an unknown tail, marked approximate: the settings below renormalise the
+                      known part; stages that read the history or token ids are refused
   --json              machine-readable output
   -h, --help          this help
 
 The explorer's settings (default: the strategy's own; --top-k 0 is off), one flag per stage parameter:
 ${samplerFlagsHelp()}`;
 
-interface ExploreArgs {
-  prompt: string;
-  step: number;
-  strategy: Strategy;
-  overrides: Partial<ExplorerSettings>;
-  topN: number;
-  sweep: boolean;
-  branch?: number;
-  seed: number;
-  maxNewTokens: number;
-  model?: string;
-  device: NodeBackend;
-  dtype: DtypeChoice;
-  threads: ThreadsChoice;
-  format: PromptFormat;
-  json: boolean;
-}
 
 export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
   const parsed = parseFlags(
@@ -73,7 +62,9 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
       top: { type: 'string' },
       sweep: { type: 'boolean' },
       branch: { type: 'string' },
+      'branch-text': { type: 'string' },
       ...MODEL_OPTIONS,
+      ...ENDPOINT_OPTIONS,
     },
     EXPLORE_USAGE,
     { negatives: true },
@@ -94,6 +85,16 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
     order = names.map((n) => stageTypeFromName(n)!);
   }
   const overrides: Partial<ExplorerSettings> = { ...samplerSettingsFromFlags(v), ...(order && { order }) };
+  const endpoint = endpointArgs(v);
+  const format = promptFormatFlags(v);
+  const branchText = v['branch-text'] === undefined ? undefined : decodeEscapes(v['branch-text']);
+  if (endpoint) {
+    // Refused before anything is sent: a server returns token texts, not ids.
+    if (v.branch !== undefined) throw new UsageError('--branch takes a token id, and a server returns token texts, not ids: with --endpoint use --branch-text TEXT (the chosen token or one of the server\'s top tokens at --step).');
+    if (branchText !== undefined && format.chat) throw new UsageError('--branch-text continues the prompt as raw text, and a --chat run went through the server\'s own chat template, which a raw continuation cannot reproduce. Drop --chat to branch on the server.');
+  } else if (branchText !== undefined) {
+    throw new UsageError('--branch-text continues on a server by text and needs --endpoint URL; on a local model use --branch ID (the token ids are in the table).');
+  }
   return {
     prompt,
     step: integer('--step', v.step, 0, 0, 4095),
@@ -102,19 +103,21 @@ export function parseExploreArgs(argv: string[]): ExploreArgs | 'help' {
     topN: integer('--top', v.top, 30, 1, 1000),
     sweep: v.sweep ?? false,
     branch: v.branch === undefined ? undefined : integer('--branch', v.branch, 0, 0, Number.MAX_SAFE_INTEGER),
+    branchText,
     seed: integer('--seed', v.seed, 42, 0, 0xffffffff),
     maxNewTokens: integer('--max-tokens', v['max-tokens'], 16, 1, 4096),
     model: v.model,
     device,
     dtype: dtypeFlag(v.dtype),
     threads: threadsFlag(v.threads),
-    format: promptFormatFlags(v),
+    format,
     json: v.json ?? false,
+    endpoint,
   };
 }
 
 /** The strategy's settings with the flags laid over them; a flag's error names the flag. */
-function settingsFor(args: ExploreArgs): ExplorerSettings {
+export function settingsFor(args: ExploreArgs): ExplorerSettings {
   const settings: ExplorerSettings = { ...explorerSettingsOf(args.strategy.sampler).settings };
   for (const [key, value] of Object.entries(args.overrides)) {
     if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
@@ -131,34 +134,6 @@ function settingsFor(args: ExploreArgs): ExplorerSettings {
 
 const quote = (model: CausalLM, id: number) => JSON.stringify(model.tokenText(id));
 
-export function renderExplanation(model: CausalLM, view: StepExplanation, step: number, steps: number, barWidth = 30): string {
-  const chosen = view.chosen!;
-  const out = [
-    `step ${step} of ${steps}: chose ${quote(model, chosen.token)} (id ${chosen.token}, raw rank ${chosen.rank}, p ${chosen.rawProb.toPrecision(4)})`,
-    `raw distribution: entropy ${view.entropyNats.toFixed(3)} nats (${view.entropyBits.toFixed(3)} bits) · top ${view.tokens.length} shown · tail mass ${view.tailMass.toPrecision(3)}`,
-    `chain: ${view.chain} · ${view.stages.map((s) => `${s.name} ${s.survivors}`).join(' → ')} · sampling chooses among ${view.final.surviving}`,
-    `the chosen token under these settings: p ${chosen.finalProb.toPrecision(4)}${chosen.cutBy ? ` (cut by ${chosen.cutBy})` : ''}`,
-    '',
-  ];
-  const texts = view.tokens.map((t) => quote(model, t.token));
-  const textWidth = Math.min(24, Math.max(5, ...texts.map((s) => s.length)));
-  const maxProb = Math.max(...view.tokens.map((t) => t.prob), 1e-300);
-  out.push(`${'rank'.padStart(4)}  ${'token'.padEnd(textWidth)}  ${'p raw'.padStart(9)}  ${''.padEnd(barWidth)}  ${'p sampling'.padStart(10)}`);
-  view.tokens.forEach((t, i) => {
-    const text = texts[i]!.length > textWidth ? texts[i]!.slice(0, textWidth - 1) + '…' : texts[i]!.padEnd(textWidth);
-    const bar = '█'.repeat(Math.round((t.prob / maxProb) * barWidth)).padEnd(barWidth);
-    const final = t.cutBy ? `cut by ${t.cutBy}` : t.finalProb.toFixed(4).padStart(10);
-    out.push(`${String(t.rank).padStart(4)}  ${text}  ${t.prob.toFixed(6).padStart(9)}  ${bar}  ${final}${t.chosen ? '  ◀ chosen' : ''}`);
-  });
-  return out.join('\n');
-}
-
-function renderSweep(points: SweepPoint[]): string {
-  const out = ['', 'temperature sweep (chosen token):', `${'T'.padStart(5)}  ${'p(chosen)'.padStart(10)}  ${'entropy (bits)'.padStart(14)}`];
-  for (const p of points) out.push(`${p.temperature.toFixed(2).padStart(5)}  ${p.chosenProb.toFixed(4).padStart(10)}  ${p.entropyBits.toFixed(3).padStart(14)}`);
-  return out.join('\n');
-}
-
 export async function explore(argv: string[]): Promise<number> {
   const args = parseExploreArgs(argv);
   if (args === 'help') {
@@ -166,6 +141,7 @@ export async function explore(argv: string[]): Promise<number> {
     return 0;
   }
   const settings = settingsFor(args);
+  if (args.endpoint) return exploreOnEndpoint(args, args.endpoint, settings);
   const model = await loadCliModel(args, args.json);
   try {
     const run = await compareStrategies(model, args.prompt, [args.strategy], { maxNewTokens: args.maxNewTokens, seed: args.seed });
@@ -192,7 +168,7 @@ export async function explore(argv: string[]): Promise<number> {
     }
     const lines = [
       `prompt ${JSON.stringify(args.prompt)} (${promptIds.length} tokens) · ${run.results[0]!.strategy.name}: ${JSON.stringify(completion.text)}`,
-      renderExplanation(model, view, args.step, generated.length),
+      renderExplanation(modelNames(model), view, args.step, generated.length),
     ];
     if (sweep) lines.push(renderSweep(sweep));
     if (branch) {

@@ -9,3 +9,5 @@ export { branchIds, completionLogits, continueFrom, forceFirstToken, stepHistory
 export type { BranchResult, CompletionLogits, ContinueOptions } from './branch';
 export { entropyOfLogprobs, logprobOf, rowStats, tailMass } from './entropy';
 export type { RowStats } from './entropy';
+export { explainKnownStep, HISTORY_STAGES, knownTokens, NoDistributionError, unreplayableStages } from './knownStep';
+export type { KnownStep, KnownTokens } from './knownStep';

@@ -8,7 +8,8 @@
 import * as assert from 'node:assert/strict';
 import type { TokenInfo } from '../../../src/core/decode/types';
 import { tokensOf } from '../../../src/node/engines/remote/wire';
-import { approximateStep, knownTokens, NoDistributionError } from '../../../webview-ui/panel/approximateExplorer';
+import { knownTokens, NoDistributionError } from '../../../src/core/explorer';
+import { approximateStep } from '../../../webview-ui/panel/approximateExplorer';
 
 /** One streamed step: " Paris" chosen, four alternatives known (0.6 + 0.2 + 0.1 + 0.05 = 0.95 of the mass). */
 function step(chosen = ' Paris', chosenLogprob = Math.log(0.6)): TokenInfo {
