@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, cityQuestion, REPO, world } from '../support/model';
+import type { CausalLM } from '../../src/core/model/types';
+import { bundledModel, cityQuestion, REPO, topLogprobs, world } from '../support/model';
 import { runCli } from '../support/runCli';
 
 const run = runCli;
@@ -13,8 +14,10 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
   this.timeout(180_000);
   const people = world('known').slice(0, 5);
   let server: OpenAiTestServer;
+  let model: CausalLM;
   before(async () => {
-    server = await new OpenAiTestServer(await bundledModel(), 'openai').start();
+    model = await bundledModel();
+    server = await new OpenAiTestServer(model, 'openai').start();
   });
   after(() => server.close());
 
@@ -108,5 +111,104 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.match(r.stdout, new RegExp(`${people.length} passed, 0 failed`));
     assert.ok(server.maxInFlight > 1, `the server saw at most ${server.maxInFlight} request at once`);
     assert.ok(server.maxInFlight <= 4, `the server saw ${server.maxInFlight} requests at once`);
+  });
+
+  describe('explore --endpoint: the step on the server\'s top log-probs, approximate', () => {
+    const prompt = cityQuestion(people[4]!.name);
+    let llama: OpenAiTestServer;
+    before(async () => {
+      // llama.cpp's /v1/completions returns 20 top log-probs with token ids, so each can be checked by id.
+      llama = await new OpenAiTestServer(model, 'llamacpp').start();
+    });
+    after(() => llama.close());
+    const explore = (...args: string[]) => run(['explore', '--endpoint', llama.url, '--model', 'facts-lm', '--dialect', 'llamacpp', '--max-tokens', '4', ...args, prompt]);
+
+    it('--json: the top 20 are the local raw distribution\'s top 20 at that step, the unknown tail is 1 − their mass, marked approximate', async () => {
+      const r = await explore('--json', '--step', '1');
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.approximate, true);
+      assert.equal(out.known, 20);
+      assert.match(out.sampledBy, /^the server \(/);
+      assert.equal(llama.requests.at(-1)!.path, '/v1/completions');
+      assert.equal(llama.requests.at(-1)!.body.logprobs, 20, 'asks for the dialect\'s most top log-probs');
+      const ids = model.encodePrompt(prompt);
+      const generated = out.completion.tokens.map((t: { token: number }) => t.token);
+      const full = await model.forwardFull([...ids, ...generated]);
+      const row = full.subarray(ids.length * model.vocabSize, (ids.length + 1) * model.vocabSize);
+      const want = topLogprobs(row, 20);
+      const shown = out.explanation.tokens as Array<{ token: number; text: string; prob: number; rank: number }>;
+      assert.deepEqual(shown.map((t) => t.token), want.map((w) => w.id));
+      assert.deepEqual(shown.map((t) => t.text), want.map((w) => model.tokenText(w.id)));
+      shown.forEach((t, i) => assert.ok(Math.abs(t.prob - Math.exp(want[i]!.logprob)) < 1e-4, `rank ${i}: ${t.prob} vs ${Math.exp(want[i]!.logprob)}`));
+      const knownMass = want.reduce((sum, w) => sum + Math.exp(w.logprob), 0);
+      assert.ok(knownMass < 0.9999, `the known mass ${knownMass} leaves a tail to show`);
+      assert.ok(Math.abs(out.unknownTail - (1 - knownMass)) < 1e-4, `unknown tail ${out.unknownTail} vs ${1 - knownMass}`);
+      assert.ok(Math.abs(out.explanation.tailMass - out.unknownTail) < 1e-6, 'all 20 shown: what is not shown is the unknown tail');
+      assert.equal(out.explanation.chosen.token, generated[1]);
+      // Greedy: the chosen token is the server's first, and the renormalised known part puts all the sampling mass on it.
+      assert.equal(out.explanation.chosen.rank, 0);
+      assert.equal(out.explanation.chosen.finalProb, 1);
+    });
+
+    it('prints the view marked approximate, with the unknown tail as one row, and the sweep over the known part', async () => {
+      const r = await explore('--step', '0', '--temperature', '0.7', '--sweep');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^approximate \(server's top 20\): the server returned only its top 20 log-probs at this step; the unknown tail, [\d.e-]+ of the probability/m);
+      assert.match(r.stdout, /^\s+–\s+unknown tail\s+\d\.\d{6}\s+░*\s+unknown$/m);
+      assert.match(r.stdout, /^chain: logits -> temperature\(0\.7\)/m);
+      assert.match(r.stdout, /temperature sweep \(chosen token, over the known part: approximate\)/);
+      assert.equal((r.stdout.match(/^\s+\d+\s+".*"\s+\d\.\d{6}/gm) ?? []).length, 20, 'the 20 known tokens, one row each');
+    });
+
+    it('--branch-text continues on the server from an alternative\'s text; a text the server did not offer is refused', async () => {
+      const first = JSON.parse((await explore('--json', '--step', '1')).stdout);
+      const alternative = first.explanation.tokens[1].text as string;
+      const before = first.completion.tokens[0].text as string;
+      const r = await explore('--json', '--step', '1', '--branch-text', alternative);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.branch.text, alternative);
+      assert.match(out.branch.continuedBy, /^llamacpp at /);
+      const sent = llama.requests.at(-1)!;
+      assert.equal(sent.path, '/v1/completions');
+      assert.equal(sent.body.prompt, prompt + before + alternative);
+      assert.equal(sent.body.max_tokens, 2, 'the run\'s budget less the steps before and the forced token');
+      const posts = llama.requests.filter((q) => q.method === 'POST').length;
+      const bad = await explore('--step', '1', '--branch-text', 'zzz-not-offered');
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--branch-text "zzz-not-offered" is not among the server's tokens at step 1: give the chosen token or one of /);
+      assert.equal(llama.requests.filter((q) => q.method === 'POST').length, posts + 1, 'only the run itself was sent, no continuation');
+    });
+
+    it('refuses what needs token ids, the history or a raw continuation before sending anything, and says what to do instead', async () => {
+      const before = llama.requests.length + server.requests.length;
+      const refused: Array<[string[], RegExp]> = [
+        [['--branch', '5'], /--branch takes a token id, and a server returns token texts, not ids: with --endpoint use --branch-text TEXT/],
+        [['--repeat-penalty', '1.3', '--dry-multiplier', '0.8'], /--repeat-penalty, --dry-multiplier: with --endpoint the step is the server's top log-probs, .*\(repetition_penalty, dry\) cannot be replayed on it.* Drop the flag, or explore a local --model/],
+        [['--logit-bias', '5=2'], /--logit-bias: .*\(logit_bias\) cannot be replayed/],
+        [['--chat', '--branch-text', ' x'], /--branch-text continues the prompt as raw text, and a --chat run went through the server's own chat template.* Drop --chat/],
+      ];
+      for (const [args, message] of refused) {
+        const r = await explore(...args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, message);
+      }
+      const minP = await run(['explore', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--strategy', 'min-p', prompt]);
+      assert.equal(minP.code, 2, minP.stderr);
+      assert.match(minP.stderr, /--strategy min-p 0\.1: min-p: not supported by 127\.0\.0\.1:\d+\. Choose a strategy the server honours, or explore a local --model/);
+      const local = await run(['explore', '--branch-text', ' x', prompt]);
+      assert.equal(local.code, 2);
+      assert.match(local.stderr, /--branch-text continues on a server by text and needs --endpoint URL; on a local model use --branch ID/);
+      assert.equal(llama.requests.length + server.requests.length, before, 'nothing was sent');
+    });
+  });
+
+  it('anatomy --endpoint is refused: a server does not share its weights', async () => {
+    const before = server.requests.length;
+    const r = await run(['anatomy', '--endpoint', server.url, '--model', 'facts-lm']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /anatomy counts a model's parameters from its weights, and http:\/\/127\.0\.0\.1:\d+ runs its model on a server that does not share them\. Give a local model or a hub id instead/);
+    assert.equal(server.requests.length, before);
   });
 });

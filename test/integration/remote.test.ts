@@ -11,20 +11,9 @@ import type { CausalLM } from '../../src/core/model/types';
 import type { DialectId } from '../../src/node/engines/remote/dialects';
 import { RemoteEngine, type RemoteEngineOptions } from '../../src/node/engines/remote/remoteEngine';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, cityQuestion, world } from '../support/model';
+import { bundledModel, cityQuestion, topLogprobs, world } from '../support/model';
 
 const greedy = strategyFromSettings({ kind: 'greedy' });
-
-/** The top `k` of log softmax(row), most probable first (ties: lower id first). */
-function topLogprobs(row: Float32Array, k: number): Array<{ id: number; logprob: number }> {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  const ids = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b);
-  return ids.slice(0, k).map((id) => ({ id, logprob: row[id]! - lse }));
-}
 
 describe('remote engine against an OpenAI-compatible test server (bundled model behind it)', function () {
   this.timeout(300_000);

@@ -29,3 +29,14 @@ export function world(which: 'known' | 'heldout'): Person[] {
 export function cityQuestion(name: string): string {
   return `Q: Where was ${name} born?\nA:`;
 }
+
+/** The top `k` of log softmax(row), most probable first (ties: lower id first): what a server's top log-probs should be. */
+export function topLogprobs(row: Float32Array, k: number): Array<{ id: number; logprob: number }> {
+  let max = -Infinity;
+  for (const v of row) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of row) sum += Math.exp(v - max);
+  const lse = max + Math.log(sum);
+  const ids = Array.from(row.keys()).sort((a, b) => row[b]! - row[a]! || a - b);
+  return ids.slice(0, k).map((id) => ({ id, logprob: row[id]! - lse }));
+}
