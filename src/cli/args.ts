@@ -1,12 +1,8 @@
 /** Command-line parsing for `sampling-lab`, with errors that name the flag and its range. */
 import { defaultStrategySettings, kindFromName, STRATEGY_KINDS, StrategyError, strategyFromSettings, type StrategySettings } from '../core/decode/strategies';
-import type { NodeBackend } from '../core/model/backends';
 import type { Strategy } from '../core/decode/types';
 import { decodeEscapes } from '../core/decode/runInputs';
-import type { DtypeChoice } from '../core/model/hubModel';
-import type { ThreadsChoice } from '../core/model/threads';
-import type { PromptFormat } from '../core/model/promptFormat';
-import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_USAGE, parseFlags, promptFormatFlags, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
+import { type ModelArgs, deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_USAGE, parseFlags, promptFormatFlags, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, type EndpointArgs } from './endpoint';
 
@@ -46,20 +42,12 @@ Sampler stages (one flag per parameter; --top-k, --top-p and --min-p override th
 every other flag applies to every sampling strategy; docs/samplers.md describes each stage):
 ${samplerFlagsHelp()}`;
 
-export interface CompareArgs {
+export interface CompareArgs extends ModelArgs {
   prompt?: string;
   file?: string;
   strategies: Strategy[];
   samples: number;
-  seed: number;
-  maxNewTokens: number;
   stopStrings: string[];
-  model?: string;
-  device: NodeBackend;
-  dtype: DtypeChoice;
-  threads: ThreadsChoice;
-  format: PromptFormat;
-  json: boolean;
   batch: boolean;
   /** Run on an OpenAI-compatible server instead of a local model. */
   endpoint?: EndpointArgs;

@@ -3,34 +3,26 @@
  * and the run on a server (exploreEndpoint.ts), whose step is approximate: the server's top K
  * tokens and an unknown tail.
  */
-import type { NodeBackend } from '../core/model/backends';
 import type { Strategy } from '../core/decode/types';
 import type { StepExplanation } from '../core/explorer/explainStep';
 import type { ExplorerSettings } from '../core/explorer/settings';
 import type { SweepPoint } from '../core/explorer/temperatureSweep';
-import type { DtypeChoice } from '../core/model/hubModel';
 import type { CausalLM } from '../core/model/types';
-import type { PromptFormat } from '../core/model/promptFormat';
-import type { ThreadsChoice } from '../core/model/threads';
 import type { EndpointArgs } from './endpoint';
+import type { ModelArgs } from './flags';
 
-export interface ExploreArgs {
+export interface ExploreArgs extends ModelArgs {
   prompt: string;
   step: number;
   strategy: Strategy;
   overrides: Partial<ExplorerSettings>;
   topN: number;
   sweep: boolean;
+  /** Continue locally from this token id. */
   branch?: number;
+  /** Continue on the server from this token text (--endpoint only). */
   branchText?: string;
-  seed: number;
-  maxNewTokens: number;
-  model?: string;
-  device: NodeBackend;
-  dtype: DtypeChoice;
-  threads: ThreadsChoice;
-  format: PromptFormat;
-  json: boolean;
+  /** Run on an OpenAI-compatible server: the step is approximate. */
   endpoint?: EndpointArgs;
 }
 

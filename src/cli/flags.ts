@@ -118,6 +118,18 @@ export function samplerFlagsHelp(): string {
     .join('\n');
 }
 
+/** What MODEL_OPTIONS parse to, in every model-running command's arguments. */
+export interface ModelArgs {
+  seed: number;
+  maxNewTokens: number;
+  model?: string;
+  device: NodeBackend;
+  dtype: DtypeChoice;
+  threads: ThreadsChoice;
+  format: PromptFormat;
+  json: boolean;
+}
+
 /** Where the model comes from and how output is printed, shared by every model-running command. */
 export const MODEL_OPTIONS = {
   seed: { type: 'string' },

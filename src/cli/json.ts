@@ -3,7 +3,6 @@
  * prompt and schema, printed side by side (or as JSON with --json).
  */
 import * as fs from 'node:fs';
-import type { NodeBackend } from '../core/model/backends';
 import { checkPromptText } from '../core/decode/compare';
 import { kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
@@ -12,10 +11,7 @@ import { engineRouteSampler } from '../core/structured/engineSampler';
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
 import { nodeConstraintEngines } from '../node/constraintEngines';
 import { loadCliModel } from './loadModel';
-import type { DtypeChoice } from '../core/model/hubModel';
-import type { ThreadsChoice } from '../core/model/threads';
-import type { PromptFormat } from '../core/model/promptFormat';
-import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
+import { type ModelArgs, deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
 
@@ -48,21 +44,13 @@ ${ENDPOINT_USAGE}
 The strategy's sampler stages, one flag per parameter:
 ${samplerFlagsHelp()}`;
 
-export interface JsonArgs {
+export interface JsonArgs extends ModelArgs {
   schemaFile: string;
   prompt: string;
   strategy: Strategy;
   samples: number;
   maxRetries: number;
   routes: RouteId[];
-  seed: number;
-  maxNewTokens: number;
-  model?: string;
-  device: NodeBackend;
-  dtype: DtypeChoice;
-  threads: ThreadsChoice;
-  format: PromptFormat;
-  json: boolean;
   /** The constrained route refuses properties the schema does not name (named on its card). */
   strictProperties: boolean;
   /** Run on an OpenAI-compatible server instead of a local model. */
