@@ -178,7 +178,8 @@ describe('request(): a request resolves with the reply its protocol names', () =
   it('names a final reply and the progress replies for every request the worker answers', () => {
     for (const [type, names] of Object.entries(REQUEST_REPLIES)) {
       assert.notEqual(names.done, 'requestFailed', type);
-      assert.ok(!names.progress.includes(names.done), `${type}: its end is not progress`);
+      const progress: readonly string[] = names.progress;
+      assert.ok(!progress.includes(names.done), `${type}: its end is not progress`);
     }
     assert.deepEqual(Object.keys(REQUEST_REPLIES).sort(), ['compare', 'loadModel', 'promptTest', 'structured', 'unloadModel']);
   });
