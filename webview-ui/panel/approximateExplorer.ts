@@ -38,7 +38,7 @@ export function knownTokens(token: TokenInfo): { texts: string[]; logprobs: numb
 }
 
 /** The explorer's step reply for `token` under `settings`, over the known tokens only. */
-export function approximateStep(id: number, token: TokenInfo, settings: ExplorerSettings): ExplorerStepReply {
+export function approximateStep(requestId: string, token: TokenInfo, settings: ExplorerSettings): ExplorerStepReply {
   const { texts, logprobs, chosen } = knownTokens(token);
   const row = Float32Array.from(logprobs);
   const vocabulary = {
@@ -54,8 +54,8 @@ export function approximateStep(id: number, token: TokenInfo, settings: Explorer
   const knownMass = Math.min(1, logprobs.reduce((sum, l) => sum + Math.exp(l), 0));
   const c = view.chosen!;
   return {
-    explorer: 'stepResult',
-    id,
+    type: 'explorerStepDone',
+    requestId,
     promptIds: [],
     vocabSize: texts.length,
     bars: view.tokens.map((t, i) => ({

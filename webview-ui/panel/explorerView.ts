@@ -14,10 +14,10 @@ import { STAGES } from '../../src/core/sampling/registry';
 import type { BiasParam, NumberParam, StageDefinition, TextsParam } from '../../src/core/sampling/stage';
 import type { StageType } from '../../src/core/sampling/types';
 import type { ExplorerBranchReply, ExplorerReply, ExplorerRequest, ExplorerStepReply } from '../../src/protocol/explorer';
+import type { ExplorerRequester } from './workerClient';
 import type { BranchRecord } from '../../src/protocol/messages';
 import { branchCard } from './branchCard';
 import { explorerControls, OFF_VALUE, readTextControl, textControlName, textControlPlaceholder, textControlText } from './explorerControls';
-import { validateExplorerReply } from '../../src/protocol/explorer';
 import type { RunRecord } from '../../src/protocol/messages';
 import { lineChart, rovingFocus, svg } from './charts';
 import { percent, splitCharacterNote, visibleToken } from './format';
@@ -56,7 +56,8 @@ export class ExplorerView {
   private target: Target | undefined;
   private settings: ExplorerSettings = { temperature: 1 };
   private nextId = 1;
-  private latestStep = 0;
+  /** The step request whose view is wanted: a reply to an older one is dropped. */
+  private latestStep = '';
   private last: ExplorerStepReply | undefined;
   private readonly controls = new Map<string, Control>();
   private readonly textControls = new Map<string, TextControl>();
@@ -85,7 +86,7 @@ export class ExplorerView {
   private readonly error: HTMLElement;
 
   constructor(
-    private readonly send: (request: ExplorerRequest) => void,
+    private readonly requestOf: ExplorerRequester,
     private readonly onBranch: (runId: string, branch: BranchRecord) => void,
   ) {
     const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls = '') => {
@@ -409,40 +410,40 @@ export class ExplorerView {
 
   private request(): void {
     if (!this.target) return;
-    this.latestStep = this.nextId++;
+    const requestId = `explorer-${this.nextId++}`;
+    this.latestStep = requestId;
     this.element.dataset.pending = 'true';
     const from = this.target.approximateFrom;
-    if (!from) return this.send({ explorer: 'step', id: this.latestStep, ...this.base() });
+    if (!from) return this.ask({ type: 'explorerStep', requestId, ...this.base() });
     try {
-      this.handle(approximateStep(this.latestStep, from, this.settings));
+      this.handle(approximateStep(requestId, from, this.settings));
     } catch (e) {
-      this.handle({ explorer: 'error', id: this.latestStep, error: e instanceof Error ? e.message : String(e) });
+      this.handle({ type: 'explorerFailed', requestId, error: e instanceof Error ? e.message : String(e) });
     }
+  }
+
+  /** Asks the worker; its reply, or its failure (the worker's error, a malformed reply, a crash), is handled alike. */
+  private ask(request: ExplorerRequest): void {
+    this.requestOf(request).then(
+      (reply) => this.handle(reply),
+      (e: unknown) => this.handle({ type: 'explorerFailed', requestId: request.requestId, error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   private branch(): void {
     if (!this.target || this.invalid || this.branchPending || !this.canBranch()) return;
     const altToken = Number(this.altSelect.value);
     this.setBranchPending(true);
-    this.send({ explorer: 'branch', id: this.nextId++, altToken, seed: this.target.run.options.seed, ...this.base() });
-  }
-
-  onReply(data: unknown): void {
-    const reply = validateExplorerReply(data);
-    if (typeof reply === 'string') {
-      this.error.textContent = `Explorer: ${reply}`;
-      return;
-    }
-    this.handle(reply);
+    this.ask({ type: 'explorerBranch', requestId: `explorer-${this.nextId++}`, altToken, seed: this.target.run.options.seed, ...this.base() });
   }
 
   private handle(reply: ExplorerReply): void {
-    switch (reply.explorer) {
-      case 'error':
+    switch (reply.type) {
+      case 'explorerFailed':
         this.error.textContent = reply.error;
         this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
-        if (reply.id === this.latestStep) {
+        if (reply.requestId === this.latestStep) {
           delete this.element.dataset.pending;
           // The step asked for has no view: what is drawn belongs to another step or card.
           this.last = undefined;
@@ -453,8 +454,8 @@ export class ExplorerView {
           this.branchButton.disabled = true;
         }
         return;
-      case 'stepResult':
-        if (reply.id !== this.latestStep) return;
+      case 'explorerStepDone':
+        if (reply.requestId !== this.latestStep) return;
         this.error.textContent = '';
         this.last = reply;
         this.drawSummary(reply);
@@ -463,10 +464,10 @@ export class ExplorerView {
         this.fillAlternatives(reply);
         if (!this.branchPending) this.branchButton.disabled = this.invalid || !this.canBranch();
         delete this.element.dataset.pending;
-        this.element.dataset.ready = String(reply.id);
+        this.element.dataset.ready = reply.requestId;
         this.element.dataset.promptIds = reply.promptIds.join(',');
         return;
-      case 'branchResult':
+      case 'explorerBranchDone':
         this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
         this.addBranch(reply);

@@ -177,7 +177,6 @@ function ensureWorker(): WorkerClient {
   worker ??= startWorker(document.body.dataset.workerUrl!, {
     onEvent: onWorkerEvent,
     onInvalid: (error) => log('error', `panel rejected a message from the model worker: ${error}`),
-    onExplorer: (data) => explorer.onReply(data),
     onCrash: (error) => {
       log('error', error);
       worker?.terminate();
@@ -373,7 +372,7 @@ runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
 // The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.
 const explorer = new ExplorerView(
-  (request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]),
+  (request) => ensureWorker().request(request),
   (runId, branch) => postToHost({ type: 'branchAdded', runId, branch }),
 );
 runsEl.before(explorer.element);
