@@ -281,6 +281,8 @@ export class Runner implements vscode.Disposable {
       if (e instanceof vscode.CancellationError) {
         return sink.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
       }
+      // Stopped before the worker started it: the run's status is decided here, not in the panel.
+      if ((e as Error).name === 'AbortError') return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
       await sink.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
     }

@@ -3,7 +3,6 @@
  * worker's events to the host. Everything crossing a boundary is validated on arrival.
  */
 import type { HostToWebview, RunRecord, WorkerEvent } from '../../src/protocol/messages';
-import { ROUTE_IDS } from '../../src/core/structured/routeIds';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages';
 import { validateHostToWebview } from '../../src/protocol/validate';
 import { ExplorerView } from './explorerView';
@@ -231,11 +230,10 @@ function onWorkerEvent(event: WorkerEvent): void {
     case 'structuredDone': {
       settled(event.requestId);
       const run = runOfRequest(event.requestId);
-      if (run?.structured) {
+      // The routes show at once; the status is the host's, in the record that follows (runUpdated).
+      if (run?.structured && run.status === 'running') {
         const { routes, elapsedMs, truncatedNotice } = event.result;
-        // The host's record follows (runUpdated); until then, a run short of routes was stopped.
-        const status = routes.length < ROUTE_IDS.length ? 'aborted' : 'done';
-        upsertRun({ ...run, status, structured: { ...run.structured, routes, elapsedMs, truncatedNotice } });
+        upsertRun({ ...run, structured: { ...run.structured, routes, elapsedMs, truncatedNotice } });
       }
       break;
     }
@@ -246,18 +244,15 @@ function onWorkerEvent(event: WorkerEvent): void {
       settled(event.requestId);
       dropQueuedTokens(event.requestId);
       const run = runOfRequest(event.requestId);
-      if (run) {
-        const aborted = event.result.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
-        upsertRun({ ...run, status: aborted ? 'aborted' : 'done', result: event.result });
-      }
+      // The result shows at once; whether the run is done or stopped is the host's to say (runUpdated follows).
+      if (run?.status === 'running') upsertRun({ ...run, result: event.result });
       break;
     }
     case 'requestFailed': {
       settled(event.requestId);
       status.endLoad();
+      // The host records the run as failed or stopped, and sends that record (runUpdated).
       dropQueuedTokens(event.requestId);
-      const run = runOfRequest(event.requestId);
-      if (run) upsertRun({ ...run, status: event.errorName === 'AbortError' ? 'aborted' : 'failed', error: event.error });
       break;
     }
     case 'readFile':
