@@ -128,6 +128,7 @@ export function requester<Req extends Addressed, Rep extends Addressed, T extend
       if (options.token?.isCancellationRequested && cancelWith) return reject(cancelWith.error());
       disposables.push(
         channel.onReplies(requestId, (reply) => {
+          // The table names the reply's type, so its type is the one the table gives (the compiler cannot follow a runtime name).
           if (reply.type === names.done) return finish(() => resolve(reply as unknown as ReplyOf<T, M['type']>));
           const failed = channel.failure(reply);
           if (failed) return finish(() => reject(failed));
@@ -141,7 +142,8 @@ export function requester<Req extends Addressed, Rep extends Addressed, T extend
       if (options.token && cancelWith) {
         const cancel = () => {
           if (settled) return;
-          void posted.then(() => (settled ? undefined : channel.post(cancelWith.message(requestId)))).catch(() => undefined);
+          // Said even when the grace has run out first: the other side must stop either way.
+          void posted.then(() => channel.post(cancelWith.message(requestId))).catch(() => undefined);
           disposables.push(cancelWith.after(options.cancelGraceMs ?? 0, () => finish(() => reject(cancelWith.error()))));
         };
         disposables.push(options.token.onCancellationRequested(cancel));

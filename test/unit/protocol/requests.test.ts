@@ -15,8 +15,15 @@ class Failed extends Error {}
  * validates it and recorded; `reply` feeds a worker reply through the host's validator to
  * whoever waits on its requestId. Timers are real (the grace is a few milliseconds).
  */
-function channel(options: { failPost?: Error } = {}) {
+function channel(options: { failPost?: Error; postDelayMs?: number } = {}) {
   const posted: HostToWebview[] = [];
+  const postWaiters: (() => void)[] = [];
+  const untilPosted = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => posted.length >= n && resolve();
+      postWaiters.push(check);
+      check();
+    });
   const handlers = new Map<string, (reply: Reply) => void>();
   const closed = new Set<() => void>();
   let ids = 0;
@@ -24,9 +31,11 @@ function channel(options: { failPost?: Error } = {}) {
     {
       post: async (message) => {
         if (options.failPost) throw options.failPost;
+        if (options.postDelayMs) await new Promise((r) => setTimeout(r, options.postDelayMs));
         const checked = validateWorkerRequest(message);
         assert.ok(checked.ok, JSON.stringify(checked));
         posted.push(message);
+        for (const w of [...postWaiters]) w();
       },
       onReplies: (requestId, handler) => {
         handlers.set(requestId, handler);
@@ -56,7 +65,7 @@ function channel(options: { failPost?: Error } = {}) {
     handlers.get(message.requestId)?.(message);
   };
   const sent = () => new Promise<void>((resolve) => setImmediate(resolve));
-  return { request, posted, reply, sent, pending: () => handlers.size + closed.size, close: () => [...closed].forEach((l) => l()) };
+  return { request, posted, untilPosted, reply, sent, pending: () => handlers.size + closed.size, close: () => [...closed].forEach((l) => l()) };
 }
 
 function cancelSource(): CancelSignal & { cancel(): void } {
@@ -164,6 +173,20 @@ describe('request(): a request resolves with the reply its protocol names', () =
     await assert.rejects(unloading, Cancelled);
     assert.ok(Date.now() - started >= 45, `gave up after ${Date.now() - started} ms`);
     assert.equal(c.pending(), 0);
+  });
+
+  it('still tells the other side to stop when it gives up before the request was even delivered (no grace)', async () => {
+    const c = channel({ postDelayMs: 30 });
+    const token = cancelSource();
+    const unloading = c.request({ type: 'unloadModel' }, { token });
+    token.cancel();
+    await assert.rejects(unloading, Cancelled);
+    assert.deepEqual(c.posted, [], 'given up before the slow post landed');
+    await c.untilPosted(2);
+    assert.deepEqual(
+      c.posted.map((m) => m.type),
+      ['unloadModel', 'cancel'],
+    );
   });
 
   it('posts nothing when the token is cancelled before the request', async () => {
