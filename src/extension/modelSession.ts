@@ -171,8 +171,8 @@ export class ModelSession implements vscode.Disposable {
               onProgress: (event) => {
                 // Per file, so no overall increment: the message carries the numbers.
                 const step: LoadStep = { status: event.status, file: event.file, loaded: event.loaded, total: event.total };
-              const message = loadStepText(step);
-              if (message === undefined) return;
+                const message = loadStepText(step);
+                if (message === undefined) return;
                 progress.report({ message });
                 this.setState({ status: 'loading', name: choice.name, progress: step });
               },
