@@ -28,7 +28,7 @@ import {
 import { decodeEscapes } from '../core/decode/runInputs';
 import type { CausalLM } from '../core/model/types';
 import { CalibrationStore, cliCalibrationDir } from '../node/calibrationStore';
-import { loadNodeModel } from '../node/loadNodeModel';
+import { loadCliModel } from './loadModel';
 import { ggufFingerprint, modelFingerprint } from '../node/modelFingerprint';
 import { checkGgufHeader, isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { resolveModel } from '../node/modelFolder';
@@ -182,11 +182,11 @@ export async function risk(argv: string[]): Promise<number> {
   const endpoint = endpointArgs(v);
   if (endpoint && agreement !== 'lexical') throw new UsageError(`--agreement ${agreement} runs a local model beside the checked one; with --endpoint use --agreement lexical.`);
   if (endpoint) return riskOnEndpoint(endpoint, v.model, questions, settings, v.json === true, failAbove);
-  if (!v.json) process.stderr.write(`Loading model ${v.model ?? 'facts-lm'} on ${device}…\n`);
-  const model = await loadNodeModel({ model: v.model, device });
+  // Raw prompts, as the risk check always read them.
+  const model = await loadCliModel({ model: v.model, device, dtype: 'auto', format: { chat: false } }, v.json === true);
   const nli = agreement === 'nli' ? await loadNliModel(v['nli-model']!) : undefined;
   // One transformers.js runtime per process: a judge other than the checked model loads on the same device.
-  const judgeModel = agreement === 'prompt' ? (v['judge-model'] === (v.model ?? 'facts-lm') ? model : await loadNodeModel({ model: v['judge-model'], device })) : undefined;
+  const judgeModel = agreement === 'prompt' ? (v['judge-model'] === (v.model ?? 'facts-lm') ? model : await loadCliModel({ model: v['judge-model'], device, dtype: 'auto', format: { chat: false } }, true)) : undefined;
   const judge = judgeModel ? causalLmYesNo(judgeModel) : undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
@@ -293,7 +293,7 @@ async function calibrate(argv: string[]): Promise<number> {
   const location = resolveModel(v.model);
   const fingerprint = modelFingerprint(location);
   process.stderr.write(`Calibrating ${location.id} (${fingerprint}) on ${questions.length} questions: ${settings.samples} samples at T=${settings.temperature}…\n`);
-  const model: CausalLM = await loadNodeModel({ model: v.model, device });
+  const model: CausalLM = await loadCliModel({ model: v.model, device, dtype: 'auto', format: { chat: false } }, true);
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);

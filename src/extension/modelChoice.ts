@@ -8,9 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ModelLoadError } from '../core/model/errors';
-import { chooseDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
-import { BUNDLED_MODEL, checkModelFolder, externalDataOf, folderDtypes, isPlainModelName, modelFingerprint } from '../node/modelFolder';
+import { chooseDtype, type Dtype, type DtypeChoice } from '../core/model/hubModel';
+import { BUNDLED_MODEL, checkModelFolder, externalDataOf, folderDtypes, modelFingerprint, nameModel } from '../node/modelFolder';
 import { readWorkspaceBytes, UnsafeFileError } from '../node/safeFiles';
 import type { DevicePreference, ModelSpec } from '../protocol/messages';
 
@@ -42,16 +41,16 @@ export { BUNDLED_MODEL };
  */
 export function resolveModelChoice(setting: string, extensionUri: vscode.Uri, workspaceRoot?: string, dtypeSetting: DtypeChoice = 'auto'): ModelChoice {
   const value = setting.trim() || BUNDLED_MODEL;
-  const bundledDir = path.join(extensionUri.fsPath, 'models', value);
-  // The bundled name always means the bundled folder, so a missing bundle is reported as such.
-  // Only a plain name can be one: "." or ".." would otherwise name the extension's own folders.
-  const isBundledName = isPlainModelName(value) && (value === BUNDLED_MODEL || fs.existsSync(bundledDir));
-  const base = isBundledName ? undefined : relativeBaseFor(value, workspaceRoot);
-  // owner/name[@revision] that is not a folder here: a hub model, pulled when it loads. Decided
-  // before the folder rules, which refuse a relative path from user settings.
-  const isFolderHere = base !== undefined && fs.existsSync(path.resolve(base, value));
-  if (!isBundledName && !isFolderHere && parseHubId(value)) return { name: value, kind: 'hub', dir: '', fingerprint: `hub:${value}` };
-  const dir = isBundledName ? bundledDir : resolveFolder(value, base);
+  const named = nameModel(value, {
+    root: extensionUri.fsPath,
+    relativeTo: relativeBaseFor(value, workspaceRoot),
+    relativeRefused: (p) =>
+      `samplingLab.model "${p}" is a relative path in your user settings: it would name a folder inside whichever workspace is open. ` +
+      "Give an absolute path or one starting with ~/, or set it in this workspace's settings.",
+  });
+  if (named.kind === 'hub') return { name: value, kind: 'hub', dir: '', fingerprint: `hub:${value}` };
+  const { dir } = named;
+  const isBundledName = named.kind === 'bundled';
   const dtypes = folderDtypes(dir);
   checkModelFolder(dir, dtypes[0] ?? 'fp32');
   return {
@@ -146,22 +145,4 @@ function relativeBaseFor(value: string, workspaceRoot: string | undefined): stri
   const inspected = vscode.workspace.getConfiguration('samplingLab').inspect<string>('model');
   const fromWorkspace = [inspected?.workspaceFolderValue, inspected?.workspaceValue].some((v) => typeof v === 'string' && v.trim() === value);
   return fromWorkspace && vscode.workspace.isTrusted ? workspaceRoot : undefined;
-}
-
-/**
- * `~/x` is in the home folder; a relative path is relative to `base` (the workspace, when its own
- * settings name it). The result has no trailing separator, so "~/models/x/" is the folder x.
- */
-function resolveFolder(p: string, base: string | undefined): string {
-  const home = process.env.HOME ?? '';
-  if ((p === '~' || p.startsWith('~/')) && home) return path.resolve(home, p.slice(2));
-  if (path.isAbsolute(p)) return path.resolve(p);
-  if (base === undefined) {
-    throw new ModelLoadError(
-      `samplingLab.model "${p}" is a relative path in your user settings: it would name a folder inside whichever workspace is open. ` +
-        'Give an absolute path or one starting with ~/, or set it in this workspace\'s settings.',
-      p,
-    );
-  }
-  return path.resolve(base, p);
 }

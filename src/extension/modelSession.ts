@@ -14,7 +14,7 @@ import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoi
 import { checkModelFolder } from '../node/modelFolder';
 import { readSettings, SECTION } from './settings';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
-import { linkedCancellation, newRequestId, waitForReply } from './requests';
+import { linkedCancellation, request } from './requests';
 import { loadStepText, type LoadStep } from '../core/model/loadProgress';
 
 export interface LoadedModel {
@@ -110,12 +110,9 @@ export class ModelSession implements vscode.Disposable {
   /** Releases the model's memory in the worker (another model was picked, or settings changed). */
   async unload(reason: string): Promise<void> {
     if (this.state.status !== 'ready') return;
-    const requestId = newRequestId('unload');
     this.setState({ status: 'none', name: this.state.name });
     try {
-      const reply = waitForReply(this.panel, requestId, ['modelUnloaded']);
-      await this.panel.post({ type: 'unloadModel', requestId });
-      await reply;
+      await request(this.panel, { type: 'unloadModel' });
       this.log.info(`Released the model: ${reason}.`);
     } catch (e) {
       if (!(e instanceof PanelClosedError)) this.log.warn(`Releasing the model failed: ${(e as Error).message}`);
@@ -157,7 +154,6 @@ export class ModelSession implements vscode.Disposable {
     if (!webview) throw new PanelClosedError();
     this.choice = choice;
     this.setState({ status: 'loading', name: choice.name });
-    const requestId = newRequestId('load');
     const wasmUrl = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'ort-wasm-simd-threaded.asyncify.wasm')).toString();
     this.hostServedBytes = 0;
     const reads = choice.kind !== 'folder' ? '' : choice.readByWebview ? ', read by the panel as resource URLs' : ', served file by file by the host (the folder holds a symlink)';
@@ -167,32 +163,23 @@ export class ModelSession implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: loading ${choice.name}`, cancellable: true },
         async (progress, cancelToken) => {
           const cancel = linkedCancellation(cancelToken, stopToken);
-          const reply = waitForReply(this.panel, requestId, ['modelLoaded'], {
-            token: cancel.token,
-            onCancel: () => void this.panel.post({ type: 'cancel', requestId }).catch(() => undefined),
-            onProgress: (event) => {
-              // Per file, so no overall increment: the message carries the numbers.
-              if (event.type !== 'loadProgress') return;
-              const step: LoadStep = { status: event.status, file: event.file, loaded: event.loaded, total: event.total };
-              const message = loadStepText(step);
-              if (message === undefined) return;
-              progress.report({ message });
-              this.setState({ status: 'loading', name: choice.name, progress: step });
+          const reply = request(
+            this.panel,
+            { type: 'loadModel', model: modelSpecFor(choice, webview, this.extensionUri), device, runtime: { wasmUrl } },
+            {
+              token: cancel.token,
+              onProgress: (event) => {
+                // Per file, so no overall increment: the message carries the numbers.
+                const step: LoadStep = { status: event.status, file: event.file, loaded: event.loaded, total: event.total };
+                const message = loadStepText(step);
+                if (message === undefined) return;
+                progress.report({ message });
+                this.setState({ status: 'loading', name: choice.name, progress: step });
+              },
             },
-          });
-          // If posting fails, that error is the one reported; the reply's own rejection is moot.
-          void reply.catch(() => undefined);
-          await this.panel.post({
-            type: 'loadModel',
-            requestId,
-            model: modelSpecFor(choice, webview, this.extensionUri),
-            device,
-            runtime: { wasmUrl },
-          });
+          );
           try {
-            const event = await reply;
-            if (event.type !== 'modelLoaded') throw new Error(`unexpected ${event.type}`);
-            return event;
+            return await reply;
           } finally {
             cancel.dispose();
           }

@@ -1,7 +1,11 @@
 /**
- * Request ids and waiting for the panel's reply to one request, with cancellation.
+ * The host's requests to the panel's worker: `request(panel, message, { token, onProgress })`
+ * resolves with the reply the protocol names for that request (src/protocol/requests.ts), and
+ * says a cancel to the panel. Also request ids, and linked cancellation.
  */
 import * as vscode from 'vscode';
+import { REQUEST_REPLIES, requester, type ModelRequest, type ProgressOf, type ReplyOf, type RequestOptions, type RequestReplies } from '../protocol/requests';
+import type { HostToWebview } from '../protocol/messages';
 import type { Reply } from './panelProvider';
 import { PanelClosedError, type PanelProvider } from './panelProvider';
 
@@ -20,48 +24,36 @@ export class RequestFailedError extends Error {
   }
 }
 
-export interface WaitOptions {
-  token?: vscode.CancellationToken;
-  /** Called once when `token` is cancelled (to tell the panel). */
-  onCancel?: () => void;
-  /**
-   * After a cancel, how long to wait for the panel's final reply (a run's partial result)
-   * before giving up with a CancellationError. 0: give up at once.
-   */
-  cancelGraceMs?: number;
-  /** Every reply that is not the final one (progress, tokens). */
-  onProgress?: (reply: Reply) => void;
+function panelRequester(panel: PanelProvider) {
+  return requester<HostToWebview & { requestId: string }, Reply, RequestReplies>(
+    {
+      post: (message) => panel.post(message),
+      onReplies: (requestId, handler) => panel.onReplies(requestId, handler),
+      onClosed: (listener) => panel.onClosed(listener),
+      failure: (reply) => (reply.type === 'requestFailed' ? new RequestFailedError(reply.error, reply.errorName) : undefined),
+      closedError: () => new PanelClosedError(),
+      newId: newRequestId,
+      cancel: {
+        message: (requestId) => ({ type: 'cancel', requestId }),
+        error: () => new vscode.CancellationError(),
+        after: (ms, action) => {
+          const timer = setTimeout(action, ms);
+          return new vscode.Disposable(() => clearTimeout(timer));
+        },
+      },
+    },
+    REQUEST_REPLIES,
+  );
 }
 
 /**
- * Resolves with the first reply whose type is in `done`; rejects with the panel's error on
- * `requestFailed`, or when the panel closes.
+ * Posts `message` to the panel's worker and resolves with its final reply; rejects with
+ * RequestFailedError on `requestFailed`, PanelClosedError when the panel closes, and
+ * vscode.CancellationError when `token` is cancelled and no final reply (a partial result)
+ * came within `cancelGraceMs`.
  */
-export function waitForReply(panel: PanelProvider, requestId: string, done: Reply['type'][], options: WaitOptions = {}): Promise<Reply> {
-  return new Promise<Reply>((resolve, reject) => {
-    const disposables: vscode.Disposable[] = [];
-    const finish = (action: () => void) => {
-      for (const d of disposables.splice(0)) d.dispose();
-      action();
-    };
-    disposables.push(
-      panel.onReplies(requestId, (reply) => {
-        if (done.includes(reply.type)) finish(() => resolve(reply));
-        else if (reply.type === 'requestFailed') finish(() => reject(new RequestFailedError(reply.error, reply.errorName)));
-        else options.onProgress?.(reply);
-      }),
-      panel.onClosed(() => finish(() => reject(new PanelClosedError()))),
-    );
-    const cancel = () => {
-      options.onCancel?.();
-      const timer = setTimeout(() => finish(() => reject(new vscode.CancellationError())), options.cancelGraceMs ?? 0);
-      disposables.push(new vscode.Disposable(() => clearTimeout(timer)));
-    };
-    if (options.token) {
-      if (options.token.isCancellationRequested) cancel();
-      else disposables.push(options.token.onCancellationRequested(cancel));
-    }
-  });
+export function request<M extends ModelRequest>(panel: PanelProvider, message: M, options?: RequestOptions<ProgressOf<RequestReplies, M['type']>>): Promise<ReplyOf<RequestReplies, M['type']>> {
+  return panelRequester(panel)(message, options);
 }
 
 /** A token that is cancelled as soon as any of `tokens` is; dispose it when done. */

@@ -15,7 +15,7 @@ import { endpointName } from './endpoints';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
-import { newRequestId, waitForReply } from './requests';
+import { newRequestId, request as panelRequest } from './requests';
 import { responseCacheKey, type ResponseCache } from './responseCache';
 import { riskReports } from './riskReports';
 import { promptFormatOf } from './settings';
@@ -245,22 +245,19 @@ export class Runner implements vscode.Disposable {
       // Progress shows on the panel itself; Stop (panel button, view title, command) cancels.
       const reply = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, async () => {
         let tokens = 0;
-        const waiting = waitForReply(this.panel, id, ['compareDone'], {
-          token,
-          cancelGraceMs: STOP_GRACE_MS,
-          onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
-          onProgress: (event) => {
-            if (event.type !== 'tokensStreamed') return;
-            tokens += event.count;
-            this.onTokensEmitter.fire({ runId: id, count: tokens });
+        return panelRequest(
+          this.panel,
+          { type: 'compare', requestId: id, prompt: request.prompt, strategies: record.strategies, options: request.options, run: sink.shown(record) },
+          {
+            token,
+            cancelGraceMs: STOP_GRACE_MS,
+            onProgress: (event) => {
+              tokens += event.count;
+              this.onTokensEmitter.fire({ runId: id, count: tokens });
+            },
           },
-        });
-        // If posting fails, that error is the one reported; the reply's own rejection is moot.
-        void waiting.catch(() => undefined);
-        await this.panel.post({ type: 'compare', requestId: id, prompt: request.prompt, strategies: record.strategies, options: request.options, run: sink.shown(record) });
-        return waiting;
+        );
       });
-      if (reply.type !== 'compareDone') throw new Error(`unexpected ${reply.type}`);
       const aborted = reply.result.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
       record = { ...record, status: aborted ? 'aborted' : 'done', result: reply.result };
       this.log.info(
@@ -284,6 +281,8 @@ export class Runner implements vscode.Disposable {
       if (e instanceof vscode.CancellationError) {
         return sink.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
       }
+      // Stopped before the worker started it: the run's status is decided here, not in the panel.
+      if ((e as Error).name === 'AbortError') return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
       await sink.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
     }

@@ -13,7 +13,7 @@ import type { DevicePreference, RunRecord } from '../protocol/messages';
 import type { RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
-import { waitForReply } from './requests';
+import { request as panelRequest } from './requests';
 import type { HostEngines, Runner } from './runner';
 import { openHostEngine, routeVerdicts, runStructuredOnEngine, startJsonRecord, type JsonRunRequest } from './structuredOnEngine';
 
@@ -54,30 +54,28 @@ export class StructuredRuns {
 
     try {
       const reply = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, async () => {
-        const waiting = waitForReply(this.panel, id, ['structuredDone'], {
-          token,
-          cancelGraceMs: STOP_GRACE_MS,
-          onCancel: () => void this.panel.post({ type: 'cancel', requestId: id }).catch(() => undefined),
-          onProgress: (event) => {
-            if (event.type === 'routeDone') routes.push(...revalidateRoutes([event.result], checked));
+        return panelRequest(
+          this.panel,
+          {
+            type: 'structured',
+            requestId: id,
+            prompt: request.prompt,
+            strategy: record.strategies[0]!,
+            options: request.options,
+            maxRetries: request.maxRetries,
+            schema: request.schema,
+            schemaSource: request.schemaSource,
+            run: record,
           },
-        });
-        // If posting fails, that error is the one reported; the reply's own rejection is moot.
-        void waiting.catch(() => undefined);
-        await this.panel.post({
-          type: 'structured',
-          requestId: id,
-          prompt: request.prompt,
-          strategy: record.strategies[0]!,
-          options: request.options,
-          maxRetries: request.maxRetries,
-          schema: request.schema,
-          schemaSource: request.schemaSource,
-          run: record,
-        });
-        return waiting;
+          {
+            token,
+            cancelGraceMs: STOP_GRACE_MS,
+            onProgress: (event) => {
+              if (event.type === 'routeDone') routes.push(...revalidateRoutes([event.result], checked));
+            },
+          },
+        );
       });
-      if (reply.type !== 'structuredDone') throw new Error(`unexpected ${reply.type}`);
       const result = { ...reply.result, routes: revalidateRoutes(reply.result.routes, checked) };
       const stopped = token.isCancellationRequested || result.routes.length < ROUTE_IDS.length;
       record = {

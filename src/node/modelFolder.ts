@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelLoadError } from '../core/model/errors';
 import { availableDtypes, chooseDtype, onnxFileFor, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
@@ -46,17 +47,55 @@ export function isPlainModelName(name: string): boolean {
   return /^\w[\w.-]*$/.test(name);
 }
 
+/** What a model name names: the bundled model, a folder on disk, or a hub id (owner/name[@revision]). */
+export type NamedModel = { kind: 'bundled' | 'folder'; name: string; dir: string } | { kind: 'hub'; name: string };
+
+export interface ModelNaming {
+  /** The folder whose models/ holds the bundled models: the package's, or the extension's. */
+  root?: string;
+  /**
+   * What a relative folder is relative to: the CLI's working folder; the workspace, when its own
+   * settings name the model. Undefined: a relative path is refused with `relativeRefused`.
+   */
+  relativeTo?: string;
+  relativeRefused?: (value: string) => string;
+}
+
+/**
+ * The one reading of a model name, for `--model`, `samplingLab.model` and a prompt test's model:
+ * the bundled name always means the bundled folder (so a missing bundle is reported as such),
+ * and only a plain name can be one ("." or ".." would name our own folders); `~/x` is in the home
+ * folder; owner/name[@revision] that is not a folder here is a hub model, pulled when it loads.
+ * The result has no trailing separator, so "~/models/x/" is the folder x. Nothing is checked here.
+ */
+export function nameModel(model: string | undefined, naming: ModelNaming = {}): NamedModel {
+  const name = model?.trim() || BUNDLED_MODEL;
+  const bundledDir = path.join(naming.root ?? packageRoot(), 'models', name);
+  if (isPlainModelName(name) && (name === BUNDLED_MODEL || fs.existsSync(bundledDir))) return { kind: 'bundled', name, dir: bundledDir };
+  const dir = folderPath(name, naming.relativeTo);
+  // Decided before the relative-path rule: a hub id from user settings is no folder of the open workspace.
+  if ((dir === undefined || !fs.existsSync(dir)) && parseHubId(name)) return { kind: 'hub', name };
+  if (dir === undefined) throw new ModelLoadError(naming.relativeRefused?.(name) ?? `"${name}" is a relative path; give an absolute one.`, name);
+  return { kind: 'folder', name: path.basename(dir), dir };
+}
+
+function folderPath(p: string, base: string | undefined): string | undefined {
+  const home = os.homedir();
+  if ((p === '~' || p.startsWith('~/')) && home) return path.resolve(home, p.slice(2));
+  if (path.isAbsolute(p)) return path.resolve(p);
+  return base === undefined ? undefined : path.resolve(base, p);
+}
+
+/** A model name as the CLI and Node read it: a relative folder is relative to the working folder. */
 export function resolveModel(model: string | undefined, root = packageRoot()): ModelLocation {
-  const name = model && model.trim() ? model.trim() : BUNDLED_MODEL;
-  const bundled = path.join(root, 'models', name);
-  const dir = isPlainModelName(name) && fs.existsSync(bundled) ? bundled : path.resolve(name);
-  const hubId = parseHubId(name);
-  if (!fs.existsSync(dir) && hubId) {
+  const named = nameModel(model, { root, relativeTo: process.cwd() });
+  if (named.kind === 'hub') {
     // Pulled already: the snapshot in the hub cache (no network here; ensureModel pulls).
-    const cached = cachedModel(hubId, hubConfig());
-    if (cached) return { kind: 'hub', parent: path.dirname(cached.dir), id: cached.commit, dir: cached.dir, name, dtype: cached.dtype };
-    return { kind: 'hub', parent: '', id: name, dir: '', name };
+    const cached = cachedModel(parseHubId(named.name)!, hubConfig());
+    if (cached) return { kind: 'hub', parent: path.dirname(cached.dir), id: cached.commit, dir: cached.dir, name: named.name, dtype: cached.dtype };
+    return { kind: 'hub', parent: '', id: named.name, dir: '', name: named.name };
   }
+  const dir = named.dir;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new ModelLoadError(
       `Model folder not found: ${dir}. Pass --model with a folder holding config.json, tokenizer.json and onnx/model.onnx, a hub id like owner/name, or leave it out to use the bundled "${BUNDLED_MODEL}".`,

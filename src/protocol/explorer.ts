@@ -1,14 +1,17 @@
 /**
- * Messages between the panel and the model worker for the distribution explorer. They travel
- * beside the main protocol under their own `explorer` key, so each side can tell them apart
- * before the main validators run. Cut tokens' log-probs are −∞, which JSON cannot carry: only
- * probabilities cross, and the validators check them.
+ * Messages between the panel and the model worker for the distribution explorer. They follow the
+ * main protocol's naming (a `type`, a `requestId`, and a reply the request names: ExplorerReplies,
+ * src/protocol/requests.ts) but never reach the host: their types start with `explorer`, so the
+ * panel and the worker tell them apart before the main validators run. Cut tokens' log-probs are
+ * −∞, which JSON cannot carry: only probabilities cross, and the validators check them.
  */
 import type { ExplorerSettings } from '../core/explorer/settings';
+import type { WorkerRequest } from './messages';
+import type { ReplyNames } from './requests';
 
 export interface ExplorerStepRequest {
-  explorer: 'step';
-  id: number;
+  type: 'explorerStep';
+  requestId: string;
   prompt: string;
   maxNewTokens: number;
   generated: number[];
@@ -22,8 +25,8 @@ export interface ExplorerStepRequest {
   dtype?: string;
 }
 
-export interface ExplorerBranchRequest extends Omit<ExplorerStepRequest, 'explorer'> {
-  explorer: 'branch';
+export interface ExplorerBranchRequest extends Omit<ExplorerStepRequest, 'type'> {
+  type: 'explorerBranch';
   altToken: number;
   seed: number;
 }
@@ -44,8 +47,8 @@ export interface ExplorerBar {
 }
 
 export interface ExplorerStepReply {
-  explorer: 'stepResult';
-  id: number;
+  type: 'explorerStepDone';
+  requestId: string;
   promptIds: number[];
   vocabSize: number;
   bars: ExplorerBar[];
@@ -65,8 +68,8 @@ export interface ExplorerStepReply {
 }
 
 export interface ExplorerBranchReply {
-  explorer: 'branchResult';
-  id: number;
+  type: 'explorerBranchDone';
+  requestId: string;
   step: number;
   token: number;
   tokenText: string;
@@ -74,13 +77,28 @@ export interface ExplorerBranchReply {
   tokens: { token: number; text: string; prob: number }[];
 }
 
-export interface ExplorerErrorReply {
-  explorer: 'error';
-  id: number;
+/** Either request failed; the error says why in words for the explorer to show. */
+export interface ExplorerFailedReply {
+  type: 'explorerFailed';
+  requestId: string;
   error: string;
 }
 
-export type ExplorerReply = ExplorerStepReply | ExplorerBranchReply | ExplorerErrorReply;
+export type ExplorerReply = ExplorerStepReply | ExplorerBranchReply | ExplorerFailedReply;
+
+/** Each explorer request's reply (either may end with `explorerFailed` instead). */
+export type ExplorerReplies = {
+  explorerStep: { done: ExplorerStepReply; progress: never };
+  explorerBranch: { done: ExplorerBranchReply; progress: never };
+};
+
+export const EXPLORER_REPLIES: ReplyNames<ExplorerReplies> = {
+  explorerStep: { done: 'explorerStepDone', progress: [] },
+  explorerBranch: { done: 'explorerBranchDone', progress: [] },
+};
+
+/** What the panel sends its model worker: the host's requests it forwards, and the explorer's own. */
+export type PanelToWorker = WorkerRequest | ExplorerRequest;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
@@ -106,34 +124,34 @@ function validSettings(s: unknown): boolean {
 
 /** Is this an explorer message at all (whether or not it is well formed)? */
 export function isExplorerMessage(data: unknown): boolean {
-  return isObj(data) && typeof data.explorer === 'string';
+  return isObj(data) && typeof data.type === 'string' && data.type.startsWith('explorer');
 }
 
 export function validateExplorerRequest(data: unknown): ExplorerRequest | string {
-  if (!isObj(data) || (data.explorer !== 'step' && data.explorer !== 'branch')) return 'unknown explorer request';
-  if (!isInt(data.id) || typeof data.prompt !== 'string' || !isInt(data.maxNewTokens) || !isInt(data.step)) return 'bad explorer request fields';
+  if (!isObj(data) || (data.type !== 'explorerStep' && data.type !== 'explorerBranch')) return 'unknown explorer request';
+  if (typeof data.requestId !== 'string' || typeof data.prompt !== 'string' || !isInt(data.maxNewTokens) || !isInt(data.step)) return 'bad explorer request fields';
   if (!Array.isArray(data.generated) || !data.generated.every(isInt) || data.step >= data.generated.length) return 'bad generated ids or step';
   if (!validSettings(data.settings)) return 'bad explorer settings';
-  if (data.explorer === 'branch' && (!isInt(data.altToken) || !isInt(data.seed))) return 'bad branch token or seed';
+  if (data.type === 'explorerBranch' && (!isInt(data.altToken) || !isInt(data.seed))) return 'bad branch token or seed';
   if ((data.chat !== undefined && typeof data.chat !== 'boolean') || (data.system !== undefined && typeof data.system !== 'string')) return 'bad prompt format';
   if ((data.model !== undefined && typeof data.model !== 'string') || (data.dtype !== undefined && typeof data.dtype !== 'string')) return 'bad model name or weights';
   return data as unknown as ExplorerRequest;
 }
 
 export function validateExplorerReply(data: unknown): ExplorerReply | string {
-  if (!isObj(data) || !isInt(data.id)) return 'bad explorer reply';
-  switch (data.explorer) {
-    case 'stepResult': {
+  if (!isObj(data) || typeof data.requestId !== 'string') return 'bad explorer reply';
+  switch (data.type) {
+    case 'explorerStepDone': {
       if (!Array.isArray(data.bars) || !isObj(data.chosen) || !Array.isArray(data.sweep) || !Array.isArray(data.stages)) return 'bad explorer step reply';
       const barsOk = data.bars.every((b) => isObj(b) && isInt(b.token) && typeof b.text === 'string' && isNum(b.prob) && isNum(b.finalProb) && isNum(b.logit) && Array.isArray(b.survives));
       if (!barsOk || !isNum(data.entropyBits) || !isNum(data.tailMass) || !isNum(data.chosen.finalProb)) return 'bad explorer numbers';
       return data as unknown as ExplorerStepReply;
     }
-    case 'branchResult':
+    case 'explorerBranchDone':
       if (typeof data.text !== 'string' || !Array.isArray(data.tokens) || !isInt(data.token)) return 'bad explorer branch reply';
       return data as unknown as ExplorerBranchReply;
-    case 'error':
-      return typeof data.error === 'string' ? (data as unknown as ExplorerErrorReply) : 'bad explorer error';
+    case 'explorerFailed':
+      return typeof data.error === 'string' ? (data as unknown as ExplorerFailedReply) : 'bad explorer error';
     default:
       return 'unknown explorer reply';
   }

@@ -10,13 +10,13 @@ import type { ExplorerSettings } from '../../src/core/explorer/settings';
 import type { ExplorerStepReply } from '../../src/protocol/explorer';
 
 /** The explorer's step reply for `token` under `settings`, over the known tokens only. */
-export function approximateStep(id: number, token: TokenInfo, settings: ExplorerSettings): ExplorerStepReply {
+export function approximateStep(requestId: string, token: TokenInfo, settings: ExplorerSettings): ExplorerStepReply {
   const { known, explanation: view, knownMass, unknownTail, sweep } = explainKnownStep(token, settings);
   const texts = known.texts;
   const c = view.chosen!;
   return {
-    explorer: 'stepResult',
-    id,
+    type: 'explorerStepDone',
+    requestId,
     promptIds: [],
     vocabSize: texts.length,
     bars: view.tokens.map((t, i) => ({

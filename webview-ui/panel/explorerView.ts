@@ -15,10 +15,10 @@ import type { BiasParam, NumberParam, StageDefinition, TextsParam } from '../../
 import type { StageType } from '../../src/core/sampling/types';
 import type { ExplorerBranchReply, ExplorerReply, ExplorerRequest, ExplorerStepReply } from '../../src/protocol/explorer';
 import type { BranchProgress, BranchRecord } from '../../src/protocol/messages';
+import type { ExplorerRequester } from './workerClient';
 import { branchCard } from './branchCard';
 import { remoteBranchRefusal, type RemoteBranchCards } from './remoteBranch';
 import { explorerControls, OFF_VALUE, readTextControl, textControlName, textControlPlaceholder, textControlText } from './explorerControls';
-import { validateExplorerReply } from '../../src/protocol/explorer';
 import type { RunRecord } from '../../src/protocol/messages';
 import { lineChart, rovingFocus, svg } from './charts';
 import { percent, splitCharacterNote, visibleToken } from './format';
@@ -60,7 +60,8 @@ export class ExplorerView {
   private target: Target | undefined;
   private settings: ExplorerSettings = { temperature: 1 };
   private nextId = 1;
-  private latestStep = 0;
+  /** The step request whose view is wanted: a reply to an older one is dropped. */
+  private latestStep = '';
   private last: ExplorerStepReply | undefined;
   private readonly controls = new Map<string, Control>();
   private readonly textControls = new Map<string, TextControl>();
@@ -91,7 +92,7 @@ export class ExplorerView {
   private readonly branchNote: HTMLElement;
 
   constructor(
-    private readonly send: (request: ExplorerRequest) => void,
+    private readonly requestOf: ExplorerRequester,
     private readonly onBranch: (runId: string, branch: BranchRecord) => void,
     private readonly remote?: RemoteBranchCards,
   ) {
@@ -423,15 +424,24 @@ export class ExplorerView {
 
   private request(): void {
     if (!this.target) return;
-    this.latestStep = this.nextId++;
+    const requestId = `explorer-${this.nextId++}`;
+    this.latestStep = requestId;
     this.element.dataset.pending = 'true';
     const from = this.target.approximateFrom;
-    if (!from) return this.send({ explorer: 'step', id: this.latestStep, ...this.base() });
+    if (!from) return this.ask({ type: 'explorerStep', requestId, ...this.base() });
     try {
-      this.handle(approximateStep(this.latestStep, from, this.settings));
+      this.handle(approximateStep(requestId, from, this.settings));
     } catch (e) {
-      this.handle({ explorer: 'error', id: this.latestStep, error: e instanceof Error ? e.message : String(e) });
+      this.handle({ type: 'explorerFailed', requestId, error: e instanceof Error ? e.message : String(e) });
     }
+  }
+
+  /** Asks the worker; its reply, or its failure (the worker's error, a malformed reply, a crash), is handled alike. */
+  private ask(request: ExplorerRequest): void {
+    this.requestOf(request).then(
+      (reply) => this.handle(reply),
+      (e: unknown) => this.handle({ type: 'explorerFailed', requestId: request.requestId, error: e instanceof Error ? e.message : String(e) }),
+    );
   }
 
   private branch(): void {
@@ -439,7 +449,7 @@ export class ExplorerView {
     const altToken = Number(this.altSelect.value);
     if (this.target.approximateFrom) return this.continueOnServer(altToken);
     this.setBranchPending(true);
-    this.send({ explorer: 'branch', id: this.nextId++, altToken, seed: this.target.run.options.seed, ...this.base() });
+    this.ask({ type: 'explorerBranch', requestId: `explorer-${this.nextId++}`, altToken, seed: this.target.run.options.seed, ...this.base() });
   }
 
   /** The server continues the run's text up to the picked token (the host asks it); the card streams in here. */
@@ -463,22 +473,13 @@ export class ExplorerView {
     this.remote?.onProgress(message);
   }
 
-  onReply(data: unknown): void {
-    const reply = validateExplorerReply(data);
-    if (typeof reply === 'string') {
-      this.error.textContent = `Explorer: ${reply}`;
-      return;
-    }
-    this.handle(reply);
-  }
-
   private handle(reply: ExplorerReply): void {
-    switch (reply.explorer) {
-      case 'error':
+    switch (reply.type) {
+      case 'explorerFailed':
         this.error.textContent = reply.error;
         this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
-        if (reply.id === this.latestStep) {
+        if (reply.requestId === this.latestStep) {
           delete this.element.dataset.pending;
           // The step asked for has no view: what is drawn belongs to another step or card.
           this.last = undefined;
@@ -489,8 +490,8 @@ export class ExplorerView {
           this.branchButton.disabled = true;
         }
         return;
-      case 'stepResult':
-        if (reply.id !== this.latestStep) return;
+      case 'explorerStepDone':
+        if (reply.requestId !== this.latestStep) return;
         this.error.textContent = '';
         this.last = reply;
         this.drawSummary(reply);
@@ -499,10 +500,10 @@ export class ExplorerView {
         this.fillAlternatives(reply);
         if (!this.branchPending) this.branchButton.disabled = this.invalid || !this.canBranch();
         delete this.element.dataset.pending;
-        this.element.dataset.ready = String(reply.id);
+        this.element.dataset.ready = reply.requestId;
         this.element.dataset.promptIds = reply.promptIds.join(',');
         return;
-      case 'branchResult':
+      case 'explorerBranchDone':
         this.setBranchPending(false);
         this.branchButton.disabled = this.invalid || !this.canBranch();
         this.addBranch(reply);

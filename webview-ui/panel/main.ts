@@ -3,7 +3,6 @@
  * worker's events to the host. Everything crossing a boundary is validated on arrival.
  */
 import type { HostToWebview, RunRecord, WorkerEvent } from '../../src/protocol/messages';
-import { ROUTE_IDS } from '../../src/core/structured/routeIds';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages';
 import { validateHostToWebview } from '../../src/protocol/validate';
 import { ExplorerView } from './explorerView';
@@ -178,7 +177,6 @@ function ensureWorker(): WorkerClient {
   worker ??= startWorker(document.body.dataset.workerUrl!, {
     onEvent: onWorkerEvent,
     onInvalid: (error) => log('error', `panel rejected a message from the model worker: ${error}`),
-    onExplorer: (data) => explorer.onReply(data),
     onCrash: (error) => {
       log('error', error);
       worker?.terminate();
@@ -233,11 +231,10 @@ function onWorkerEvent(event: WorkerEvent): void {
     case 'structuredDone': {
       settled(event.requestId);
       const run = runOfRequest(event.requestId);
-      if (run?.structured) {
+      // The routes show at once; the status is the host's, in the record that follows (runUpdated).
+      if (run?.structured && run.status === 'running') {
         const { routes, elapsedMs, truncatedNotice } = event.result;
-        // The host's record follows (runUpdated); until then, a run short of routes was stopped.
-        const status = routes.length < ROUTE_IDS.length ? 'aborted' : 'done';
-        upsertRun({ ...run, status, structured: { ...run.structured, routes, elapsedMs, truncatedNotice } });
+        upsertRun({ ...run, structured: { ...run.structured, routes, elapsedMs, truncatedNotice } });
       }
       break;
     }
@@ -248,18 +245,15 @@ function onWorkerEvent(event: WorkerEvent): void {
       settled(event.requestId);
       dropQueuedTokens(event.requestId);
       const run = runOfRequest(event.requestId);
-      if (run) {
-        const aborted = event.result.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
-        upsertRun({ ...run, status: aborted ? 'aborted' : 'done', result: event.result });
-      }
+      // The result shows at once; whether the run is done or stopped is the host's to say (runUpdated follows).
+      if (run?.status === 'running') upsertRun({ ...run, result: event.result });
       break;
     }
     case 'requestFailed': {
       settled(event.requestId);
       status.endLoad();
+      // The host records the run as failed or stopped, and sends that record (runUpdated).
       dropQueuedTokens(event.requestId);
-      const run = runOfRequest(event.requestId);
-      if (run) upsertRun({ ...run, status: event.errorName === 'AbortError' ? 'aborted' : 'failed', error: event.error });
       break;
     }
     case 'readFile':
@@ -377,7 +371,7 @@ runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
 // The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.
 const explorer = new ExplorerView(
-  (request) => ensureWorker().send(request as unknown as Parameters<WorkerClient['send']>[0]),
+  (request) => ensureWorker().request(request),
   (runId, branch) => postToHost({ type: 'branchAdded', runId, branch }),
   new RemoteBranchCards(postToHost),
 );

@@ -1,14 +1,20 @@
 /**
  * Starts the model worker. `new Worker(<webview resource URL>)` is refused as cross-origin,
- * so the script is fetched and started from a blob: URL (CSP: worker-src blob:).
+ * so the script is fetched and started from a blob: URL (CSP: worker-src blob:). The panel's own
+ * requests to it (the explorer's) go through the protocol's one request/reply pairing.
  */
 import type { WorkerEvent, WorkerRequest } from '../../src/protocol/messages';
-import { isExplorerMessage } from '../../src/protocol/explorer';
+import { EXPLORER_REPLIES, isExplorerMessage, validateExplorerReply, type ExplorerReplies, type ExplorerReply, type ExplorerRequest, type PanelToWorker } from '../../src/protocol/explorer';
+import { requester, type ReplyOf, type Unsent } from '../../src/protocol/requests';
 import { isResourceRequest, type ResourceReply, type ResourceRequest } from '../../src/protocol/resources';
 import { validateWorkerEvent } from '../../src/protocol/validate';
 
+/** An explorer request, answered with the reply the protocol names for it; rejected with the worker's error or its crash. */
+export type ExplorerRequester = <M extends Unsent<ExplorerRequest>>(message: M) => Promise<ReplyOf<ExplorerReplies, M['type']>>;
+
 export interface WorkerClient {
   send(request: WorkerRequest): void;
+  request: ExplorerRequester;
   terminate(): void;
 }
 
@@ -17,8 +23,6 @@ export interface WorkerHandlers {
   /** The worker failed to start or crashed: every request it held is lost. */
   onCrash(error: string): void;
   onInvalid(error: string): void;
-  /** The distribution explorer's replies (validated by the explorer). */
-  onExplorer?(data: unknown): void;
 }
 
 /** Whether the panel may fetch `url` for the worker: only its own resources (the origin its worker script came from). */
@@ -35,7 +39,19 @@ export function startWorker(scriptUrl: string, handlers: WorkerHandlers): Worker
   let worker: Worker | undefined;
   let blobUrl: string | undefined;
   let terminated = false;
-  const backlog: WorkerRequest[] = [];
+  const backlog: PanelToWorker[] = [];
+  const explorerReplies = new Map<string, (reply: ExplorerReply) => void>();
+  const onGone = new Set<() => void>();
+  let goneError = 'the model worker stopped';
+  const gone = (error: string) => {
+    goneError = error;
+    for (const listener of [...onGone]) listener();
+  };
+  let ids = 0;
+  const post = (message: PanelToWorker) => {
+    if (worker) worker.postMessage(message);
+    else backlog.push(message);
+  };
 
   const ready = (async () => {
     const response = await fetch(scriptUrl);
@@ -45,18 +61,51 @@ export function startWorker(scriptUrl: string, handlers: WorkerHandlers): Worker
     worker = new Worker(blobUrl, { type: 'module', name: 'sampling-lab-model' });
     worker.onmessage = (e: MessageEvent) => {
       if (isResourceRequest(e.data)) return void fetchFor(worker, e.data);
-      if (isExplorerMessage(e.data)) return handlers.onExplorer?.(e.data);
+      if (isExplorerMessage(e.data)) return explorerReply(e.data);
       const checked = validateWorkerEvent(e.data);
       if (checked.ok) handlers.onEvent(checked.message);
       else handlers.onInvalid(checked.error);
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      handlers.onCrash(`model worker error: ${e.message || 'script failed to load'}`);
+      const error = `model worker error: ${e.message || 'script failed to load'}`;
+      gone(error);
+      handlers.onCrash(error);
     };
     for (const request of backlog.splice(0)) worker.postMessage(request);
   })();
-  ready.catch((e) => handlers.onCrash(e instanceof Error ? e.message : String(e)));
+  ready.catch((e) => {
+    const error = e instanceof Error ? e.message : String(e);
+    gone(error);
+    handlers.onCrash(error);
+  });
+
+  /** A malformed reply fails the request it names, saying why, rather than leaving it pending. */
+  function explorerReply(data: unknown): void {
+    const reply = validateExplorerReply(data);
+    if (typeof reply !== 'string') return explorerReplies.get(reply.requestId)?.(reply);
+    handlers.onInvalid(`panel rejected an explorer reply: ${reply}`);
+    const requestId = typeof data === 'object' && data !== null && 'requestId' in data ? data.requestId : undefined;
+    if (typeof requestId === 'string') explorerReplies.get(requestId)?.({ type: 'explorerFailed', requestId, error: `Explorer: ${reply}` });
+  }
+
+  const request = requester<ExplorerRequest, ExplorerReply, ExplorerReplies>(
+    {
+      post,
+      onReplies: (requestId, handler) => {
+        explorerReplies.set(requestId, handler);
+        return { dispose: () => explorerReplies.delete(requestId) };
+      },
+      onClosed: (listener) => {
+        onGone.add(listener);
+        return { dispose: () => onGone.delete(listener) };
+      },
+      failure: (reply) => (reply.type === 'explorerFailed' ? new Error(reply.error) : undefined),
+      closedError: () => new Error(goneError),
+      newId: (type) => `${type}-${++ids}`,
+    },
+    EXPLORER_REPLIES,
+  );
 
   /** The worker's resource fetch, made by this document (src/protocol/resources.ts says why); only the panel's own resources. */
   async function fetchFor(target: Worker | undefined, request: ResourceRequest): Promise<void> {
@@ -76,12 +125,11 @@ export function startWorker(scriptUrl: string, handlers: WorkerHandlers): Worker
   }
 
   return {
-    send(request) {
-      if (worker) worker.postMessage(request);
-      else backlog.push(request);
-    },
+    send: post,
+    request,
     terminate() {
       terminated = true;
+      gone('the model worker was stopped');
       worker?.terminate();
       worker = undefined;
       if (blobUrl) URL.revokeObjectURL(blobUrl);

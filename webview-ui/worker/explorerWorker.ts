@@ -58,14 +58,14 @@ export async function handleExplorer(
     // The prompt as the run read it: through the chat template or raw.
     const model = withPromptFormat(loadedModel, { chat: request.chat, system: request.system });
     const { promptIds, logits } = await logitsFor(model, request);
-    if (request.explorer === 'branch') {
+    if (request.type === 'explorerBranch') {
       const result = await continueFrom(model, promptIds, request.generated.slice(0, request.step), request.altToken, explorerStrategy(request.settings), {
         maxNewTokens: Math.max(1, request.maxNewTokens - request.step),
         seed: request.seed,
       });
       post({
-        explorer: 'branchResult',
-        id: request.id,
+        type: 'explorerBranchDone',
+        requestId: request.requestId,
         step: request.step,
         token: request.altToken,
         tokenText: model.tokenText(request.altToken),
@@ -79,8 +79,8 @@ export async function handleExplorer(
     const view = explainStep(row, stepHistory(promptIds, request.generated, request.step), request.settings, { chosenToken, topN: 30, vocabulary: model });
     const chosen = view.chosen!;
     post({
-      explorer: 'stepResult',
-      id: request.id,
+      type: 'explorerStepDone',
+      requestId: request.requestId,
       promptIds,
       vocabSize: view.vocabSize,
       bars: view.tokens.map((t, i) => ({
@@ -103,6 +103,6 @@ export async function handleExplorer(
       sweep: temperatureSweep(row, chosenToken, { from: 0.1, to: 2.0, steps: 20 }).map((p) => ({ temperature: p.temperature, chosenProb: p.chosenProb, entropyBits: p.entropyBits })),
     });
   } catch (e) {
-    post({ explorer: 'error', id: request.id, error: e instanceof Error ? e.message : String(e) });
+    post({ type: 'explorerFailed', requestId: request.requestId, error: e instanceof Error ? e.message : String(e) });
   }
 }

@@ -9,22 +9,18 @@
  * it checks whether tokenizer_config.json exists, and finds no tokenizer.)
  */
 import type { FileDataReply, FileErrorReply, ModelSpec, ReadFileRequest } from '../../src/protocol/messages';
+import type { PendingReplies } from './pendingReplies';
 
 export const MODEL_PREFIX = 'sampling-lab-model/';
-
-interface Pending {
-  resolve: (response: Response) => void;
-  reject: (error: Error) => void;
-}
 
 export class ModelFiles {
   private next = 0;
   private spec: ModelSpec | undefined;
-  private readonly pending = new Map<string, Pending>();
   /** The first file that failed for a reason other than absence, since the last takeFailure(). */
   private failure: Error | undefined;
 
   constructor(
+    private readonly pending: PendingReplies,
     private readonly post: (request: ReadFileRequest) => void,
     private readonly onMiss: (path: string, status: number) => void,
     private readonly fetchResource: (url: string) => Promise<Response>,
@@ -51,9 +47,8 @@ export class ModelFiles {
   };
 
   reply(message: FileDataReply | FileErrorReply): void {
-    const waiter = this.pending.get(message.requestId);
+    const waiter = this.pending.take(message.requestId);
     if (!waiter) return;
-    this.pending.delete(message.requestId);
     if (message.type === 'fileData') {
       const body = message.data as Uint8Array<ArrayBuffer>;
       waiter.resolve(new Response(body, { status: 200, headers: { 'content-length': String(body.byteLength) } }));
@@ -73,18 +68,9 @@ export class ModelFiles {
     return failure;
   }
 
-  /** A cancelled load must not hang on files that will never be read. */
-  cancelAll(): void {
-    for (const waiter of this.pending.values()) waiter.reject(new DOMException('model load cancelled', 'AbortError'));
-    this.pending.clear();
-  }
-
   private askHost(path: string): Promise<Response> {
     const requestId = `file-${++this.next}`;
-    return new Promise<Response>((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-      this.post({ type: 'readFile', requestId, path });
-    });
+    return this.pending.wait(requestId, () => this.post({ type: 'readFile', requestId, path }));
   }
 
   /**

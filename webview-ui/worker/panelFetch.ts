@@ -3,40 +3,32 @@
  * panel's document, which code-server's service worker routes to the right webview.
  */
 import type { ResourceReply, ResourceRequest } from '../../src/protocol/resources';
+import type { PendingReplies } from './pendingReplies';
 
-interface Pending {
-  resolve: (response: Response) => void;
-  reject: (error: Error) => void;
-}
+/** Its ids beside ModelFiles' in the worker's one PendingReplies. */
+const key = (id: number) => `resource-${id}`;
 
 export class PanelFetch {
   private next = 0;
-  private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly post: (request: ResourceRequest) => void) {}
+  constructor(
+    private readonly post: (request: ResourceRequest) => void,
+    private readonly pending: PendingReplies,
+  ) {}
 
-  readonly fetch = (url: string): Promise<Response> =>
-    new Promise<Response>((resolve, reject) => {
-      const id = ++this.next;
-      this.pending.set(id, { resolve, reject });
-      this.post({ resource: 'fetch', id, url });
-    });
+  readonly fetch = (url: string): Promise<Response> => {
+    const id = ++this.next;
+    return this.pending.wait(key(id), () => this.post({ resource: 'fetch', id, url }));
+  };
 
   reply(message: ResourceReply): void {
-    const waiter = this.pending.get(message.id);
+    const waiter = this.pending.take(key(message.id));
     if (!waiter) {
       void message.body?.cancel();
       return;
     }
-    this.pending.delete(message.id);
     if (message.status === 0) return waiter.reject(new Error(message.error ?? 'the panel could not fetch a model file'));
     const headers: Record<string, string> = message.size > 0 ? { 'content-length': String(message.size) } : {};
     waiter.resolve(new Response(message.body as ReadableStream<Uint8Array> | null, { status: message.status, statusText: message.error ?? '', headers }));
-  }
-
-  /** A cancelled load must not hang on files that will never arrive. */
-  cancelAll(): void {
-    for (const waiter of this.pending.values()) waiter.reject(new DOMException('model load cancelled', 'AbortError'));
-    this.pending.clear();
   }
 }

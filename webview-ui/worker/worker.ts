@@ -17,6 +17,7 @@ import { handleExplorer, type LoadedModelName } from './explorerWorker';
 import { chooseBackend } from './chooseBackend';
 import { ModelFiles, MODEL_PREFIX } from './modelFiles';
 import { PanelFetch } from './panelFetch';
+import { PendingReplies } from './pendingReplies';
 import { isResourceReply } from '../../src/protocol/resources';
 import { StructuredEngines } from './structuredEngines';
 import { runStructuredRequest } from './structuredRun';
@@ -38,8 +39,10 @@ function errorText(e: unknown): { error: string; errorName: string } {
 }
 
 /** Resource URLs are fetched by the panel's document: code-server routes this worker's own fetches to whichever webview registered last. */
-const panelFetch = new PanelFetch((request) => self.postMessage(request));
-const modelFiles = new ModelFiles(post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`), panelFetch.fetch);
+/** The model files asked of the panel and of the host, not yet received: a cancelled load rejects them all. */
+const fileReplies = new PendingReplies();
+const panelFetch = new PanelFetch((request) => self.postMessage(request), fileReplies);
+const modelFiles = new ModelFiles(fileReplies, post, (path, status) => log('debug', `model file ${path}: HTTP ${status}`), panelFetch.fetch);
 /** ONNX Runtime's .wasm, fetched once through the panel and handed to ORT as bytes (it would fetch the URL from this worker). */
 let wasmBinary: Promise<Uint8Array> | undefined;
 /** The model this worker holds, and its name and weights as the host asked for them (the explorer checks a card's against them). */
@@ -253,8 +256,7 @@ function handle(request: WorkerRequest): void {
     case 'cancel':
       aborts.get(request.requestId)?.abort();
       if (request.requestId === loadingRequestId) {
-        modelFiles.cancelAll();
-        panelFetch.cancelAll();
+        fileReplies.cancelAll();
       }
       break;
     case 'fileData':

@@ -24,7 +24,7 @@ import { DEFAULT_CACHE_DIR, PromptTestCache } from '../../node/promptTestRunner'
 import { endpointConcurrency, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
-import { linkedCancellation, newRequestId, RequestFailedError, waitForReply } from '../requests';
+import { linkedCancellation, newRequestId, RequestFailedError, request } from '../requests';
 import { readSettings, type LabSettings } from '../settings';
 import { workspaceTrusted } from '../workspaceTrust';
 import { CaseOutcomes, emptySummary, type PromptTestRunSummary } from './caseOutcomes';
@@ -219,18 +219,6 @@ function isCancellation(e: unknown): boolean {
 
 /** One plan's outputs from the model in the panel's worker (prompt test cases, risk calibration questions). */
 export async function generateInPanel(panel: PanelProvider, plan: GenerationPlan, token: vscode.CancellationToken, idPrefix = 'test'): Promise<CaseGeneration> {
-  const id = newRequestId(idPrefix);
-  if (token.isCancellationRequested) throw new vscode.CancellationError();
-  // The cancel goes after the request it cancels, or the worker would drop it and run the case anyway.
-  let posted: Promise<unknown> = Promise.resolve();
-  const waiting = waitForReply(panel, id, ['promptTestDone'], {
-    token,
-    onCancel: () => void posted.then(() => panel.post({ type: 'cancel', requestId: id })).catch(() => undefined),
-  });
-  void waiting.catch(() => undefined);
-  posted = panel.post({ type: 'promptTest', requestId: id, plan });
-  await posted;
-  const reply = await waiting;
-  if (reply.type !== 'promptTestDone') throw new Error(`unexpected ${reply.type}`);
+  const reply = await request(panel, { type: 'promptTest', requestId: newRequestId(idPrefix), plan }, { token });
   return reply.generation;
 }

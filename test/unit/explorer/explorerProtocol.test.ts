@@ -3,20 +3,22 @@ import { explainStep } from '../../../src/core/explorer/explainStep';
 import { isExplorerMessage, validateExplorerReply, validateExplorerRequest } from '../../../src/protocol/explorer';
 import { explorerModelMismatch } from '../../../webview-ui/worker/explorerWorker';
 
-const step = { explorer: 'step', id: 1, prompt: 'Q:', maxNewTokens: 8, generated: [3, 4], step: 1, settings: { temperature: 0.7, topK: 2 } };
+const step = { type: 'explorerStep', requestId: 'explorer-1', prompt: 'Q:', maxNewTokens: 8, generated: [3, 4], step: 1, settings: { temperature: 0.7, topK: 2 } };
 
 describe('the explorer messages between panel and worker', () => {
-  it('are told apart from the main protocol by their "explorer" key', () => {
+  it('name their type and request like the main protocol, and are told apart from it by their "explorer" types', () => {
     assert.ok(isExplorerMessage(step));
+    assert.ok(isExplorerMessage({ type: 'explorerFailed', requestId: 'explorer-1', error: 'x' }));
     assert.ok(!isExplorerMessage({ type: 'compare', requestId: 'r' }));
+    assert.ok(!isExplorerMessage({ explorer: 'step', id: 1 }), 'the old shape is no longer one');
   });
 
   it('accept a well-formed step or branch request and refuse a step past the completion or bad settings', () => {
     assert.equal(typeof validateExplorerRequest(step), 'object');
-    assert.equal(typeof validateExplorerRequest({ ...step, explorer: 'branch', altToken: 5, seed: 42 }), 'object');
+    assert.equal(typeof validateExplorerRequest({ ...step, type: 'explorerBranch', altToken: 5, seed: 42 }), 'object');
     assert.match(validateExplorerRequest({ ...step, step: 2 }) as string, /step/);
     assert.match(validateExplorerRequest({ ...step, settings: { temperature: 'hot' } }) as string, /settings/);
-    assert.match(validateExplorerRequest({ ...step, explorer: 'branch' }) as string, /branch/);
+    assert.match(validateExplorerRequest({ ...step, type: 'explorerBranch' }) as string, /branch/);
   });
 
   it("name the card's model and weights; a malformed name is refused", () => {
@@ -42,8 +44,8 @@ describe('the explorer messages between panel and worker', () => {
     const logits = Float32Array.from([3, 2, 1, 0]);
     const view = explainStep(logits, [], { temperature: 1, topK: 2 }, { chosenToken: 2 });
     const reply = {
-      explorer: 'stepResult',
-      id: 1,
+      type: 'explorerStepDone',
+      requestId: 'explorer-1',
       promptIds: [1],
       vocabSize: 4,
       bars: view.tokens.map((t, i) => ({ token: t.token, text: 'x', rank: t.rank, logit: t.logit, prob: t.prob, finalProb: t.finalProb, chosen: t.chosen, cutBy: t.cutBy, survives: view.stages.slice(1).map((s) => s.survives[i]!) })),
@@ -62,6 +64,6 @@ describe('the explorer messages between panel and worker', () => {
   });
 
   it('refuse a reply whose numbers are not finite', () => {
-    assert.equal(typeof validateExplorerReply({ explorer: 'stepResult', id: 1, bars: [{ token: 0, text: '', prob: null, finalProb: 0, logit: 0, survives: [] }], chosen: { finalProb: 0 }, sweep: [], stages: [], entropyBits: 0, tailMass: 0 }), 'string');
+    assert.equal(typeof validateExplorerReply({ type: 'explorerStepDone', requestId: 'explorer-1', bars: [{ token: 0, text: '', prob: null, finalProb: 0, logit: 0, survives: [] }], chosen: { finalProb: 0 }, sweep: [], stages: [], entropyBits: 0, tailMass: 0 }), 'string');
   });
 });

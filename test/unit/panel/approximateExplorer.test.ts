@@ -33,7 +33,7 @@ function step(chosen = ' Paris', chosenLogprob = Math.log(0.6)): TokenInfo {
 
 describe('the approximate explorer (top log-probs from a server)', () => {
   it('shows the known tokens at the server’s probabilities and the rest as an unknown tail', () => {
-    const r = approximateStep(1, step(), { temperature: 1 });
+    const r = approximateStep('explorer-1', step(), { temperature: 1 });
     assert.deepEqual(r.bars.map((b) => b.text), [' Paris', ' Lyon', ' Nice', ' Rome']);
     assert.ok(Math.abs(r.bars[1]!.prob - 0.2) < 1e-6);
     assert.ok(Math.abs(r.tailMass - 0.05) < 1e-6, `tail ${r.tailMass}`);
@@ -43,9 +43,9 @@ describe('the approximate explorer (top log-probs from a server)', () => {
   });
 
   it('renormalises the known part at temperature 1, and again after top-k cuts it', () => {
-    const plain = approximateStep(1, step(), { temperature: 1 });
+    const plain = approximateStep('explorer-1', step(), { temperature: 1 });
     for (const b of plain.bars) assert.ok(Math.abs(b.finalProb - b.prob / 0.95) < 1e-5, `${b.text}: ${b.finalProb}`);
-    const topK = approximateStep(2, step(), { temperature: 1, topK: 2 });
+    const topK = approximateStep('explorer-2', step(), { temperature: 1, topK: 2 });
     assert.ok(Math.abs(topK.bars[0]!.finalProb - 0.75) < 1e-5, `top-k 2 keeps 0.6 of 0.8: ${topK.bars[0]!.finalProb}`);
     assert.equal(topK.bars[2]!.finalProb, 0);
     assert.ok(topK.bars[2]!.cutBy?.startsWith('top_k'), topK.bars[2]!.cutBy);
@@ -53,7 +53,7 @@ describe('the approximate explorer (top log-probs from a server)', () => {
   });
 
   it('sharpens the known part as temperature falls, as the sweep shows', () => {
-    const cold = approximateStep(3, step(), { temperature: 0.5 });
+    const cold = approximateStep('explorer-3', step(), { temperature: 0.5 });
     // p^(1/T) renormalised over the known four: 0.36 / (0.36 + 0.04 + 0.01 + 0.0025).
     assert.ok(Math.abs(cold.bars[0]!.finalProb - 0.36 / 0.4125) < 1e-4, String(cold.bars[0]!.finalProb));
     const first = cold.sweep[0]!;
@@ -69,6 +69,6 @@ describe('the approximate explorer (top log-probs from a server)', () => {
 
   it('refuses a step without log-probs (LM Studio) by saying there is nothing to explore', () => {
     const bare: TokenInfo = { token: -1, text: ' Paris', logprobRaw: Number.NaN, logprobSampling: Number.NaN, alternatives: [], candidates: 0 };
-    assert.throws(() => approximateStep(4, bare, { temperature: 1 }), (e: unknown) => e instanceof NoDistributionError && /no log-probs/.test((e as Error).message));
+    assert.throws(() => approximateStep('explorer-4', bare, { temperature: 1 }), (e: unknown) => e instanceof NoDistributionError && /no log-probs/.test((e as Error).message));
   });
 });

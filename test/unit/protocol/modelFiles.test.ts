@@ -7,10 +7,12 @@
 import * as assert from 'node:assert/strict';
 import type { ModelSpec } from '../../../src/protocol/messages';
 import { MODEL_PREFIX, ModelFiles } from '../../../webview-ui/worker/modelFiles';
+import { PendingReplies } from '../../../webview-ui/worker/pendingReplies';
 
 function filesAnswering(status: number): { files: ModelFiles; misses: string[] } {
   const misses: string[] = [];
   const files = new ModelFiles(
+    new PendingReplies(),
     () => assert.fail('a resource-URL model never asks the host'),
     (path, s) => misses.push(`${path} ${s}`),
     async () => new Response(status === 200 ? 'bytes' : null, { status }),
