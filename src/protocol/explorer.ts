@@ -64,7 +64,11 @@ export interface ExplorerStepReply {
    * `tailMass` is the unknown rest, and every number under the settings is over the known part,
    * renormalised.
    */
-  approximate?: { knownMass: number; known: number };
+  /**
+   * A server's step: its top `known` tokens hold `knownMass`; `unreplayed` names the stages set
+   * here that need the tokens before the step, which a top-K step cannot replay (not applied).
+   */
+  approximate?: { knownMass: number; known: number; unreplayed?: string[] };
 }
 
 export interface ExplorerBranchReply {

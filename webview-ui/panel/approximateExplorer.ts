@@ -5,7 +5,8 @@
  * shown as unknown. The numbers are approximate, and the reply says so.
  */
 import type { TokenInfo } from '../../src/core/decode/types';
-import { explainKnownStep } from '../../src/core/explorer';
+import { explainKnownStep, unreplayableStages } from '../../src/core/explorer';
+import { stageDefinition } from '../../src/core/sampling/registry';
 import type { ExplorerSettings } from '../../src/core/explorer/settings';
 import type { ExplorerStepReply } from '../../src/protocol/explorer';
 
@@ -38,6 +39,6 @@ export function approximateStep(requestId: string, token: TokenInfo, settings: E
     surviving: view.final.surviving,
     chosen: { token: c.token, text: texts[c.token]!, rank: c.rank, rawProb: c.rawProb, finalProb: c.finalProb, cutBy: c.cutBy },
     sweep: sweep.map((p) => ({ temperature: p.temperature, chosenProb: p.chosenProb, entropyBits: p.entropyBits })),
-    approximate: { knownMass, known: texts.length },
+    approximate: { knownMass, known: texts.length, unreplayed: unreplayableStages(settings).map((t) => stageDefinition(t).title) },
   };
 }

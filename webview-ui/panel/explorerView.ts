@@ -528,6 +528,14 @@ export class ExplorerView {
               `Approximate: the server returned its top ${approx.known} tokens (${percent(approx.knownMass)} of the probability); the other ${percent(Math.max(0, 1 - approx.knownMass))} is unknown. The controls renormalise the known part.`,
               { class: 'ex-approximate', 'data-approximate': 'true', 'data-known-mass': String(approx.knownMass), role: 'note' },
             ),
+            ...(approx.unreplayed?.length
+              ? [
+                  span(
+                    `Not applied here: ${approx.unreplayed.join(', ')}. They count the tokens before this step, and the server's top tokens cannot be replayed through them (the server applied its own, if it was asked to).`,
+                    { class: 'ex-approximate ex-unreplayed', 'data-unreplayed': approx.unreplayed.join(','), role: 'note' },
+                  ),
+                ]
+              : []),
           ]
         : []),
       span(`Entropy ${r.entropyBits.toFixed(3)} bits${approx ? ' (of the known part)' : ''}`, { 'data-entropy-bits': String(r.entropyBits) }),

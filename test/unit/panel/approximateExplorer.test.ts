@@ -71,4 +71,12 @@ describe('the approximate explorer (top log-probs from a server)', () => {
     const bare: TokenInfo = { token: -1, text: ' Paris', logprobRaw: Number.NaN, logprobSampling: Number.NaN, alternatives: [], candidates: 0 };
     assert.throws(() => approximateStep('explorer-4', bare, { temperature: 1 }), (e: unknown) => e instanceof NoDistributionError && /no log-probs/.test((e as Error).message));
   });
+
+  it('names the stages set that need the tokens before the step (repetition penalty, DRY): a top-K step cannot replay them', () => {
+    const plain = approximateStep('explorer-5', step(), { temperature: 1 });
+    assert.deepEqual(plain.approximate?.unreplayed, []);
+    const r = approximateStep('explorer-6', step(), { temperature: 1, repetitionPenalty: 1.3, dryMultiplier: 0.8 });
+    assert.deepEqual(r.approximate?.unreplayed, ['Repetition penalty', 'DRY']);
+    assert.deepEqual(r.bars.map((b) => b.finalProb.toFixed(4)), plain.bars.map((b) => b.finalProb.toFixed(4)), 'and indeed they change nothing here');
+  });
 });
