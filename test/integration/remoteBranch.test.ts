@@ -12,37 +12,23 @@ import { strategyFromSettings } from '../../src/core/decode/strategies';
 import type { CompareResult, Strategy } from '../../src/core/decode/types';
 import { branchingRefusal } from '../../src/core/engine/types';
 import { continueFrom } from '../../src/core/explorer/branch';
-import type { CausalLM } from '../../src/core/model/types';
 import { RemoteBranches, type RemoteBranchHost } from '../../src/extension/remoteBranches';
 import type { BranchContinueAction, BranchProgress, BranchRecord, RunRecord } from '../../src/protocol/messages';
 import { DIALECTS, type DialectId } from '../../src/node/engines/remote/dialects';
 import { capabilitiesOf, RemoteEngine } from '../../src/node/engines/remote/remoteEngine';
-import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, world } from '../support/model';
+import { world } from '../support/model';
+import { servedEnginesInSuite } from '../support/servedEngines';
 
 const greedy = strategyFromSettings({ kind: 'greedy' });
 const MAX_NEW = 12;
 
 describe('branching by continuation on a server (test server, bundled model behind it)', function () {
   this.timeout(300_000);
-  let model: CausalLM;
-  const servers: OpenAiTestServer[] = [];
   // The bio prompt (models/facts-lm/world/formats.json): several sentence templates, so an alternative leads somewhere long.
   const prompt = `Tell me about ${world('known')[1]!.name}.\n`;
 
-  before(async () => {
-    model = await bundledModel();
-  });
-  after(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
-
-  async function serve(dialect: DialectId): Promise<{ server: OpenAiTestServer; engine: RemoteEngine }> {
-    const server = await new OpenAiTestServer(model, dialect).start();
-    servers.push(server);
-    const engine = new RemoteEngine({ endpoint: server.url, model: server.modelId, dialect, http: { retryBaseMs: 1 } });
-    return { server, engine };
-  }
+  const served = servedEnginesInSuite();
+  const serve = served.serve;
 
   /** The run as the runner records it after a compare on the endpoint. */
   function runOf(result: CompareResult, strategy: Strategy, engine: Partial<NonNullable<RunRecord['engine']>> = {}): RunRecord {
@@ -82,6 +68,7 @@ describe('branching by continuation on a server (test server, bundled model behi
   for (const dialect of ['vllm', 'llamacpp'] as const) {
     it(`${dialect}: the continuation from prefix + an alternative equals the local model's greedy continuation from the same tokens`, async () => {
       const { server, engine } = await serve(dialect);
+      const model = served.model();
       const result = await engine.compare(prompt, [greedy], { maxNewTokens: MAX_NEW, seed: 42, topAlternatives: 20 });
       const card = result.results[0]!.best;
       const run = runOf(result, greedy);
@@ -128,6 +115,7 @@ describe('branching by continuation on a server (test server, bundled model behi
 
   it('says on the branch when the server read the text prefix as other tokens than the card\'s', async () => {
     const { engine } = await serve('vllm');
+    const model = served.model();
     const result = await engine.compare(prompt, [greedy], { maxNewTokens: MAX_NEW, seed: 42, topAlternatives: 20 });
     const card = result.results[0]!.best;
     // An alternative whose text merges with the card's text before it ("Th" + "i" is one token "Thi"), found, not assumed.

@@ -9,14 +9,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
-import type { CausalLM } from '../../src/core/model/types';
 import { engineRouteSampler } from '../../src/core/structured/engineSampler';
 import { runRoutesOn, type RouteId } from '../../src/core/structured/routes';
 import { checkSchema } from '../../src/core/structured/schema';
 import type { DialectId } from '../../src/node/engines/remote/dialects';
 import { RemoteEngine } from '../../src/node/engines/remote/remoteEngine';
-import { OpenAiTestServer } from '../support/openaiServer';
-import { bundledModel, REPO, world } from '../support/model';
+import { REPO, world } from '../support/model';
+import { servedEnginesInSuite } from '../support/servedEngines';
 
 const SCHEMA_FILE = path.join(REPO, 'test', 'fixtures', 'schemas', 'person.schema.json');
 const personSchema = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8'));
@@ -26,23 +25,10 @@ const hot = strategyFromSettings({ kind: 'top_p', topP: 1.0, temperature: 1.5 })
 
 describe('structured output on an OpenAI-compatible server (the server\'s json_schema as the constrained route)', function () {
   this.timeout(300_000);
-  let model: CausalLM;
-  const servers: OpenAiTestServer[] = [];
   const who = world('known')[3]!;
   const prompt = `JSON for ${who.name}:\n`;
 
-  before(async () => {
-    model = await bundledModel();
-  });
-  after(async () => {
-    await Promise.all(servers.map((s) => s.close()));
-  });
-
-  async function serve(dialect: DialectId): Promise<{ server: OpenAiTestServer; engine: RemoteEngine }> {
-    const server = await new OpenAiTestServer(model, dialect).start();
-    servers.push(server);
-    return { server, engine: new RemoteEngine({ endpoint: server.url, model: server.modelId, dialect, http: { retryBaseMs: 1 } }) };
-  }
+  const { serve } = servedEnginesInSuite();
 
   function run(engine: RemoteEngine, routes: RouteId[], chat: boolean, extra: { seed?: number; signal?: AbortSignal; onRoute?: Parameters<typeof runRoutesOn>[3]['onRoute'] } = {}) {
     const format = chat ? { chat: true } : undefined;
