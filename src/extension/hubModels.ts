@@ -5,6 +5,7 @@
  * prompt when a gated repository answers 401. The token never reaches settings, logs or history.
  */
 import * as vscode from 'vscode';
+import { abortSignalOf, linkedCancellation } from './requests';
 import { formatHubId, type DtypeChoice, type HubId } from '../core/model/hubModel';
 import { HubError } from '../node/hub/hubErrors';
 import { pullModel, type PulledModel } from '../node/hub/pullModel';
@@ -40,9 +41,8 @@ export async function pullForEditor(
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: ${formatHubId(id)}`, cancellable: true },
         async (progress, cancel) => {
-          const abort = new AbortController();
-          const subscriptions = [cancel, options.token].map((t) => t?.onCancellationRequested(() => abort.abort()));
-          if (options.token?.isCancellationRequested) abort.abort();
+          const stop = linkedCancellation(cancel, options.token);
+          const abort = abortSignalOf(stop.token);
           progress.report({ message: 'checking the hub…' });
           let reported = 0;
           try {
@@ -64,7 +64,8 @@ export async function pullForEditor(
             );
             return pulled;
           } finally {
-            for (const s of subscriptions) s?.dispose();
+            abort.dispose();
+            stop.dispose();
           }
         },
       );

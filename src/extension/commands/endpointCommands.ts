@@ -4,6 +4,7 @@
  * SecretStorage only, never in settings).
  */
 import * as vscode from 'vscode';
+import { abortSignalOf } from '../requests';
 import { normalizeBaseUrl, type DialectChoice } from '../../node/engines/remote/dialects';
 import { RemoteEngine } from '../../node/engines/remote/remoteEngine';
 import { ENDPOINT_PREFIX, insecureWarning, readEndpoints, secretKeyOf, type EndpointSetting } from '../endpoints';
@@ -89,11 +90,14 @@ async function pickServerModel(baseUrl: string, dialect: DialectChoice | undefin
   let ids: string[] = [];
   let why = '';
   try {
-    ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sampling Lab: asking ${baseUrl} for its models`, cancellable: true }, (_, token) => {
-      const ctrl = new AbortController();
-      token.onCancellationRequested(() => ctrl.abort());
-      // No key: it is stored by name, which comes next, and no other key goes to a server not yet chosen. One that needs a key says 401.
-      return new RemoteEngine({ endpoint: baseUrl, model: '', dialect }).listModels(ctrl.signal);
+    ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sampling Lab: asking ${baseUrl} for its models`, cancellable: true }, async (_, token) => {
+      const abort = abortSignalOf(token);
+      try {
+        // No key: it is stored by name, which comes next, and no other key goes to a server not yet chosen. One that needs a key says 401.
+        return await new RemoteEngine({ endpoint: baseUrl, model: '', dialect }).listModels(abort.signal);
+      } finally {
+        abort.dispose();
+      }
     });
   } catch (e) {
     why = (e as Error).message;

@@ -6,6 +6,7 @@
  * loaded (a hub model is downloaded first), so a bad pick is reported now rather than on the next run.
  */
 import * as vscode from 'vscode';
+import { abortSignalOf } from '../requests';
 import { chooseDtype, DTYPES, parseHubId } from '../../core/model/hubModel';
 import { listCachedModels } from '../../node/hub/hubCache';
 import { CATALOG } from '../../node/hub/catalog';
@@ -41,10 +42,13 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
     if (!endpoint) throw new Error(`Sampling Lab: no endpoint named "${name}" in your user settings' samplingLab.endpoints. Add it with Sampling Lab: Add Endpoint…`);
     const engine = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Sampling Lab: connecting to ${endpoint.name} (${endpoint.baseUrl})`, cancellable: true },
-      (_, token) => {
-        const ctrl = new AbortController();
-        token.onCancellationRequested(() => ctrl.abort());
-        return engines.open(endpoint, ctrl.signal);
+      async (_, token) => {
+        const abort = abortSignalOf(token);
+        try {
+          return await engines.open(endpoint, abort.signal);
+        } finally {
+          abort.dispose();
+        }
       },
     );
     await updateSetting('model', model);
