@@ -14,7 +14,7 @@ import { parseHubId } from '../src/core/model/hubModel';
 import { hubConfig } from '../src/node/hub/hubConfig';
 import { pullModel } from '../src/node/hub/pullModel';
 import { loadNodeModel } from '../src/node/loadNodeModel';
-import { startHubServer } from '../test/support/hubServer';
+import { startHubServerProcess } from './hubServerProcess';
 import { BENCH_SHAPE, qwen3RandomFiles } from '../test/support/qwen3Model';
 
 const REPO = 'bench/qwen3-random-q8';
@@ -32,9 +32,8 @@ export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
   const files = qwen3RandomFiles(BENCH_SHAPE, ['q8']);
   phase('model generated');
   const size = files[GRAPH]!.length;
-  const server = await startHubServer();
-  const { sha256 } = server.addRepo({ id: REPO, files });
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hub-'));
+  const server = await startHubServerProcess(REPO, files, path.join(root, 'served'));
   const id = parseHubId(REPO)!;
   const raw: number[] = [];
   const pulled: number[] = [];
@@ -42,7 +41,7 @@ export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
     for (let i = 0; i < rounds; i++) {
       // A raw read: the CDN URL the hub redirects to, body read and dropped.
       let t0 = performance.now();
-      const response = await fetch(server.cdnUrl(sha256(GRAPH)!));
+      const response = await fetch(server.cdn[GRAPH]!);
       let n = 0;
       for await (const chunk of response.body!) n += (chunk as Uint8Array).length;
       if (n !== size) throw new Error(`raw read got ${n} of ${size} bytes`);
@@ -86,7 +85,7 @@ export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
     delete process.env.HF_HUB_CACHE;
     const mb = (bps: number) => (bps / 1e6).toFixed(0);
     const markdown = [
-      `Qwen3-shaped random model (vocabulary 151,936, hidden ${BENCH_SHAPE.hiddenSize}): q8 graph ${(size / 1e6).toFixed(1)} MB, tokenizer.json ${(files['tokenizer.json']!.length / 1e6).toFixed(1)} MB; hub test server on 127.0.0.1 in this process; medians of ${rounds} interleaved rounds; the whole section took ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]!.toFixed(2)}.`,
+      `Qwen3-shaped random model (vocabulary 151,936, hidden ${BENCH_SHAPE.hiddenSize}): q8 graph ${(size / 1e6).toFixed(1)} MB, tokenizer.json ${(files['tokenizer.json']!.length / 1e6).toFixed(1)} MB; hub test server on 127.0.0.1 in a process of its own; medians of ${rounds} interleaved rounds; the whole section took ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${os.loadavg()[0]!.toFixed(2)}.`,
       '',
       '| measurement | value | against | ratio |',
       '|---|---|---|---|',
