@@ -54,6 +54,26 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     }
   });
 
+  it('--device, --dtype and --threads are refused by name on every command with --endpoint (the server runs the model), before anything is sent', async () => {
+    const before = server.requests.length;
+    const schemaFile = path.join(REPO, 'test', 'fixtures', 'schemas', 'person.schema.json');
+    const on = ['--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai'];
+    const refused: Array<[string[], RegExp]> = [
+      [['explore', ...on, '--device', 'wasm', '--dtype', 'q8', '--threads', '2', 'hi'], /^sampling-lab: --device, --dtype, --threads set how a local model runs and do not apply with --endpoint: the server runs the model\. Drop them, or drop --endpoint to run a local --model\.$/m],
+      [['explore', ...on, '--threads', '1', 'hi'], /--threads sets how a local model runs and does not apply with --endpoint: the server runs the model\. Drop it, or drop --endpoint/],
+      [['compare', ...on, '--dtype', 'q8', 'hi'], /--dtype sets how a local model runs and does not apply with --endpoint/],
+      [['json', ...on, '--device', 'cpu', '--schema', schemaFile, 'hi'], /--device sets how a local model runs and does not apply with --endpoint/],
+      [['risk', ...on, '--device', 'cpu', 'hi'], /--device sets how a local model runs and does not apply with --endpoint/],
+      [['test', ...on, '--threads', 'auto'], /--threads sets how a local model runs and does not apply with --endpoint/],
+    ];
+    for (const [args, message] of refused) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(server.requests.length, before, 'nothing was sent');
+  });
+
   it('without --model, names the models the server serves', async () => {
     const r = await run(['compare', '--endpoint', server.url, 'hi']);
     assert.equal(r.code, 2);
