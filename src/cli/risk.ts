@@ -174,13 +174,14 @@ export async function risk(argv: string[]): Promise<number> {
   if (!['lexical', 'nli', 'prompt'].includes(agreement)) throw new UsageError(`--agreement must be lexical, nli or prompt (got "${v.agreement}").`);
   if (agreement === 'nli' && !v['nli-model']) throw new UsageError('--agreement nli needs --nli-model DIR: a folder with an ONNX export of an MNLI cross-encoder (config.json, tokenizer.json, onnx/model.onnx).');
   if (agreement === 'prompt' && !v['judge-model']) throw new UsageError('--agreement prompt needs --judge-model M: an instruct model folder (or the bundled name) to ask whether each sentence is supported.');
-  const { calibration: stored } = calibrationFor(v.model);
+  const endpoint = endpointArgs(v);
+  if (endpoint && agreement !== 'lexical') throw new UsageError(`--agreement ${agreement} runs a local model beside the checked one; with --endpoint use --agreement lexical.`);
+  // On a server --model is its id, not a local model to fingerprint: the check there is uncalibrated, with the flags' own settings.
+  const stored = endpoint ? undefined : calibrationFor(v.model).calibration;
   const calibration = v.uncalibrated ? undefined : stored;
   const settings = riskSettings(v, calibration);
   const questions = parsed.positionals.length > 0 ? [parsed.positionals.join(' ').replace(/\\n/g, '\n')] : await readLines(v.file);
 
-  const endpoint = endpointArgs(v);
-  if (endpoint && agreement !== 'lexical') throw new UsageError(`--agreement ${agreement} runs a local model beside the checked one; with --endpoint use --agreement lexical.`);
   if (endpoint) return riskOnEndpoint(endpoint, v.model, questions, settings, v.json === true, failAbove);
   // Raw prompts, as the risk check always read them.
   const model = await loadCliModel({ model: v.model, device, dtype: 'auto', format: { chat: false } }, v.json === true);

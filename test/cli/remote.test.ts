@@ -116,6 +116,11 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.equal(typeof out.results[0].risk, 'number');
     const posts = server.requests.slice(before).filter((q) => q.method === 'POST');
     assert.deepEqual(posts.map((q) => [q.body.temperature, q.body.n ?? 1]).sort(), [[0, 1], [1, 4]]);
+    // --model is the server's id, not a local model folder to look a calibration up by.
+    const served = await run(['risk', '--json', '--endpoint', server.url, '--model', 'llama3.2', '--dialect', 'openai', '--samples', '2', '--max-tokens', '4', cityQuestion(people[2]!.name)]);
+    assert.equal(served.code, 0, served.stderr);
+    assert.equal(JSON.parse(served.stdout).calibration, null);
+    assert.equal(server.requests.at(-1)!.body.model, 'llama3.2');
     const refused = await run(['risk', '--endpoint', server.url, '--model', 'facts-lm', '--agreement', 'nli', '--nli-model', 'x', 'hi']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /with --endpoint use --agreement lexical/);
