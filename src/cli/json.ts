@@ -36,8 +36,9 @@ Options:
 ${MODEL_USAGE}
 ${ENDPOINT_USAGE}
                       With --endpoint the server samples every route, and the constrained
-                      route is its response_format json_schema (refused by name where the
-                      server has none on that route: use --chat)
+                      route is its response_format json_schema; without --chat or --raw the
+                      routes chat where the server has it on chat only (OpenAI, Ollama,
+                      LM Studio), and --raw there refuses the constrained route by name
   --json              machine-readable output
   -h, --help          this help
 
@@ -165,8 +166,8 @@ async function jsonOnEndpoint(args: JsonArgs, endpoint: EndpointArgs, schema: un
   try {
     const engine = await openEndpoint(endpoint, args.model, abort.signal);
     try {
-      const format = { chat: args.format.chat === true, system: args.format.system };
-      const sampler = engineRouteSampler(engine, { strategy: args.strategy, maxNewTokens: args.maxNewTokens, format, schemaSource: args.schemaFile, signal: abort.signal });
+      // Neither --chat nor --raw leaves the format to the engine's routes (chat where its json_schema needs chat).
+      const sampler = engineRouteSampler(engine, { strategy: args.strategy, maxNewTokens: args.maxNewTokens, format: args.format, schemaSource: args.schemaFile, signal: abort.signal });
       const result = await runRoutesOn(sampler, args.prompt, schema, routeOptions(args, abort.signal));
       const sampledBy = `the server (${engine.where})`;
       console.log(args.json ? JSON.stringify({ ...result, sampledBy }, null, 2) : `sampled by ${sampledBy}\n${renderRoutesTable(result, process.stdout.columns ?? 160)}`);

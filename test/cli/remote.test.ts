@@ -97,7 +97,16 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.ok(posts.every((q) => q.path === '/v1/chat/completions'));
     assert.deepEqual((posts[1]!.body.response_format as { json_schema: { schema: unknown } }).json_schema.schema, JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
 
-    const raw = await run(['json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--schema', schemaFile, '--routes', 'constrained', prompt]);
+    // Neither --chat nor --raw: OpenAI's json_schema is on chat only, so the routes chat.
+    const sent = server.requests.length;
+    const auto = await run(['json', '--json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--schema', schemaFile, '--routes', 'constrained', '--max-tokens', '96', prompt]);
+    assert.equal(auto.code, 0, auto.stderr);
+    const autoConstrained = JSON.parse(auto.stdout).routes[0];
+    assert.equal(autoConstrained.error, undefined, autoConstrained.error);
+    assert.equal(autoConstrained.valid, true, autoConstrained.output);
+    assert.match(autoConstrained.engineReason, /The prompt went as a chat message, every route alike: the prompt format is auto, and this server's json_schema needs chat\.$/);
+    assert.deepEqual(server.requests.slice(sent).filter((q) => q.method === 'POST').map((q) => q.path), ['/v1/chat/completions']);
+    const raw = await run(['json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--raw', '--schema', schemaFile, '--routes', 'constrained', prompt]);
     assert.equal(raw.code, 0, raw.stderr);
     assert.match(raw.stdout, /^sampled by the server/);
     assert.match(raw.stdout.replace(/\s+/g, ' '), /constrained: not supported by 127\.0\.0\.1:\d+ on \/v1\/completions \(raw prompts\)/);
