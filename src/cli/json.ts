@@ -6,14 +6,13 @@ import * as fs from 'node:fs';
 import { checkPromptText } from '../core/decode/compare';
 import { kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
 import type { Strategy } from '../core/decode/types';
-import { ROUTE_IDS, STRUCTURED_DEFAULTS, runRoutesOn, runStructuredRoutes, type RouteId, type StructuredRouteOptions, type StructuredRoutesResult } from '../core/structured/routes';
-import { engineRouteSampler } from '../core/structured/engineSampler';
+import { routesOn, type EngineRoutesOptions } from '../core/structured/engineRoutes';
+import { ROUTE_IDS, STRUCTURED_DEFAULTS, type RouteId, type StructuredRoutesResult } from '../core/structured/routes';
 import { checkSchema, formatIssues, parseSchemaText } from '../core/structured/schema';
-import { nodeConstraintEngines } from '../node/constraintEngines';
-import { loadCliModel } from './loadModel';
+import { openCliEngine } from './loadModel';
 import { type ModelArgs, deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, real, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
-import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, type EndpointArgs } from './endpoint';
 
 export const JSON_USAGE = `Usage: sampling-lab json --schema schema.json [options] "<prompt>"
 
@@ -137,40 +136,18 @@ export async function json(argv: string[]): Promise<number> {
   }
   checkPromptText(args.prompt);
   const schema = readSchemaFile(args.schemaFile);
-  if (args.endpoint) return jsonOnEndpoint(args, args.endpoint, schema);
-  const model = await loadCliModel(args, args.json);
-  const engines = nodeConstraintEngines(model, args.model, { strictProperties: args.strictProperties });
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    const result = await runStructuredRoutes(model, args.prompt, schema, { engines, ...routeOptions(args, abort.signal) });
-    console.log(args.json ? JSON.stringify(result, null, 2) : renderRoutesTable(result, process.stdout.columns ?? 160));
-    return abort.signal.aborted ? 130 : 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    engines.dispose();
-    await model.dispose();
-  }
-}
-
-function routeOptions(args: JsonArgs, signal: AbortSignal): Omit<StructuredRouteOptions, 'engines'> {
-  return { strategy: args.strategy, seed: args.seed, maxNewTokens: args.maxNewTokens, maxRetries: args.maxRetries, samples: args.samples, routes: args.routes, signal, schemaSource: args.schemaFile };
-}
-
-/** `json --endpoint`: the server samples every route; its json_schema is the constrained route. */
-async function jsonOnEndpoint(args: JsonArgs, endpoint: EndpointArgs, schema: unknown): Promise<number> {
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    const engine = await openEndpoint(endpoint, args.model, abort.signal);
+    const engine = await openCliEngine(args, args.json, abort.signal, { strictProperties: args.strictProperties });
     try {
-      // Neither --chat nor --raw leaves the format to the engine's routes (chat where its json_schema needs chat).
-      const sampler = engineRouteSampler(engine, { strategy: args.strategy, maxNewTokens: args.maxNewTokens, format: args.format, schemaSource: args.schemaFile, signal: abort.signal });
-      const result = await runRoutesOn(sampler, args.prompt, schema, routeOptions(args, abort.signal));
-      const sampledBy = `the server (${engine.where})`;
-      console.log(args.json ? JSON.stringify({ ...result, sampledBy }, null, 2) : `sampled by ${sampledBy}\n${renderRoutesTable(result, process.stdout.columns ?? 160)}`);
+      // A server takes the format with each request (neither --chat nor --raw: chat where its json_schema needs chat); a local model was loaded in it.
+      const format = args.endpoint ? args.format : undefined;
+      const result = await routesOn(engine)(args.prompt, schema, { ...routeOptions(args, abort.signal), format });
+      const sampledBy = engine.capabilities.sampling === 'server' ? `the server (${engine.where})` : undefined;
+      const table = renderRoutesTable(result, process.stdout.columns ?? 160);
+      console.log(args.json ? JSON.stringify(sampledBy ? { ...result, sampledBy } : result, null, 2) : sampledBy ? `sampled by ${sampledBy}\n${table}` : table);
       return abort.signal.aborted ? 130 : 0;
     } finally {
       await engine.dispose();
@@ -178,6 +155,10 @@ async function jsonOnEndpoint(args: JsonArgs, endpoint: EndpointArgs, schema: un
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+function routeOptions(args: JsonArgs, signal: AbortSignal): EngineRoutesOptions {
+  return { strategy: args.strategy, seed: args.seed, maxNewTokens: args.maxNewTokens, maxRetries: args.maxRetries, samples: args.samples, routes: args.routes, signal, schemaSource: args.schemaFile };
 }
 
 /** The routes as columns: status, cost, note, then the output and its errors, each cut to the column. */

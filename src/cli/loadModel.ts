@@ -3,13 +3,16 @@
  * one line on a terminal, plain lines (one per file, and every 10 %) when stderr is a pipe or file.
  * Ctrl+C during a download cancels it (the partial file is kept for the next pull to resume).
  */
+import type { Engine } from '../core/engine/types';
 import type { DtypeChoice } from '../core/model/hubModel';
 import type { ThreadsChoice } from '../core/model/threads';
 import { withPromptFormat, type PromptFormat } from '../core/model/promptFormat';
 import type { CausalLM } from '../core/model/types';
 import type { PullProgress } from '../node/hub/pullModel';
 import { isGgufPath, loadGgufModel } from '../node/engines/llamacpp/llamaCppModel';
+import { createEngine } from '../node/engines';
 import { loadNodeModel, type NodeDevice } from '../node/loadNodeModel';
+import { openEndpoint, type EndpointArgs } from './endpoint';
 import { UsageError } from './usageError';
 
 export interface CliModelArgs {
@@ -94,4 +97,15 @@ async function loadCliGguf(args: CliModelArgs, file: string, quiet: boolean): Pr
   if (!quiet) process.stderr.write(`Loading ${file} with llama.cpp…\n`);
   const model = await loadGgufModel({ file, threads: args.threads, onLog: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
   return withPromptFormat(model, args.format ?? {});
+}
+
+/**
+ * The engine a command runs on: a server (--endpoint, the server's model id in --model), else the
+ * model --model names loaded here (a .gguf file through llama.cpp, anything else through
+ * onnxruntime). The one place the CLI chooses; commands take the Engine and ask its capabilities.
+ */
+export async function openCliEngine(args: CliModelArgs & { endpoint?: EndpointArgs }, quiet: boolean, signal: AbortSignal, mask: { strictProperties?: boolean } = {}): Promise<Engine> {
+  if (args.endpoint) return openEndpoint(args.endpoint, args.model, signal);
+  const gguf = isGgufPath(args.model);
+  return createEngine({ kind: gguf ? 'llamacpp' : 'local', causalLM: await loadCliModel(args, quiet), ...(gguf ? { file: args.model } : { model: args.model }), ...mask });
 }

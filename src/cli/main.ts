@@ -5,10 +5,7 @@
 import * as fs from 'node:fs';
 import { checkPromptText } from '../core/decode/compare';
 import type { Engine } from '../core/engine/types';
-import { createEngine } from '../node/engines';
-import { openEndpoint } from './endpoint';
-import { loadCliModel } from './loadModel';
-import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
+import { openCliEngine } from './loadModel';
 import { models } from './models';
 import { anatomy } from './anatomy';
 import { explore } from './explore';
@@ -52,9 +49,7 @@ async function compare(argv: string[]): Promise<number> {
   let engine: Engine;
   try {
     // A local model goes through the same seam as a server: the registry's local engine.
-    engine = args.endpoint
-      ? await openEndpoint(args.endpoint, args.model, abort.signal)
-      : await createEngine({ kind: isGgufPath(args.model) ? 'llamacpp' : 'local', causalLM: await loadCliModel(args, args.json) });
+    engine = await openCliEngine(args, args.json, abort.signal);
   } catch (e) {
     process.off('SIGINT', onSigint);
     throw e;

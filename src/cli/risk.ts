@@ -17,7 +17,6 @@ import {
   parseCalibrationSet,
   RISK_PARTS,
   scoreDraw,
-  drawForRisk,
   drawForRiskWith,
   type Calibration,
   type ConsistencyResult,
@@ -25,17 +24,19 @@ import {
   type RiskParts,
   type RiskSettings,
 } from '../core/consistency';
+import type { Engine } from '../core/engine/types';
+import { LocalEngine } from '../node/engines/local/localEngine';
 import { decodeEscapes } from '../core/decode/runInputs';
 import type { CausalLM } from '../core/model/types';
 import { CalibrationStore, cliCalibrationDir } from '../node/calibrationStore';
-import { loadCliModel } from './loadModel';
+import { loadCliModel, openCliEngine } from './loadModel';
 import { ggufFingerprint, modelFingerprint } from '../node/modelFingerprint';
 import { checkGgufHeader, isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { resolveModel } from '../node/modelFolder';
 import { loadNliModel } from '../node/nliModel';
 import { deviceFlag, integer, parseFlags, real } from './flags';
 import { UsageError } from './usageError';
-import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE } from './endpoint';
 
 export const RISK_USAGE = `Usage: sampling-lab risk [options] "<prompt>"
        sampling-lab risk [options] --file questions.txt     (one question per line)
@@ -174,29 +175,33 @@ export async function risk(argv: string[]): Promise<number> {
   if (!['lexical', 'nli', 'prompt'].includes(agreement)) throw new UsageError(`--agreement must be lexical, nli or prompt (got "${v.agreement}").`);
   if (agreement === 'nli' && !v['nli-model']) throw new UsageError('--agreement nli needs --nli-model DIR: a folder with an ONNX export of an MNLI cross-encoder (config.json, tokenizer.json, onnx/model.onnx).');
   if (agreement === 'prompt' && !v['judge-model']) throw new UsageError('--agreement prompt needs --judge-model M: an instruct model folder (or the bundled name) to ask whether each sentence is supported.');
+  const questions = parsed.positionals.length > 0 ? [parsed.positionals.join(' ').replace(/\\n/g, '\n')] : await readLines(v.file);
   const endpoint = endpointArgs(v);
   if (endpoint && agreement !== 'lexical') throw new UsageError(`--agreement ${agreement} runs a local model beside the checked one; with --endpoint use --agreement lexical.`);
-  // On a server --model is its id, not a local model to fingerprint: the check there is uncalibrated, with the flags' own settings.
-  const stored = endpoint ? undefined : calibrationFor(v.model).calibration;
-  const calibration = v.uncalibrated ? undefined : stored;
-  const settings = riskSettings(v, calibration);
-  const questions = parsed.positionals.length > 0 ? [parsed.positionals.join(' ').replace(/\\n/g, '\n')] : await readLines(v.file);
-
-  if (endpoint) return riskOnEndpoint(endpoint, v.model, questions, settings, v.json === true, failAbove);
-  // Raw prompts, as the risk check always read them.
-  const model = await loadCliModel({ model: v.model, device, dtype: 'auto', format: { chat: false } }, v.json === true);
-  const nli = agreement === 'nli' ? await loadNliModel(v['nli-model']!) : undefined;
-  // One transformers.js runtime per process: a judge other than the checked model loads on the same device.
-  const judgeModel = agreement === 'prompt' ? (v['judge-model'] === (v.model ?? 'facts-lm') ? model : await loadCliModel({ model: v['judge-model'], device, dtype: 'auto', format: { chat: false } }, true)) : undefined;
-  const judge = judgeModel ? causalLmYesNo(judgeModel) : undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
+  let engine: Engine | undefined;
+  let nli: Awaited<ReturnType<typeof loadNliModel>> | undefined;
+  let judgeModel: CausalLM | undefined;
   try {
+    // Raw prompts, as the risk check always read them.
+    engine = await openCliEngine({ model: v.model, device, dtype: 'auto', format: { chat: false }, endpoint }, v.json === true, abort.signal);
+    const server = engine.capabilities.sampling === 'server';
+    // A server's answers are scored uncalibrated: the stored bands were fitted on a local model's answers.
+    const stored = server ? undefined : calibrationFor(v.model).calibration;
+    const calibration = v.uncalibrated ? undefined : stored;
+    const settings = riskSettings(v, calibration);
+    nli = agreement === 'nli' ? await loadNliModel(v['nli-model']!) : undefined;
+    // One transformers.js runtime per process: a judge other than the checked model loads on the same device.
+    const checked = engine instanceof LocalEngine && v['judge-model'] === (v.model ?? 'facts-lm') ? engine.causalLM : undefined;
+    judgeModel = agreement === 'prompt' ? (checked ?? (await loadCliModel({ model: v['judge-model'], device, dtype: 'auto', format: { chat: false } }, true))) : undefined;
+    const judge = judgeModel ? causalLmYesNo(judgeModel) : undefined;
+    const on = engine;
     const results: Array<{ draw: RiskDraw; scored?: ConsistencyResult; error?: string }> = [];
     for (const q of questions) {
       if (abort.signal.aborted) break;
-      const draw = await drawForRisk(model, q, settings, abort.signal);
+      const draw = await drawForRiskWith((p, strategies, options) => on.compare(p, strategies, options), q, settings, abort.signal);
       try {
         const evidence = await semanticEvidence({ nli, judge }, draw.main.text, draw.samples);
         results.push({ draw, scored: scoreDraw(draw, { calibration, ...evidence }) });
@@ -204,9 +209,13 @@ export async function risk(argv: string[]): Promise<number> {
         if ((e as Error).name !== 'ConsistencyError') throw e;
         results.push({ draw, error: (e as Error).message });
       }
-      if (!v.json) console.log(renderResult(results[results.length - 1]!, calibration, v.uncalibrated && stored !== undefined) + '\n');
+      const shown = renderResult(results[results.length - 1]!, calibration, v.uncalibrated && stored !== undefined);
+      if (!v.json) console.log(`${server ? `sampled by the server (${engine.where})\n` : ''}${shown}\n`);
     }
-    if (v.json) console.log(JSON.stringify({ model: model.name, settings, agreement, calibration: calibrationSummary(calibration), results: results.map(jsonResult) }, null, 2));
+    if (v.json) {
+      const where = server ? { where: engine.where } : {};
+      console.log(JSON.stringify({ model: engine.model, ...where, settings, agreement, calibration: calibrationSummary(calibration), results: results.map(jsonResult) }, null, 2));
+    }
     if (abort.signal.aborted) return 130;
     const above = failAbove === undefined ? [] : results.filter((r) => r.scored && r.scored.risk > failAbove);
     const unscored = results.filter((r) => r.error).length;
@@ -217,8 +226,8 @@ export async function risk(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     await nli?.dispose();
-    if (judgeModel && judgeModel !== model) await judgeModel.dispose();
-    await model.dispose();
+    if (judgeModel && judgeModel !== (engine as LocalEngine | undefined)?.causalLM) await judgeModel.dispose();
+    await engine?.dispose();
   }
 }
 
@@ -339,35 +348,4 @@ export function renderCalibration(c: Calibration, stored: string): string {
     `Bands: Low below ${c.bands.medium}, Medium from ${c.bands.medium}, High from ${c.bands.high}.`,
     `Stored in ${stored}; "sampling-lab risk" uses it for this model.`,
   ].join('\n');
-}
-
-/**
- * `risk --endpoint`: the same draw and lexical scoring, the server sampling the N answers. Always
- * uncalibrated: the stored bands were fitted on a local model's answers.
- */
-async function riskOnEndpoint(endpoint: EndpointArgs, modelId: string | undefined, questions: string[], settings: RiskSettings, json: boolean, failAbove: number | undefined): Promise<number> {
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  const engine = await openEndpoint(endpoint, modelId, abort.signal);
-  try {
-    const results: Array<{ draw: RiskDraw; scored?: ConsistencyResult; error?: string }> = [];
-    for (const q of questions) {
-      if (abort.signal.aborted) break;
-      const draw = await drawForRiskWith((p, strategies, options) => engine.compare(p, strategies, options), q, settings, abort.signal);
-      try {
-        results.push({ draw, scored: scoreDraw(draw, {}) });
-      } catch (e) {
-        if ((e as Error).name !== 'ConsistencyError') throw e;
-        results.push({ draw, error: (e as Error).message });
-      }
-      if (!json) console.log(`sampled by the server (${engine.where})\n` + renderResult(results[results.length - 1]!, undefined, false) + '\n');
-    }
-    if (json) console.log(JSON.stringify({ model: engine.model, where: engine.where, settings, agreement: 'lexical', calibration: null, results: results.map(jsonResult) }, null, 2));
-    if (abort.signal.aborted) return 130;
-    return failAbove !== undefined && results.some((r) => r.scored && r.scored.risk > failAbove) ? 1 : 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await engine.dispose();
-  }
 }

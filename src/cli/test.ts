@@ -22,9 +22,9 @@ import { DEFAULT_CACHE_DIR, engineIdentity, findSuiteFiles, nodeModelIdentity, P
 import { calibrationFor } from './risk';
 import { UsageError } from './usageError';
 import { deviceFlag, dtypeFlag, threadsFlag, integer, MODEL_USAGE, parseFlags } from './flags';
-import { loadCliModel } from './loadModel';
-import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, openEndpoint, type EndpointArgs } from './endpoint';
-import type { CaseTarget } from '../node/promptTestRunner';
+import { openCliEngine } from './loadModel';
+import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE, type EndpointArgs } from './endpoint';
+import type { Engine } from '../core/engine/types';
 import { suiteModelSetting } from '../node/suiteModel';
 import type { Calibration } from '../core/consistency';
 import type { DtypeChoice } from '../core/model/hubModel';
@@ -140,19 +140,17 @@ export async function test(argv: string[]): Promise<number> {
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   // One model at a time: --endpoint or --model for every suite, else each suite's own model:.
-  let loaded: { key: string; target: CaseTarget; identity: ModelIdentity; riskCalibration?: Calibration } | undefined;
+  let loaded: { key: string; target: Engine; identity: ModelIdentity; riskCalibration?: Calibration } | undefined;
   const targetFor = async (choice: SuiteModelChoice) => {
     if (loaded?.key === choice.key) return loaded;
     await loaded?.target.dispose();
     loaded = undefined;
-    if (choice.endpoint) {
-      const engine = await openEndpoint(choice.endpoint, args.model, abort.signal);
-      // A server's outputs are cached by its URL and model id; its risk is uncalibrated (the bands were fitted on a local model).
-      loaded = { key: choice.key, target: engine, identity: engineIdentity(engine, choice.endpoint.endpoint) };
-    } else {
-      const model = await loadModel({ ...args, model: choice.model });
-      loaded = { key: choice.key, target: model, identity: nodeModelIdentity(model, choice.model), riskCalibration: calibrationFor(choice.model).calibration };
-    }
+    // --model is the server's model id with --endpoint, else the suite's (or the flag's) local model.
+    const engine = await openCliEngine(choice.endpoint ? { ...args, endpoint: choice.endpoint } : { ...args, model: choice.model, endpoint: undefined }, false, abort.signal);
+    loaded = choice.endpoint
+      ? // A server's outputs are cached by its URL and model id; its risk is uncalibrated (the bands were fitted on a local model).
+        { key: choice.key, target: engine, identity: engineIdentity(engine, choice.endpoint.endpoint) }
+      : { key: choice.key, target: engine, identity: nodeModelIdentity(engine, choice.model), riskCalibration: calibrationFor(choice.model).calibration };
     return loaded;
   };
   try {
@@ -217,10 +215,6 @@ export async function test(argv: string[]): Promise<number> {
   }
   if (interrupted) return 130;
   return totals.failures > 0 || totals.errors > 0 ? 1 : 0;
-}
-
-function loadModel(args: TestArgs) {
-  return loadCliModel(args);
 }
 
 interface SuiteModelChoice {

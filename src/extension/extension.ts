@@ -10,6 +10,7 @@ import { compareModels, type CompareModelsArgs } from './commands/compareModels'
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { addEndpoint, setEndpointApiKey, type AddEndpointArgs, type SetEndpointKeyArgs } from './commands/endpointCommands';
 import { EndpointEngines, selectedEndpoint } from './endpoints';
+import { HostRunEngines } from './engines/runEngines';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
 import { selectModel, type SelectModelArgs } from './commands/selectModel';
@@ -31,7 +32,7 @@ import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { RemoteBranches } from './remoteBranches';
-import { Runner, type HostEngines } from './runner';
+import { Runner } from './runner';
 import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
 import { saveStrategies, strategySettingsUpdate } from './strategySettings';
@@ -48,16 +49,15 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
   const runInputs = new RunInputs(context.workspaceState);
-  const hostEngines: HostEngines = {
+  const engines = new HostRunEngines(panel, session, endpointEngines);
+  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), engines);
+  const remoteBranches = new RemoteBranches({
+    runOf: (runId) => history.cardsOf(runId),
+    // Branching by continuation: only a server's engine continues a text prefix (the panel's model branches from its cache).
     engineFor: (model, signal) => {
       const endpoint = selectedEndpoint(model);
       return endpoint ? endpointEngines.open(endpoint, signal) : undefined;
     },
-  };
-  const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), hostEngines);
-  const remoteBranches = new RemoteBranches({
-    runOf: (runId) => history.cardsOf(runId),
-    engineFor: (model, signal) => hostEngines.engineFor(model, signal),
     post: (message) => panel.post(message),
     keep: async (runId, branch) => {
       const kept = await keepBranch(history, { type: 'branchAdded', runId, branch });
@@ -66,11 +66,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     },
     log: (message) => log.info(message),
   });
-  const structuredRuns = new StructuredRuns(runner, panel, session, history, log, hostEngines);
+  const structuredRuns = new StructuredRuns(runner, panel, engines, history, log);
   const riskMarks = new RiskMarks();
   const preferences = new PreferencesView(log);
   const preferencesTree = vscode.window.createTreeView(PREFERENCES_VIEW_ID, { treeDataProvider: preferences });
-  const promptTestRunner = new PromptTestRunner(panel, session, log, (model) => calibrations.forModel(model), endpointEngines);
+  const promptTestRunner = new PromptTestRunner(panel, session, engines, log, (model) => calibrations.forModel(model), endpointEngines);
   const promptTests: PromptTestController = new PromptTestController(async (request, token) => {
     await promptTestRunner.run(promptTests, request, token);
   }, log);
@@ -142,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     command('samplingLab.sampleWithSettings', (args?: SampleArgs) => sampleWithSettings(runner, context.globalState, args)),
     command('samplingLab.checkRisk', (args?: CheckRiskArgs) => checkRisk(runner, args)),
     command('samplingLab.calibrateRisk', (args?: CalibrateRiskArgs) =>
-      calibrateRisk({ runner, endpoints: endpointEngines, panel, session, calibrations, extensionUri: context.extensionUri, log }, args),
+      calibrateRisk({ runner, engines, calibrations, extensionUri: context.extensionUri, log }, args),
     ),
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),

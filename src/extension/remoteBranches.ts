@@ -18,7 +18,7 @@ const BATCH_MS = 30;
 export interface RemoteBranchHost {
   /** The run (or one model's record of a side-by-side) as history keeps it. */
   runOf(runId: string): RunRecord | undefined;
-  /** Opens the engine a run's `engine.modelSetting` names (the runner's HostEngines). */
+  /** Opens the server's engine a run's `engine.modelSetting` names; undefined when it names no server. */
   engineFor(modelSetting: string, signal: AbortSignal): Promise<Engine> | undefined;
   /** Shows the branch as it streams and when it ends. */
   post(message: BranchProgress): Promise<unknown>;

@@ -68,3 +68,29 @@ export function linkedCancellation(...tokens: (vscode.CancellationToken | undefi
   };
   return source;
 }
+
+/**
+ * An AbortSignal that aborts when `token` is cancelled, for what takes signals (engines, fetch);
+ * dispose it when done. The one bridge from VS Code's cancellation to the engine seam's.
+ */
+export function abortSignalOf(token: vscode.CancellationToken): { signal: AbortSignal; dispose(): void } {
+  const abort = new AbortController();
+  if (token.isCancellationRequested) abort.abort();
+  const listener = token.onCancellationRequested(() => abort.abort());
+  return { signal: abort.signal, dispose: () => listener.dispose() };
+}
+
+/** A token cancelled when `signal` aborts: the other way round, for requests to the panel. Dispose it when done. */
+export function cancellationOf(signal: AbortSignal | undefined): vscode.CancellationTokenSource {
+  const source = new vscode.CancellationTokenSource();
+  if (!signal) return source;
+  const onAbort = () => source.cancel();
+  if (signal.aborted) source.cancel();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const dispose = source.dispose.bind(source);
+  source.dispose = () => {
+    signal.removeEventListener('abort', onAbort);
+    dispose();
+  };
+  return source;
+}

@@ -7,15 +7,17 @@
  */
 import * as vscode from 'vscode';
 import type { Calibration } from '../core/consistency';
-import type { Strategy, TokenEvent } from '../core/decode/types';
-import type { CompareResult } from '../core/decode/types';
-import { branchingRefusal, capabilityNotes, type Engine } from '../core/engine/types';
+import type { CompareResult, Strategy } from '../core/decode/types';
+import type { Engine } from '../core/engine/types';
+import { isWebviewBackend } from '../core/model/backends';
 import type { DevicePreference, RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { endpointName } from './endpoints';
+import { runEngineOf, type RunEngines } from './engines/runEngines';
+import { TokenBatches } from './engines/tokenBatches';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
-import { newRequestId, request as panelRequest } from './requests';
+import { abortSignalOf, newRequestId } from './requests';
 import { responseCacheKey, type ResponseCache } from './responseCache';
 import { riskReports } from './riskReports';
 import { promptFormatOf } from './settings';
@@ -37,16 +39,6 @@ export interface RunRequest {
 }
 
 /**
- * The engines that run a model setting here, in the extension host, rather than in the panel's
- * worker (a server named by `endpoint:NAME`): `engineFor` opens one, or returns undefined when
- * the panel's model runs it. The runner asks this once per run; features never ask which kind
- * of engine they got, only its capabilities.
- */
-export interface HostEngines {
-  engineFor(model: string, signal: AbortSignal): Promise<Engine> | undefined;
-}
-
-/**
  * Where a run's record goes as it changes. A run of its own is stored in history and shown as
  * itself; one model of a side-by-side is stored and shown as part of the record holding it.
  */
@@ -61,16 +53,6 @@ interface RunSink {
 
 /** A model of a side-by-side that ended before it ran, saying why (the model stopped during loading says so itself). */
 const NOT_RUN_STOPPED = 'Not run: the comparison was stopped before this model loaded.';
-
-/** Tokens from a host engine reach the panel in batches this far apart, never one message per token. */
-const TOKEN_BATCH_MS = 30;
-
-/**
- * How long a stopped run may take to hand back its partial result before it is recorded without
- * one. Only a panel that no longer answers takes this long; on a loaded machine 3 s was too short
- * and a stopped run lost its partial result.
- */
-const STOP_GRACE_MS = 10_000;
 
 /** The run's chat / raw choice and system message, as an engine takes them (undefined: the engine's default). */
 function promptFormat(options: RunOptions): { chat?: boolean; system?: string } | undefined {
@@ -110,7 +92,8 @@ export class Runner implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The model's own risk calibration (by its fingerprint), or undefined: uncalibrated. */
     private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
-    private readonly hostEngines: HostEngines = { engineFor: () => undefined },
+    /** Opens the engine a run's model setting names: the panel's model, or a server's. */
+    private readonly engines: RunEngines,
   ) {}
 
   get running(): boolean {
@@ -172,176 +155,60 @@ export class Runner implements vscode.Disposable {
   private async execute(id: string, request: RunRequest, token: vscode.CancellationToken, sink: RunSink): Promise<RunRecord> {
     const kind = request.kind;
     await this.panel.reveal();
-    const opening = new AbortController();
-    const cancelOpen = token.onCancellationRequested(() => opening.abort());
-    let hostEngine: Engine | undefined;
-    try {
-      hostEngine = await this.hostEngines.engineFor(request.model, opening.signal);
-    } finally {
-      cancelOpen.dispose();
-    }
-    if (hostEngine) return this.executeOnEngine(id, request, token, hostEngine, sink);
     // Keyed on what the setting names now, by content: a model replaced in place is a miss.
-    const cacheKey = request.cache ? responseCacheKey({ ...request, model: this.session.resolve(request.model).fingerprint }) : undefined;
+    const identity = request.cache ? this.engines.cacheIdentity(request.model) : undefined;
+    const cacheKey = identity ? responseCacheKey({ ...request, model: identity }) : undefined;
     const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
     if (hit) {
       this.log.info(`Run ${id}: served from the response cache (first run ${hit.savedAt}).`);
       return sink.finish({
-        id,
-        kind,
-        startedAt: new Date().toISOString(),
-        prompt: request.prompt,
-        ...(request.promptSource ? { promptSource: request.promptSource } : {}),
-        model: hit.model,
+        ...newRecord(id, request, hit.model),
         backend: hit.backend,
-        options: request.options,
-        strategies: strategyViews(request.strategies),
         status: 'done',
-        insertAt: request.insertAt,
         result: hit.result,
         // Scored again: the model may have been calibrated since the run was cached.
         risks: this.rescore(kind, hit.result, request.model, hit.risks),
         cached: true,
       });
     }
-    let model: Awaited<ReturnType<ModelSession['ensureLoaded']>>;
+    let engine: Engine;
     try {
-      model = await this.session.ensureLoaded(request.model, request.device, token);
+      engine = await this.engines.open(request.model, request.device, token, { id, onTokensShown: (count) => this.onTokensEmitter.fire({ runId: id, count }) });
     } catch (e) {
       // Stopped during the load (Stop, or the notification's Cancel): the run still gets its card, saying so.
       if (!token.isCancellationRequested && !(e instanceof vscode.CancellationError)) throw e;
       return sink.finish({
-        id,
-        kind,
-        startedAt: new Date().toISOString(),
-        prompt: request.prompt,
-        ...(request.promptSource ? { promptSource: request.promptSource } : {}),
-        model: this.modelName(request.model),
-        options: request.options,
-        strategies: strategyViews(request.strategies),
+        ...newRecord(id, request, this.modelName(request.model)),
         status: 'aborted',
-        insertAt: request.insertAt,
         error: 'Stopped while the model was loading: nothing was generated. Run it again to load the model.',
       });
     }
-    let record: RunRecord = {
-      id,
-      kind,
-      startedAt: new Date().toISOString(),
-      prompt: request.prompt,
-      ...(request.promptSource ? { promptSource: request.promptSource } : {}),
-      model: model.name,
-      backend: model.backend,
-      ...(model.dtype ? { dtype: model.dtype } : {}),
-      options: request.options,
-      strategies: strategyViews(request.strategies),
-      status: 'running',
-      insertAt: request.insertAt,
-    };
-    await sink.save(record, false);
-    if (token.isCancellationRequested) return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
-
-    try {
-      // Progress shows on the panel itself; Stop (panel button, view title, command) cancels.
-      const reply = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, async () => {
-        let tokens = 0;
-        return panelRequest(
-          this.panel,
-          { type: 'compare', requestId: id, prompt: request.prompt, strategies: record.strategies, options: request.options, run: sink.shown(record) },
-          {
-            token,
-            cancelGraceMs: STOP_GRACE_MS,
-            onProgress: (event) => {
-              tokens += event.count;
-              this.onTokensEmitter.fire({ runId: id, count: tokens });
-            },
-          },
-        );
-      });
-      const aborted = reply.result.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
-      record = { ...record, status: aborted ? 'aborted' : 'done', result: reply.result };
-      this.log.info(
-        `Run ${id}: ${record.status} in ${Math.round(reply.result.elapsedMs)} ms on ${reply.result.device} (${reply.result.tokensPerSecond.toFixed(1)} tokens/s).`,
-      );
-      if (aborted) return await sink.finish(record);
-      // A check that cannot be scored throws here (ConsistencyError): the run is recorded as failed.
-      record = compactRun({ ...record, risks: riskReports(kind, reply.result, this.calibrationFor(request.model)) });
-      if (cacheKey) {
-        await this.cache.set({
-          key: cacheKey,
-          savedAt: new Date().toISOString(),
-          model: record.model,
-          backend: record.backend,
-          result: record.result!,
-          risks: record.risks,
-        });
-      }
-      return await sink.finish(record);
-    } catch (e) {
-      if (e instanceof vscode.CancellationError) {
-        return sink.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
-      }
-      // Stopped before the worker started it: the run's status is decided here, not in the panel.
-      if ((e as Error).name === 'AbortError') return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
-      await sink.finish({ ...record, status: 'failed', error: (e as Error).message });
-      throw e;
-    }
-  }
-
-  /**
-   * A run on an engine in this host (a server). The strategies it refuses are known up front and
-   * go last, each card saying why by name; the rest stream into their cards. Stop aborts the
-   * requests in flight and keeps every token that arrived. Not kept in the response cache: the
-   * model behind a server's model id can change without the id changing.
-   */
-  private async executeOnEngine(id: string, request: RunRequest, token: vscode.CancellationToken, engine: Engine, sink: RunSink): Promise<RunRecord> {
     const format = promptFormat(request.options);
     const refusals = engine.refusals(request.strategies, { format });
     const refusedNames = new Set(refusals.map((r) => r.strategy.name));
     const honoured = request.strategies.filter((s) => !refusedNames.has(s.name));
     const caps = engine.capabilities;
-    const branchRefused = branchingRefusal(caps, format?.chat === true);
     let record: RunRecord = {
-      id,
-      kind: request.kind,
-      startedAt: new Date().toISOString(),
-      prompt: request.prompt,
-      ...(request.promptSource ? { promptSource: request.promptSource } : {}),
-      model: engine.model,
-      options: request.options,
+      ...newRecord(id, request, engine.model),
+      ...(isWebviewBackend(engine.backend) ? { backend: engine.backend } : {}),
+      ...(engine.dtype ? { dtype: engine.dtype } : {}),
       // Run strategies first, so card i shows result i; refused ones after, saying why.
       strategies: strategyViews([...honoured, ...refusals.map((r) => r.strategy)]),
       status: 'running',
-      insertAt: request.insertAt,
-      engine: {
-        sampledBy: caps.sampling === 'server' ? `the server (${engine.where})` : engine.where,
-        distribution: caps.distribution,
-        maxTopLogprobs: Number.isFinite(caps.maxTopLogprobs) ? caps.maxTopLogprobs : 0,
-        notes: capabilityNotes(caps),
-        refused: refusals.map((r) => ({ strategy: r.strategy.name, reason: r.reason })),
-        modelSetting: request.model,
-        ...(branchRefused ? { branchRefused } : {}),
-      },
+      ...runEngineOf(engine, request.model, refusals, format),
     };
-    // The panel shows the cards (refused ones saying why) before the first token; the run does not depend on it.
+    // The panel shows the cards (refused ones saying why) before the first token.
     await sink.save(record, true);
     if (token.isCancellationRequested) return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
-    const abort = new AbortController();
-    const onCancel = token.onCancellationRequested(() => abort.abort());
-    let pending: TokenEvent[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    let streamed = 0;
-    const flush = () => {
-      clearTimeout(timer);
-      timer = undefined;
-      if (pending.length === 0) return;
-      const events = pending;
-      pending = [];
-      streamed += events.length;
-      this.onTokensEmitter.fire({ runId: id, count: streamed });
+    const abort = abortSignalOf(token);
+    // An engine in this host streams its tokens here, and the panel gets them in batches; the
+    // panel's own engine shows them itself and says only how many (onTokensShown above).
+    const tokens = new TokenBatches((events) => {
+      this.onTokensEmitter.fire({ runId: id, count: tokens.streamed });
       void this.panel.post({ type: 'runTokens', requestId: id, events }).catch(() => undefined);
-    };
+    });
     try {
+      // Progress shows on the panel itself; Stop (panel button, view title, command) cancels.
       const result = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, () =>
         engine.compare(request.prompt, honoured, {
           maxNewTokens: request.options.maxNewTokens,
@@ -349,29 +216,37 @@ export class Runner implements vscode.Disposable {
           seed: request.options.seed,
           samples: request.options.samples,
           format,
+          // A server returns no more than it is asked for; our own model reports its default.
           topAlternatives: Number.isFinite(caps.maxTopLogprobs) ? caps.maxTopLogprobs : undefined,
           signal: abort.signal,
-          onToken: (event) => {
-            pending.push(event);
-            timer ??= setTimeout(flush, TOKEN_BATCH_MS);
-          },
+          onToken: (event) => tokens.push(event),
         }),
       );
-      flush();
-      const full: CompareResult = { ...result, refused: refusals };
+      tokens.flush();
+      const full: CompareResult = refusals.length > 0 ? { ...result, refused: refusals } : result;
       const aborted = abort.signal.aborted || full.results.some((r) => r.completions.some((c) => c.finishReason === 'aborted'));
       record = { ...record, status: aborted ? 'aborted' : 'done', result: full };
-      this.log.info(`Run ${id}: ${record.status} in ${Math.round(full.elapsedMs)} ms, sampled by ${record.engine!.sampledBy} (${full.tokensPerSecond.toFixed(1)} tokens/s).`);
-      if (aborted) return await sink.finish({ ...record, error: 'Stopped: the requests in flight were cancelled; the tokens that arrived are kept.' });
-      // The endpoint's own fit (Calibrate Hallucination Risk on it, by server and model id), never a local model's bands.
-      return await sink.finish(compactRun({ ...record, risks: riskReports(request.kind, full, this.calibrationFor(request.model)) }));
+      this.log.info(`Run ${id}: ${record.status} in ${Math.round(full.elapsedMs)} ms, sampled by ${record.engine?.sampledBy ?? full.device} (${full.tokensPerSecond.toFixed(1)} tokens/s).`);
+      if (aborted) return await sink.finish({ ...record, error: 'Stopped: the tokens that arrived are kept.' });
+      // A check that cannot be scored throws here (ConsistencyError): the run is recorded as failed.
+      // An endpoint is scored with its own fit (Calibrate Hallucination Risk on it), never a local model's bands.
+      record = compactRun({ ...record, risks: riskReports(kind, full, this.calibrationFor(request.model)) });
+      if (cacheKey) {
+        await this.cache.set({ key: cacheKey, savedAt: new Date().toISOString(), model: record.model, backend: record.backend, result: record.result!, risks: record.risks });
+      }
+      return await sink.finish(record);
     } catch (e) {
-      flush();
+      tokens.flush();
+      if (e instanceof vscode.CancellationError) {
+        return sink.finish({ ...record, status: 'aborted', error: 'Stopped; the panel did not return a partial result in time.' });
+      }
+      // Stopped before the worker started it: the run's status is decided here, not in the panel.
+      if ((e as Error).name === 'AbortError' && token.isCancellationRequested) return sink.finish({ ...record, status: 'aborted', error: 'Stopped before it started.' });
       await sink.finish({ ...record, status: 'failed', error: (e as Error).message });
       throw e;
     } finally {
-      clearTimeout(timer);
-      onCancel.dispose();
+      tokens.dispose();
+      abort.dispose();
     }
   }
 

@@ -104,8 +104,8 @@ export async function readSuiteFile(file: string, options: SuiteReadOptions): Pr
   });
 }
 
-/** The model as the cache sees it: its name, backend, and its folder's content fingerprint. */
-export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelIdentity {
+/** A model in this process as the cache sees it: its name, backend, and its folder's content fingerprint. */
+export function nodeModelIdentity(engine: Engine, modelOption?: string): ModelIdentity {
   let fingerprint: string | undefined;
   try {
     const location = resolveModel(modelOption);
@@ -114,7 +114,7 @@ export function nodeModelIdentity(model: CausalLM, modelOption?: string): ModelI
   } catch {
     // A hub model not pulled yet has no local file to read; its name stands for it.
   }
-  return { name: model.name, device: model.device, fingerprint };
+  return { name: engine.model, device: engine.where, fingerprint };
 }
 
 /** A server's model as the cache sees it: its model id at the base URL, and where it runs (dialect and URL). */
@@ -195,26 +195,19 @@ export interface RunCaseOptions {
   riskCalibration?: Calibration;
 }
 
-/** What runs a case: a model in this process, or any engine (a remote server: `sampling-lab test --endpoint`). */
-export type CaseTarget = CausalLM | Engine;
-
-function isEngine(target: CaseTarget): target is Engine {
-  return 'capabilities' in target && typeof (target as Engine).compare === 'function';
-}
-
-/** A plan's runs and risk samples on an engine (a server: the prompt test cases and risk calibration questions of `--endpoint` and the editor's endpoints). */
+/** A plan's runs and risk samples on an engine: the prompt test cases and risk calibration questions of the CLI and the editor, on any model. */
 export function generateOnEngine(engine: Engine, plan: GenerationPlan, signal?: AbortSignal): Promise<CaseGeneration> {
   return generateCaseWith((prompt, strategies, decode) => engine.compare(prompt, strategies, { ...decode, format: { chat: plan.chat, system: plan.system } }), plan, { signal });
 }
 
-export async function runPromptTestCase(model: CaseTarget, c: PromptTestCase, options: RunCaseOptions): Promise<CaseResult> {
+export async function runPromptTestCase(engine: Engine, c: PromptTestCase, options: RunCaseOptions): Promise<CaseResult> {
   const started = performance.now();
   const plan = planGeneration(c);
   const key = generationCacheKeyText(plan, options.identity);
   let generation = options.cache?.get(key, plan);
   const cached = generation !== undefined;
   if (!generation) {
-    generation = isEngine(model) ? await generateOnEngine(model, plan, options.signal) : await generateCase(model, plan, { signal: options.signal });
+    generation = await generateOnEngine(engine, plan, options.signal);
     options.cache?.set(key, generation);
   }
   return evaluateCase(c, generation, { cached, durationMs: performance.now() - started, riskCalibration: options.riskCalibration });
@@ -235,7 +228,7 @@ export interface RunSuiteOptions extends RunCaseOptions {
  * fails on is reported as an error and the rest still run. Cancelling stops at once and returns
  * the cases finished so far.
  */
-export async function runSuite(model: CaseTarget, file: string, parsed: ParsedSuite, options: RunSuiteOptions): Promise<SuiteReport> {
+export async function runSuite(engine: Engine, file: string, parsed: ParsedSuite, options: RunSuiteOptions): Promise<SuiteReport> {
   const started = performance.now();
   const report: SuiteReport = { file: options.displayName ?? file, problems: parsed.problems, results: [], errors: [], durationMs: 0 };
   const results: Array<CaseResult | undefined> = [];
@@ -248,7 +241,7 @@ export async function runSuite(model: CaseTarget, file: string, parsed: ParsedSu
       const index = next++;
       const c = parsed.cases[index]!;
       try {
-        const result = await runPromptTestCase(model, c, options);
+        const result = await runPromptTestCase(engine, c, options);
         results[index] = result;
         options.onCase?.(result);
       } catch (e) {

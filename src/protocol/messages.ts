@@ -12,11 +12,10 @@ import type { Dtype } from '../core/model/hubModel';
 import type { RiskLevel, RiskParts } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 import type { StrategyEntry } from '../core/decode/strategyEdits';
-import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** What the user asked for in `samplingLab.device`. */
 export type { DevicePreference };
@@ -255,8 +254,10 @@ export interface CompareRequest {
   prompt: string;
   strategies: StrategyView[];
   options: RunOptions;
-  /** Shown on the run's header while it streams (the host owns the record). */
-  run: RunRecord;
+  /** The index of the first sequence (default 0): a prompt test's further samples of a prompt draw on from there. */
+  firstSample?: number;
+  /** Raw-distribution alternatives per token (default 5; a prompt test asks for none). */
+  topAlternatives?: number;
 }
 /** Generate JSON for Selection: the four structured-output routes on one prompt and schema, in the worker. */
 export interface StructuredRequest {
@@ -270,17 +271,6 @@ export interface StructuredRequest {
   maxRetries: number;
   schema: JsonSchema;
   schemaSource: string;
-  /** Shown while it runs (the host owns the record). */
-  run: RunRecord;
-}
-/**
- * A prompt test case's generation (core/prompttest's plan: N runs and the risk samples its
- * assertions need), on the loaded model. The host checks the assertions on the reply.
- */
-export interface PromptTestRequest {
-  type: 'promptTest';
-  requestId: string;
-  plan: GenerationPlan;
 }
 /** The host's answer to a `prefer` action: the file the pair went to, or why it did not. */
 export interface PreferenceRecorded {
@@ -380,7 +370,6 @@ export type WorkerRequest =
   | UnloadModelRequest
   | CompareRequest
   | StructuredRequest
-  | PromptTestRequest
   | CancelRequest
   | FileDataReply
   | FileErrorReply;
@@ -433,11 +422,6 @@ export interface StructuredDoneEvent {
   requestId: string;
   result: StructuredRoutesResult;
 }
-export interface PromptTestDoneEvent {
-  type: 'promptTestDone';
-  requestId: string;
-  generation: CaseGeneration;
-}
 export interface RequestFailedEvent {
   type: 'requestFailed';
   requestId: string;
@@ -466,7 +450,6 @@ export type WorkerEvent =
   | CompareDoneEvent
   | RouteDoneEvent
   | StructuredDoneEvent
-  | PromptTestDoneEvent
   | RequestFailedEvent
   | ReadFileRequest
   | LogEvent;

@@ -13,7 +13,6 @@ import type {
   LoadProgressEvent,
   ModelLoadedEvent,
   ModelUnloadedEvent,
-  PromptTestDoneEvent,
   RouteDoneEvent,
   StructuredDoneEvent,
   TokensStreamedEvent,
@@ -38,7 +37,6 @@ export type RequestReplies = {
   unloadModel: { done: ModelUnloadedEvent; progress: never };
   compare: { done: CompareDoneEvent; progress: TokensStreamedEvent };
   structured: { done: StructuredDoneEvent; progress: RouteDoneEvent | TokensStreamedEvent };
-  promptTest: { done: PromptTestDoneEvent; progress: TokensStreamedEvent };
 };
 
 /** The table's reply names at run time, checked against its types by the compiler. */
@@ -49,7 +47,6 @@ export const REQUEST_REPLIES: ReplyNames<RequestReplies> = {
   unloadModel: { done: 'modelUnloaded', progress: [] },
   compare: { done: 'compareDone', progress: ['tokensStreamed'] },
   structured: { done: 'structuredDone', progress: ['routeDone', 'tokensStreamed'] },
-  promptTest: { done: 'promptTestDone', progress: ['tokensStreamed'] },
 };
 
 /** A request as its sender writes it: the id is chosen for it unless named (a run's request id is its run id). */

@@ -27,7 +27,6 @@ import type { CompareResult, Completion, Strategy, StrategyResult, TokenEvent, T
 import type { StageType } from '../core/sampling/types';
 import type { Attempt, RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 import type { ValidationIssue } from '../core/structured/schema';
-import type { CaseGeneration, GenerationPlan } from '../core/prompttest';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -304,24 +303,6 @@ const cachedResponse: Check<CachedResponse> = obj({
   risks: optional(arr(riskReport)),
 });
 
-const generationPlan: Check<GenerationPlan> = obj({
-  prompt: str,
-  strategy,
-  runs: int,
-  seed: int,
-  maxNewTokens: int,
-  stopStrings: arr(str),
-  risk: arr(obj({ samples: int, temperature: num })),
-  chat: optional(bool),
-  system: optional(str),
-}) as Check<GenerationPlan>;
-
-const caseGeneration: Check<CaseGeneration> = obj({
-  runs: arr(obj({ text: str, tokenLogprobs: arr(num), meanLogprob: num, seed: int, finishReason: str })),
-  deterministic: bool,
-  riskSamples: dict(arr(str)),
-}) as Check<CaseGeneration>;
-
 // ---------------------------------------------------------------- messages
 
 const id = { requestId: str };
@@ -329,9 +310,8 @@ const id = { requestId: str };
 const hostToWebviewShapes = {
   loadModel: obj({ ...id, model: modelSpec, device: devicePreference, runtime: obj({ wasmUrl: str }) }),
   unloadModel: obj(id),
-  compare: obj({ ...id, prompt: str, strategies: arr(strategyView), options: runOptions, run: runRecord }),
-  structured: obj({ ...id, prompt: str, strategy: strategyView, options: runOptions, maxRetries: int, schema: jsonSchema, schemaSource: str, run: runRecord }),
-  promptTest: obj({ ...id, plan: generationPlan }),
+  compare: obj({ ...id, prompt: str, strategies: arr(strategyView), options: runOptions, firstSample: optional(int), topAlternatives: optional(int) }),
+  structured: obj({ ...id, prompt: str, strategy: strategyView, options: runOptions, maxRetries: int, schema: jsonSchema, schemaSource: str }),
   cancel: obj(id),
   fileData: obj({ ...id, data: bytes }),
   fileError: obj({ ...id, status: int, error: str }),
@@ -359,7 +339,6 @@ const workerEventShapes = {
   compareDone: obj({ ...id, result: compareResult }),
   routeDone: obj({ ...id, result: routeResult }),
   structuredDone: obj({ ...id, result: structuredRoutesResult }),
-  promptTestDone: obj({ ...id, generation: caseGeneration }),
   requestFailed: obj({ ...id, error: str, errorName: str }),
   readFile: obj({ ...id, path: str }),
   log: obj({ level: oneOf('trace', 'debug', 'info', 'warn', 'error'), message: str }),
@@ -384,7 +363,7 @@ const webviewToHostShapes = {
   protocolError: obj({ error: str, requestId: optional(str) }),
 } satisfies Record<WebviewToHost['type'], Check<unknown>>;
 
-const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'structured', 'promptTest', 'cancel', 'fileData', 'fileError'];
+const workerRequestTypes: readonly WorkerRequest['type'][] = ['loadModel', 'unloadModel', 'compare', 'structured', 'cancel', 'fileData', 'fileError'];
 
 function byType<T>(shapes: Record<string, Check<unknown>>, value: unknown, allowed?: readonly string[]): Validation<T> {
   try {

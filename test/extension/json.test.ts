@@ -135,8 +135,8 @@ describe('Generate JSON for Selection', function () {
 
 describe('structured-output messages', () => {
   const strategy = { strategy: { name: 'temperature 1', kind: 'temperature', sampler: { stages: [{ type: 'temperature', temperature: 1 }], select: 'sample' } }, chain: 'logits -> temperature(1) -> dist' };
-  const run = { id: 'run-1', kind: 'json', startedAt: '2025-01-01T00:00:00Z', prompt: 'p', model: 'm', options: { maxNewTokens: 96, seed: 42, samples: 8 }, strategies: [strategy], status: 'running' };
-  const request = { type: 'structured', requestId: 'run-1', prompt: 'p', strategy, options: run.options, maxRetries: 2, schema: { type: 'object' }, schemaSource: 'person.schema.json', run };
+  const options = { maxNewTokens: 96, seed: 42, samples: 8 };
+  const request = { type: 'structured', requestId: 'run-1', prompt: 'p', strategy, options, maxRetries: 2, schema: { type: 'object' }, schemaSource: 'person.schema.json' };
   const route = {
     route: 'constrained',
     title: 'Constrained sampling',
@@ -164,7 +164,7 @@ describe('structured-output messages', () => {
     const cases: [unknown, RegExp][] = [
       [{ ...request, schema: [1] }, /structured\.schema must be a JSON schema \(an object or a boolean\) \(got an array\)/],
       [{ ...request, maxRetries: 1.5 }, /structured\.maxRetries must be an integer/],
-      [{ ...request, run: { ...run, kind: 'yaml' } }, /structured\.run\.kind must be one of compare, risk, json/],
+      [{ ...request, options: { ...options, seed: 'x' } }, /structured\.options\.seed must be/],
     ];
     for (const [message, error] of cases) {
       const checked = validateHostToWebview(message);

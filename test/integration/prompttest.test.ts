@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SuiteReport } from '../../src/core/prompttest';
+import { LocalEngine } from '../../src/node/engines/local/localEngine';
 import { nodeModelIdentity, PromptTestCache, readSuiteFile, runSuite } from '../../src/node/promptTestRunner';
 import { parseJUnit } from '../support/junit';
 import { calibrationFor } from '../../src/cli/risk';
@@ -15,7 +16,8 @@ const KNOWN = path.join(EXAMPLES, 'known-people.prompttest.yaml');
 const HELDOUT = path.join(EXAMPLES, 'heldout-people.prompttest.yaml');
 
 async function runExample(file: string, cache?: PromptTestCache): Promise<SuiteReport> {
-  const model = await bundledModel();
+  // The shared bundled model, through the local engine as the CLI runs it (never disposed here).
+  const model = new LocalEngine(await bundledModel());
   // The bundled model's own risk calibration, as `sampling-lab test` passes it: max-risk reads its bands.
   const riskCalibration = calibrationFor(undefined).calibration;
   return runSuite(model, file, await readSuiteFile(file, { root: REPO }), { identity: nodeModelIdentity(model), cache, riskCalibration });
@@ -66,7 +68,7 @@ describe('prompt tests on the bundled model', function () {
     assert.ok(second.results.every((r) => r.cached));
     assert.deepEqual(second.results.map((r) => r.assertions.map((a) => a.outcomes)), first.results.map((r) => r.assertions.map((a) => a.outcomes)));
 
-    const model = await bundledModel();
+    const model = new LocalEngine(await bundledModel());
     const parsed = await readSuiteFile(KNOWN, { root: REPO });
     const reseeded = { ...parsed, cases: [{ ...parsed.cases[2]!, seed: 7 }] };
     const report = await runSuite(model, KNOWN, reseeded, { identity: nodeModelIdentity(model), cache });

@@ -238,9 +238,6 @@ function onWorkerEvent(event: WorkerEvent): void {
       }
       break;
     }
-    case 'promptTestDone':
-      settled(event.requestId);
-      break;
     case 'compareDone': {
       settled(event.requestId);
       dropQueuedTokens(event.requestId);
@@ -316,10 +313,6 @@ function onHostMessage(message: HostToWebview): void {
       if (view instanceof RunView) view.showPreference(message);
       return;
     }
-    case 'promptTest':
-      outstanding.add(message.requestId);
-      showStopState();
-      break;
     case 'loadModel':
       status.startLoad(message.model.name);
       outstanding.add(message.requestId);
@@ -330,8 +323,10 @@ function onHostMessage(message: HostToWebview): void {
       break;
     case 'compare':
     case 'structured':
+      // The host announced the run's record (runUpdated) before asking: its cards take what streams.
+      // A request of no run's (a prompt test case) shows nothing but the Stop button.
       outstanding.add(message.requestId);
-      upsertRun(message.run);
+      showStopState();
       break;
     case 'cancel':
       // Stop from the command or the view's icon: shown at once, as from the panel's button.

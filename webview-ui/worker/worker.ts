@@ -5,7 +5,6 @@
  */
 import * as transformers from '@huggingface/transformers';
 import { compareStrategies } from '../../src/core/decode/compare';
-import { generateCase } from '../../src/core/prompttest/generate';
 import type { CausalLM } from '../../src/core/model/types';
 import { loadTransformersModel, type TransformersModule } from '../../src/core/model/transformersModel';
 import { LoadProgressFilter } from '../../src/core/model/loadProgress';
@@ -197,7 +196,7 @@ async function compare(request: CompareRequest, signal: AbortSignal): Promise<vo
       yieldingModel(formatted(loaded.model, request.options)),
       request.prompt,
       request.strategies.map((s) => s.strategy),
-      { ...request.options, signal, onToken: (event) => batcher.push(event) },
+      { ...request.options, firstSample: request.firstSample, topAlternatives: request.topAlternatives, signal, onToken: (event) => batcher.push(event) },
     );
     batcher.flush();
     post({ type: 'compareDone', requestId: request.requestId, result });
@@ -243,14 +242,6 @@ function handle(request: WorkerRequest): void {
       enqueue(request.requestId, async (signal) => {
         if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or run the command again to load one.');
         await runStructuredRequest(formatted(loaded.model, request.options), structuredEngines, request, signal, post);
-      });
-      break;
-    case 'promptTest':
-      // One case of a Test Explorer run: the host checks the assertions on what comes back.
-      enqueue(request.requestId, async (signal) => {
-        if (!loaded) throw new Error('No model is loaded. Run the tests again to load one.');
-        const generation = await generateCase(yieldingModel(loaded.model), request.plan, { signal });
-        post({ type: 'promptTestDone', requestId: request.requestId, generation });
       });
       break;
     case 'cancel':

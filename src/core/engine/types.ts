@@ -4,6 +4,8 @@
  * capabilities and say what a missing one changes; they never branch on which engine it is.
  */
 import type { CompareResult, Completion, DecodeOptions, RefusedStrategy, Strategy, TokenInfo } from '../decode/types';
+import type { Backend } from '../model/backends';
+import type { Dtype } from '../model/hubModel';
 import type { PromptFormat } from '../model/promptFormat';
 
 /** A sampling parameter a server applies itself, by our setting name (the wire name is the dialect's business). */
@@ -108,6 +110,10 @@ export interface Engine {
   /** Where it runs, for status lines: 'cpu', 'wasm', 'vllm at http://gpu-box:8000/v1'. */
   readonly where: string;
   readonly capabilities: EngineCapabilities;
+  /** The runtime backend of a model run in this process or the panel, shown with its results; absent on a server. */
+  readonly backend?: Backend;
+  /** The weights a local model loaded (fp32, q8, …), when known. */
+  readonly dtype?: Dtype;
   /** Runs the strategies on the prompt; strategies the engine cannot honour come back in `refused`, by name. */
   compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult>;
   /**

@@ -15,6 +15,9 @@ export type WebviewBackend = (typeof WEBVIEW_BACKENDS)[number];
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 /** Any backend transformers.js is asked for. */
 export type Backend = WebviewBackend | NodeBackend;
+export function isWebviewBackend(backend: string | undefined): backend is WebviewBackend {
+  return (WEBVIEW_BACKENDS as readonly string[]).includes(backend ?? '');
+}
 /** What the user asks of the panel (samplingLab.device): a backend, or WebGPU with a fallback to WASM. */
 export type DevicePreference = 'auto' | WebviewBackend;
 export const DEVICE_PREFERENCES = ['auto', ...WEBVIEW_BACKENDS] as const satisfies readonly DevicePreference[];

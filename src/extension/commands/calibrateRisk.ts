@@ -19,12 +19,10 @@ import {
 } from '../../core/consistency';
 import { riskSamplesKey, type CaseGeneration, type GenerationPlan } from '../../core/prompttest';
 import { generateOnEngine } from '../../node/promptTestRunner';
-import { selectedEndpoint, type EndpointEngines } from '../endpoints';
+import type { RunEngines } from '../engines/runEngines';
+import { selectedEndpoint } from '../endpoints';
 import { strategyFromSettings } from '../../core/decode/strategies';
-import type { ModelSession } from '../modelSession';
-import type { PanelProvider } from '../panelProvider';
-import { generateInPanel } from '../promptTests/runPromptTests';
-import { linkedCancellation } from '../requests';
+import { abortSignalOf, linkedCancellation } from '../requests';
 import { endpointCalibrationName, endpointFingerprint, type RiskCalibrations } from '../riskCalibrations';
 import type { Runner } from '../runner';
 import { readRiskSettings, readSettings } from '../settings';
@@ -36,10 +34,8 @@ export interface CalibrateRiskArgs {
 
 export interface CalibrateRiskDeps {
   runner: Runner;
-  /** Engines on the user's endpoints: a selected endpoint is calibrated on its server. */
-  endpoints: EndpointEngines;
-  panel: PanelProvider;
-  session: ModelSession;
+  /** The engine the model setting names: the panel's model, or a selected endpoint's, calibrated on its server. */
+  engines: RunEngines;
   calibrations: RiskCalibrations;
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
@@ -87,7 +83,7 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
   const questions = parseCalibrationSet(fs.readFileSync(file, 'utf8'), path.basename(file));
   const settings = readSettings();
   const risk = readRiskSettings();
-  // An endpoint (the user's own selection) samples on its server, from here; a local model in the panel.
+  // An endpoint (the user's own selection) is calibrated by its server and model id; a local model by its files.
   const endpoint = selectedEndpoint(settings.model);
   const choice = endpoint ? undefined : deps.calibrations.choiceFor(settings.model);
   const model = endpoint
@@ -100,26 +96,18 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
       deps.runner.runExclusive(async (_id, stop) => {
         const source = linkedCancellation(cancel, stop);
         const token = source.token;
-        const abort = new AbortController();
-        const aborting = token.onCancellationRequested(() => abort.abort());
+        const abort = abortSignalOf(token);
         try {
-        let generate: (plan: GenerationPlan) => Promise<CaseGeneration>;
-        if (endpoint) {
-          const engine = await deps.endpoints.open(endpoint, abort.signal);
-          deps.log.info(`Calibration on endpoint ${endpoint.name} (${engine.where}): ${ENDPOINT_CALIBRATION_NOTE}`);
-          generate = async (plan) => {
-            try {
-              return await generateOnEngine(engine, plan, abort.signal);
-            } catch (e) {
-              if (token.isCancellationRequested) throw new vscode.CancellationError();
-              throw e;
-            }
-          };
-        } else {
-          await deps.panel.ensureRunning();
-          await deps.session.ensureLoaded(settings.model, settings.device, token);
-          generate = (plan) => generateInPanel(deps.panel, plan, token, 'calibrate');
-        }
+        const engine = await deps.engines.open(settings.model, settings.device, token);
+        if (endpoint) deps.log.info(`Calibration on endpoint ${endpoint.name} (${engine.where}): ${ENDPOINT_CALIBRATION_NOTE}`);
+        const generate = async (plan: GenerationPlan): Promise<CaseGeneration> => {
+          try {
+            return await generateOnEngine(engine, plan, abort.signal);
+          } catch (e) {
+            if (token.isCancellationRequested) throw new vscode.CancellationError();
+            throw e;
+          }
+        };
         const rows: LabelledParts[] = [];
         let skipped = 0;
         for (const [i, q] of questions.entries()) {
@@ -152,7 +140,7 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
           settings: { samples: risk.samples, temperature: risk.temperature, maxNewTokens: settings.options.maxNewTokens, seed: settings.options.seed },
         });
         } finally {
-          aborting.dispose();
+          abort.dispose();
           source.dispose();
         }
       }),

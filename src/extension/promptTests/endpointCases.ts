@@ -1,33 +1,37 @@
 /**
  * Prompt test cases on an endpoint (a suite's `model: endpoint:NAME`, or samplingLab.model naming
- * one), run here in the extension host through the endpoint's remote engine with the same
- * runPromptTestCase as `sampling-lab test --endpoint` (src/node/promptTestRunner.ts). A suite is
- * workspace content: in Restricted Mode nothing is sent, and the endpoint must be one of the
- * user's own (samplingLab.endpoints is read from user settings only). Cases run side by side up
- * to samplingLab.endpointConcurrency; Stop aborts the requests in flight and keeps the cases that
- * finished. What the server changes (it samples; risk is lexical, calibrated only by the endpoint's own fit) is said in the
- * run's output, and a strategy it cannot honour fails its case by name, with nothing sent for it.
+ * one): which endpoint, and whether it may be used. A suite is workspace content: in Restricted
+ * Mode nothing is sent, and the endpoint must be one of the user's own (samplingLab.endpoints is
+ * read from user settings only). The cases then run on its engine in this host
+ * (engineCases.ts), side by side up to samplingLab.endpointConcurrency.
  */
 import * as vscode from 'vscode';
-import type { Calibration } from '../../core/consistency';
-import { capabilityNotes, type Engine } from '../../core/engine/types';
-import { CaseCancelledError, suiteEndpointName } from '../../core/prompttest';
-import { Limiter, RemoteAbortedError } from '../../node/engines/remote/http';
-import { engineIdentity, runPromptTestCase, type PromptTestCache } from '../../node/promptTestRunner';
+import type { Engine } from '../../core/engine/types';
+import { suiteEndpointName } from '../../core/prompttest';
+import { engineIdentity } from '../../node/promptTestRunner';
 import type { EndpointSetting } from '../endpoints';
+import { abortSignalOf } from '../requests';
 import { SECTION, SettingsError } from '../settings';
 import { untrustedReason } from '../workspaceTrust';
-import type { CaseOutcomes, CaseToRun } from './caseOutcomes';
+import type { CaseOutcomes } from './caseOutcomes';
+import { isCancellation, runCasesOnEngine, type CasesEngine, type EngineCaseDeps, type ModelGroup } from './engineCases';
 import { toRange } from './suiteDiagnostics';
 
-/** Cases that run on one model: the suite's `model:` (fromSuite) or the samplingLab.model setting. */
-export interface ModelGroup {
-  model: string;
-  fromSuite: boolean;
-  cases: CaseToRun[];
+export type { ModelGroup } from './engineCases';
+
+/** Why none of a group's cases runs: each case errors with it, at the suite's model: line when the suite named the model. */
+export class CasesNotRun extends Error {}
+
+/** Every case of a group whose engine did not open: skipped when stopped, else errored with the reason. */
+export function casesNotOpened(group: ModelGroup, out: CaseOutcomes, e: unknown, token: vscode.CancellationToken): void {
+  if (token.isCancellationRequested || isCancellation(e)) return group.cases.forEach((c) => out.skipped(c));
+  const first = group.cases[0]?.entry;
+  const at = group.fromSuite && first?.modelRange ? toRange(first.modelRange) : undefined;
+  const text = e instanceof CasesNotRun ? e.message : `Sampling Lab could not start the run: ${(e as Error).message}`;
+  group.cases.forEach((c) => out.errored(c, text, at));
 }
 
-export interface EndpointCaseDeps {
+export interface EndpointCaseDeps extends EngineCaseDeps {
   trusted(): boolean;
   /** The user's endpoints (user settings only). */
   endpoints(): EndpointSetting[];
@@ -36,10 +40,6 @@ export interface EndpointCaseDeps {
   open(endpoint: EndpointSetting, signal: AbortSignal): Promise<Engine>;
   /** Cases in flight at once (samplingLab.endpointConcurrency). */
   concurrency(): number;
-  cacheFor(suite: vscode.Uri): PromptTestCache | undefined;
-  /** The endpoint's own risk calibration (Calibrate Hallucination Risk on it), or undefined. */
-  calibrationFor?(model: string): Calibration | undefined;
-  onStartCase?(item: vscode.TestItem): void;
 }
 
 /** The endpoint a suite's `model: endpoint:NAME` names, among the user's; unknown: which there are, and how to add one. */
@@ -59,66 +59,39 @@ export function untrustedEndpointReason(name: string): string {
   return `Nothing was sent. ${untrustedReason(`sends a suite's prompts to endpoint ${name}`)}`;
 }
 
-/** What the server changes for these cases, one line each. */
-export function endpointNotes(engine: Engine, cases: readonly CaseToRun[], calibrated: boolean): string[] {
-  const notes = capabilityNotes(engine.capabilities);
-  if (cases.some((c) => c.entry.case.assertions.some((a) => a.type === 'max-risk'))) {
-    notes.push(
-      calibrated
-        ? "max-risk: the server samples the answers, and they are scored by lexical agreement, with this endpoint's own calibration."
-        : 'max-risk: the server samples the answers, and they are scored by lexical agreement, uncalibrated (run Calibrate Hallucination Risk with this endpoint selected for bands).',
-    );
-  }
-  return notes;
-}
-
-export async function runCasesOnEndpoint(group: ModelGroup, out: CaseOutcomes, token: vscode.CancellationToken, deps: EndpointCaseDeps): Promise<void> {
+/**
+ * The endpoint a group of cases names, opened: in Restricted Mode nothing is opened, and a
+ * suite's NAME is looked up among the user's own endpoints. Throws CasesNotRun with the reason
+ * each case gives; a cancelled open throws the open's own error.
+ */
+export async function openEndpointCases(group: ModelGroup, token: vscode.CancellationToken, deps: EndpointCaseDeps): Promise<CasesEngine> {
   const name = suiteEndpointName(group.model) ?? group.model;
-  const first = group.cases[0]?.entry;
-  // A problem with the suite's model: is placed at its line; with the setting, at each case.
-  const at = group.fromSuite && first?.modelRange ? toRange(first.modelRange) : undefined;
-  const errorAll = (text: string) => group.cases.forEach((c) => out.errored(c, text, at));
-  if (!deps.trusted()) return errorAll(untrustedEndpointReason(name));
+  if (!deps.trusted()) throw new CasesNotRun(untrustedEndpointReason(name));
   let endpoint: EndpointSetting;
   try {
     endpoint = group.fromSuite ? suiteEndpoint(group.model, deps.endpoints()) : deps.selected(group.model);
   } catch (e) {
-    return errorAll((e as Error).message);
+    throw new CasesNotRun((e as Error).message);
   }
-
-  const abort = new AbortController();
-  const cancelled = token.onCancellationRequested(() => abort.abort());
+  const opening = abortSignalOf(token);
   try {
-    let engine: Engine;
-    try {
-      engine = await deps.open(endpoint, abort.signal);
-    } catch (e) {
-      if (token.isCancellationRequested) return group.cases.forEach((c) => out.skipped(c));
-      return errorAll(`Endpoint ${endpoint.name} (${endpoint.baseUrl}) could not be opened: ${(e as Error).message}`);
-    }
-    out.say(`Prompt tests on endpoint ${endpoint.name} (${engine.model}, ${engine.where})${group.fromSuite ? ", the suite's model" : ''}: ${group.cases.length} cases, sampled by the server.`);
-    const riskCalibration = deps.calibrationFor?.(group.model);
-    for (const note of endpointNotes(engine, group.cases, riskCalibration !== undefined)) out.say(`  ${note}`);
-    const identity = engineIdentity(engine, endpoint.baseUrl);
-    const limiter = new Limiter(deps.concurrency());
-
-    const runOne = async (c: CaseToRun): Promise<void> => {
-      if (token.isCancellationRequested) return out.skipped(c);
-      const testCase = c.entry.case;
-      const refused = engine.refusals([testCase.strategy], { format: { chat: testCase.chat, system: testCase.system } });
-      if (refused.length > 0) return out.notRun(c, `Not run on endpoint ${endpoint.name}: ${refused.map((r) => r.reason).join('; ')}. The server samples, so a strategy it cannot honour is not sent.`);
-      out.run.started(c.item);
-      deps.onStartCase?.(c.item);
-      const started = Date.now();
-      try {
-        out.result(c, await runPromptTestCase(engine, testCase, { identity, cache: deps.cacheFor(c.entry.uri), signal: abort.signal, riskCalibration }));
-      } catch (e) {
-        if (token.isCancellationRequested || e instanceof CaseCancelledError || e instanceof RemoteAbortedError) out.skipped(c);
-        else out.errored(c, `Endpoint ${endpoint.name} could not run this case: ${(e as Error).message}`, undefined, Date.now() - started);
-      }
-    };
-    await Promise.all(group.cases.map((c) => limiter.run(() => runOne(c))));
+    const engine = await deps.open(endpoint, opening.signal);
+    return { engine, name: `endpoint ${endpoint.name}`, label: `endpoint ${endpoint.name} (${engine.model}, ${engine.where})`, identity: engineIdentity(engine, endpoint.baseUrl), concurrency: deps.concurrency() };
+  } catch (e) {
+    if (token.isCancellationRequested) throw e;
+    throw new CasesNotRun(`Endpoint ${endpoint.name} (${endpoint.baseUrl}) could not be opened: ${(e as Error).message}`);
   } finally {
-    cancelled.dispose();
+    opening.dispose();
   }
+}
+
+/** An endpoint's cases: opened (each case errored with the reason when it cannot be), then run on its engine. */
+export async function runCasesOnEndpoint(group: ModelGroup, out: CaseOutcomes, token: vscode.CancellationToken, deps: EndpointCaseDeps): Promise<void> {
+  let opened: CasesEngine;
+  try {
+    opened = await openEndpointCases(group, token, deps);
+  } catch (e) {
+    return casesNotOpened(group, out, e, token);
+  }
+  await runCasesOnEngine(group, opened, out, token, deps);
 }

@@ -1,37 +1,30 @@
 /**
  * Runs prompt test cases from the Test Explorer, each suite on its model: its own `model:`, else
- * samplingLab.model. A local model is the panel's (loaded in its worker, one model at a time):
- * each case's generation plan goes there as a `promptTest` request, and the assertions are
- * checked here on what comes back. An endpoint's cases run here in the host (endpointCases.ts).
- * Outputs are cached on disk by everything that decides them, as `sampling-lab test` does, so an
- * unchanged case re-runs instantly and editing only an assertion never needs the model. The
- * Testing view's Stop cancels the case in progress.
+ * samplingLab.model. Cases are grouped by model, each group's engine is opened once (the panel's
+ * model loaded in its worker, one model at a time; an endpoint's in this host), and the cases run
+ * on it (engineCases.ts) with the same runPromptTestCase as `sampling-lab test`. Outputs are
+ * cached on disk by everything that decides them, so an unchanged case re-runs instantly and
+ * editing only an assertion never needs the model. The Testing view's Stop cancels the cases in
+ * progress.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Calibration } from '../../core/consistency';
-import {
-  CaseCancelledError,
-  evaluateCase,
-  generationCacheKeyText,
-  planGeneration,
-  suiteEndpointName,
-  type CaseGeneration,
-  type GenerationPlan,
-  type ModelIdentity,
-} from '../../core/prompttest';
+import type { Engine } from '../../core/engine/types';
+import { suiteEndpointName, type CaseGeneration, type GenerationPlan } from '../../core/prompttest';
 import { DEFAULT_CACHE_DIR, PromptTestCache } from '../../node/promptTestRunner';
+import type { RunEngines } from '../engines/runEngines';
 import { endpointConcurrency, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
 import type { ModelSession } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
-import { linkedCancellation, newRequestId, RequestFailedError, request } from '../requests';
+import { linkedCancellation, newRequestId, request } from '../requests';
 import { readSettings, type LabSettings } from '../settings';
 import { workspaceTrusted } from '../workspaceTrust';
 import { CaseOutcomes, emptySummary, type PromptTestRunSummary } from './caseOutcomes';
 import { groupByModel } from './caseModels';
-import { runCasesOnEndpoint, type EndpointCaseDeps, type ModelGroup } from './endpointCases';
+import { casesNotOpened, CasesNotRun, openEndpointCases, type EndpointCaseDeps } from './endpointCases';
+import { isCancellation, runCasesOnEngine, type CasesEngine, type ModelGroup } from './engineCases';
 import { UNTRUSTED_TESTS_REASON, type PromptTestController } from './promptTestController';
-import { toRange } from './suiteDiagnostics';
 
 export type { PromptTestRunSummary } from './caseOutcomes';
 
@@ -46,6 +39,8 @@ export class PromptTestRunner {
   constructor(
     private readonly panel: PanelProvider,
     private readonly session: ModelSession,
+    /** Opens the panel's model for a group of cases. */
+    private readonly engines: RunEngines,
     private readonly log: vscode.LogOutputChannel,
     /** The model's risk calibration, for max-risk; undefined = uncalibrated. */
     private readonly calibrationFor: (model: string) => Calibration | undefined = () => undefined,
@@ -115,8 +110,17 @@ export class PromptTestRunner {
       }
       // Each suite runs on its own model: (else the setting's); an endpoint's cases run here in the host.
       for (const group of groupByModel(cases.map((item) => ({ item, entry: tests.entry(item)! })), settings.model)) {
-        if (suiteEndpointName(group.model) !== undefined) await runCasesOnEndpoint(group, out, token, this.endpointDeps(settings));
-        else await this.runInPanel(group, out, settings, token);
+        const deps = this.endpointDeps(settings);
+        let opened: CasesEngine;
+        try {
+          // A suite is workspace content: an endpoint it names is checked (trust, the user's own endpoints) before it opens.
+          opened = suiteEndpointName(group.model) !== undefined ? await openEndpointCases(group, token, deps) : await this.openPanelCases(group, settings, token);
+        } catch (e) {
+          casesNotOpened(group, out, e, token);
+          if (!(e instanceof CasesNotRun) && !token.isCancellationRequested) this.log.error(`Prompt tests: ${(e as Error).message}`);
+          continue;
+        }
+        await runCasesOnEngine(group, opened, out, token, deps);
       }
     } finally {
       run.end();
@@ -151,74 +155,26 @@ export class PromptTestRunner {
     return new PromptTestCache(path.join(root, DEFAULT_CACHE_DIR), root);
   }
 
-  /** One model's cases in the panel's worker: the model is loaded (a suite's own model: too), then the cases run in turn. */
-  private async runInPanel(group: ModelGroup, out: CaseOutcomes, settings: LabSettings, token: vscode.CancellationToken): Promise<void> {
-    const { run } = out;
-    let model: Awaited<ReturnType<ModelSession['ensureLoaded']>>;
+  /**
+   * The panel's model for a group's cases, loaded (a suite's own model: too). The model runs in
+   * the Strategies panel: it is opened if it never was, and the sidebar goes back to the Test
+   * Explorer, where the run is watched.
+   */
+  private async openPanelCases(group: ModelGroup, settings: LabSettings, token: vscode.CancellationToken): Promise<CasesEngine> {
+    if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
+    let engine: Engine;
     try {
-      // The model runs in the Strategies panel: open it if it never was, then give the sidebar
-      // back to the Test Explorer, where the run is watched.
-      if (await this.panel.ensureRunning()) void vscode.commands.executeCommand('workbench.view.testing.focus').then(undefined, () => undefined);
-      model = await this.session.ensureLoaded(group.model, settings.device, token);
+      engine = await this.engines.open(group.model, settings.device, token);
     } catch (e) {
-      // Before any case of this model ran: every case says why, at the suite's model: when it named the model.
-      const first = group.cases[0]?.entry;
-      const at = group.fromSuite && first?.modelRange ? toRange(first.modelRange) : undefined;
-      if (isCancellation(e)) group.cases.forEach((c) => out.skipped(c));
-      else {
-        const why = group.fromSuite ? `The suite's model "${group.model}" could not be loaded: ${(e as Error).message}` : `Sampling Lab could not start the run: ${(e as Error).message}`;
-        group.cases.forEach((c) => out.errored(c, why, at));
-        this.log.error(`Prompt tests: ${(e as Error).message}`);
-      }
-      return;
+      if (token.isCancellationRequested || isCancellation(e) || !group.fromSuite) throw e;
+      throw new CasesNotRun(`The suite's model "${group.model}" could not be loaded: ${(e as Error).message}`);
     }
-    const riskCalibration = this.calibrationFor(group.model);
-    const identity: ModelIdentity = { name: model.name, device: model.backend, fingerprint: this.session.current.status === 'ready' ? this.session.current.key : undefined };
-    out.say(`Prompt tests on ${model.name} (${model.backend.toUpperCase()})${group.fromSuite ? ", the suite's model" : ''}: ${group.cases.length} cases`);
-
-    for (const c of group.cases) {
-      const { item, entry } = c;
-      if (token.isCancellationRequested) {
-        out.skipped(c);
-        continue;
-      }
-      run.started(item);
-      this.onDidStartCaseEmitter.fire(item.id);
-      const started = Date.now();
-      try {
-        const plan = planGeneration(entry.case);
-        const key = generationCacheKeyText(plan, identity);
-        const cache = this.cacheFor(entry.uri, settings);
-        let generation = cache?.get(key, plan);
-        const cached = generation !== undefined;
-        if (!generation) {
-          generation = await generateInPanel(this.panel, plan, token);
-          cache?.set(key, generation);
-        }
-        out.result(c, evaluateCase(entry.case, generation, { cached, durationMs: Date.now() - started, riskCalibration }));
-      } catch (e) {
-        if (isCancellation(e) || token.isCancellationRequested) out.skipped(c);
-        else out.errored(c, `The model could not run this case: ${(e as Error).message}`, undefined, Date.now() - started);
-      }
-    }
+    const fingerprint = this.session.current.status === 'ready' ? this.session.current.key : undefined;
+    return { engine, name: engine.model, label: `${engine.model} (${engine.where.toUpperCase()})`, identity: { name: engine.model, device: engine.where, fingerprint }, concurrency: 1 };
   }
 
   dispose(): void {
     this.onDidFinishEmitter.dispose();
     this.onDidStartCaseEmitter.dispose();
   }
-}
-
-function isCancellation(e: unknown): boolean {
-  return (
-    e instanceof vscode.CancellationError ||
-    e instanceof CaseCancelledError ||
-    (e instanceof RequestFailedError && (e.name === 'CaseCancelledError' || e.name === 'AbortError'))
-  );
-}
-
-/** One plan's outputs from the model in the panel's worker (prompt test cases, risk calibration questions). */
-export async function generateInPanel(panel: PanelProvider, plan: GenerationPlan, token: vscode.CancellationToken, idPrefix = 'test'): Promise<CaseGeneration> {
-  const reply = await request(panel, { type: 'promptTest', requestId: newRequestId(idPrefix), plan }, { token });
-  return reply.generation;
 }

@@ -118,8 +118,8 @@ describe('request(): a request resolves with the reply its protocol names', () =
 
   it('keeps a request id the caller names (a run is its own request)', async () => {
     const c = channel();
-    const run = { id: 'run-7', startedAt: 't', prompt: 'p', model: 'm', options: { maxNewTokens: 1, seed: 1, samples: 1 }, strategies: [], status: 'running' as const };
-    const compare = c.request({ type: 'compare', requestId: 'run-7', prompt: 'p', strategies: [], options: run.options, run });
+    const options = { maxNewTokens: 1, seed: 1, samples: 1 };
+    const compare = c.request({ type: 'compare', requestId: 'run-7', prompt: 'p', strategies: [], options });
     await c.sent();
     c.reply({ type: 'compareDone', requestId: 'run-7', result });
     assert.equal((await compare).result.elapsedMs, 5);
@@ -127,10 +127,10 @@ describe('request(): a request resolves with the reply its protocol names', () =
 
   it('rejects with the failure the other side names, and when the other side closes', async () => {
     const c = channel();
-    const failing = c.request({ type: 'promptTest', plan: { prompt: 'p', strategy: strategyFromSettings({ kind: 'greedy' }), runs: 1, seed: 1, maxNewTokens: 4, stopStrings: [], risk: [] } });
+    const failing = c.request({ type: 'compare', prompt: 'p', strategies: [], options: { maxNewTokens: 4, seed: 1, samples: 1 } });
     const orphaned = c.request({ type: 'unloadModel' });
     await c.sent();
-    c.reply({ type: 'requestFailed', requestId: 'promptTest-1', error: 'No model is loaded.', errorName: 'Error' });
+    c.reply({ type: 'requestFailed', requestId: 'compare-1', error: 'No model is loaded.', errorName: 'Error' });
     await assert.rejects(failing, (e) => e instanceof Failed && /No model is loaded/.test(e.message));
     c.close();
     await assert.rejects(orphaned, Closed);
@@ -146,8 +146,8 @@ describe('request(): a request resolves with the reply its protocol names', () =
   it('on cancel, tells the other side after the request and takes a final reply that arrives within the grace', async () => {
     const c = channel();
     const token = cancelSource();
-    const run = { id: 'run-1', startedAt: 't', prompt: 'p', model: 'm', options: { maxNewTokens: 1, seed: 1, samples: 1 }, strategies: [], status: 'running' as const };
-    const compare = c.request({ type: 'compare', requestId: 'run-1', prompt: 'p', strategies: [], options: run.options, run }, { token, cancelGraceMs: 10_000 });
+    const options = { maxNewTokens: 1, seed: 1, samples: 1 };
+    const compare = c.request({ type: 'compare', requestId: 'run-1', prompt: 'p', strategies: [], options }, { token, cancelGraceMs: 10_000 });
     // Cancelled at once: the cancel must still follow the request it cancels.
     token.cancel();
     await c.sent();
@@ -204,6 +204,6 @@ describe('request(): a request resolves with the reply its protocol names', () =
       const progress: readonly string[] = names.progress;
       assert.ok(!progress.includes(names.done), `${type}: its end is not progress`);
     }
-    assert.deepEqual(Object.keys(REQUEST_REPLIES).sort(), ['compare', 'loadModel', 'promptTest', 'structured', 'unloadModel']);
+    assert.deepEqual(Object.keys(REQUEST_REPLIES).sort(), ['compare', 'loadModel', 'structured', 'unloadModel']);
   });
 });

@@ -17,6 +17,8 @@ export interface LlamaCppEngineSpec extends EngineSpec {
   contextSize?: number;
   format?: PromptFormat;
   onLog?: (line: string) => void;
+  /** The structured routes' mask option. */
+  strictProperties?: boolean;
 }
 
 /**
@@ -33,6 +35,6 @@ registerEngineProvider<LlamaCppEngineSpec>({
   async create(spec, { signal }) {
     if (!spec.causalLM && !spec.file) throw new Error('The llamacpp engine needs `file`, the path of a .gguf file.');
     const loaded = spec.causalLM ?? (await loadGgufModel({ file: spec.file!, threads: spec.threads, contextSize: spec.contextSize, onLog: spec.onLog, signal }));
-    return new LlamaCppEngine(spec.format ? withPromptFormat(loaded, spec.format) : loaded);
+    return new LlamaCppEngine(spec.format ? withPromptFormat(loaded, spec.format) : loaded, { modelSetting: spec.file, strictProperties: spec.strictProperties });
   },
 });

@@ -4,7 +4,7 @@ import { withPromptFormat, type PromptFormat } from '../../../core/model/promptF
 import type { CausalLM } from '../../../core/model/types';
 import { loadNodeModel, type NodeDevice, type NodeModelOptions } from '../../loadNodeModel';
 import { registerEngineProvider, type EngineSpec } from '../registry';
-import { LocalEngine } from './localEngine';
+import { LocalEngine, type LocalMaskOptions } from './localEngine';
 
 export interface LocalEngineSpec extends EngineSpec {
   kind: 'local';
@@ -15,6 +15,8 @@ export interface LocalEngineSpec extends EngineSpec {
   dtype?: DtypeChoice;
   format?: PromptFormat;
   onDownload?: NodeModelOptions['onDownload'];
+  /** The structured routes' mask option (the model folder comes from `model`). */
+  strictProperties?: LocalMaskOptions['strictProperties'];
 }
 
 registerEngineProvider<LocalEngineSpec>({
@@ -22,6 +24,6 @@ registerEngineProvider<LocalEngineSpec>({
   description: 'a model in this process (the bundled facts-lm, a folder, or a hub id), with onnxruntime-node or WASM',
   async create(spec, { signal }) {
     const loaded = spec.causalLM ?? (await loadNodeModel({ model: spec.model, device: spec.device, dtype: spec.dtype, signal, onDownload: spec.onDownload }));
-    return new LocalEngine(spec.format ? withPromptFormat(loaded, spec.format) : loaded);
+    return new LocalEngine(spec.format ? withPromptFormat(loaded, spec.format) : loaded, { modelSetting: spec.model, strictProperties: spec.strictProperties });
   },
 });
