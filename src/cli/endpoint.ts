@@ -32,11 +32,22 @@ export interface EndpointArgs {
   concurrency: number;
 }
 
-/** The endpoint flags given, or undefined for a local run; flags that need --endpoint are refused without it. */
-export function endpointArgs(v: { endpoint?: string; dialect?: string; 'api-key-env'?: string; concurrency?: string }): EndpointArgs | undefined {
+/** Flags that choose how a local model loads and runs: a server runs its own model, so with --endpoint they would do nothing. */
+const LOCAL_MODEL_FLAGS = ['device', 'dtype', 'threads'] as const;
+
+/**
+ * The endpoint flags given, or undefined for a local run. Either way round, a flag that cannot
+ * apply is refused by name rather than silently ignored: --dialect and --api-key-env need
+ * --endpoint, and --device, --dtype and --threads need a local model.
+ */
+export function endpointArgs(v: { endpoint?: string; dialect?: string; 'api-key-env'?: string; concurrency?: string; device?: string; dtype?: string; threads?: string }): EndpointArgs | undefined {
   if (v.endpoint === undefined) {
     for (const flag of ['dialect', 'api-key-env'] as const) if (v[flag] !== undefined) throw new UsageError(`--${flag} needs --endpoint URL.`);
     return undefined;
+  }
+  const local = LOCAL_MODEL_FLAGS.filter((flag) => v[flag] !== undefined).map((flag) => `--${flag}`);
+  if (local.length > 0) {
+    throw new UsageError(`${local.join(', ')} ${local.length === 1 ? 'sets' : 'set'} how a local model runs and ${local.length === 1 ? 'does' : 'do'} not apply with --endpoint: the server runs the model. Drop ${local.length === 1 ? 'it' : 'them'}, or drop --endpoint to run a local --model.`);
   }
   const dialect = v.dialect ?? 'auto';
   if (!isDialectChoice(dialect)) throw new UsageError(`--dialect must be one of ${DIALECT_CHOICES.join(', ')} (got "${dialect}").`);

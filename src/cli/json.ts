@@ -35,8 +35,9 @@ Options:
 ${MODEL_USAGE}
 ${ENDPOINT_USAGE}
                       With --endpoint the server samples every route, and the constrained
-                      route is its response_format json_schema (refused by name where the
-                      server has none on that route: use --chat)
+                      route is its response_format json_schema; without --chat or --raw the
+                      routes chat where the server has it on chat only (OpenAI, Ollama,
+                      LM Studio), and --raw there refuses the constrained route by name
   --json              machine-readable output
   -h, --help          this help
 
@@ -141,8 +142,8 @@ export async function json(argv: string[]): Promise<number> {
   try {
     const engine = await openCliEngine(args, args.json, abort.signal, { strictProperties: args.strictProperties });
     try {
-      // A server takes the format with each request; a local model was loaded in it.
-      const format = args.endpoint ? { chat: args.format.chat === true, system: args.format.system } : undefined;
+      // A server takes the format with each request (neither --chat nor --raw: chat where its json_schema needs chat); a local model was loaded in it.
+      const format = args.endpoint ? args.format : undefined;
       const result = await routesOn(engine)(args.prompt, schema, { ...routeOptions(args, abort.signal), format });
       const sampledBy = engine.capabilities.sampling === 'server' ? `the server (${engine.where})` : undefined;
       const table = renderRoutesTable(result, process.stdout.columns ?? 160);

@@ -46,9 +46,15 @@ export class RunHistory {
     return this.runs.find((r) => r.id === id);
   }
 
+  /** The run in history that holds `id`'s cards: that run, or the side-by-side holding it as one model's record. */
+  holderOf(id: string): RunRecord | undefined {
+    return this.get(id) ?? this.runs.find((r) => r.models?.some((m) => m.id === id));
+  }
+
   /** The run whose cards a card's action names: a run, or one model's run of a side-by-side. */
   cardsOf(id: string): RunRecord | undefined {
-    return this.get(id) ?? this.runs.flatMap((r) => r.models ?? []).find((m) => m.id === id);
+    const holder = this.holderOf(id);
+    return holder?.id === id ? holder : holder?.models?.find((m) => m.id === id);
   }
 
   async upsert(run: RunRecord): Promise<void> {

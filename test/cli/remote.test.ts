@@ -54,6 +54,26 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     }
   });
 
+  it('--device, --dtype and --threads are refused by name on every command with --endpoint (the server runs the model), before anything is sent', async () => {
+    const before = server.requests.length;
+    const schemaFile = path.join(REPO, 'test', 'fixtures', 'schemas', 'person.schema.json');
+    const on = ['--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai'];
+    const refused: Array<[string[], RegExp]> = [
+      [['explore', ...on, '--device', 'wasm', '--dtype', 'q8', '--threads', '2', 'hi'], /^sampling-lab: --device, --dtype, --threads set how a local model runs and do not apply with --endpoint: the server runs the model\. Drop them, or drop --endpoint to run a local --model\.$/m],
+      [['explore', ...on, '--threads', '1', 'hi'], /--threads sets how a local model runs and does not apply with --endpoint: the server runs the model\. Drop it, or drop --endpoint/],
+      [['compare', ...on, '--dtype', 'q8', 'hi'], /--dtype sets how a local model runs and does not apply with --endpoint/],
+      [['json', ...on, '--device', 'cpu', '--schema', schemaFile, 'hi'], /--device sets how a local model runs and does not apply with --endpoint/],
+      [['risk', ...on, '--device', 'cpu', 'hi'], /--device sets how a local model runs and does not apply with --endpoint/],
+      [['test', ...on, '--threads', 'auto'], /--threads sets how a local model runs and does not apply with --endpoint/],
+    ];
+    for (const [args, message] of refused) {
+      const r = await run(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(server.requests.length, before, 'nothing was sent');
+  });
+
   it('without --model, names the models the server serves', async () => {
     const r = await run(['compare', '--endpoint', server.url, 'hi']);
     assert.equal(r.code, 2);
@@ -77,7 +97,16 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.ok(posts.every((q) => q.path === '/v1/chat/completions'));
     assert.deepEqual((posts[1]!.body.response_format as { json_schema: { schema: unknown } }).json_schema.schema, JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
 
-    const raw = await run(['json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--schema', schemaFile, '--routes', 'constrained', prompt]);
+    // Neither --chat nor --raw: OpenAI's json_schema is on chat only, so the routes chat.
+    const sent = server.requests.length;
+    const auto = await run(['json', '--json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--schema', schemaFile, '--routes', 'constrained', '--max-tokens', '96', prompt]);
+    assert.equal(auto.code, 0, auto.stderr);
+    const autoConstrained = JSON.parse(auto.stdout).routes[0];
+    assert.equal(autoConstrained.error, undefined, autoConstrained.error);
+    assert.equal(autoConstrained.valid, true, autoConstrained.output);
+    assert.match(autoConstrained.engineReason, /The prompt went as a chat message, every route alike: the prompt format is auto, and this server's json_schema needs chat\.$/);
+    assert.deepEqual(server.requests.slice(sent).filter((q) => q.method === 'POST').map((q) => q.path), ['/v1/chat/completions']);
+    const raw = await run(['json', '--endpoint', server.url, '--model', 'facts-lm', '--dialect', 'openai', '--raw', '--schema', schemaFile, '--routes', 'constrained', prompt]);
     assert.equal(raw.code, 0, raw.stderr);
     assert.match(raw.stdout, /^sampled by the server/);
     assert.match(raw.stdout.replace(/\s+/g, ' '), /constrained: not supported by 127\.0\.0\.1:\d+ on \/v1\/completions \(raw prompts\)/);
@@ -96,6 +125,11 @@ describe('sampling-lab on an OpenAI-compatible server (--endpoint)', function ()
     assert.equal(typeof out.results[0].risk, 'number');
     const posts = server.requests.slice(before).filter((q) => q.method === 'POST');
     assert.deepEqual(posts.map((q) => [q.body.temperature, q.body.n ?? 1]).sort(), [[0, 1], [1, 4]]);
+    // --model is the server's id, not a local model folder to look a calibration up by.
+    const served = await run(['risk', '--json', '--endpoint', server.url, '--model', 'llama3.2', '--dialect', 'openai', '--samples', '2', '--max-tokens', '4', cityQuestion(people[2]!.name)]);
+    assert.equal(served.code, 0, served.stderr);
+    assert.equal(JSON.parse(served.stdout).calibration, null);
+    assert.equal(server.requests.at(-1)!.body.model, 'llama3.2');
     const refused = await run(['risk', '--endpoint', server.url, '--model', 'facts-lm', '--agreement', 'nli', '--nli-model', 'x', 'hi']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /with --endpoint use --agreement lexical/);

@@ -5,7 +5,8 @@
  * backend, weights), the same strategies and seeds in each, every card labelled with its model;
  * the folder that is not there says why in its own group. The folder model is the bundled one's
  * files with only its q8 weights, so the two groups ran different weights. The explorer opens on
- * the loaded model's cards and refuses, by name, a card of the other model.
+ * the loaded model's cards and refuses, by name, a card of the other model; a branch made there is
+ * kept under the run, naming its model.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -136,6 +137,17 @@ describe('Models side by side, end to end', function () {
     await explorer.locator('[data-explorer-top-prob]').waitFor({ state: 'visible', timeout: 60_000 });
     assert.ok((await explorer.locator('svg.bars .bar').count()) > 0, 'bars for the loaded model');
     assert.equal(await explorer.locator('.ex-error').textContent(), '');
+    // A branch of that card is kept with the run, in the folder model's record, and shows under the run naming the model.
+    await explorer.locator('#explorer-branch').click();
+    const made = explorer.locator('.branch-card .branch-text').first();
+    await made.waitFor({ state: 'visible', timeout: 120_000 });
+    const keptBranch = panel.locator('.run').first().locator('.run-branches .branch-card');
+    await keptBranch.first().waitFor({ state: 'attached', timeout: 30_000 });
+    assert.equal(await keptBranch.first().locator('.branch-text').getAttribute('data-text'), await made.getAttribute('data-text'));
+    assert.match((await keptBranch.first().locator('.branch-label').textContent()) ?? '', /^branch of facts-lm-q8 greedy at step 0: /);
+    await keptBranch.first().getByRole('button', { name: 'Show parent' }).click();
+    const parentToken = panel.locator('.run').first().locator('.model-group').nth(1).locator('.card[data-strategy-index="0"] .tok').first();
+    assert.equal(await parentToken.evaluate((e) => e === document.activeElement), true, "Show parent goes to the folder model's card, not the bundled one's");
     await firstToken(0).click();
     const refused = explorer.locator('.ex-error', { hasText: 'This card came from facts-lm (fp32), and the panel has facts-lm-q8 (q8) loaded' });
     await refused.waitFor({ state: 'visible', timeout: 60_000 });

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RunHistory } from '../../src/extension/history';
-import type { RunRecord } from '../../src/protocol/messages';
+import type { BranchRecord, RunRecord } from '../../src/protocol/messages';
 import { bundledModel } from '../support/model';
 import { OpenAiTestServer } from '../support/openaiServer';
 import { EXTENSION_ID, labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
@@ -63,6 +63,9 @@ describe('compareModels', function () {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** The side-by-side the first test runs: bundled, the q8 folder, the endpoint, and a missing folder. */
+  let sideBySide: RunRecord | undefined;
+
   it('runs the same strategies and seed on each model, one run whose records per model name it; a model that cannot load says why and the rest run', async () => {
     const api = await labApi();
     await vscode.workspace.getConfiguration('samplingLab').update('compareModels', [q8Folder, `endpoint:${NAME}`, missing], vscode.ConfigurationTarget.Global);
@@ -71,6 +74,7 @@ describe('compareModels', function () {
     const run = await compareModels();
     watch.dispose();
     assert.ok(run, api.lastError());
+    sideBySide = run;
     assert.deepEqual(protocolErrors, [], 'the panel took every message of the run');
     const models = run.models!;
     assert.deepEqual(
@@ -116,6 +120,40 @@ describe('compareModels', function () {
     assert.match(exported!.text, /^\| model \| strategy \|/m);
     assert.match(exported!.text, new RegExp(`^\\| facts-lm-q8 \\(folder ${q8Folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) \\| greedy \\|`, 'm'));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('a branch of one model\'s card is kept in that model\'s record of the run: one made in the explorer, and one the server continued', async () => {
+    assert.ok(sideBySide, 'the side-by-side of the first test');
+    const api = await labApi();
+    const id = sideBySide.id;
+    const handled = (type: string, runId: string) => nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === type && 'runId' in o.event && o.event.runId === runId, 120_000);
+    const protocolErrors: string[] = [];
+    const watch = api.onPanelEvent((e) => e.type === 'protocolError' && protocolErrors.push(e.error));
+
+    // A branch the explorer made on the folder model's first card.
+    const made: BranchRecord = { strategyIndex: 0, step: 1, tokenText: ' London', text: ' London, England.', firstText: ' London' };
+    const kept = handled('branchAdded', `${id}.m1`);
+    assert.deepEqual(api.receiveFromPanel({ type: 'branchAdded', runId: `${id}.m1`, branch: made }), { ok: true });
+    assert.equal((await kept).error, undefined);
+
+    // A branch by continuation on the endpoint model's greedy card, from its second token's first alternative.
+    const alternative = sideBySide.models![2]!.result!.results[0]!.best.tokens[1]!.alternatives[0]!.text;
+    const continued = handled('branchContinue', `${id}.m2`);
+    assert.deepEqual(api.receiveFromPanel({ type: 'branchContinue', branchId: 'side-by-side-branch', runId: `${id}.m2`, strategyIndex: 0, sample: 0, step: 1, tokenText: alternative }), { ok: true });
+    assert.equal((await continued).error, undefined);
+    watch.dispose();
+
+    const stored = api.history().find((h) => h.id === id)!;
+    assert.deepEqual(stored.models!.map((m) => m.id), sideBySide.models!.map((m) => m.id), 'the run still holds its four models, in order');
+    assert.deepEqual(stored.models![1]!.branches, [made]);
+    const [server] = stored.models![2]!.branches!;
+    assert.equal(server!.tokenText, alternative);
+    assert.equal(server!.state, undefined, server!.error);
+    assert.match(server!.continuedBy!, /^openai at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    assert.equal(stored.models![0]!.branches, undefined, 'only the model whose card it was');
+    assert.equal(stored.branches, undefined, 'not on the run holding the models');
+    assert.ok(!api.history().some((h) => h.id.startsWith(`${id}.`)), 'no model of it became a run of its own');
+    assert.deepEqual(protocolErrors, [], 'the panel took the updated run');
   });
 
   it('Stop ends the whole run: the model running keeps what arrived, the next ones do not run', async () => {

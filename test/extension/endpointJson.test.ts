@@ -16,7 +16,7 @@ import { checkSchema } from '../../src/core/structured/schema';
 import type { RunRecord } from '../../src/protocol/messages';
 import { bundledModel } from '../support/model';
 import { OpenAiTestServer } from '../support/openaiServer';
-import { EXTENSION_ID, labApi, useSettingsInSuite } from './extensionApi';
+import { EXTENSION_ID, labApi, useSettingsInSuite, withSettings } from './extensionApi';
 
 const NAME = 'json-server';
 /** The same server, declared as OpenAI's dialect: its /v1/completions has no json_schema. */
@@ -106,14 +106,30 @@ describe('Generate JSON on an endpoint', function () {
     }
   });
 
-  it('refuses the constrained route on its card by name where the server has no json_schema on the route, and sends nothing for it', async () => {
+  it('with samplingLab.promptFormat left to auto, chats where the server\'s json_schema is on chat only: the constrained card runs and says so', async () => {
     const api = await labApi();
     await select(OPENAI_NAME, 'openai');
     const before = server.requests.length;
     const run = await generateJson({ selection: `JSON for ${person.name}:\n`, schemaFile });
     assert.equal(run?.status, 'done', run?.error ?? api.lastError());
     const constrained = run!.structured!.routes.find((r) => r.route === 'constrained')!;
-    assert.equal(constrained.error, `constrained: not supported by ${new URL(server.url).host} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat", or --chat)`);
+    assert.equal(constrained.error, undefined, constrained.error);
+    assert.equal(constrained.valid, true, constrained.output);
+    assert.match(constrained.engineReason!, /The prompt went as a chat message, every route alike: the prompt format is auto, and this server's json_schema needs chat\.$/);
+    const posts = server.requests.slice(before).filter((q) => q.method === 'POST');
+    assert.ok(posts.length >= 3 && posts.every((q) => q.path === '/v1/chat/completions'), posts.map((q) => q.path).join());
+    assert.equal(posts.filter((q) => q.body.response_format !== undefined).length, 1, 'the constrained route sent the schema');
+  });
+
+  it('with samplingLab.promptFormat "raw" chosen, refuses the constrained route on its card by name, and sends nothing for it', async () => {
+    const api = await labApi();
+    await select(OPENAI_NAME, 'openai');
+    const before = server.requests.length;
+    const run = await withSettings({ promptFormat: 'raw' }, () => generateJson({ selection: `JSON for ${person.name}:\n`, schemaFile }));
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    const constrained = run!.structured!.routes.find((r) => r.route === 'constrained')!;
+    assert.equal(constrained.error, `constrained: not supported by ${new URL(server.url).host} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat" or "auto", or drop --raw)`);
     assert.ok(server.requests.slice(before).every((q) => q.body.response_format === undefined && q.body.json_schema === undefined), 'no schema went to the server');
+    assert.ok(server.requests.slice(before).some((q) => q.path === '/v1/completions'), 'the other routes ran raw');
   });
 });

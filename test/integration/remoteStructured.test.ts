@@ -30,8 +30,9 @@ describe('structured output on an OpenAI-compatible server (the server\'s json_s
 
   const { serve } = servedEnginesInSuite();
 
-  function run(engine: RemoteEngine, routes: RouteId[], chat: boolean, extra: { seed?: number; signal?: AbortSignal; onRoute?: Parameters<typeof runRoutesOn>[3]['onRoute'] } = {}) {
-    const format = chat ? { chat: true } : undefined;
+  /** `chat` undefined: the prompt format left to auto. */
+  function run(engine: RemoteEngine, routes: RouteId[], chat: boolean | undefined, extra: { seed?: number; signal?: AbortSignal; onRoute?: Parameters<typeof runRoutesOn>[3]['onRoute'] } = {}) {
+    const format = chat === undefined ? undefined : { chat };
     const sampler = engineRouteSampler(engine, { strategy: hot, maxNewTokens: 96, format, schemaSource: 'person.schema.json', signal: extra.signal });
     return runRoutesOn(sampler, prompt, personSchema, { strategy: hot, seed: extra.seed ?? 11, samples: 3, routes, schemaSource: 'person.schema.json', signal: extra.signal, onRoute: extra.onRoute });
   }
@@ -78,12 +79,25 @@ describe('structured output on an OpenAI-compatible server (the server\'s json_s
     assert.equal(posts.filter((q) => q.body.response_format !== undefined).length, 1, 'only the constrained route sends the schema');
   });
 
-  it('refuses the constrained route by name where the dialect has no json_schema on the route, and sends nothing for it', async () => {
+  it('left to auto, the format is chat on a dialect whose json_schema is chat-only: every route chats, the constrained card says so', async () => {
+    const { server, engine } = await serve('ollama');
+    const before = server.requests.length;
+    const result = await run(engine, ['repair', 'constrained'], undefined);
+    const [repair, constrained] = result.routes;
+    assert.equal(repair!.error, undefined);
+    assert.equal(constrained!.error, undefined, constrained!.error);
+    assert.equal(constrained!.valid, true, constrained!.output);
+    assert.match(constrained!.engineReason!, /The prompt went as a chat message, every route alike: the prompt format is auto, and this server's json_schema needs chat\.$/);
+    const posts = server.requests.slice(before).filter((q) => q.method === 'POST');
+    assert.deepEqual(posts.map((q) => [q.path, q.body.response_format !== undefined]), [['/v1/chat/completions', false], ['/v1/chat/completions', true]]);
+  });
+
+  it('refuses the constrained route by name where the dialect has no json_schema on the route (raw chosen), and sends nothing for it', async () => {
     const { server, engine } = await serve('ollama');
     const result = await run(engine, ['repair', 'constrained'], false);
     const [repair, constrained] = result.routes;
     assert.equal(repair!.error, undefined);
-    assert.equal(constrained!.error, `constrained: not supported by Ollama at ${new URL(server.url).host} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat", or --chat)`);
+    assert.equal(constrained!.error, `constrained: not supported by Ollama at ${new URL(server.url).host} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat" or "auto", or drop --raw)`);
     assert.equal(constrained!.note, 'not run');
     const posts = server.requests.filter((q) => q.method === 'POST');
     assert.equal(posts.length, 1, 'only the repair route\'s request');

@@ -31,7 +31,9 @@ export function branchCard(runId: string, strategyName: string, b: BranchRecord,
   parent.textContent = 'Show parent';
   parent.title = 'Scroll to the card this branch leaves';
   parent.addEventListener('click', () => {
-    const target = document.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(runId)}"] .card[data-strategy-index="${b.strategyIndex}"]`);
+    // `runId` is a run's, or one model's record of a side-by-side (its group carries data-part-id).
+    const parentCard = `.card[data-strategy-index="${b.strategyIndex}"]`;
+    const target = document.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(runId)}"] ${parentCard}, [data-part-id="${CSS.escape(runId)}"] ${parentCard}`);
     target?.scrollIntoView();
     target?.querySelector<HTMLElement>('.tok')?.focus();
   });

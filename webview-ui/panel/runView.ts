@@ -128,8 +128,8 @@ export class RunView extends RunFrame {
       if (run.result && run.status === 'done') run.result.results.forEach((_, i) => this.preferences?.enable(i));
     }
     this.riskCard?.update(run);
-    const branches = [...(run.branches ?? [])].reverse();
-    this.branches.replaceChildren(...branches.map((b) => branchCard(run.id, run.strategies[b.strategyIndex]?.strategy.name ?? 'strategy', b)));
+    const branches = branchCards(run);
+    this.branches.replaceChildren(...branches);
     this.branches.hidden = branches.length === 0;
   }
 
@@ -386,4 +386,11 @@ function completionElement(sample: number): HTMLElement {
   p.dataset.sample = String(sample);
   p.setAttribute('aria-label', 'Completion; arrow keys move between tokens');
   return p;
+}
+
+/** A run's branch cards, newest first; a side-by-side's are its models' own, each named with its model. */
+function branchCards(run: RunRecord): HTMLElement[] {
+  const of = (cards: RunRecord, named: (strategy: string) => string) =>
+    [...(cards.branches ?? [])].reverse().map((b) => branchCard(cards.id, named(cards.strategies[b.strategyIndex]?.strategy.name ?? 'strategy'), b));
+  return run.models ? run.models.flatMap((part) => of(part, (strategy) => `${part.model} ${strategy}`)) : of(run, (strategy) => strategy);
 }

@@ -47,6 +47,11 @@ export interface EngineCapabilities {
   constrained: 'mask' | 'json_schema' | 'none';
   /** For 'json_schema': what enforces the schema on the server, as the constrained card names it. */
   constrainedBy?: string;
+  /**
+   * For 'json_schema': the schema travels only with a chat prompt (OpenAI, Ollama and LM Studio
+   * have it on /v1/chat/completions, not on /v1/completions), so a raw prompt cannot be constrained.
+   */
+  constrainedNeedsChat?: boolean;
   /** Whether the same seed gives the same tokens. */
   seeds: boolean;
   /** The largest n one request may ask for (more samples take more requests). */

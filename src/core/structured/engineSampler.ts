@@ -7,7 +7,7 @@
  * cannot honour.
  */
 import type { Strategy } from '../decode/types';
-import type { Engine, EngineCompareOptions, EngineJsonSchema } from '../engine/types';
+import type { Engine, EngineCapabilities, EngineCompareOptions, EngineJsonSchema } from '../engine/types';
 import type { PromptFormat } from '../model/promptFormat';
 import type { RouteId } from './routeIds';
 import type { Generation, RouteConstraint, RouteSampler } from './routes';
@@ -36,10 +36,22 @@ export function schemaWireName(schema: unknown, source?: string): string {
   return name || 'output';
 }
 
+/**
+ * The run's prompt format on `caps`' engine: as the user set it; left unset (auto), chat where the
+ * engine's json_schema needs a chat prompt, since a raw one would refuse the constrained route
+ * until the user picked chat. Every route takes the same format, so the four stay comparable.
+ */
+export function routesFormat(caps: EngineCapabilities, format: PromptFormat | undefined): { format: PromptFormat | undefined; note: string } {
+  if (format?.chat === undefined && caps.constrained === 'json_schema' && caps.constrainedNeedsChat) {
+    return { format: { ...format, chat: true }, note: "The prompt went as a chat message, every route alike: the prompt format is auto, and this server's json_schema needs chat." };
+  }
+  return { format, note: format?.chat ? 'The prompt went as a chat message.' : 'The prompt went as raw text.' };
+}
+
 export function engineRouteSampler(engine: Engine, options: EngineRouteOptions): RouteSampler<ServerConstraint> {
   const caps = engine.capabilities;
   const where = engine.where;
-  const format = options.format;
+  const { format, note: formatNote } = routesFormat(caps, options.format);
   /** The strategy as the engine samples N of it: best-of-N's candidates are the N here, picked by the routes. */
   const plain = (strategy: Strategy): Strategy => (strategy.kind === 'best_of_n' ? { ...strategy, kind: 'custom', candidates: undefined } : strategy);
 
@@ -77,7 +89,7 @@ export function engineRouteSampler(engine: Engine, options: EngineRouteOptions):
     async constrain(checked: CheckedSchema): Promise<ServerConstraint> {
       return {
         engine: `server json_schema (${where})`,
-        reason: `The server enforces the schema${caps.constrainedBy ? ` with ${caps.constrainedBy}` : ''}; Sampling Lab checks the output with ajv.`,
+        reason: `The server enforces the schema${caps.constrainedBy ? ` with ${caps.constrainedBy}` : ''}; Sampling Lab checks the output with ajv. ${formatNote}`,
         applied: 'the schema sent with the request',
         jsonSchema: { name: schemaWireName(checked.schema, options.schemaSource), schema: checked.schema, strict: true },
         dispose: () => undefined,

@@ -4,16 +4,18 @@
  */
 import * as assert from 'node:assert/strict';
 import { strategyFromSettings } from '../../../src/core/decode/strategies';
-import { engineRouteSampler, schemaWireName } from '../../../src/core/structured/engineSampler';
+import { LOCAL_CAPABILITIES } from '../../../src/core/engine/types';
+import { engineRouteSampler, routesFormat, schemaWireName } from '../../../src/core/structured/engineSampler';
 import { ROUTE_IDS } from '../../../src/core/structured/routeIds';
 import type { DialectId } from '../../../src/node/engines/remote/dialects';
 import { RemoteEngine } from '../../../src/node/engines/remote/remoteEngine';
 
 const hot = strategyFromSettings({ kind: 'temperature', temperature: 1.0 });
 
-function refusals(dialect: DialectId, chat: boolean, strategy = hot): Record<string, string | undefined> {
+/** `chat` undefined: the prompt format left to auto. */
+function refusals(dialect: DialectId, chat: boolean | undefined, strategy = hot): Record<string, string | undefined> {
   const engine = new RemoteEngine({ endpoint: 'http://127.0.0.1:8000', model: 'm', dialect });
-  const sampler = engineRouteSampler(engine, { strategy, maxNewTokens: 32, format: chat ? { chat: true } : undefined });
+  const sampler = engineRouteSampler(engine, { strategy, maxNewTokens: 32, format: chat === undefined ? undefined : { chat } });
   return Object.fromEntries(ROUTE_IDS.map((r) => [r, sampler.refusal(r)]));
 }
 
@@ -25,10 +27,27 @@ describe('structured routes on a server engine', () => {
   });
 
   it('refuses the constrained route on a raw prompt where json_schema is chat-only, and test-time compute without log-probs', () => {
-    assert.match(refusals('ollama', false).constrained!, /^constrained: not supported by Ollama at 127\.0\.0\.1:8000 on \/v1\/completions/);
+    assert.match(refusals('ollama', false).constrained!, /^constrained: not supported by Ollama at 127\.0\.0\.1:8000 on \/v1\/completions \(raw prompts\); .*samplingLab\.promptFormat "chat" or "auto", or drop --raw/);
     const lmstudio = refusals('lmstudio', true);
     assert.equal(lmstudio.constrained, undefined);
     assert.equal(lmstudio.test_time, 'test-time compute: picks the valid candidate by mean log-prob, which lmstudio at http://127.0.0.1:8000/v1 does not return');
+  });
+
+  it('left to auto, the prompt format is chat where json_schema is chat-only (OpenAI, Ollama, LM Studio), raw elsewhere; a choice is kept', () => {
+    for (const dialect of ['openai', 'ollama', 'lmstudio'] as const) {
+      assert.equal(refusals(dialect, undefined).constrained, undefined, dialect);
+      const caps = new RemoteEngine({ endpoint: 'http://127.0.0.1:8000', model: 'm', dialect }).capabilities;
+      const auto = routesFormat(caps, { system: 'Be brief.' });
+      assert.deepEqual(auto.format, { system: 'Be brief.', chat: true }, dialect);
+      assert.match(auto.note, /^The prompt went as a chat message, every route alike: the prompt format is auto, and this server's json_schema needs chat\.$/);
+      assert.deepEqual(routesFormat(caps, { chat: false }), { format: { chat: false }, note: 'The prompt went as raw text.' }, dialect);
+    }
+    for (const dialect of ['vllm', 'llamacpp'] as const) {
+      const caps = new RemoteEngine({ endpoint: 'http://127.0.0.1:8000', model: 'm', dialect }).capabilities;
+      assert.deepEqual(routesFormat(caps, undefined), { format: undefined, note: 'The prompt went as raw text.' }, dialect);
+      assert.deepEqual(routesFormat(caps, { chat: true }), { format: { chat: true }, note: 'The prompt went as a chat message.' }, dialect);
+    }
+    assert.deepEqual(routesFormat(LOCAL_CAPABILITIES, undefined).format, undefined, 'a local engine masks every format itself');
   });
 
   it('refuses every route by name for a strategy the server cannot honour', () => {

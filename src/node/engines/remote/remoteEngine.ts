@@ -295,6 +295,7 @@ export function capabilitiesOf(dialect: Dialect): EngineCapabilities {
     serverParams: Object.keys(dialect.params) as ServerSamplingParam[],
     constrained: dialect.jsonSchema.chat || dialect.jsonSchema.completions ? 'json_schema' : 'none',
     constrainedBy: dialect.jsonSchemaEngine,
+    constrainedNeedsChat: dialect.jsonSchema.chat !== undefined && dialect.jsonSchema.completions === undefined,
     seeds: dialect.seeds,
     maxN: dialect.maxN,
   };

@@ -108,7 +108,7 @@ export interface RequestShape {
 export function jsonSchemaRefusal(dialect: Dialect, route: 'completions' | 'chat', label: string): string | undefined {
   if (dialect.jsonSchema[route]) return undefined;
   if (route === 'completions' && dialect.jsonSchema.chat) {
-    return `constrained: not supported by ${label} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat", or --chat)`;
+    return `constrained: not supported by ${label} on /v1/completions (raw prompts); its json_schema is on /v1/chat/completions: use the chat prompt format (samplingLab.promptFormat "chat" or "auto", or drop --raw)`;
   }
   return `constrained: not supported by ${label}`;
 }
