@@ -6,7 +6,8 @@
  * branch from an alternative (the server continues the text prefix, and the branch card says so),
  * and on a chat run see Branch off, saying why.
  * Then Restricted Mode: a repository's settings that add and select an endpoint are ignored, and
- * nothing reaches the server.
+ * nothing reaches the server; trusted, its suite naming that endpoint errors (endpoints come from
+ * the user's settings only), and still nothing reaches it.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import { birthplacePrompt, knownPerson } from './support/facts';
 import { openLab, type Lab } from './support/lab';
 import { panelFrame, waitForFinishedCards } from './support/panel';
+import { iconState } from './support/testing';
 import { serveModelInSuite } from './support/servedModel';
 import { openFile, runCommand, selectLines } from './support/workbench';
 
@@ -129,7 +131,7 @@ describe('endpoints, end to end', function () {
     lab = undefined;
   });
 
-  it('in Restricted Mode, a repository that adds and selects an endpoint is ignored: the local model runs, nothing is sent', async () => {
+  it('in Restricted Mode, a repository that adds and selects an endpoint is ignored: the local model runs, nothing is sent; trusted, its suite naming that endpoint errors and sends nothing', async () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-endpoint-repo-'));
     try {
       fs.writeFileSync(path.join(repo, 'prompts.txt'), `${prompt}\n`);
@@ -137,6 +139,11 @@ describe('endpoints, end to end', function () {
       fs.writeFileSync(
         path.join(repo, '.vscode', 'settings.json'),
         JSON.stringify({ 'samplingLab.endpoints': [{ name: 'repo-server', baseUrl: served.server.url, model: 'facts-lm' }], 'samplingLab.model': 'endpoint:repo-server' }),
+      );
+      // A suite that sends its prompt to the repository's own endpoint.
+      fs.writeFileSync(
+        path.join(repo, 'ask.prompttest.yaml'),
+        `model: endpoint:repo-server\ncases:\n  - name: asks the repository's server\n    strategy: greedy\n    max_tokens: 4\n    prompt: ${JSON.stringify(prompt)}\n    assert:\n      - type: max-tokens\n        value: 4\n`,
       );
       const sent = served.server.requests.length;
       lab = await openLab(repo, { workspaceTrust: true, settings: { 'samplingLab.strategies': [{ kind: 'greedy' }], 'samplingLab.maxNewTokens': 6 } });
@@ -155,6 +162,18 @@ describe('endpoints, end to end', function () {
       assert.match(meta, /^facts-lm · WASM/, 'the bundled model ran in the panel');
       assert.doesNotMatch(meta, /sampled by/);
       assert.equal(served.server.requests.length, sent, 'nothing reached the server');
+
+      // Trusted, the suite is read and run: the endpoint it names is looked up in the user's settings only, so its case errors and nothing is sent.
+      await runCommand(page, 'Workspaces: Manage Workspace Trust');
+      await page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first().click();
+      await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'hidden', timeout: 60_000 });
+      await runCommand(page, 'Testing: Focus on Test Explorer View');
+      const suite = page.locator('.test-explorer .monaco-list-row', { hasText: 'ask.prompttest.yaml' }).first();
+      await suite.waitFor({ state: 'visible', timeout: 60_000 });
+      await runCommand(page, 'Test: Run All Tests');
+      await suite.locator('.computed-state[class*="testing-error-icon"]').first().waitFor({ state: 'attached', timeout: 120_000 });
+      assert.equal(await iconState(suite), 'errored');
+      assert.equal(served.server.requests.length, sent, 'the suite sent nothing to the repository’s server');
     } finally {
       await lab?.close();
       lab = undefined;

@@ -6,6 +6,8 @@ import type { Locator } from 'playwright-core';
 /** The state a Test Explorer row's icon shows: failed, passed, errored, skipped, queued, running or unset. */
 export async function iconState(row: Locator): Promise<string> {
   const icon = (await row.locator('.computed-state').first().getAttribute('class', { timeout: 1_000 }).catch(() => '')) ?? '';
-  for (const state of ['failed', 'passed', 'errored', 'skipped', 'queued', 'running', 'unset']) if (icon.includes(`testing-${state}-icon`) || icon.includes(`codicon-testing-${state}`)) return state;
+  // VS Code names the errored state's icon "testing-error-icon".
+  const icons: Record<string, string> = { failed: 'failed', passed: 'passed', errored: 'error', skipped: 'skipped', queued: 'queued', running: 'running', unset: 'unset' };
+  for (const [state, name] of Object.entries(icons)) if (icon.includes(`testing-${name}-icon`) || icon.includes(`codicon-testing-${name}`)) return state;
   return icon;
 }
