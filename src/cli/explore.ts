@@ -2,7 +2,7 @@
  * `sampling-lab explore "<prompt>" --step K`: the distribution explorer in a terminal. Generates
  * one completion, then shows step K's distribution as a text chart, what each stage of the chain
  * keeps under the given settings, and optionally the temperature sweep and a branch. With
- * --endpoint a server samples and the step is its top log-probs (exploreEndpoint.ts).
+ * --endpoint a server samples and the step is its top log-probs (exploreKnown.ts).
  */
 import { compareStrategies, preparePrompt } from '../core/decode/compare';
 import { DEFAULT_ORDER, kindFromName, StrategyError, strategyFromSettings } from '../core/decode/strategies';
@@ -10,15 +10,16 @@ import { completionLogits, continueFrom, stepHistory, type BranchResult } from '
 import { explainStep } from '../core/explorer/explainStep';
 import { explorerSettingsOf, explorerStrategy, type ExplorerSettings } from '../core/explorer/settings';
 import { temperatureSweep } from '../core/explorer/temperatureSweep';
+import type { Engine } from '../core/engine/types';
 import type { CausalLM } from '../core/model/types';
 import { stageTypeFromName } from '../core/sampling/registry';
 import type { StageType } from '../core/sampling/types';
-import { loadCliModel } from './loadModel';
+import { openCliEngine } from './loadModel';
 import { deviceFlag, dtypeFlag, threadsFlag, flagOfSetting, integer, MODEL_OPTIONS, MODEL_USAGE, promptFormatFlags, parseFlags, promptArgument, SAMPLER_OPTIONS, samplerFlagsHelp, samplerSettingsFromFlags } from './flags';
 import { UsageError } from './usageError';
 import { decodeEscapes } from '../core/decode/runInputs';
 import { endpointArgs, ENDPOINT_OPTIONS, ENDPOINT_USAGE } from './endpoint';
-import { exploreOnEndpoint } from './exploreEndpoint';
+import { exploreKnownStep, refuseUnreplayable } from './exploreKnown';
 import { modelNames, renderExplanation, renderSweep, type ExploreArgs } from './exploreView';
 
 export const EXPLORE_USAGE = `Usage: sampling-lab explore "<prompt>" [--step K] [options]
@@ -141,43 +142,56 @@ export async function explore(argv: string[]): Promise<number> {
     return 0;
   }
   const settings = settingsFor(args);
-  if (args.endpoint) return exploreOnEndpoint(args, args.endpoint, settings);
-  const model = await loadCliModel(args, args.json);
+  // Refused before anything is sent: a server's step is its top log-probs, with no history or token ids.
+  if (args.endpoint) refuseUnreplayable(args, settings);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  let engine: Engine | undefined;
   try {
-    const run = await compareStrategies(model, args.prompt, [args.strategy], { maxNewTokens: args.maxNewTokens, seed: args.seed });
-    const completion = run.results[0]!.best;
-    const generated = completion.tokens.map((t) => t.token);
-    if (args.step >= generated.length) {
-      throw new UsageError(`--step ${args.step} is past the completion, which has ${generated.length} tokens (steps 0 to ${generated.length - 1}).`);
-    }
-    const promptIds = preparePrompt(model, args.prompt, args.maxNewTokens).ids;
-    const logits = (await completionLogits(model, promptIds, generated)).at(args.step);
-    const history = stepHistory(promptIds, generated, args.step);
-    const view = explainStep(logits, history, settings, { chosenToken: generated[args.step]!, topN: args.topN, vocabulary: model });
-    const sweep = args.sweep ? temperatureSweep(logits, generated[args.step]!) : undefined;
-    let branch: BranchResult | undefined;
-    if (args.branch !== undefined) {
-      branch = await continueFrom(model, promptIds, generated.slice(0, args.step), args.branch, explorerStrategy(settings), {
-        maxNewTokens: args.maxNewTokens - args.step,
-        seed: args.seed,
-      });
-    }
-    if (args.json) {
-      console.log(JSON.stringify({ prompt: args.prompt, completion, step: args.step, settings, explanation: view, sweep, branch }, null, 2));
-      return 0;
-    }
-    const lines = [
-      `prompt ${JSON.stringify(args.prompt)} (${promptIds.length} tokens) · ${run.results[0]!.strategy.name}: ${JSON.stringify(completion.text)}`,
-      renderExplanation(modelNames(model), view, args.step, generated.length),
-    ];
-    if (sweep) lines.push(renderSweep(sweep));
-    if (branch) {
-      const before = args.step > 0 ? model.decode(generated.slice(0, args.step)) : '';
-      lines.push('', `branch from step ${args.step} with ${quote(model, args.branch!)}: ${JSON.stringify(before)} + ${JSON.stringify(branch.completion.text)} (${branch.completion.finishReason})`);
-    }
-    console.log(lines.join('\n'));
-    return 0;
+    engine = await openCliEngine(args, args.json, abort.signal);
+    // The exact step reads every logit and the KV cache: a model this process holds. Any other
+    // engine's step is its top log-probs, explained as the known part (marked approximate).
+    return engine.causalLM ? await exploreExact(args, settings, engine.causalLM) : await exploreKnownStep(args, settings, engine, abort.signal);
   } finally {
-    await model.dispose();
+    process.off('SIGINT', onSigint);
+    await engine?.dispose();
   }
+}
+
+/** The step as the model in this process computes it: the full distribution, the chain replayed on it, a branch from the cache. */
+async function exploreExact(args: ExploreArgs, settings: ExplorerSettings, model: CausalLM): Promise<number> {
+  const run = await compareStrategies(model, args.prompt, [args.strategy], { maxNewTokens: args.maxNewTokens, seed: args.seed });
+  const completion = run.results[0]!.best;
+  const generated = completion.tokens.map((t) => t.token);
+  if (args.step >= generated.length) {
+    throw new UsageError(`--step ${args.step} is past the completion, which has ${generated.length} tokens (steps 0 to ${generated.length - 1}).`);
+  }
+  const promptIds = preparePrompt(model, args.prompt, args.maxNewTokens).ids;
+  const logits = (await completionLogits(model, promptIds, generated)).at(args.step);
+  const history = stepHistory(promptIds, generated, args.step);
+  const view = explainStep(logits, history, settings, { chosenToken: generated[args.step]!, topN: args.topN, vocabulary: model });
+  const sweep = args.sweep ? temperatureSweep(logits, generated[args.step]!) : undefined;
+  let branch: BranchResult | undefined;
+  if (args.branch !== undefined) {
+    branch = await continueFrom(model, promptIds, generated.slice(0, args.step), args.branch, explorerStrategy(settings), {
+      maxNewTokens: args.maxNewTokens - args.step,
+      seed: args.seed,
+    });
+  }
+  if (args.json) {
+    console.log(JSON.stringify({ prompt: args.prompt, completion, step: args.step, settings, explanation: view, sweep, branch }, null, 2));
+    return 0;
+  }
+  const lines = [
+    `prompt ${JSON.stringify(args.prompt)} (${promptIds.length} tokens) · ${run.results[0]!.strategy.name}: ${JSON.stringify(completion.text)}`,
+    renderExplanation(modelNames(model), view, args.step, generated.length),
+  ];
+  if (sweep) lines.push(renderSweep(sweep));
+  if (branch) {
+    const before = args.step > 0 ? model.decode(generated.slice(0, args.step)) : '';
+    lines.push('', `branch from step ${args.step} with ${quote(model, args.branch!)}: ${JSON.stringify(before)} + ${JSON.stringify(branch.completion.text)} (${branch.completion.finishReason})`);
+  }
+  console.log(lines.join('\n'));
+  return 0;
 }

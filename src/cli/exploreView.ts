@@ -1,6 +1,6 @@
 /**
  * What `sampling-lab explore` parsed and how a step prints, shared by the local run (explore.ts)
- * and the run on a server (exploreEndpoint.ts), whose step is approximate: the server's top K
+ * and the run on a server (exploreKnown.ts), whose step is approximate: the server's top K
  * tokens and an unknown tail.
  */
 import type { Strategy } from '../core/decode/types';

@@ -25,7 +25,6 @@ import {
   type RiskSettings,
 } from '../core/consistency';
 import type { Engine } from '../core/engine/types';
-import { LocalEngine } from '../node/engines/local/localEngine';
 import { decodeEscapes } from '../core/decode/runInputs';
 import type { CausalLM } from '../core/model/types';
 import { CalibrationStore, cliCalibrationDir } from '../node/calibrationStore';
@@ -194,7 +193,7 @@ export async function risk(argv: string[]): Promise<number> {
     const settings = riskSettings(v, calibration);
     nli = agreement === 'nli' ? await loadNliModel(v['nli-model']!) : undefined;
     // One transformers.js runtime per process: a judge other than the checked model loads on the same device.
-    const checked = engine instanceof LocalEngine && v['judge-model'] === (v.model ?? 'facts-lm') ? engine.causalLM : undefined;
+    const checked = v['judge-model'] === (v.model ?? 'facts-lm') ? engine.causalLM : undefined;
     judgeModel = agreement === 'prompt' ? (checked ?? (await loadCliModel({ model: v['judge-model'], device, dtype: 'auto', format: { chat: false } }, true))) : undefined;
     const judge = judgeModel ? causalLmYesNo(judgeModel) : undefined;
     const on = engine;
@@ -226,7 +225,7 @@ export async function risk(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     await nli?.dispose();
-    if (judgeModel && judgeModel !== (engine as LocalEngine | undefined)?.causalLM) await judgeModel.dispose();
+    if (judgeModel && judgeModel !== engine?.causalLM) await judgeModel.dispose();
     await engine?.dispose();
   }
 }

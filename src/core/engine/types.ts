@@ -7,6 +7,7 @@ import type { CompareResult, Completion, DecodeOptions, RefusedStrategy, Strateg
 import type { Backend } from '../model/backends';
 import type { Dtype } from '../model/hubModel';
 import type { PromptFormat } from '../model/promptFormat';
+import type { CausalLM } from '../model/types';
 
 /** A sampling parameter a server applies itself, by our setting name (the wire name is the dialect's business). */
 export type ServerSamplingParam =
@@ -114,6 +115,12 @@ export interface Engine {
   readonly backend?: Backend;
   /** The weights a local model loaded (fp32, q8, …), when known. */
   readonly dtype?: Dtype;
+  /**
+   * The model itself, where the engine holds it in this process: what reads every logit and the
+   * KV cache directly (the exact step view, branching from the cache, a judge on the same model)
+   * takes it. Absent elsewhere (a server; the panel's model, which lives in its worker).
+   */
+  readonly causalLM?: CausalLM;
   /** Runs the strategies on the prompt; strategies the engine cannot honour come back in `refused`, by name. */
   compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult>;
   /**

@@ -1,5 +1,6 @@
 /**
- * `sampling-lab explore --endpoint URL --model ID`: the step view on a server's run. The server
+ * `sampling-lab explore` on an engine that does not hold its model here (a server, `--endpoint URL
+ * --model ID`): the step view on its run. The server
  * samples the completion and returns only its top log-probs at each step (up to the dialect's
  * largest top_logprobs), so the step is explained over those tokens (core/explorer/knownStep.ts,
  * which the panel's approximate explorer runs too), the rest shown as an unknown tail, and the view
@@ -11,12 +12,11 @@ import { explainKnownStep, unreplayableStages, type KnownStep } from '../core/ex
 import type { ExplorerSettings } from '../core/explorer/settings';
 import type { Completion } from '../core/decode/types';
 import { allParams } from '../core/sampling/registry';
-import { openEndpoint, type EndpointArgs } from './endpoint';
 import { renderExplanation, renderSweep, type ExploreArgs } from './exploreView';
 import { UsageError } from './usageError';
 
 /** The flags that set stages the known part cannot replay, refused before anything is sent. */
-function refuseUnreplayable(args: ExploreArgs, settings: ExplorerSettings): void {
+export function refuseUnreplayable(args: ExploreArgs, settings: ExplorerSettings): void {
   const stages = unreplayableStages(settings);
   if (stages.length === 0) return;
   const flags = allParams()
@@ -29,52 +29,41 @@ function refuseUnreplayable(args: ExploreArgs, settings: ExplorerSettings): void
   );
 }
 
-export async function exploreOnEndpoint(args: ExploreArgs, endpoint: EndpointArgs, settings: ExplorerSettings): Promise<number> {
-  refuseUnreplayable(args, settings);
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  let engine: Engine | undefined;
-  try {
-    engine = await openEndpoint(endpoint, args.model, abort.signal);
-    const format = { chat: args.format.chat === true, system: args.format.system };
-    const run = await engine.compare(args.prompt, [args.strategy], {
-      maxNewTokens: args.maxNewTokens,
-      seed: args.seed,
-      format,
-      topAlternatives: engine.capabilities.maxTopLogprobs,
-      signal: abort.signal,
-    });
-    const refused = run.refused?.[0];
-    if (refused) throw new UsageError(`--strategy ${refused.strategy.name}: ${refused.reason}. Choose a strategy the server honours, or explore a local --model.`);
-    if (engine.capabilities.distribution === 'none') throw new UsageError(`${engine.where} returns no log-probs: there is no distribution to explore. Use a server that returns them, or a local --model.`);
-    if (abort.signal.aborted) return 130;
-    const completion = run.results[0]!.best;
-    const tokens = completion.tokens;
-    if (args.step >= tokens.length) throw new UsageError(`--step ${args.step} is past the completion, which has ${tokens.length} tokens (steps 0 to ${tokens.length - 1}).`);
-    const step = explainKnownStep(tokens[args.step]!, settings, { topN: args.topN });
-    const branch = args.branchText === undefined ? undefined : await branchOnServer(engine, args, completion, args.branchText, abort.signal);
-    const sweep = args.sweep ? step.sweep : undefined;
-    if (args.json) {
-      console.log(JSON.stringify({ prompt: args.prompt, sampledBy: run.sampledBy, completion, step: args.step, settings, ...approximateJson(step), sweep, branch }, null, 2));
-      return 0;
-    }
-    const { ids, texts } = step.known;
-    const lines = [
-      `prompt ${JSON.stringify(args.prompt)} · ${run.results[0]!.strategy.name}, sampled by ${run.sampledBy}: ${JSON.stringify(completion.text)}`,
-      renderExplanation({ text: (i) => texts[i]!, id: (i) => (ids[i]! >= 0 ? ids[i] : undefined) }, step.explanation, args.step, tokens.length, { known: texts.length, unknownTail: step.unknownTail }),
-    ];
-    if (sweep) lines.push(renderSweep(sweep, true));
-    if (branch) {
-      const before = tokens.slice(0, args.step).map((t) => t.text).join('');
-      lines.push('', `branch from step ${args.step} with ${JSON.stringify(branch.text)}, continued by ${branch.continuedBy}: ${JSON.stringify(before)} + ${JSON.stringify(branch.text + branch.completion.text)} (${branch.completion.finishReason})`);
-    }
-    console.log(lines.join('\n'));
+export async function exploreKnownStep(args: ExploreArgs, settings: ExplorerSettings, engine: Engine, signal: AbortSignal): Promise<number> {
+  const format = { chat: args.format.chat === true, system: args.format.system };
+  const run = await engine.compare(args.prompt, [args.strategy], {
+    maxNewTokens: args.maxNewTokens,
+    seed: args.seed,
+    format,
+    topAlternatives: engine.capabilities.maxTopLogprobs,
+    signal,
+  });
+  const refused = run.refused?.[0];
+  if (refused) throw new UsageError(`--strategy ${refused.strategy.name}: ${refused.reason}. Choose a strategy the server honours, or explore a local --model.`);
+  if (engine.capabilities.distribution === 'none') throw new UsageError(`${engine.where} returns no log-probs: there is no distribution to explore. Use a server that returns them, or a local --model.`);
+  if (signal.aborted) return 130;
+  const completion = run.results[0]!.best;
+  const tokens = completion.tokens;
+  if (args.step >= tokens.length) throw new UsageError(`--step ${args.step} is past the completion, which has ${tokens.length} tokens (steps 0 to ${tokens.length - 1}).`);
+  const step = explainKnownStep(tokens[args.step]!, settings, { topN: args.topN });
+  const branch = args.branchText === undefined ? undefined : await branchOnServer(engine, args, completion, args.branchText, signal);
+  const sweep = args.sweep ? step.sweep : undefined;
+  if (args.json) {
+    console.log(JSON.stringify({ prompt: args.prompt, sampledBy: run.sampledBy, completion, step: args.step, settings, ...approximateJson(step), sweep, branch }, null, 2));
     return 0;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await engine?.dispose();
   }
+  const { ids, texts } = step.known;
+  const lines = [
+    `prompt ${JSON.stringify(args.prompt)} · ${run.results[0]!.strategy.name}, sampled by ${run.sampledBy}: ${JSON.stringify(completion.text)}`,
+    renderExplanation({ text: (i) => texts[i]!, id: (i) => (ids[i]! >= 0 ? ids[i] : undefined) }, step.explanation, args.step, tokens.length, { known: texts.length, unknownTail: step.unknownTail }),
+  ];
+  if (sweep) lines.push(renderSweep(sweep, true));
+  if (branch) {
+    const before = tokens.slice(0, args.step).map((t) => t.text).join('');
+    lines.push('', `branch from step ${args.step} with ${JSON.stringify(branch.text)}, continued by ${branch.continuedBy}: ${JSON.stringify(before)} + ${JSON.stringify(branch.text + branch.completion.text)} (${branch.completion.finishReason})`);
+  }
+  console.log(lines.join('\n'));
+  return 0;
 }
 
 /** The step as JSON, in the local shape, each token with its text and the server's id (−1 where it gives none). */
