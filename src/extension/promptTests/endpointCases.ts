@@ -14,22 +14,9 @@ import { abortSignalOf } from '../requests';
 import { SECTION, SettingsError } from '../settings';
 import { untrustedReason } from '../workspaceTrust';
 import type { CaseOutcomes } from './caseOutcomes';
-import { isCancellation, runCasesOnEngine, type CasesEngine, type EngineCaseDeps, type ModelGroup } from './engineCases';
-import { toRange } from './suiteDiagnostics';
+import { casesNotOpened, CasesNotRun, runCasesOnEngine, type CasesEngine, type EngineCaseDeps, type ModelGroup } from './engineCases';
 
 export type { ModelGroup } from './engineCases';
-
-/** Why none of a group's cases runs: each case errors with it, at the suite's model: line when the suite named the model. */
-export class CasesNotRun extends Error {}
-
-/** Every case of a group whose engine did not open: skipped when stopped, else errored with the reason. */
-export function casesNotOpened(group: ModelGroup, out: CaseOutcomes, e: unknown, token: vscode.CancellationToken): void {
-  if (token.isCancellationRequested || isCancellation(e)) return group.cases.forEach((c) => out.skipped(c));
-  const first = group.cases[0]?.entry;
-  const at = group.fromSuite && first?.modelRange ? toRange(first.modelRange) : undefined;
-  const text = e instanceof CasesNotRun ? e.message : `Sampling Lab could not start the run: ${(e as Error).message}`;
-  group.cases.forEach((c) => out.errored(c, text, at));
-}
 
 export interface EndpointCaseDeps extends EngineCaseDeps {
   trusted(): boolean;

@@ -13,6 +13,7 @@ import { Limiter, RemoteAbortedError } from '../../node/engines/remote/http';
 import { runPromptTestCase, type PromptTestCache } from '../../node/promptTestRunner';
 import { abortSignalOf, RequestFailedError } from '../requests';
 import type { CaseOutcomes, CaseToRun } from './caseOutcomes';
+import { toRange } from './suiteDiagnostics';
 
 /** Cases that run on one model: the suite's `model:` (fromSuite) or the samplingLab.model setting. */
 export interface ModelGroup {
@@ -52,6 +53,18 @@ export function engineNotes(engine: Engine, cases: readonly CaseToRun[], calibra
     );
   }
   return notes;
+}
+
+/** Why none of a group's cases runs: each case errors with it, at the suite's model: line when the suite named the model. */
+export class CasesNotRun extends Error {}
+
+/** Every case of a group whose engine did not open: skipped when stopped, else errored with the reason. */
+export function casesNotOpened(group: ModelGroup, out: CaseOutcomes, e: unknown, token: vscode.CancellationToken): void {
+  if (token.isCancellationRequested || isCancellation(e)) return group.cases.forEach((c) => out.skipped(c));
+  const first = group.cases[0]?.entry;
+  const at = group.fromSuite && first?.modelRange ? toRange(first.modelRange) : undefined;
+  const text = e instanceof CasesNotRun ? e.message : `Sampling Lab could not start the run: ${(e as Error).message}`;
+  group.cases.forEach((c) => out.errored(c, text, at));
 }
 
 export async function runCasesOnEngine(group: ModelGroup, opened: CasesEngine, out: CaseOutcomes, token: vscode.CancellationToken, deps: EngineCaseDeps): Promise<void> {

@@ -22,8 +22,8 @@ import { readSettings, type LabSettings } from '../settings';
 import { workspaceTrusted } from '../workspaceTrust';
 import { CaseOutcomes, emptySummary, type PromptTestRunSummary } from './caseOutcomes';
 import { groupByModel } from './caseModels';
-import { casesNotOpened, CasesNotRun, openEndpointCases, type EndpointCaseDeps } from './endpointCases';
-import { isCancellation, runCasesOnEngine, type CasesEngine, type ModelGroup } from './engineCases';
+import { openEndpointCases, type EndpointCaseDeps } from './endpointCases';
+import { casesNotOpened, CasesNotRun, isCancellation, runCasesOnEngine, type CasesEngine, type ModelGroup } from './engineCases';
 import { UNTRUSTED_TESTS_REASON, type PromptTestController } from './promptTestController';
 
 export type { PromptTestRunSummary } from './caseOutcomes';
@@ -108,12 +108,13 @@ export class PromptTestRunner {
         this.log.error(`Prompt tests: ${(e as Error).message}`);
         return summary;
       }
-      // Each suite runs on its own model: (else the setting's); an endpoint's cases run here in the host.
+      // Each suite runs on its own model: (else the setting's): its engine is opened once per group, and the cases run on it.
       for (const group of groupByModel(cases.map((item) => ({ item, entry: tests.entry(item)! })), settings.model)) {
         const deps = this.endpointDeps(settings);
         let opened: CasesEngine;
         try {
-          // A suite is workspace content: an endpoint it names is checked (trust, the user's own endpoints) before it opens.
+          // A suite is workspace content: an endpoint it names is checked (trust, the user's own endpoints) before it opens;
+          // any other model is the panel's.
           opened = suiteEndpointName(group.model) !== undefined ? await openEndpointCases(group, token, deps) : await this.openPanelCases(group, settings, token);
         } catch (e) {
           casesNotOpened(group, out, e, token);
