@@ -11,6 +11,7 @@ import { revalidateRoutes, STRUCTURED_DEFAULTS, type StructuredRoutesResult } fr
 import { checkSchema } from '../../core/structured/schema';
 import { strategyFromSettings } from '../../core/decode/strategies';
 import type { JsonSchema, RunOptions } from '../../protocol/messages';
+import type { ModelRequest, ProgressOf, ReplyOf, RequestReplies } from '../../protocol/requests';
 import type { LoadedModel } from '../modelSession';
 import type { PanelProvider } from '../panelProvider';
 import { cancellationOf, newRequestId, request as panelRequest } from '../requests';
@@ -66,33 +67,25 @@ export class PanelEngine implements Engine, OwnRoutes {
   }
 
   async compare(prompt: string, strategies: readonly Strategy[], options: EngineCompareOptions): Promise<CompareResult> {
-    const stop = cancellationOf(options.signal);
     let shown = 0;
-    try {
-      const reply = await panelRequest(
-        this.panel,
-        {
-          type: 'compare',
-          requestId: this.run?.id ?? newRequestId('compare'),
-          prompt,
-          strategies: strategyViews(strategies),
-          options: runOptionsOf(options),
-          ...(options.firstSample !== undefined ? { firstSample: options.firstSample } : {}),
-          ...(options.topAlternatives !== undefined ? { topAlternatives: options.topAlternatives } : {}),
-        },
-        {
-          token: stop.token,
-          cancelGraceMs: STOP_GRACE_MS,
-          onProgress: (event) => {
-            shown += event.count;
-            this.run?.onTokensShown?.(shown);
-          },
-        },
-      );
-      return reply.result;
-    } finally {
-      stop.dispose();
-    }
+    const reply = await this.ask(
+      {
+        type: 'compare',
+        requestId: this.run?.id ?? newRequestId('compare'),
+        prompt,
+        strategies: strategyViews(strategies),
+        options: runOptionsOf(options),
+        ...(options.firstSample !== undefined ? { firstSample: options.firstSample } : {}),
+        ...(options.topAlternatives !== undefined ? { topAlternatives: options.topAlternatives } : {}),
+      },
+      options.signal,
+      STOP_GRACE_MS,
+      (event) => {
+        shown += event.count;
+        this.run?.onTokensShown?.(shown);
+      },
+    );
+    return reply.result;
   }
 
   /**
@@ -102,29 +95,31 @@ export class PanelEngine implements Engine, OwnRoutes {
    */
   async runRoutes(prompt: string, schema: unknown, options: EngineRoutesOptions): Promise<StructuredRoutesResult> {
     const checked = checkSchema(schema, options.schemaSource);
-    const stop = cancellationOf(options.signal);
+    const reply = await this.ask(
+      {
+        type: 'structured',
+        requestId: this.run?.id ?? newRequestId('json'),
+        prompt,
+        strategy: strategyViews([options.strategy ?? DEFAULT_ROUTE_STRATEGY])[0]!,
+        options: runOptionsOf({ maxNewTokens: options.maxNewTokens ?? STRUCTURED_DEFAULTS.maxNewTokens, seed: options.seed ?? STRUCTURED_DEFAULTS.seed, samples: options.samples ?? STRUCTURED_DEFAULTS.samples, format: options.format }),
+        maxRetries: options.maxRetries ?? STRUCTURED_DEFAULTS.maxRetries,
+        schema: schema as JsonSchema,
+        schemaSource: options.schemaSource ?? 'the schema',
+      },
+      options.signal,
+      ROUTES_STOP_GRACE_MS,
+      (event) => {
+        if (event.type === 'routeDone') for (const route of revalidateRoutes([event.result], checked)) options.onRoute?.(route);
+      },
+    );
+    return { ...reply.result, routes: revalidateRoutes(reply.result.routes, checked) };
+  }
+
+  /** One request to the worker, stopped when `signal` aborts: a stopped request has `graceMs` to hand back its partial result. */
+  private async ask<M extends ModelRequest>(message: M, signal: AbortSignal | undefined, graceMs: number, onProgress: (event: ProgressOf<RequestReplies, M['type']>) => void): Promise<ReplyOf<RequestReplies, M['type']>> {
+    const stop = cancellationOf(signal);
     try {
-      const reply = await panelRequest(
-        this.panel,
-        {
-          type: 'structured',
-          requestId: this.run?.id ?? newRequestId('json'),
-          prompt,
-          strategy: strategyViews([options.strategy ?? DEFAULT_ROUTE_STRATEGY])[0]!,
-          options: runOptionsOf({ maxNewTokens: options.maxNewTokens ?? STRUCTURED_DEFAULTS.maxNewTokens, seed: options.seed ?? STRUCTURED_DEFAULTS.seed, samples: options.samples ?? STRUCTURED_DEFAULTS.samples, format: options.format }),
-          maxRetries: options.maxRetries ?? STRUCTURED_DEFAULTS.maxRetries,
-          schema: schema as JsonSchema,
-          schemaSource: options.schemaSource ?? 'the schema',
-        },
-        {
-          token: stop.token,
-          cancelGraceMs: ROUTES_STOP_GRACE_MS,
-          onProgress: (event) => {
-            if (event.type === 'routeDone') for (const route of revalidateRoutes([event.result], checked)) options.onRoute?.(route);
-          },
-        },
-      );
-      return { ...reply.result, routes: revalidateRoutes(reply.result.routes, checked) };
+      return await panelRequest(this.panel, message, { token: stop.token, cancelGraceMs: graceMs, onProgress });
     } finally {
       stop.dispose();
     }
