@@ -12,16 +12,17 @@
  * one the grammar allows, so the count is one decoding can keep. While following the plan, a
  * token stays allowed only if the rest of the plan still fits the budget after it.
  */
-import type { TokenMatcher } from './engines/types';
+import type { CompiledSchema, TokenMatcher } from './engines/types';
 
 /** A matcher the planner can step back (XGrammar's). */
 export type RollbackMatcher = TokenMatcher & { rollBack(tokens: number): void };
 
 /** The longest plan tried before giving up (a pattern the greedy choice cannot finish). */
-const MAX_PLAN_BYTES = 1024;
+export const MAX_PLAN_BYTES = 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const SPACE = 0x20;
 /** Outside a string: what closes first, then what a short value starts with. */
 const OUTSIDE_ORDER = Array.from('}],: "0123456789-[{ntf.eE+', (c) => c.charCodeAt(0));
 /** Inside a string, after the closing quote: characters tried in turn (least used first). */
@@ -79,7 +80,11 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
         }
         if (!inString && eosTokenIds.some(isAllowed)) return Uint8Array.from(out);
         if (out.length >= MAX_PLAN_BYTES) return undefined;
-        const allowed = (b: number) => byteToken[b]! >= 0 && isAllowed(byteToken[b]!);
+        // Outside a string, one space in a row is all a grammar can ask for: where the closing
+        // brackets are not yet allowed (a second mask wants an item first), the grammar's optional
+        // spaces would otherwise fill the plan until it gives up.
+        const repeatsSpace = (b: number) => !inString && b === SPACE && out[out.length - 1] === SPACE;
+        const allowed = (b: number) => byteToken[b]! >= 0 && !repeatsSpace(b) && isAllowed(byteToken[b]!);
         let pick = -1;
         if (inString && !escaped) {
           if (allowed(QUOTE)) pick = QUOTE;
@@ -104,6 +109,29 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
       if (out.length > 0) matcher.rollBack(out.length);
     }
   }
+}
+
+/**
+ * `first` (stepped forward and back as the planner goes) together with a fresh matcher of `second`
+ * fed `history`, the tokens accepted so far: a plan walked on it is one both engines accept, so
+ * following it never breaks a keyword only the second engine enforces. The second engine cannot
+ * step back, so each plan replays the history on a matcher of its own; dispose it after the plan.
+ */
+export async function withShadow(first: RollbackMatcher, second: CompiledSchema, history: readonly number[]): Promise<RollbackMatcher> {
+  if (!second.createMatcherAfter) throw new Error('the second engine cannot replay tokens, so the closing phase cannot plan on it');
+  const shadow = await second.createMatcherAfter(history);
+  return {
+    async mask(row) {
+      await first.mask(row);
+      return shadow.mask(row);
+    },
+    // The shadow first: a token it refuses leaves `first` where it was (the planner gives up there).
+    accept: (token) => shadow.accept(token) && first.accept(token),
+    isTerminated: () => first.isTerminated() || shadow.isTerminated(),
+    // The planner rolls back all it accepted, at the end of a plan: the shadow is then dropped.
+    rollBack: (tokens) => first.rollBack(tokens),
+    dispose: () => shadow.dispose(),
+  };
 }
 
 /** Counts a plan in tokens: the longest token spelling the next bytes, each time. */

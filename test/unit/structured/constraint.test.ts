@@ -220,6 +220,20 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
     assert.equal(await lets({ type: 'string', format: 'date-time' }, '2023-04-30T10:00:00+02:00'), true);
   });
 
+  it('checks email as ajv-formats does (XGrammar\'s own email grammar finished a domain without a dot): Github_hard---o34872.json, Github_easy---o64536.json', async () => {
+    const email = { type: 'string', format: 'email' };
+    const compiled = await engines.compile(checkSchema(email));
+    assert.equal(compiled.engine, 'xgrammar');
+    for (const invalid of ['qvy/@j', 'a@b', 'a@.b', '@b.co', 'a b@c.de']) {
+      assert.equal(checkSchema(email).validate(invalid).valid, false, invalid);
+      assert.equal(await lets(email, invalid), false, `the mask let ${invalid} through`);
+    }
+    for (const valid of ['ada@example.com', 'A.B+c@mail.Example.ORG', "o'hara@x-y.io"]) {
+      assert.equal(checkSchema(email).validate(valid).valid, true, valid);
+      assert.equal(await lets(email, valid), true, `the mask refused ${valid}`);
+    }
+  });
+
   it('searches with pattern (unanchored unless ^ or $), and never lets a bare quote into the string', async () => {
     assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'https://example.com/a'), true);
     assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'ftp://example.com'), false);
