@@ -25,8 +25,15 @@ const BACKSLASH = 0x5c;
 const SPACE = 0x20;
 /** Outside a string: what closes first, then what a short value starts with. */
 const OUTSIDE_ORDER = Array.from('}],: "0123456789-[{ntf.eE+', (c) => c.charCodeAt(0));
-/** Inside a string, after the closing quote: characters tried in turn (least used first). */
-const INSIDE_ORDER = Array.from('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/@ ', (c) => c.charCodeAt(0));
+/**
+ * Inside a string, after the closing quote: a character the grammar allows now but did not at the
+ * string's previous character (its next step: the `@` once an email has a local part, the `.` once
+ * a domain has a label), else the first allowed; never one of the string's last two characters,
+ * so a pattern that keeps the quote back does not get one character forever. Separators come
+ * first: trying the least used character instead walked the whole alphabet before each separator
+ * (an email of 80 characters, longer than the budget left: Github_hard---o34872.json).
+ */
+const INSIDE_ORDER = Array.from('-_.:/@abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ', (c) => c.charCodeAt(0));
 
 export interface ClosingPlanner {
   /**
@@ -47,7 +54,6 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
   for (let b = 0x20; b < 0x7f; b++) if (byteToken[b] === -1) return undefined;
   /** Only for a matcher without allowedBits. */
   let row: Float32Array | undefined;
-  const used = new Uint16Array(256);
   // One row for every sequence of a batch: plans run one at a time.
   let busy: Promise<unknown> = Promise.resolve();
   const planner: ClosingPlanner = {
@@ -63,7 +69,10 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
     const out: number[] = [];
     let inString = inStringAtStart;
     let escaped = escapedAtStart;
-    used.fill(0);
+    /** Where in `out` the current string's characters begin (0 when the plan starts inside one). */
+    let stringStart = 0;
+    /** The characters allowed at the string's previous character: one allowed only now is the grammar's next step. */
+    const allowedBefore = new Uint8Array(256).fill(1);
     try {
       for (;;) {
         // Only the one-byte tokens and the stop tokens matter here: read their bits where the
@@ -89,8 +98,11 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
         if (inString && !escaped) {
           if (allowed(QUOTE)) pick = QUOTE;
           else {
-            let best = Infinity;
-            for (const b of INSIDE_ORDER) if (allowed(b) && used[b]! < best) (best = used[b]!), (pick = b);
+            const recent = (b: number) => out.lastIndexOf(b) >= Math.max(stringStart, out.length - 2);
+            const candidates = INSIDE_ORDER.filter((b) => allowed(b) && !recent(b));
+            pick = candidates.find((b) => !allowedBefore[b]) ?? candidates[0] ?? INSIDE_ORDER.find(allowed) ?? -1;
+            allowedBefore.fill(0);
+            for (const b of INSIDE_ORDER) if (allowed(b)) allowedBefore[b] = 1;
           }
         } else if (!inString) {
           pick = OUTSIDE_ORDER.find(allowed) ?? -1;
@@ -99,9 +111,11 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
         if (pick < 0) return undefined;
         if (!matcher.accept(byteToken[pick]!)) return undefined;
         out.push(pick);
-        used[pick]!++;
-        if (!inString) inString = pick === QUOTE;
-        else if (escaped) escaped = false;
+        if (!inString) {
+          inString = pick === QUOTE;
+          stringStart = out.length;
+          allowedBefore.fill(1);
+        } else if (escaped) escaped = false;
         else if (pick === BACKSLASH) escaped = true;
         else if (pick === QUOTE) inString = false;
       }

@@ -211,8 +211,9 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         async mask(row) {
           const left = budget ? budget.maxNewTokens - step : Infinity;
           if (budget && planner && planning && forced === undefined && !text!.escaped) {
-            // Plan near the end every step (a token can lengthen the plan), elsewhere now and then.
-            if (left <= plannedLength + PLAN_WATCH || step - plannedAt >= PLAN_EVERY) {
+            // Plan near the end every step (a token can lengthen the plan), elsewhere now and then
+            // (and only now and then after a plan was not found: each try walks up to MAX_PLAN_BYTES).
+            if ((Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH) || step - plannedAt >= PLAN_EVERY) {
               const plan = await planFrom(text!.inString, text!.escaped);
               plannedAt = step;
               plannedLength = plan ? tables!.counter.count(plan) : Infinity;

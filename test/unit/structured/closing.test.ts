@@ -116,4 +116,12 @@ describe('finishing inside the token budget', function () {
     // Without a budget there is nothing to close, and the schema still compiles.
     (await compiled.createSequenceConstraint()).dispose();
   });
+
+  it('plans a short email (the grammar\'s next separator first, not the whole alphabet), so a small budget still closes it: Github_hard---o34872.json', async () => {
+    const mail = { type: 'object', properties: { note: { type: 'string' }, mbox: { type: 'string', format: 'email' } }, required: ['note', 'mbox'] };
+    const { text, tokens, closingFrom } = await decode(engines, mail, 36);
+    assert.ok(tokens <= 36, `${tokens} tokens for a budget of 36`);
+    assert.ok(closingFrom !== undefined, `the closing phase started: ${text}`);
+    assert.deepEqual(checkSchema(mail).validateText(text).issues, [], text);
+  });
 });
