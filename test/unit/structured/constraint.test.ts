@@ -220,6 +220,18 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
     assert.equal(await lets({ type: 'string', format: 'date-time' }, '2023-04-30T10:00:00+02:00'), true);
   });
 
+  it('checks byte (base64), which neither engine checked as a format: MCPspec---CreateMessageResult.json', async () => {
+    const byte = { type: 'object', properties: { data: { type: 'string', format: 'byte' } }, required: ['data'] };
+    for (const invalid of [{ data: ' Leilen 1962.' }, { data: 'abc' }, { data: 'ab=c' }]) {
+      assert.equal(checkSchema(byte).validate(invalid).valid, false, invalid.data);
+      assert.equal(await lets(byte, invalid), false, `the mask let ${invalid.data} through`);
+    }
+    for (const valid of [{ data: '' }, { data: 'QUJD' }, { data: 'YWI=' }, { data: 'a+/9Zw==' }]) {
+      assert.equal(checkSchema(byte).validate(valid).valid, true, valid.data);
+      assert.equal(await lets(byte, valid), true, `the mask refused ${valid.data}`);
+    }
+  });
+
   it('checks email as ajv-formats does (XGrammar\'s own email grammar finished a domain without a dot): Github_hard---o34872.json, Github_easy---o64536.json', async () => {
     const email = { type: 'string', format: 'email' };
     const compiled = await engines.compile(checkSchema(email));
