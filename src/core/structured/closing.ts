@@ -26,11 +26,11 @@ const SPACE = 0x20;
 /** Outside a string: what closes first, then what a short value starts with. */
 const OUTSIDE_ORDER = Array.from('}],: "0123456789-[{ntf.eE+', (c) => c.charCodeAt(0));
 /**
- * Inside a string, after the closing quote: a character the grammar allows now but did not at the
- * string's previous character (its next step: the `@` once an email has a local part, the `.` once
- * a domain has a label), else the first allowed; never one of the string's last two characters,
- * so a pattern that keeps the quote back does not get one character forever. Separators come
- * first: trying the least used character instead walked the whole alphabet before each separator
+ * Inside a string, after the closing quote: among the characters the grammar allows now but did
+ * not at the string's previous character (its next step: the `@` once an email has a local part,
+ * the `/` once a segment of "iglu:vendor/name" has a character), the least used so far; else the
+ * least used of the others, never one of the string's last two. Ties go by this order, separators
+ * first: letters first (and least used alone) walked the whole alphabet before each separator
  * (an email of 80 characters, longer than the budget left: Github_hard---o34872.json).
  */
 const INSIDE_ORDER = Array.from('-_.:/@abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ', (c) => c.charCodeAt(0));
@@ -52,6 +52,7 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
   });
   // Without a token per printable byte a plan's length says nothing about tokens: no planner.
   for (let b = 0x20; b < 0x7f; b++) if (byteToken[b] === -1) return undefined;
+  const used = new Uint16Array(256);
   /** Only for a matcher without allowedBits. */
   let row: Float32Array | undefined;
   // One row for every sequence of a batch: plans run one at a time.
@@ -69,6 +70,7 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
     const out: number[] = [];
     let inString = inStringAtStart;
     let escaped = escapedAtStart;
+    used.fill(0);
     /** Where in `out` the current string's characters begin (0 when the plan starts inside one). */
     let stringStart = 0;
     /** The characters allowed at the string's previous character: one allowed only now is the grammar's next step. */
@@ -99,8 +101,10 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
           if (allowed(QUOTE)) pick = QUOTE;
           else {
             const recent = (b: number) => out.lastIndexOf(b) >= Math.max(stringStart, out.length - 2);
-            const candidates = INSIDE_ORDER.filter((b) => allowed(b) && !recent(b));
-            pick = candidates.find((b) => !allowedBefore[b]) ?? candidates[0] ?? INSIDE_ORDER.find(allowed) ?? -1;
+            const leastUsed = (bs: number[]) => bs.reduce((best, b) => (best < 0 || used[b]! < used[best]! ? b : best), -1);
+            const fresh = INSIDE_ORDER.filter((b) => allowed(b) && !allowedBefore[b]);
+            pick = fresh.length > 0 ? leastUsed(fresh) : leastUsed(INSIDE_ORDER.filter((b) => allowed(b) && !recent(b)));
+            if (pick < 0) pick = INSIDE_ORDER.find(allowed) ?? -1;
             allowedBefore.fill(0);
             for (const b of INSIDE_ORDER) if (allowed(b)) allowedBefore[b] = 1;
           }
@@ -111,6 +115,7 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
         if (pick < 0) return undefined;
         if (!matcher.accept(byteToken[pick]!)) return undefined;
         out.push(pick);
+        used[pick]!++;
         if (!inString) {
           inString = pick === QUOTE;
           stringStart = out.length;

@@ -124,4 +124,12 @@ describe('finishing inside the token budget', function () {
     assert.ok(closingFrom !== undefined, `the closing phase started: ${text}`);
     assert.deepEqual(checkSchema(mail).validateText(text).issues, [], text);
   });
+
+  it('plans each separator of a pattern in turn, so a model rambling inside the string is closed in time: Snowplow---sp_273_Normalized.json', async () => {
+    const iglu = { type: 'object', properties: { schema: { type: 'string', pattern: '^iglu:[a-zA-Z0-9-_.]+/[a-zA-Z0-9-_]+/[a-zA-Z0-9-_]+/[0-9]+-[0-9]+-[0-9]+$' } }, required: ['schema'] };
+    const { text, tokens, closingFrom } = await decode(engines, iglu, 60);
+    assert.ok(tokens <= 60, `${tokens} tokens for a budget of 60`);
+    assert.ok(closingFrom !== undefined, `the closing phase started: ${text}`);
+    assert.deepEqual(checkSchema(iglu).validateText(text).issues, [], text);
+  });
 });
