@@ -12,20 +12,28 @@
  * one the grammar allows, so the count is one decoding can keep. While following the plan, a
  * token stays allowed only if the rest of the plan still fits the budget after it.
  */
-import type { TokenMatcher } from './engines/types';
+import type { CompiledSchema, TokenMatcher } from './engines/types';
 
 /** A matcher the planner can step back (XGrammar's). */
 export type RollbackMatcher = TokenMatcher & { rollBack(tokens: number): void };
 
 /** The longest plan tried before giving up (a pattern the greedy choice cannot finish). */
-const MAX_PLAN_BYTES = 1024;
+export const MAX_PLAN_BYTES = 1024;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const SPACE = 0x20;
 /** Outside a string: what closes first, then what a short value starts with. */
 const OUTSIDE_ORDER = Array.from('}],: "0123456789-[{ntf.eE+', (c) => c.charCodeAt(0));
-/** Inside a string, after the closing quote: characters tried in turn (least used first). */
-const INSIDE_ORDER = Array.from('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/@ ', (c) => c.charCodeAt(0));
+/**
+ * Inside a string, after the closing quote: among the characters the grammar allows now but did
+ * not at the string's previous character (its next step: the `@` once an email has a local part,
+ * the `/` once a segment of "iglu:vendor/name" has a character), the least used so far; else the
+ * least used of the others, never one of the string's last two. Ties go by this order, separators
+ * first: letters first (and least used alone) walked the whole alphabet before each separator
+ * (an email of 80 characters, longer than the budget left: Github_hard---o34872.json).
+ */
+const INSIDE_ORDER = Array.from('-_.:/@abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ', (c) => c.charCodeAt(0));
 
 export interface ClosingPlanner {
   /**
@@ -44,9 +52,9 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
   });
   // Without a token per printable byte a plan's length says nothing about tokens: no planner.
   for (let b = 0x20; b < 0x7f; b++) if (byteToken[b] === -1) return undefined;
+  const used = new Uint16Array(256);
   /** Only for a matcher without allowedBits. */
   let row: Float32Array | undefined;
-  const used = new Uint16Array(256);
   // One row for every sequence of a batch: plans run one at a time.
   let busy: Promise<unknown> = Promise.resolve();
   const planner: ClosingPlanner = {
@@ -63,6 +71,10 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
     let inString = inStringAtStart;
     let escaped = escapedAtStart;
     used.fill(0);
+    /** Where in `out` the current string's characters begin (0 when the plan starts inside one). */
+    let stringStart = 0;
+    /** The characters allowed at the string's previous character: one allowed only now is the grammar's next step. */
+    const allowedBefore = new Uint8Array(256).fill(1);
     try {
       for (;;) {
         // Only the one-byte tokens and the stop tokens matter here: read their bits where the
@@ -79,13 +91,22 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
         }
         if (!inString && eosTokenIds.some(isAllowed)) return Uint8Array.from(out);
         if (out.length >= MAX_PLAN_BYTES) return undefined;
-        const allowed = (b: number) => byteToken[b]! >= 0 && isAllowed(byteToken[b]!);
+        // Outside a string, one space in a row is all a grammar can ask for: where the closing
+        // brackets are not yet allowed (a second mask wants an item first), the grammar's optional
+        // spaces would otherwise fill the plan until it gives up.
+        const repeatsSpace = (b: number) => !inString && b === SPACE && out[out.length - 1] === SPACE;
+        const allowed = (b: number) => byteToken[b]! >= 0 && !repeatsSpace(b) && isAllowed(byteToken[b]!);
         let pick = -1;
         if (inString && !escaped) {
           if (allowed(QUOTE)) pick = QUOTE;
           else {
-            let best = Infinity;
-            for (const b of INSIDE_ORDER) if (allowed(b) && used[b]! < best) (best = used[b]!), (pick = b);
+            const recent = (b: number) => out.lastIndexOf(b) >= Math.max(stringStart, out.length - 2);
+            const leastUsed = (bs: number[]) => bs.reduce((best, b) => (best < 0 || used[b]! < used[best]! ? b : best), -1);
+            const fresh = INSIDE_ORDER.filter((b) => allowed(b) && !allowedBefore[b]);
+            pick = fresh.length > 0 ? leastUsed(fresh) : leastUsed(INSIDE_ORDER.filter((b) => allowed(b) && !recent(b)));
+            if (pick < 0) pick = INSIDE_ORDER.find(allowed) ?? -1;
+            allowedBefore.fill(0);
+            for (const b of INSIDE_ORDER) if (allowed(b)) allowedBefore[b] = 1;
           }
         } else if (!inString) {
           pick = OUTSIDE_ORDER.find(allowed) ?? -1;
@@ -95,8 +116,11 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
         if (!matcher.accept(byteToken[pick]!)) return undefined;
         out.push(pick);
         used[pick]!++;
-        if (!inString) inString = pick === QUOTE;
-        else if (escaped) escaped = false;
+        if (!inString) {
+          inString = pick === QUOTE;
+          stringStart = out.length;
+          allowedBefore.fill(1);
+        } else if (escaped) escaped = false;
         else if (pick === BACKSLASH) escaped = true;
         else if (pick === QUOTE) inString = false;
       }
@@ -104,6 +128,29 @@ export function createClosingPlanner(bytes: readonly Uint8Array[], eosTokenIds: 
       if (out.length > 0) matcher.rollBack(out.length);
     }
   }
+}
+
+/**
+ * `first` (stepped forward and back as the planner goes) together with a fresh matcher of `second`
+ * fed `history`, the tokens accepted so far: a plan walked on it is one both engines accept, so
+ * following it never breaks a keyword only the second engine enforces. The second engine cannot
+ * step back, so each plan replays the history on a matcher of its own; dispose it after the plan.
+ */
+export async function withShadow(first: RollbackMatcher, second: CompiledSchema, history: readonly number[]): Promise<RollbackMatcher> {
+  if (!second.createMatcherAfter) throw new Error('the second engine cannot replay tokens, so the closing phase cannot plan on it');
+  const shadow = await second.createMatcherAfter(history);
+  return {
+    async mask(row) {
+      await first.mask(row);
+      return shadow.mask(row);
+    },
+    // The shadow first: a token it refuses leaves `first` where it was (the planner gives up there).
+    accept: (token) => shadow.accept(token) && first.accept(token),
+    isTerminated: () => first.isTerminated() || shadow.isTerminated(),
+    // The planner rolls back all it accepted, at the end of a plan: the shadow is then dropped.
+    rollBack: (tokens) => first.rollBack(tokens),
+    dispose: () => shadow.dispose(),
+  };
 }
 
 /** Counts a plan in tokens: the longest token spelling the next bytes, each time. */

@@ -30,7 +30,7 @@
 import type { SequenceConstraint } from '../decode/decodeBatch';
 import { describeUses, secondEngineSchema, xgrammarGaps, type KeywordUse } from './coverage';
 import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
-import { createClosingPlanner, createPlanCounter, keepPlanPrefix, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
+import { createClosingPlanner, createPlanCounter, keepPlanPrefix, MAX_PLAN_BYTES, withShadow, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
 import { tokenBytesOf } from './engines/walk';
 import { createStructuredOutputEngine, type StructuredOutputModule } from './engines/transformersStructuredOutput';
@@ -77,11 +77,6 @@ export interface SchemaSequenceConstraint extends SequenceConstraint {
   readonly closingFromStep: number | undefined;
   /** The step at which the masks left no token (the output ends there, invalid). */
   readonly deadEndAtStep: number | undefined;
-  /**
-   * With both masks: the step of the closing phase from which XGrammar's alone applied, because
-   * the other allowed no token of the shortest completion (ajv then reports what broke).
-   */
-  readonly secondMaskDroppedAtStep: number | undefined;
   dispose(): void;
 }
 
@@ -164,8 +159,30 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
       // transformers-structured-output alone keeps the older reserve of closing-class tokens.
       const planning = engine !== 'transformers-structured-output' && matchers[0]!.rollBack ? (matchers[0] as RollbackMatcher) : undefined;
       const planner = planning ? (closingPlanner ??= createClosingPlanner(tables.bytes, vocab.eosTokenIds, vocab.vocabSize) ?? null) : null;
+      // With both masks, a plan must satisfy the second engine too: XGrammar's shortest completion
+      // can break what only the other enforces (`contains`, `multipleOf`, `oneOf`, a `minLength`
+      // beside a pattern). So the planner walks both (closing.ts: withShadow), on the tokens so far.
+      const second = compiled.length > 1 ? compiled[1] : undefined;
+      const history: number[] = [];
+      const planFrom = async (inString: boolean, escaped: boolean) => {
+        if (!second) return planner!.plan(planning!, inString, escaped);
+        const both = await withShadow(planning!, second, history);
+        try {
+          return await planner!.plan(both, inString, escaped);
+        } finally {
+          both.dispose();
+        }
+      };
       if (budget && planner && planning) {
-        const shortest = await planner.plan(planning, false, false);
+        const shortest = await planFrom(false, false);
+        if (shortest === undefined && second) {
+          matcher.dispose();
+          throw new UnsupportedSchemaError(
+            `The closing phase found no document of this schema that both masks accept, to finish on when the budget of ${budget.maxNewTokens} tokens runs out ` +
+              `(${why}; the planner follows the grammar a byte at a time and gave up after ${MAX_PLAN_BYTES} bytes), so a document could be cut off invalid. Nothing was decoded; ` +
+              'the other routes still run, and ajv still validates their output.',
+          );
+        }
         const tokens = shortest === undefined ? 0 : tables.counter.count(shortest);
         if (tokens > budget.maxNewTokens) {
           matcher.dispose();
@@ -179,8 +196,6 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
       let step = 0;
       let closingFromStep: number | undefined;
       let deadEndAtStep: number | undefined;
-      let secondDroppedAtStep: number | undefined;
-      let keptRow: Float32Array | undefined;
       const text = budget ? new StringState() : undefined;
       /** The completion being followed, once the budget left has reached its length. */
       let forced: Uint8Array | undefined;
@@ -193,15 +208,13 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         get deadEndAtStep() {
           return deadEndAtStep;
         },
-        get secondMaskDroppedAtStep() {
-          return secondDroppedAtStep;
-        },
         async mask(row) {
           const left = budget ? budget.maxNewTokens - step : Infinity;
           if (budget && planner && planning && forced === undefined && !text!.escaped) {
-            // Plan near the end every step (a token can lengthen the plan), elsewhere now and then.
-            if (left <= plannedLength + PLAN_WATCH || step - plannedAt >= PLAN_EVERY) {
-              const plan = await planner.plan(planning, text!.inString, text!.escaped);
+            // Plan near the end every step (a token can lengthen the plan), elsewhere now and then
+            // (and only now and then after a plan was not found: each try walks up to MAX_PLAN_BYTES).
+            if ((Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH) || step - plannedAt >= PLAN_EVERY) {
+              const plan = await planFrom(text!.inString, text!.escaped);
               plannedAt = step;
               plannedLength = plan ? tables!.counter.count(plan) : Infinity;
               if (plan && left <= plannedLength + 1) forced = plan;
@@ -217,21 +230,8 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
             }
             return n;
           };
-          // Closing with both masks: keep the row, in case the second mask cannot agree with the plan.
-          const kept = forced && matcher.dropSecond ? (keptRow ??= new Float32Array(row.length)) : undefined;
-          kept?.set(row);
           let allowed = await maskOnce();
           if (forced && allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
-          if (forced && allowed === 0 && kept && matcher.dropSecond) {
-            // The budget is ending and the second engine allows no token of the shortest completion
-            // (its mask can lead into digits no bound lets end): XGrammar's plan finishes the document,
-            // and ajv names the keyword that broke. Before the closing phase, a dead end ends the output.
-            row.set(kept);
-            matcher.dropSecond();
-            secondDroppedAtStep = step;
-            allowed = await maskOnce();
-            if (allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
-          }
           if (forced) closingFromStep ??= step;
           if (allowed === 0) {
             // A dead end: end the sequence here, and ajv will say why.
@@ -252,6 +252,7 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           }
           const spelled = tables!.bytes[token] ?? EMPTY;
           if (text) text.follow(spelled);
+          if (second) history.push(token);
           if (forced) forced = forced.subarray(Math.min(spelled.length, forced.length));
         },
         isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
@@ -363,25 +364,20 @@ const XGRAMMAR_REJECTS_VALID = new Set(['patternProperties']);
  * Where the two masks leave no token in common (a prefix both allow that neither can finish the
  * same way: an email with `"maxLength": 5`, or the second engine's own dead ends on bounds of
  * non-integers), the glue ends the sequence there as a dead end: carrying on with XGrammar's mask
- * alone would let out what the schema forbids. Only the closing phase drops the second mask
- * (`dropSecond`), to finish the document inside the budget.
+ * alone would let out what the schema forbids. The closing phase plans on both (withShadow), so
+ * its plan never needs one mask without the other.
  */
-function intersect(matchers: readonly TokenMatcher[]): TokenMatcher & { dropSecond?(): void } {
+function intersect(matchers: readonly TokenMatcher[]): TokenMatcher {
   if (matchers.length === 1) return matchers[0]!;
   const [first, second] = matchers as [TokenMatcher, TokenMatcher];
-  let both = true;
   return {
     async mask(row) {
-      if (!both) return first.mask(row);
       await first.mask(row);
       // The second engine counts what is left after both.
       return second.mask(row);
     },
-    accept: (token) => first.accept(token) && (!both || second.accept(token)),
-    isTerminated: () => first.isTerminated() || (both && second.isTerminated()),
-    dropSecond: () => {
-      both = false;
-    },
+    accept: (token) => first.accept(token) && second.accept(token),
+    isTerminated: () => first.isTerminated() || second.isTerminated(),
     dispose: () => matchers.forEach((m) => m.dispose()),
   };
 }

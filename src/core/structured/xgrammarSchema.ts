@@ -10,7 +10,10 @@
  * - `"minLength": 0`, which XGrammar misreads as a maximum, is dropped (it constrains nothing);
  * - string constants with a `/` become patterns (XGrammar would write `\/`);
  * - `date`, `time` and `date-time` become patterns with the calendar in them (February 30 cannot
- *   be written), the subset of ajv-formats' check without leap seconds.
+ *   be written), the subset of ajv-formats' check without leap seconds;
+ * - `byte` (base64) becomes a pattern, which neither engine checked as a format;
+ * - `email` becomes ajv-formats' own regex: XGrammar's email grammar is looser (it finished
+ *   `"qvy/@j"`, a domain without a dot, in Github_hard---o34872.json and Github_easy---o64536.json).
  */
 import { AJV_FORMATS } from './coverage';
 import { cloneJson, forEachSubschema } from './dialect';
@@ -27,9 +30,19 @@ const DAY28 = '(?:0[1-9]|1[0-9]|2[0-8])';
 const LEAP_YEAR = '(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)';
 const DATE = `(?:[0-9]{4}-(?:(?:0[13578]|1[02])-${DAY31}|(?:0[469]|11)-${DAY30}|02-${DAY28})|${LEAP_YEAR}-02-29)`;
 const TIME = '(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:[zZ]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)';
-/** Formats given as patterns instead (ajv-formats' `date`, `time` and `date-time`, strict time zone). */
+/** One character of an email's local part, and one label of its domain (ajv-formats' "full" email, case-insensitive). */
+const EMAIL_CHAR = "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]";
+const EMAIL_LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+/**
+ * Formats given as patterns instead (ajv-formats' `date`, `time` and `date-time`, strict time zone;
+ * its `email` and `byte`). Neither engine checks `byte` as a format: transformers-structured-output
+ * reads it as an annotation, so both masks let any string through (MCPspec---CreateMessageResult.json).
+ */
 export const FORMAT_PATTERNS: Record<string, string> = {
   date: `^${DATE}$`,
+  email: `^${EMAIL_CHAR}+(?:\\.${EMAIL_CHAR}+)*@(?:${EMAIL_LABEL}\\.)+${EMAIL_LABEL}$`,
+  // Base64 on one line; ajv-formats (flag m) also takes a string of several lines if one of them is base64.
+  byte: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
   time: `^${TIME}$`,
   'date-time': `^${DATE}[tT ]${TIME}$`,
 };

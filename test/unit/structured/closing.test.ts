@@ -88,4 +88,48 @@ describe('finishing inside the token budget', function () {
       return true;
     });
   });
+
+  it('with both masks, closes along a completion the second engine accepts too (XGrammar\'s own shortest, `[]`, breaks `contains`): Handwritten---test.json', async () => {
+    const contains = {
+      type: 'object',
+      properties: { note: { type: 'string' }, ids: { type: 'array', items: { type: 'integer' }, contains: { const: 0 } } },
+      required: ['note', 'ids'],
+    };
+    const compiled = await engines.compile(checkSchema(contains));
+    assert.equal(compiled.engine, 'xgrammar + transformers-structured-output');
+    for (const budget of [40, 80]) {
+      const { text, tokens, closingFrom } = await decode(engines, contains, budget);
+      assert.ok(tokens <= budget, `${tokens} tokens for a budget of ${budget}`);
+      assert.ok(closingFrom !== undefined, `the closing phase started: ${text}`);
+      assert.deepEqual(checkSchema(contains).validateText(text).issues, [], text);
+    }
+  });
+
+  it('refuses before decoding, by keyword, when no completion both masks accept can be planned: Handwritten---string1.json', async () => {
+    const long = { type: 'string', pattern: '^([a-z][0-9])+$', minLength: 10000 };
+    const compiled = await engines.compile(checkSchema(long));
+    await assert.rejects(compiled.createSequenceConstraint({ maxNewTokens: 200 }), (e: Error) => {
+      assert.ok(e instanceof UnsupportedSchemaError);
+      assert.match(e.message, /found no document of this schema that both masks accept.*budget of 200 tokens.*`minLength next to pattern`.*Nothing was decoded/);
+      return true;
+    });
+    // Without a budget there is nothing to close, and the schema still compiles.
+    (await compiled.createSequenceConstraint()).dispose();
+  });
+
+  it('plans a short email (the grammar\'s next separator first, not the whole alphabet), so a small budget still closes it: Github_hard---o34872.json', async () => {
+    const mail = { type: 'object', properties: { note: { type: 'string' }, mbox: { type: 'string', format: 'email' } }, required: ['note', 'mbox'] };
+    const { text, tokens, closingFrom } = await decode(engines, mail, 36);
+    assert.ok(tokens <= 36, `${tokens} tokens for a budget of 36`);
+    assert.ok(closingFrom !== undefined, `the closing phase started: ${text}`);
+    assert.deepEqual(checkSchema(mail).validateText(text).issues, [], text);
+  });
+
+  it('plans each separator of a pattern in turn, so a model rambling inside the string is closed in time: Snowplow---sp_273_Normalized.json', async () => {
+    const iglu = { type: 'object', properties: { schema: { type: 'string', pattern: '^iglu:[a-zA-Z0-9-_.]+/[a-zA-Z0-9-_]+/[a-zA-Z0-9-_]+/[0-9]+-[0-9]+-[0-9]+$' } }, required: ['schema'] };
+    const { text, tokens, closingFrom } = await decode(engines, iglu, 60);
+    assert.ok(tokens <= 60, `${tokens} tokens for a budget of 60`);
+    assert.ok(closingFrom !== undefined, `the closing phase started: ${text}`);
+    assert.deepEqual(checkSchema(iglu).validateText(text).issues, [], text);
+  });
 });

@@ -220,6 +220,32 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
     assert.equal(await lets({ type: 'string', format: 'date-time' }, '2023-04-30T10:00:00+02:00'), true);
   });
 
+  it('checks byte (base64), which neither engine checked as a format: MCPspec---CreateMessageResult.json', async () => {
+    const byte = { type: 'object', properties: { data: { type: 'string', format: 'byte' } }, required: ['data'] };
+    for (const invalid of [{ data: ' Leilen 1962.' }, { data: 'abc' }, { data: 'ab=c' }]) {
+      assert.equal(checkSchema(byte).validate(invalid).valid, false, invalid.data);
+      assert.equal(await lets(byte, invalid), false, `the mask let ${invalid.data} through`);
+    }
+    for (const valid of [{ data: '' }, { data: 'QUJD' }, { data: 'YWI=' }, { data: 'a+/9Zw==' }]) {
+      assert.equal(checkSchema(byte).validate(valid).valid, true, valid.data);
+      assert.equal(await lets(byte, valid), true, `the mask refused ${valid.data}`);
+    }
+  });
+
+  it('checks email as ajv-formats does (XGrammar\'s own email grammar finished a domain without a dot): Github_hard---o34872.json, Github_easy---o64536.json', async () => {
+    const email = { type: 'string', format: 'email' };
+    const compiled = await engines.compile(checkSchema(email));
+    assert.equal(compiled.engine, 'xgrammar');
+    for (const invalid of ['qvy/@j', 'a@b', 'a@.b', '@b.co', 'a b@c.de']) {
+      assert.equal(checkSchema(email).validate(invalid).valid, false, invalid);
+      assert.equal(await lets(email, invalid), false, `the mask let ${invalid} through`);
+    }
+    for (const valid of ['ada@example.com', 'A.B+c@mail.Example.ORG', "o'hara@x-y.io"]) {
+      assert.equal(checkSchema(email).validate(valid).valid, true, valid);
+      assert.equal(await lets(email, valid), true, `the mask refused ${valid}`);
+    }
+  });
+
   it('searches with pattern (unanchored unless ^ or $), and never lets a bare quote into the string', async () => {
     assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'https://example.com/a'), true);
     assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'ftp://example.com'), false);

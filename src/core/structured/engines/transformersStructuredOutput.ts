@@ -24,6 +24,7 @@ export function createStructuredOutputEngine(module: StructuredOutputModule, voc
       new module.StructuredOutputProcessor(tokenizer, responseFormat);
       const compiled: CompiledSchema = {
         createMatcher: async () => structuredOutputMatcher(new module.StructuredOutputProcessor(tokenizer, responseFormat), vocab),
+        createMatcherAfter: async (history) => structuredOutputMatcher(new module.StructuredOutputProcessor(tokenizer, responseFormat), vocab, history),
         dispose: () => {},
       };
       return compiled;
@@ -32,12 +33,19 @@ export function createStructuredOutputEngine(module: StructuredOutputModule, voc
   };
 }
 
-function structuredOutputMatcher(processor: Processor, vocab: ConstraintVocab): TokenMatcher {
+function structuredOutputMatcher(processor: Processor, vocab: ConstraintVocab, history: readonly number[] = []): TokenMatcher {
   const ids: bigint[] = [];
   const input = [ids];
   let lastRow: Float32Array | undefined;
   let terminated = false;
   const eos = vocab.eosTokenIds[0];
+  if (history.length > 0) {
+    // The processor reads the ids present at its first call as the prompt, and commits only those
+    // appended after: one call on no ids first, then the history, which the next mask commits.
+    processor._call(input, { data: new Float32Array(vocab.vocabSize), dims: [1, vocab.vocabSize] } as unknown as TensorArg);
+    for (const token of history) ids.push(BigInt(token));
+    terminated = eos !== undefined && history.includes(eos);
+  }
   return {
     async mask(row) {
       // The processor commits the tokens appended to `ids` since its last call, then masks.

@@ -30,6 +30,12 @@ export interface ConstraintEngine {
 
 export interface CompiledSchema {
   createMatcher(): Promise<TokenMatcher>;
+  /**
+   * A matcher that has accepted `history` already, unchecked (the tokens another matcher of this
+   * schema accepted), where the engine can replay them: how the closing planner walks an engine
+   * that cannot step back (closing.ts: withShadow).
+   */
+  createMatcherAfter?(history: readonly number[]): Promise<TokenMatcher>;
   dispose(): void;
 }
 
