@@ -48,7 +48,14 @@ describe('endpoints, end to end', function () {
     await runCommand(page, 'Sampling Lab: Select Model…');
     // Filtered, so the row is rendered whatever the length of the list above it.
     await quickInput.fill('Endpoint');
-    await row('Endpoint: e2e-server').click();
+    const pick = row('Endpoint: e2e-server');
+    await pick.click();
+    // On a loaded machine the list can still be filtering when the click lands, and the pick stays
+    // open: the row is clicked again once it has settled.
+    await quickInput.waitFor({ state: 'hidden', timeout: 10_000 }).catch(async () => {
+      if (await quickInput.isVisible()) await pick.click();
+      await quickInput.waitFor({ state: 'hidden', timeout: 30_000 });
+    });
 
     await openFile(page, 'prompts.txt');
     await selectLines(page, 1, 2);
