@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { request } from 'undici';
 import { compareStrategies } from '../src/core/decode/compare';
 import { strategyFromSettings } from '../src/core/decode/strategies';
 import { parseHubId } from '../src/core/model/hubModel';
@@ -35,20 +36,25 @@ export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-hub-'));
   const server = await startHubServerProcess(REPO, files, path.join(root, 'served'));
   const id = parseHubId(REPO)!;
-  const raw: number[] = [];
+  const rawFetch: number[] = [];
+  const rawRequest: number[] = [];
   const pulled: number[] = [];
+  // Raw reads of the CDN URL the hub redirects to, body read and dropped: with fetch, and with
+  // undici's request (the client's own transport). The goal is taken against the faster of the two.
+  const rawRead = async (read: () => Promise<AsyncIterable<Uint8Array>>, into: number[]) => {
+    const t0 = performance.now();
+    let n = 0;
+    for await (const chunk of await read()) n += chunk.length;
+    if (n !== size) throw new Error(`raw read got ${n} of ${size} bytes`);
+    into.push(size / ((performance.now() - t0) / 1000));
+  };
   try {
     for (let i = 0; i < rounds; i++) {
-      // A raw read: the CDN URL the hub redirects to, body read and dropped.
-      let t0 = performance.now();
-      const response = await fetch(server.cdn[GRAPH]!);
-      let n = 0;
-      for await (const chunk of response.body!) n += (chunk as Uint8Array).length;
-      if (n !== size) throw new Error(`raw read got ${n} of ${size} bytes`);
-      raw.push(size / ((performance.now() - t0) / 1000));
+      await rawRead(async () => (await fetch(server.cdn[GRAPH]!)).body as unknown as AsyncIterable<Uint8Array>, rawFetch);
+      await rawRead(async () => (await request(server.cdn[GRAPH]!)).body, rawRequest);
       // The hub client: resolve, redirect, stream to the cache, sha256, rename, link.
       const cacheDir = path.join(root, `cache-${i}`);
-      t0 = performance.now();
+      const t0 = performance.now();
       const done = await pullModel(id, hubConfig({ endpoint: server.endpoint, cacheDir }, {}), { dtype: 'q8' });
       const seconds = (performance.now() - t0) / 1000;
       pulled.push(done.downloaded / seconds);
@@ -89,7 +95,7 @@ export async function benchHub(rounds = 3): Promise<{ markdown: string }> {
       '',
       '| measurement | value | against | ratio |',
       '|---|---|---|---|',
-      `| download: hub client (redirect, stream to disk, sha256, cache layout), MB/s | ${mb(median(pulled))} | raw HTTP read of the q8 graph, ${mb(median(raw))} MB/s | ${(median(pulled) / median(raw)).toFixed(2)}× (goal ≥ 0.8×) |`,
+      `| download: hub client (redirect, stream to disk, sha256, cache layout), MB/s | ${mb(median(pulled))} | raw HTTP read of the q8 graph, the faster of fetch (${mb(median(rawFetch))} MB/s) and undici's request (${mb(median(rawRequest))} MB/s) | ${(median(pulled) / Math.max(median(rawFetch), median(rawRequest))).toFixed(2)}× (goal ≥ 0.8×) |`,
       `| load from the Hugging Face cache (symlinked snapshot), ms | ${median(fromCache).toFixed(0)} | same files in a plain folder, ${median(fromFolder).toFixed(0)} ms | ${(median(fromCache) / median(fromFolder)).toFixed(2)}× |`,
       `| time to the first token after the load (the chat-templated prompt's prefill and one step), ms | ${median(firstToken).toFixed(0)} | | |`,
     ].join('\n');

@@ -4,9 +4,9 @@
  * errors and 5xx, and verified by size and hash (sha256 for LFS files, the git blob oid for the
  * others) before it is renamed to its final name. A wrong or partial file never gets that name.
  */
-import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { FetchLike } from './hubFetch';
+import { blobHash, type BlobHash, type HashSpec } from './blobHash';
+import type { HubGet, HubResponse } from './hubFetch';
 import { HubError } from './hubErrors';
 
 export interface ExpectedFile {
@@ -29,7 +29,7 @@ export interface BlobWriter {
 
 export interface DownloadOptions {
   url: string;
-  fetch: FetchLike;
+  get: HubGet;
   expected: ExpectedFile;
   /** Final blob path; the partial download lives at `${blobPath}.incomplete`. */
   blobPath: string;
@@ -46,20 +46,12 @@ export interface DownloadOptions {
 
 const MAX_REDIRECTS = 5;
 
-function newHash(expected: ExpectedFile): Hash {
-  if (expected.sha256) return createHash('sha256');
-  const hash = createHash('sha1');
-  hash.update(`blob ${expected.size}\0`);
-  return hash;
+function hashSpec(expected: ExpectedFile): HashSpec {
+  return expected.sha256 ? { algorithm: 'sha256' } : { algorithm: 'sha1', prefix: `blob ${expected.size}\0` };
 }
 
 function expectedDigest(expected: ExpectedFile): string | undefined {
   return expected.sha256 ?? expected.gitOid;
-}
-
-/** Feeds the bytes already on disk into `hash` (a resumed download is verified as a whole). */
-async function hashPrefix(file: string, hash: Hash, signal?: AbortSignal): Promise<void> {
-  for await (const chunk of fs.createReadStream(file, { signal })) hash.update(chunk as Buffer);
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -86,14 +78,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** GET with Range, following redirects by hand: the token goes only to the endpoint (hubFetch drops it elsewhere). */
-async function get(options: DownloadOptions, offset: number): Promise<Response> {
+async function get(options: DownloadOptions, offset: number): Promise<HubResponse> {
   let url = options.url;
   for (let i = 0; i <= MAX_REDIRECTS; i++) {
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const response = await options.fetch(url, { headers, redirect: 'manual', signal: options.signal });
-    if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
-      await response.body?.cancel();
-      url = new URL(response.headers.get('location')!, url).toString();
+    let response: HubResponse;
+    try {
+      response = await options.get(url, { headers, signal: options.signal });
+    } catch (e) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      throw new RetryableError(`${(e as Error).message}${causeOf(e)}`);
+    }
+    const location = response.header('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      drop(response);
+      url = new URL(location, url).toString();
       continue;
     }
     return response;
@@ -102,6 +101,12 @@ async function get(options: DownloadOptions, offset: number): Promise<Response> 
 }
 
 class RetryableError extends Error {}
+
+/** Drops a response's body: undici reports the destroy as an error on the body, which nobody reads any more. */
+function drop(response: HubResponse): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
 
 async function defaultWriter(file: string, flags: 'a' | 'w'): Promise<BlobWriter> {
   return fs.promises.open(file, flags);
@@ -123,47 +128,45 @@ function writeError(e: unknown, file: string): HubError {
 async function attempt(options: DownloadOptions): Promise<void> {
   const { expected, blobPath } = options;
   const partial = `${blobPath}.incomplete`;
-  const hash = newHash(expected);
   let offset = fs.statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
   if (offset > expected.size) {
     fs.rmSync(partial, { force: true });
     options.onBytes?.(-offset);
     offset = 0;
   }
-  if (offset > 0) await hashPrefix(partial, hash, options.signal);
+  let response: HubResponse | undefined;
   if (offset < expected.size || expected.size === 0) {
-    const response = await get(options, offset);
+    response = await get(options, offset);
     if (response.status === 416 && offset > 0) {
       // The server says our partial file is already as long as the file: verify it as it is.
-      await response.body?.cancel();
+      drop(response);
+      response = undefined;
     } else {
       if (response.status >= 500 || response.status === 429) {
-        await response.body?.cancel();
+        drop(response);
         throw new RetryableError(`HTTP ${response.status}`);
       }
       if (response.status !== 200 && response.status !== 206) {
-        await response.body?.cancel();
-        throw HubError.fromStatus(response.status, response.headers.get('x-error-code'), `${expected.path}`);
+        drop(response);
+        throw HubError.fromStatus(response.status, response.header('x-error-code') ?? null, `${expected.path}`);
       }
-      const range = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
-      let flags: 'a' | 'w' = 'a';
+      const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
       if (response.status === 200 || !range || Number(range[1]) !== offset) {
         // The server sent the whole file (or a range we did not ask for): start over.
         if (offset > 0) options.onBytes?.(-offset);
         offset = 0;
-        hash.destroy?.();
-        return attemptFromZero(options, response);
       }
-      await streamTo(options, response, partial, flags, hash);
     }
   }
-  finish(options, hash);
-}
-
-async function attemptFromZero(options: DownloadOptions, response: Response): Promise<void> {
-  const hash = newHash(options.expected);
-  await streamTo(options, response, `${options.blobPath}.incomplete`, 'w', hash);
-  finish(options, hash);
+  // The bytes already on disk are hashed while the rest arrives.
+  const hash = blobHash(partial, hashSpec(expected), expected.size);
+  try {
+    if (offset > 0) hash.written(offset);
+    if (response) await streamTo(options, response, partial, offset, hash);
+    await finish(options, hash);
+  } finally {
+    hash.dispose();
+  }
 }
 
 /**
@@ -174,22 +177,23 @@ async function attemptFromZero(options: DownloadOptions, response: Response): Pr
 const WRITE_BATCH_BYTES = 4 << 20;
 
 /**
- * Streams the body to `partial`, hashing as it reads. One write is in flight at a time while the
- * next chunks are read and hashed; they go out together when it completes (or when they reach
- * WRITE_BATCH_BYTES), so a fast server gets large writes and a slow one sees each chunk on disk,
- * and in the progress, as soon as it arrives. Whatever was read reaches the file before this
- * returns or throws, so a dropped connection resumes from every byte received.
+ * Streams the body to `partial` from `offset` (0: the file is started over). One write is in
+ * flight at a time while the next chunks are read; they go out together when it completes (or
+ * when they reach WRITE_BATCH_BYTES), so a fast server gets large writes and a slow one sees each
+ * chunk on disk, and in the progress, as soon as it arrives. Each completed write is handed to the
+ * hash. Whatever was read reaches the file before this returns or throws, so a dropped connection
+ * resumes from every byte received.
  */
-async function streamTo(options: DownloadOptions, response: Response, partial: string, flags: 'a' | 'w', hash: Hash): Promise<void> {
-  if (!response.body) throw new RetryableError('empty body');
+async function streamTo(options: DownloadOptions, response: HubResponse, partial: string, offset: number, hash: BlobHash): Promise<void> {
   let writer: BlobWriter;
   try {
-    writer = await (options.openWriter ?? defaultWriter)(partial, flags);
+    writer = await (options.openWriter ?? defaultWriter)(partial, offset > 0 ? 'a' : 'w');
   } catch (e) {
-    await response.body.cancel();
+    drop(response);
     throw writeError(e, partial);
   }
-  let batch: Uint8Array[] = [];
+  let onDisk = offset;
+  let batch: Buffer[] = [];
   let batched = 0;
   let writing: Promise<void> = Promise.resolve();
   let inFlight = false;
@@ -205,6 +209,8 @@ async function streamTo(options: DownloadOptions, response: Response, partial: s
     writing = written.then(
       () => {
         inFlight = false;
+        onDisk += count;
+        hash.written(onDisk);
         options.onBytes?.(count);
         // What arrived during this write goes out now, not when the next chunk arrives.
         startWrite();
@@ -222,41 +228,40 @@ async function streamTo(options: DownloadOptions, response: Response, partial: s
       await writing;
     }
   };
-  const reader = response.body.getReader();
   try {
-    for (;;) {
-      let next: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        next = await reader.read();
-      } catch (e) {
-        if (options.signal?.aborted) throw abortError(options.signal);
-        throw new RetryableError((e as Error).message);
-      }
-      if (next.done) break;
+    // Leaving the loop early (a failed write) destroys the body, which closes the connection.
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
       if (failed !== undefined) break;
-      hash.update(next.value);
-      batch.push(next.value);
-      batched += next.value.length;
+      batch.push(chunk);
+      batched += chunk.length;
       if (!inFlight) startWrite();
       else if (batched >= WRITE_BATCH_BYTES) await drain();
     }
+  } catch (e) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    throw new RetryableError(`${(e as Error).message}${causeOf(e)}`);
   } finally {
     await drain();
     await writer.close().catch(() => undefined);
   }
-  if (failed !== undefined) {
-    await reader.cancel().catch(() => undefined);
-    throw writeError(failed, partial);
-  }
+  if (failed !== undefined) throw writeError(failed, partial);
 }
 
 /** Checks size and hash of the complete `.incomplete` file and renames it to the blob, or throws. */
-function finish(options: DownloadOptions, hash: Hash): void {
+async function finish(options: DownloadOptions, hash: BlobHash): Promise<void> {
   const { expected, blobPath } = options;
   const partial = `${blobPath}.incomplete`;
   const size = fs.statSync(partial, { throwIfNoEntry: false })?.size ?? 0;
   if (size < expected.size) throw new RetryableError(`the connection ended at ${size} of ${expected.size} bytes`);
-  const digest = hash.digest('hex');
+  let digest: string | undefined;
+  if (size === expected.size) {
+    hash.written(size);
+    try {
+      digest = await hash.digest();
+    } catch (e) {
+      throw new RetryableError((e as Error).message);
+    }
+  }
   const want = expectedDigest(expected);
   if (size !== expected.size || (want !== undefined && digest !== want)) {
     fs.rmSync(partial, { force: true });
@@ -291,8 +296,7 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
         }
         continue;
       }
-      const retryable = e instanceof RetryableError || (e instanceof TypeError && !(e instanceof HubError));
-      if (!retryable) throw e;
+      if (!(e instanceof RetryableError)) throw e;
       if (++failures >= attempts) {
         throw new HubError('network', `Downloading ${options.expected.path} failed ${failures} times (${(e as Error).message}${causeOf(e)}). The partial file is kept; pull again to resume.`);
       }

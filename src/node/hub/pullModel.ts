@@ -13,7 +13,7 @@ import { readExternalDataRefs } from '../onnxExternalData';
 import { blobFile, cachedCommit, linkSnapshotFile, mkdirInside, snapshotDir, snapshotFiles, writeRef } from './hubCache';
 import type { HubConfig } from './hubConfig';
 import { HubError } from './hubErrors';
-import { hubFetch, type FetchLike } from './hubFetch';
+import { hubFetch, hubGet, type FetchLike, type HubGet } from './hubFetch';
 import { downloadFile, isAbort, type DownloadOptions, type ExpectedFile } from './downloadFile';
 
 export interface PullProgress {
@@ -202,7 +202,7 @@ interface Progress {
 }
 
 /** Downloads `files` one after another into blobs/, sharing each download with concurrent pulls; `progress` runs on across calls. */
-async function fetchFiles(files: RepoFile[], id: HubId, commit: string, config: HubConfig, fetch: FetchLike, options: PullOptions, progress: Progress): Promise<void> {
+async function fetchFiles(files: RepoFile[], id: HubId, commit: string, config: HubConfig, get: HubGet, options: PullOptions, progress: Progress): Promise<void> {
   progress.total += files.reduce((sum, f) => sum + f.size, 0);
   progress.files += files.length;
   for (const file of files) {
@@ -220,7 +220,7 @@ async function fetchFiles(files: RepoFile[], id: HubId, commit: string, config: 
       blobPath,
       async (signal, onBytes) => {
         if (fs.statSync(blobPath, { throwIfNoEntry: false })?.size === file.size) return;
-        await downloadFile({ ...options.download, url: `${config.endpoint}/${id.repo}/resolve/${commit}/${encodePath(file.path)}`, fetch, expected: file, blobPath, signal, onBytes });
+        await downloadFile({ ...options.download, url: `${config.endpoint}/${id.repo}/resolve/${commit}/${encodePath(file.path)}`, get, expected: file, blobPath, signal, onBytes });
       },
       options.signal,
       report,
@@ -292,13 +292,14 @@ export async function pullModel(id: HubId, config: HubConfig, options: PullOptio
   mkdirInside(config.cacheDir, blobsDir);
   mkdirInside(config.cacheDir, dir);
   const isCached = (f: RepoFile) => fs.statSync(blobFile(config.cacheDir, id.repo, f.blobName), { throwIfNoEntry: false })?.size === f.size;
+  const get = hubGet(config);
   const progress: Progress = { bytes: 0, total: 0, filesDone: 0, files: 0, speed: speedMeter() };
-  await fetchFiles(needed.filter((f) => !isCached(f)), id, commit, config, fetch, options, progress);
+  await fetchFiles(needed.filter((f) => !isCached(f)), id, commit, config, get, options, progress);
   // The data files the graph itself names (any name, not only model.onnx_data): fetched and verified like the rest.
   const graph = needed.find((f) => f.path === onnxFileFor(dtype))!;
   const named = graphDataFiles(graph, blobFile(config.cacheDir, id.repo, graph.blobName), repoFiles, id).filter((f) => !needed.includes(f));
   needed.push(...named);
-  await fetchFiles(named.filter((f) => !isCached(f)), id, commit, config, fetch, options, progress);
+  await fetchFiles(named.filter((f) => !isCached(f)), id, commit, config, get, options, progress);
   for (const file of needed) linkSnapshotFile(config.cacheDir, id.repo, commit, file.path, file.blobName);
   writeRef(config.cacheDir, id.repo, id.revision, commit);
   return { repo: id.repo, revision: id.revision, commit, dir, dtype, dtypes, files: needed.map((f) => f.path), downloaded: progress.total, offline: false };
