@@ -8,7 +8,7 @@ import type { EngineRoutesOptions } from '../core/structured/engineRoutes';
 import type { RouteResult } from '../core/structured/routes';
 import type { Strategy } from '../core/decode/types';
 import type { JsonSchema, RunOptions, RunRecord } from '../protocol/messages';
-import { promptFormatOf } from './settings';
+import { runPromptFormat } from './settings';
 import { strategyViews } from './strategyViews';
 
 /** What a JSON run asks, wherever it runs (structuredRuns.ts adds the model setting and device). */
@@ -48,7 +48,7 @@ export function routeVerdicts(routes: readonly RouteResult[]): string {
 
 /** The run's routes as any engine runs them (core/structured/engineRoutes.ts), each reported as it finishes. */
 export function jsonRouteOptions(request: JsonRunRequest, signal: AbortSignal, onRoute: (route: RouteResult) => void): EngineRoutesOptions {
-  const formatSetting = promptFormatOf(request.options);
+  const format = runPromptFormat(request.options);
   return {
     strategy: request.strategy,
     seed: request.options.seed,
@@ -56,7 +56,7 @@ export function jsonRouteOptions(request: JsonRunRequest, signal: AbortSignal, o
     maxRetries: request.maxRetries,
     samples: request.options.samples,
     schemaSource: request.schemaSource,
-    ...(Object.keys(formatSetting).length > 0 ? { format: formatSetting } : {}),
+    ...(format ? { format } : {}),
     signal,
     onRoute,
   };

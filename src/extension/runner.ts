@@ -13,14 +13,14 @@ import { isWebviewBackend } from '../core/model/backends';
 import type { DevicePreference, RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { endpointName } from './endpoints';
 import { runEngineOf, type RunEngines } from './engines/runEngines';
-import { TokenBatches } from './engines/tokenBatches';
+import { TokenBatcher } from '../core/decode/tokenBatcher';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
 import { abortSignalOf, newRequestId } from './requests';
 import { responseCacheKey, type ResponseCache } from './responseCache';
 import { riskReports } from './riskReports';
-import { promptFormatOf } from './settings';
+import { runPromptFormat } from './settings';
 import { strategyViews } from './strategyViews';
 
 export interface RunRequest {
@@ -53,12 +53,6 @@ interface RunSink {
 
 /** A model of a side-by-side that ended before it ran, saying why (the model stopped during loading says so itself). */
 const NOT_RUN_STOPPED = 'Not run: the comparison was stopped before this model loaded.';
-
-/** The run's chat / raw choice and system message, as an engine takes them (undefined: the engine's default). */
-function promptFormat(options: RunOptions): { chat?: boolean; system?: string } | undefined {
-  const f = promptFormatOf(options);
-  return Object.keys(f).length > 0 ? f : undefined;
-}
 
 /** What every record of a request starts with: the request as asked, on `model`, starting now. */
 function newRecord(id: string, request: Omit<RunRequest, 'model'>, model: string): Omit<RunRecord, 'status'> {
@@ -183,7 +177,7 @@ export class Runner implements vscode.Disposable {
         error: 'Stopped while the model was loading: nothing was generated. Run it again to load the model.',
       });
     }
-    const format = promptFormat(request.options);
+    const format = runPromptFormat(request.options);
     const refusals = engine.refusals(request.strategies, { format });
     const refusedNames = new Set(refusals.map((r) => r.strategy.name));
     const honoured = request.strategies.filter((s) => !refusedNames.has(s.name));
@@ -203,10 +197,10 @@ export class Runner implements vscode.Disposable {
     const abort = abortSignalOf(token);
     // An engine in this host streams its tokens here, and the panel gets them in batches; the
     // panel's own engine shows them itself and says only how many (onTokensShown above).
-    const tokens = new TokenBatches((events) => {
+    const tokens = new TokenBatcher((events) => {
       this.onTokensEmitter.fire({ runId: id, count: tokens.streamed });
       void this.panel.post({ type: 'runTokens', requestId: id, events }).catch(() => undefined);
-    });
+    }, { set: (run, ms) => setTimeout(run, ms), clear: (timer) => clearTimeout(timer as NodeJS.Timeout) });
     try {
       // Progress shows on the panel itself; Stop (panel button, view title, command) cancels.
       const result = await vscode.window.withProgress({ location: { viewId: PANEL_VIEW_ID } }, () =>

@@ -229,6 +229,12 @@ export async function updateSetting(key: string, value: unknown, target: vscode.
   }
 }
 
+/** The run's chat / raw choice and system message as an engine takes them: undefined, the engine's default, when neither is set. */
+export function runPromptFormat(options: RunOptions): Pick<RunOptions, 'chat' | 'system'> | undefined {
+  const format = promptFormatOf(options);
+  return Object.keys(format).length > 0 ? format : undefined;
+}
+
 /** The prompt-format fields of run options (chat, system), only those that are set. */
 export function promptFormatOf(options: RunOptions): Pick<RunOptions, 'chat' | 'system'> {
   return { ...(options.chat !== undefined ? { chat: options.chat } : {}), ...(options.system !== undefined ? { system: options.system } : {}) };

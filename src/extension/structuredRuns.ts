@@ -18,7 +18,7 @@ import { jsonRouteOptions, routeVerdicts, startJsonRecord, type JsonRunRequest }
 import { PANEL_VIEW_ID, type PanelProvider } from './panelProvider';
 import { abortSignalOf } from './requests';
 import type { Runner } from './runner';
-import { promptFormatOf } from './settings';
+import { runPromptFormat } from './settings';
 
 export interface StructuredRunRequest extends JsonRunRequest {
   model: string;
@@ -41,8 +41,7 @@ export class StructuredRuns {
   private async execute(id: string, request: StructuredRunRequest, token: vscode.CancellationToken): Promise<RunRecord> {
     await this.panel.reveal();
     const engine: Engine = await this.engines.open(request.model, request.device, token, { id });
-    const formatSetting = promptFormatOf(request.options);
-    const format = Object.keys(formatSetting).length > 0 ? formatSetting : undefined;
+    const format = runPromptFormat(request.options);
     const routes: RouteResult[] = [];
     let record: RunRecord = {
       ...startJsonRecord(id, request, engine.model),

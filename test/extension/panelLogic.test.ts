@@ -3,7 +3,7 @@ import type { TokenEvent } from '../../src/core/decode/types';
 import type { RunRecord } from '../../src/protocol/messages';
 import { compactRun } from '../../src/extension/history';
 import { chooseBackend } from '../../webview-ui/worker/chooseBackend';
-import { TokenBatcher } from '../../webview-ui/worker/tokenBatcher';
+import { TokenBatcher } from '../../src/core/decode/tokenBatcher';
 import { probabilityBand } from '../../webview-ui/panel/tokenView';
 
 const gpuWith = (adapter: unknown) => ({ requestAdapter: async () => adapter }) as unknown as GPU;
@@ -45,7 +45,7 @@ describe('panel logic', () => {
       const batcher = new TokenBatcher((events) => {
         posts.push(events);
         posted();
-      }, 20);
+      }, { set: (run, ms) => setTimeout(run, ms), clear: (timer) => clearTimeout(timer as NodeJS.Timeout) }, 20);
       for (let i = 0; i < 10; i++) batcher.push(event(i));
       assert.equal(posts.length, 0, 'nothing posted before the interval ends');
       await firstPost;
@@ -55,11 +55,12 @@ describe('panel logic', () => {
 
     it('flush posts what is pending at once, and nothing when empty', () => {
       const posts: TokenEvent[][] = [];
-      const batcher = new TokenBatcher((events) => posts.push(events), 10_000);
+      const batcher = new TokenBatcher((events) => posts.push(events), { set: (run, ms) => setTimeout(run, ms), clear: (timer) => clearTimeout(timer as NodeJS.Timeout) }, 10_000);
       batcher.push(event(0));
       batcher.flush();
       batcher.flush();
       assert.equal(posts.length, 1);
+      assert.equal(batcher.streamed, 1, 'the count of tokens handed on');
     });
   });
 

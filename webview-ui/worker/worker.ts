@@ -20,7 +20,7 @@ import { PendingReplies } from './pendingReplies';
 import { isResourceReply } from '../../src/protocol/resources';
 import { StructuredEngines } from './structuredEngines';
 import { runStructuredRequest } from './structuredRun';
-import { TokenBatcher } from './tokenBatcher';
+import { TokenBatcher } from '../../src/core/decode/tokenBatcher';
 import { yieldingModel } from './yieldingModel';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -190,7 +190,7 @@ function formatted(model: CausalLM, options: RunOptions): CausalLM {
 
 async function compare(request: CompareRequest, signal: AbortSignal): Promise<void> {
   if (!loaded) throw new Error('No model is loaded. Run "Sampling Lab: Select Model…" or compare again to load one.');
-  const batcher = new TokenBatcher((events) => post({ type: 'tokens', requestId: request.requestId, events }));
+  const batcher = new TokenBatcher((events) => post({ type: 'tokens', requestId: request.requestId, events }), { set: (run, ms) => setTimeout(run, ms), clear: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>) });
   try {
     const result = await compareStrategies(
       yieldingModel(formatted(loaded.model, request.options)),
