@@ -28,7 +28,7 @@
  * per model), and the closing phase plans from XGrammar's state (closing.ts).
  */
 import type { SequenceConstraint } from '../decode/decodeBatch';
-import { describeUses, secondEngineSchema, xgrammarGaps, type KeywordUse } from './coverage';
+import { describeUses, formatsNoMaskChecks, secondEngineSchema, xgrammarGaps, type KeywordUse } from './coverage';
 import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
 import { createClosingPlanner, createPlanCounter, keepPlanPrefix, MAX_PLAN_BYTES, withShadow, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
@@ -63,6 +63,11 @@ export interface SchemaConstraint {
    * properties the schema does not name may appear (the `strictProperties` option).
    */
   notes: string[];
+  /**
+   * Formats no mask checks (one transformers-structured-output reads as an annotation, where
+   * XGrammar does not hold it): ajv checks them after decoding, and `notes` names them.
+   */
+  afterDecoding: KeywordUse[];
   vocabSize: number;
   /**
    * A fresh matcher for one sequence; dispose it when the sequence is done. With `maxNewTokens`
@@ -145,122 +150,126 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
 
   let tables: TokenTables | undefined;
   let closingPlanner: ClosingPlanner | null | undefined;
-  const wrap = (engine: EngineLabel, compiled: readonly CompiledSchema[], why: string, notes: string[]): SchemaConstraint => ({
-    engine,
-    reason: notes.length > 0 ? `${why}. Notes: ${notes.join('; ')}` : why,
-    notes,
-    vocabSize: vocab.vocabSize,
-    async createSequenceConstraint(budget) {
-      tables ??= tokenTables(vocab);
-      const matchers = await Promise.all(compiled.map((c) => c.createMatcher()));
-      const matcher = intersect(matchers);
-      const eos = vocab.eosTokenIds[0] ?? 0;
-      // XGrammar's matcher steps back, so the closing phase plans from its state (closing.ts);
-      // transformers-structured-output alone keeps the older reserve of closing-class tokens.
-      const planning = engine !== 'transformers-structured-output' && matchers[0]!.rollBack ? (matchers[0] as RollbackMatcher) : undefined;
-      const planner = planning ? (closingPlanner ??= createClosingPlanner(tables.bytes, vocab.eosTokenIds, vocab.vocabSize) ?? null) : null;
-      // With both masks, a plan must satisfy the second engine too: XGrammar's shortest completion
-      // can break what only the other enforces (`contains`, `multipleOf`, `oneOf`, a `minLength`
-      // beside a pattern). So the planner walks both (closing.ts: withShadow), on the tokens so far.
-      const second = compiled.length > 1 ? compiled[1] : undefined;
-      const history: number[] = [];
-      const planFrom = async (inString: boolean, escaped: boolean) => {
-        if (!second) return planner!.plan(planning!, inString, escaped);
-        const both = await withShadow(planning!, second, history);
-        try {
-          return await planner!.plan(both, inString, escaped);
-        } finally {
-          both.dispose();
-        }
-      };
-      if (budget && planner && planning) {
-        const shortest = await planFrom(false, false);
-        if (shortest === undefined && second) {
-          matcher.dispose();
-          throw new UnsupportedSchemaError(
-            `The closing phase found no document of this schema that both masks accept, to finish on when the budget of ${budget.maxNewTokens} tokens runs out ` +
-              `(${why}; the planner follows the grammar a byte at a time and gave up after ${MAX_PLAN_BYTES} bytes), so a document could be cut off invalid. Nothing was decoded; ` +
-              'the other routes still run, and ajv still validates their output.',
-          );
-        }
-        const tokens = shortest === undefined ? 0 : tables.counter.count(shortest);
-        if (tokens > budget.maxNewTokens) {
-          matcher.dispose();
-          throw new UnsupportedSchemaError(
-            `The shortest valid document for this schema takes ${tokens} tokens, more than the budget of ${budget.maxNewTokens}: ` +
-              `raise max new tokens to at least ${tokens}. Nothing was decoded.`,
-          );
-        }
-      }
-      const reserve = budget ? closingReserve(budget.maxNewTokens) : 0;
-      let step = 0;
-      let closingFromStep: number | undefined;
-      let deadEndAtStep: number | undefined;
-      const text = budget ? new StringState() : undefined;
-      /** The completion being followed, once the budget left has reached its length. */
-      let forced: Uint8Array | undefined;
-      let plannedLength = 0;
-      let plannedAt = -Infinity;
-      return {
-        get closingFromStep() {
-          return closingFromStep;
-        },
-        get deadEndAtStep() {
-          return deadEndAtStep;
-        },
-        async mask(row) {
-          const left = budget ? budget.maxNewTokens - step : Infinity;
-          if (budget && planner && planning && forced === undefined && !text!.escaped) {
-            // Plan near the end every step (a token can lengthen the plan), elsewhere now and then
-            // (and only now and then after a plan was not found: each try walks up to MAX_PLAN_BYTES).
-            if ((Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH) || step - plannedAt >= PLAN_EVERY) {
-              const plan = await planFrom(text!.inString, text!.escaped);
-              plannedAt = step;
-              plannedLength = plan ? tables!.counter.count(plan) : Infinity;
-              if (plan && left <= plannedLength + 1) forced = plan;
-            }
+  const wrap = (engine: EngineLabel, compiled: readonly CompiledSchema[], why: string, given: string[], afterDecoding: KeywordUse[] = []): SchemaConstraint => {
+    const notes = afterDecoding.length > 0 ? [...given, `checked after decoding (by ajv), not by the mask: ${describeUses(afterDecoding)}`] : given;
+    return {
+      engine,
+      reason: notes.length > 0 ? `${why}. Notes: ${notes.join('; ')}` : why,
+      notes,
+      afterDecoding,
+      vocabSize: vocab.vocabSize,
+      async createSequenceConstraint(budget) {
+        tables ??= tokenTables(vocab);
+        const matchers = await Promise.all(compiled.map((c) => c.createMatcher()));
+        const matcher = intersect(matchers);
+        const eos = vocab.eosTokenIds[0] ?? 0;
+        // XGrammar's matcher steps back, so the closing phase plans from its state (closing.ts);
+        // transformers-structured-output alone keeps the older reserve of closing-class tokens.
+        const planning = engine !== 'transformers-structured-output' && matchers[0]!.rollBack ? (matchers[0] as RollbackMatcher) : undefined;
+        const planner = planning ? (closingPlanner ??= createClosingPlanner(tables.bytes, vocab.eosTokenIds, vocab.vocabSize) ?? null) : null;
+        // With both masks, a plan must satisfy the second engine too: XGrammar's shortest completion
+        // can break what only the other enforces (`contains`, `multipleOf`, `oneOf`, a `minLength`
+        // beside a pattern). So the planner walks both (closing.ts: withShadow), on the tokens so far.
+        const second = compiled.length > 1 ? compiled[1] : undefined;
+        const history: number[] = [];
+        const planFrom = async (inString: boolean, escaped: boolean) => {
+          if (!second) return planner!.plan(planning!, inString, escaped);
+          const both = await withShadow(planning!, second, history);
+          try {
+            return await planner!.plan(both, inString, escaped);
+          } finally {
+            both.dispose();
           }
-          const maskOnce = async () => {
-            let n = await matcher.mask(row);
-            for (const id of tables!.neverValidIds) {
-              if (row[id] !== -Infinity) {
-                row[id] = -Infinity;
-                n--;
+        };
+        if (budget && planner && planning) {
+          const shortest = await planFrom(false, false);
+          if (shortest === undefined && second) {
+            matcher.dispose();
+            throw new UnsupportedSchemaError(
+              `The closing phase found no document of this schema that both masks accept, to finish on when the budget of ${budget.maxNewTokens} tokens runs out ` +
+                `(${why}; the planner follows the grammar a byte at a time and gave up after ${MAX_PLAN_BYTES} bytes), so a document could be cut off invalid. Nothing was decoded; ` +
+                'the other routes still run, and ajv still validates their output.',
+            );
+          }
+          const tokens = shortest === undefined ? 0 : tables.counter.count(shortest);
+          if (tokens > budget.maxNewTokens) {
+            matcher.dispose();
+            throw new UnsupportedSchemaError(
+              `The shortest valid document for this schema takes ${tokens} tokens, more than the budget of ${budget.maxNewTokens}: ` +
+                `raise max new tokens to at least ${tokens}. Nothing was decoded.`,
+            );
+          }
+        }
+        const reserve = budget ? closingReserve(budget.maxNewTokens) : 0;
+        let step = 0;
+        let closingFromStep: number | undefined;
+        let deadEndAtStep: number | undefined;
+        const text = budget ? new StringState() : undefined;
+        /** The completion being followed, once the budget left has reached its length. */
+        let forced: Uint8Array | undefined;
+        let plannedLength = 0;
+        let plannedAt = -Infinity;
+        return {
+          get closingFromStep() {
+            return closingFromStep;
+          },
+          get deadEndAtStep() {
+            return deadEndAtStep;
+          },
+          async mask(row) {
+            const left = budget ? budget.maxNewTokens - step : Infinity;
+            if (budget && planner && planning && forced === undefined && !text!.escaped) {
+              // Plan near the end every step (a token can lengthen the plan), elsewhere now and then
+              // (and only now and then after a plan was not found: each try walks up to MAX_PLAN_BYTES).
+              if ((Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH) || step - plannedAt >= PLAN_EVERY) {
+                const plan = await planFrom(text!.inString, text!.escaped);
+                plannedAt = step;
+                plannedLength = plan ? tables!.counter.count(plan) : Infinity;
+                if (plan && left <= plannedLength + 1) forced = plan;
               }
             }
-            return n;
-          };
-          let allowed = await maskOnce();
-          if (forced && allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
-          if (forced) closingFromStep ??= step;
-          if (allowed === 0) {
-            // A dead end: end the sequence here, and ajv will say why.
-            deadEndAtStep = step;
-            row.fill(-Infinity);
-            row[eos] = 0;
-          } else if (!forced && budget && !planner && left <= reserve && !text!.escaped) {
-            closingFromStep ??= step;
-            allowed = keepClosingTokens(row, text!.inString ? tables!.inString : tables!.outside);
-          }
-          step++;
-          return allowed;
-        },
-        accept(token) {
-          if (deadEndAtStep !== undefined) return;
-          if (!matcher.accept(token)) {
-            throw new Error(`${engine} rejected token ${token}, which its own mask allowed: please report this schema.`);
-          }
-          const spelled = tables!.bytes[token] ?? EMPTY;
-          if (text) text.follow(spelled);
-          if (second) history.push(token);
-          if (forced) forced = forced.subarray(Math.min(spelled.length, forced.length));
-        },
-        isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
-        dispose: () => matcher.dispose(),
-      };
-    },
-    dispose: () => compiled.forEach((c) => c.dispose()),
-  });
+            const maskOnce = async () => {
+              let n = await matcher.mask(row);
+              for (const id of tables!.neverValidIds) {
+                if (row[id] !== -Infinity) {
+                  row[id] = -Infinity;
+                  n--;
+                }
+              }
+              return n;
+            };
+            let allowed = await maskOnce();
+            if (forced && allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
+            if (forced) closingFromStep ??= step;
+            if (allowed === 0) {
+              // A dead end: end the sequence here, and ajv will say why.
+              deadEndAtStep = step;
+              row.fill(-Infinity);
+              row[eos] = 0;
+            } else if (!forced && budget && !planner && left <= reserve && !text!.escaped) {
+              closingFromStep ??= step;
+              allowed = keepClosingTokens(row, text!.inString ? tables!.inString : tables!.outside);
+            }
+            step++;
+            return allowed;
+          },
+          accept(token) {
+            if (deadEndAtStep !== undefined) return;
+            if (!matcher.accept(token)) {
+              throw new Error(`${engine} rejected token ${token}, which its own mask allowed: please report this schema.`);
+            }
+            const spelled = tables!.bytes[token] ?? EMPTY;
+            if (text) text.follow(spelled);
+            if (second) history.push(token);
+            if (forced) forced = forced.subarray(Math.min(spelled.length, forced.length));
+          },
+          isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
+          dispose: () => matcher.dispose(),
+        };
+      },
+      dispose: () => compiled.forEach((c) => c.dispose()),
+    };
+  };
 
   const compileUncached = async (checked: CheckedSchema): Promise<SchemaConstraint> => {
     if (checked.engineSchema === false) throw new UnsupportedSchemaError('The schema is `false`: no output can be valid.');
@@ -296,10 +305,12 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         : `XGrammar cannot enforce ${describeUses(gaps)}`;
     const both = xgrammarCompiled !== undefined && !gaps.some((g) => XGRAMMAR_REJECTS_VALID.has(g.keyword));
     let exact: CompiledSchema;
+    let secondSchema: Record<string, unknown>;
     try {
       if (!modules.structuredOutput) throw new Error('it is not loaded');
       // Next to XGrammar, the other engine leaves out the patterns and formats XGrammar enforces.
-      exact = await getStructuredOutput().compile(both ? secondEngineSchema(schema, forXGrammar) : schema);
+      secondSchema = both ? secondEngineSchema(schema, forXGrammar) : schema;
+      exact = await getStructuredOutput().compile(secondSchema);
     } catch (e) {
       xgrammarCompiled?.dispose();
       throw new UnsupportedSchemaError(
@@ -308,10 +319,10 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
       );
     }
     if (both && xgrammarCompiled) {
-      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply`, notes);
+      return wrap('xgrammar + transformers-structured-output', [xgrammarCompiled, exact], `${problem}: both masks apply`, notes, formatsNoMaskChecks(secondSchema));
     }
     xgrammarCompiled?.dispose();
-    return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`, notes);
+    return wrap('transformers-structured-output', [exact], `${problem}; transformers-structured-output enforces it`, notes, formatsNoMaskChecks(secondSchema));
   };
 
   return {
