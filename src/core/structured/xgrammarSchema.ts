@@ -11,7 +11,8 @@
  * - string constants with a `/` become patterns (XGrammar would write `\/`);
  * - `date`, `time` and `date-time` become patterns with the calendar in them (February 30 cannot
  *   be written), the subset of ajv-formats' check without leap seconds;
- * - `byte` (base64) becomes a pattern, which neither engine checked as a format;
+ * - `byte` (base64), `iso-time`, `iso-date-time`, `uri-template`, `url` and
+ *   `json-pointer-uri-fragment` become ajv-formats' regexes, which neither engine checked as formats;
  * - `email` becomes ajv-formats' own regex: XGrammar's email grammar is looser (it finished
  *   `"qvy/@j"`, a domain without a dot, in Github_hard---o34872.json and Github_easy---o64536.json).
  */
