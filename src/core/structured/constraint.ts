@@ -30,7 +30,7 @@
 import type { SequenceConstraint } from '../decode/decodeBatch';
 import { describeUses, formatsNoMaskChecks, secondEngineSchema, xgrammarGaps, type KeywordUse } from './coverage';
 import { boundsSchema, integerRangeOf, PROBE_VOCAB, xgrammarHoldsRange } from './integerRanges';
-import { createClosingPlanner, createPlanCounter, keepPlanPrefix, MAX_PLAN_BYTES, withShadow, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
+import { createClosingPlanner, createPlanCounter, fitsPlan, keepPlanPrefix, MAX_PLAN_BYTES, withShadow, type ClosingPlanner, type PlanCounter, type RollbackMatcher } from './closing';
 import type { CompiledSchema, ConstraintEngine, ConstraintVocab, EngineName, TokenMatcher } from './engines/types';
 import { tokenBytesOf } from './engines/walk';
 import { createStructuredOutputEngine, type StructuredOutputModule } from './engines/transformersStructuredOutput';
@@ -172,14 +172,65 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         // beside a pattern). So the planner walks both (closing.ts: withShadow), on the tokens so far.
         const second = compiled.length > 1 ? compiled[1] : undefined;
         const history: number[] = [];
-        const planFrom = async (inString: boolean, escaped: boolean) => {
-          if (!second) return planner!.plan(planning!, inString, escaped);
-          const both = await withShadow(planning!, second, history);
+        /** XGrammar's plan alone from the state after `token`, which is then stepped back. */
+        const planAfter = async (token: number, inString: boolean) => {
+          if (!planning!.accept(token)) return undefined;
           try {
-            return await planner!.plan(both, inString, escaped);
+            return await planner!.plan(planning!, inString, false);
           } finally {
-            both.dispose();
+            planning!.rollBack(1);
           }
+        };
+        /** A plan from the state now, or (with `after`) from the state after that token, which is then stepped back. */
+        const planFrom = async (inString: boolean, escaped: boolean, after?: number) => {
+          if (after !== undefined && !planning!.accept(after)) return undefined;
+          try {
+            if (!second) return await planner!.plan(planning!, inString, escaped);
+            const both = await withShadow(planning!, second, after === undefined ? history : [...history, after]);
+            try {
+              return await planner!.plan(both, inString, escaped);
+            } finally {
+              both.dispose();
+            }
+          } finally {
+            if (after !== undefined) planning!.rollBack(1);
+          }
+        };
+        /**
+         * Near the end, one token can lengthen the shortest completion past the budget left (a `,`
+         * that opens one more array item of required keys: 2 tokens to close became 11 with 10
+         * left, JsonSchemaStore---sarif-1.0.0.json), and the closing phase then meets a dead end.
+         * So there, a token stays allowed only if it is shown to leave room: a prefix of the plan
+         * whose rest fits, or one of the model's VERIFY_TOKENS likeliest after which a plan fits.
+         * The rest are forbidden unseen (a plan per token of the vocabulary is too costly); the
+         * plan's own first token always stays, so this never leaves no token.
+         */
+        const keepRoomy = async (row: Float32Array, plan: Uint8Array, left: number): Promise<number> => {
+          const room = left - 1;
+          const keep = new Set<number>();
+          const n = Math.min(row.length, tables!.bytes.length);
+          for (let t = 0; t < n; t++) if (row[t] !== -Infinity && (vocab.eosTokenIds.includes(t) || fitsPlan(tables!.bytes[t]!, plan, room, tables!.counter))) keep.add(t);
+          let confirmed = 0;
+          for (const t of likeliest(row, VERIFY_TOKENS, (t) => !keep.has(t))) {
+            const after = text!.after(tables!.bytes[t] ?? EMPTY);
+            if (after.escaped) continue;
+            // XGrammar's plan first (fast); with both masks, a plan on both confirms it, for the
+            // likeliest few only: each replays the whole output on a fresh second matcher.
+            const fits = async (plan: Promise<Uint8Array | undefined>) => {
+              const p = await plan;
+              return p !== undefined && tables!.counter.count(p) <= room;
+            };
+            if (!(await fits(planAfter(t, after.inString)))) continue;
+            if (second && (confirmed >= VERIFY_BOTH || !(confirmed++, await fits(planFrom(after.inString, false, t))))) continue;
+            keep.add(t);
+          }
+          let kept = 0;
+          for (let t = 0; t < row.length; t++) {
+            if (row[t] === -Infinity) continue;
+            if (keep.has(t) || t >= n) kept++;
+            else row[t] = -Infinity;
+          }
+          return kept;
         };
         if (budget && planner && planning) {
           const shortest = await planFrom(false, false);
@@ -209,6 +260,10 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         let forced: Uint8Array | undefined;
         let plannedLength = 0;
         let plannedAt = -Infinity;
+        /** This step's plan, when one was made (near the end: every step). */
+        let planNow: Uint8Array | undefined;
+        /** The rest of the last plan, while the tokens taken since spell its beginning. */
+        let planRest: Uint8Array | undefined;
         return {
           get closingFromStep() {
             return closingFromStep;
@@ -221,9 +276,16 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
             if (budget && planner && planning && forced === undefined && !text!.escaped) {
               // Plan near the end every step (a token can lengthen the plan), elsewhere now and then
               // (and only now and then after a plan was not found: each try walks up to MAX_PLAN_BYTES).
-              if ((Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH) || step - plannedAt >= PLAN_EVERY) {
-                const plan = await planFrom(text!.inString, text!.escaped);
+              if (nearEnd(left, plannedLength) || step - plannedAt >= PLAN_EVERY) {
+                const fresh = await planFrom(text!.inString, text!.escaped);
+                // The planner is greedy: after a token on its last plan it can choose a longer way
+                // (`"set-term"` and its required keys instead of the `"set-variable"` it had begun:
+                // 103 tokens became 108 with 104 left, Github_hard---o17383.json). The rest of the
+                // last plan is still a completion both masks accept: the shorter one is kept.
+                const plan = planRest !== undefined && (fresh === undefined || tables!.counter.count(planRest) <= tables!.counter.count(fresh)) ? planRest : fresh;
                 plannedAt = step;
+                planNow = plan;
+                planRest = plan;
                 plannedLength = plan ? tables!.counter.count(plan) : Infinity;
                 if (plan && left <= plannedLength + 1) forced = plan;
               }
@@ -240,6 +302,7 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
             };
             let allowed = await maskOnce();
             if (forced && allowed > 0) allowed = keepPlanPrefix(row, forced, left, tables!.counter, tables!.bytes, vocab.eosTokenIds);
+            else if (!forced && allowed > 0 && planNow && plannedAt === step && nearEnd(left, plannedLength)) allowed = await keepRoomy(row, planNow, left);
             if (forced) closingFromStep ??= step;
             if (allowed === 0) {
               // A dead end: end the sequence here, and ajv will say why.
@@ -262,6 +325,7 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
             if (text) text.follow(spelled);
             if (second) history.push(token);
             if (forced) forced = forced.subarray(Math.min(spelled.length, forced.length));
+            planRest = planRest !== undefined && startsWith(planRest, spelled) ? planRest.subarray(spelled.length) : undefined;
           },
           isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
           dispose: () => matcher.dispose(),
@@ -417,8 +481,33 @@ function closingReserve(maxNewTokens: number): number {
 
 /** Plan every step once the budget left is within this many tokens of the last plan's length. */
 const PLAN_WATCH = 24;
+const nearEnd = (left: number, plannedLength: number) => Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH;
 /** Elsewhere, plan every this many steps. */
 const PLAN_EVERY = 16;
+/** Near the end, the likeliest tokens off the plan that are each tried with a plan of their own. */
+const VERIFY_TOKENS = 4;
+/** With both masks, how many of those a plan on both confirms (the rest are forbidden). */
+const VERIFY_BOTH = 1;
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** The `count` likeliest allowed tokens (by their logits in `row`) that `wanted` admits, likeliest first. */
+function likeliest(row: Float32Array, count: number, wanted: (token: number) => boolean): number[] {
+  const best: number[] = [];
+  for (let t = 0; t < row.length; t++) {
+    const logit = row[t]!;
+    if (logit === -Infinity || (best.length === count && logit <= row[best[count - 1]!]!) || !wanted(t)) continue;
+    let at = best.length;
+    while (at > 0 && row[best[at - 1]!]! < logit) at--;
+    best.splice(at, 0, t);
+    if (best.length > count) best.pop();
+  }
+  return best;
+}
 const EMPTY = new Uint8Array(0);
 
 const BEST = 0;
@@ -467,6 +556,14 @@ function tokenTables(vocab: ConstraintVocab): TokenTables {
 class StringState {
   inString = false;
   escaped = false;
+  /** Where the output would stand after `bytes`, this one left as it is. */
+  after(bytes: Uint8Array): StringState {
+    const next = new StringState();
+    next.inString = this.inString;
+    next.escaped = this.escaped;
+    next.follow(bytes);
+    return next;
+  }
   follow(bytes: Uint8Array): void {
     for (const b of bytes) {
       if (!this.inString) this.inString = b === QUOTE;

@@ -30,7 +30,24 @@ function rambler(row: Float32Array): number {
   return best;
 }
 
-async function decode(engines: ConstraintEngines, schema: object, maxNewTokens: number): Promise<{ text: string; tokens: number; closingFrom?: number }> {
+/**
+ * A model that keeps opening more: it takes a token with a `,` or `{` whenever the mask allows one
+ * (one more array item), else one that closes a string or object, never `]` or a stop token.
+ */
+function opener(row: Float32Array): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  for (let t = 0; t < row.length; t++) {
+    if (row[t] === -Infinity) continue;
+    const b = bytes[t]!;
+    const has = (c: string) => b.includes(c.charCodeAt(0));
+    const score = vocab.eosTokenIds.includes(t) || has(']') ? -1000 : (has(',') || has('{') ? 100 : 0) + (has('"') || has('}') ? 10 : 0) - b.length;
+    if (score > bestScore) (bestScore = score), (best = t);
+  }
+  return best;
+}
+
+async function decode(engines: ConstraintEngines, schema: object, maxNewTokens: number, model = rambler): Promise<{ text: string; tokens: number; closingFrom?: number; deadEnd?: number }> {
   const compiled = await engines.compile(checkSchema(schema));
   const sequence = await compiled.createSequenceConstraint({ maxNewTokens });
   const row = new Float32Array(vocab.vocabSize);
@@ -39,12 +56,12 @@ async function decode(engines: ConstraintEngines, schema: object, maxNewTokens: 
     for (let step = 0; step < maxNewTokens && !sequence.isComplete(); step++) {
       row.fill(0);
       await sequence.mask(row);
-      const token = rambler(row);
+      const token = model(row);
       sequence.accept(token);
       if (vocab.eosTokenIds.includes(token)) break;
       out.push(token);
     }
-    return { text: decoder.decode(Uint8Array.from(out.flatMap((t) => [...bytes[t]!]))), tokens: out.length, closingFrom: sequence.closingFromStep };
+    return { text: decoder.decode(Uint8Array.from(out.flatMap((t) => [...bytes[t]!]))), tokens: out.length, closingFrom: sequence.closingFromStep, deadEnd: sequence.deadEndAtStep };
   } finally {
     sequence.dispose();
   }
@@ -79,6 +96,27 @@ describe('finishing inside the token budget', function () {
       assert.deepEqual(verdict.issues, [], text);
     });
   }
+
+  it('never lets one token open an array item that no longer fits the budget left (the shape of JsonSchemaStore---sarif-1.0.0.json, Github_ultra---o56173.json)', async () => {
+    // Each run needs a tool with a name: `, {"tool": {"name": "sarif"}}` is several tokens more, where closing took 2.
+    const runs = {
+      type: 'object',
+      properties: {
+        runs: {
+          type: 'array',
+          items: { type: 'object', properties: { tool: { type: 'object', properties: { name: { enum: ['sarif'] } }, required: ['name'], additionalProperties: false } }, required: ['tool'], additionalProperties: false },
+        },
+      },
+      required: ['runs'],
+      additionalProperties: false,
+    };
+    for (const budget of [40, 47, 53, 60, 71, 90]) {
+      const { text, tokens, deadEnd } = await decode(engines, runs, budget, opener);
+      assert.equal(deadEnd, undefined, `a dead end at step ${deadEnd}: ${text}`);
+      assert.ok(tokens <= budget, `${tokens} tokens for a budget of ${budget}`);
+      assert.deepEqual(checkSchema(runs).validateText(text).issues, [], text);
+    }
+  });
 
   it('refuses, before decoding, a budget too small for the shortest valid document', async () => {
     const compiled = await engines.compile(checkSchema(schema));
