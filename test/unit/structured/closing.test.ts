@@ -118,6 +118,43 @@ describe('finishing inside the token budget', function () {
     }
   });
 
+  it('keeps to the rest of its plan when planning again would take a longer way (`"set-` went on as `term` and its required list: Github_hard---o17383.json)', async () => {
+    const kinds = {
+      anyOf: [
+        { type: 'object', properties: { kind: { const: 'set-variable' } }, required: ['kind'], additionalProperties: false },
+        { type: 'object', properties: { kind: { const: 'set-term' }, list: { type: 'array', items: { const: 'x' }, minItems: 8 } }, required: ['kind', 'list'], additionalProperties: false },
+      ],
+    };
+    /** Writes `{"kind": "set-` a byte at a time where the mask allows it, then the allowed token of lowest id. */
+    const scripted = () => {
+      const script = [...'{"kind": "set-'].map((c) => c.charCodeAt(0));
+      return (row: Float32Array) => {
+        const next = script[0];
+        const byte = next === undefined ? -1 : bytes.findIndex((b, t) => b.length === 1 && b[0] === next && row[t] !== -Infinity);
+        if (byte >= 0) {
+          script.shift();
+          return byte;
+        }
+        script.length = 0;
+        return row.findIndex((x) => x !== -Infinity);
+      };
+    };
+    let ran = 0;
+    for (let budget = 8; budget <= 30; budget++) {
+      let result;
+      try {
+        result = await decode(engines, kinds, budget, scripted());
+      } catch (e) {
+        if (e instanceof UnsupportedSchemaError) continue; // shorter than the shortest document
+        throw e;
+      }
+      ran++;
+      assert.equal(result.deadEnd, undefined, `budget ${budget}: a dead end at step ${result.deadEnd}: ${result.text}`);
+      assert.deepEqual(checkSchema(kinds).validateText(result.text).issues, [], `budget ${budget}: ${result.text}`);
+    }
+    assert.ok(ran >= 10, `${ran} budgets decoded`);
+  });
+
   it('refuses, before decoding, a budget too small for the shortest valid document', async () => {
     const compiled = await engines.compile(checkSchema(schema));
     await assert.rejects(compiled.createSequenceConstraint({ maxNewTokens: 12 }), (e: Error) => {
