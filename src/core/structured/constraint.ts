@@ -172,20 +172,14 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         // beside a pattern). So the planner walks both (closing.ts: withShadow), on the tokens so far.
         const second = compiled.length > 1 ? compiled[1] : undefined;
         const history: number[] = [];
-        /** XGrammar's plan alone from the state after `token`, which is then stepped back. */
-        const planAfter = async (token: number, inString: boolean) => {
-          if (!planning!.accept(token)) return undefined;
-          try {
-            return await planner!.plan(planning!, inString, false);
-          } finally {
-            planning!.rollBack(1);
-          }
-        };
-        /** A plan from the state now, or (with `after`) from the state after that token, which is then stepped back. */
-        const planFrom = async (inString: boolean, escaped: boolean, after?: number) => {
+        /**
+         * A plan from the state now, or (with `after`) from the state after that token, which is
+         * then stepped back. On both masks where there are two, unless `xgrammarOnly`.
+         */
+        const planFrom = async (inString: boolean, escaped: boolean, after?: number, xgrammarOnly = false) => {
           if (after !== undefined && !planning!.accept(after)) return undefined;
           try {
-            if (!second) return await planner!.plan(planning!, inString, escaped);
+            if (!second || xgrammarOnly) return await planner!.plan(planning!, inString, escaped);
             const both = await withShadow(planning!, second, after === undefined ? history : [...history, after]);
             try {
               return await planner!.plan(both, inString, escaped);
@@ -210,19 +204,23 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
           const keep = new Set<number>();
           const n = Math.min(row.length, tables!.bytes.length);
           for (let t = 0; t < n; t++) if (row[t] !== -Infinity && (vocab.eosTokenIds.includes(t) || fitsPlan(tables!.bytes[t]!, plan, room, tables!.counter))) keep.add(t);
+          const fits = (plan: Uint8Array | undefined): plan is Uint8Array => plan !== undefined && tables!.counter.count(plan) <= room;
           let confirmed = 0;
+          plansAfter.clear();
           for (const t of likeliest(row, VERIFY_TOKENS, (t) => !keep.has(t))) {
+            if (second && confirmed === VERIFY_BOTH) break;
             const after = text!.after(tables!.bytes[t] ?? EMPTY);
-            if (after.escaped) continue;
+            let plan = after.escaped ? undefined : await planFrom(after.inString, false, t, true);
+            if (!fits(plan)) continue;
             // XGrammar's plan first (fast); with both masks, a plan on both confirms it, for the
-            // likeliest few only: each replays the whole output on a fresh second matcher.
-            const fits = async (plan: Promise<Uint8Array | undefined>) => {
-              const p = await plan;
-              return p !== undefined && tables!.counter.count(p) <= room;
-            };
-            if (!(await fits(planAfter(t, after.inString)))) continue;
-            if (second && (confirmed >= VERIFY_BOTH || !(confirmed++, await fits(planFrom(after.inString, false, t))))) continue;
+            // likeliest VERIFY_BOTH only: each replays the whole output on a fresh second matcher.
+            if (second) {
+              confirmed++;
+              plan = await planFrom(after.inString, false, t);
+              if (!fits(plan)) continue;
+            }
             keep.add(t);
+            plansAfter.set(t, plan);
           }
           let kept = 0;
           for (let t = 0; t < row.length; t++) {
@@ -262,8 +260,14 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
         let plannedAt = -Infinity;
         /** This step's plan, when one was made (near the end: every step). */
         let planNow: Uint8Array | undefined;
-        /** The rest of the last plan, while the tokens taken since spell its beginning. */
+        /**
+         * The rest of the last plan, while the tokens taken since spell its beginning; or the plan
+         * keepRoomy made after the token taken. Near the end every allowed token has one, so the
+         * next step plans nothing new (a plan on both masks replays the whole output).
+         */
         let planRest: Uint8Array | undefined;
+        /** keepRoomy's plans after the tokens it showed to leave room, this step. */
+        const plansAfter = new Map<number, Uint8Array>();
         return {
           get closingFromStep() {
             return closingFromStep;
@@ -277,7 +281,7 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
               // Plan near the end every step (a token can lengthen the plan), elsewhere now and then
               // (and only now and then after a plan was not found: each try walks up to MAX_PLAN_BYTES).
               if (nearEnd(left, plannedLength) || step - plannedAt >= PLAN_EVERY) {
-                const fresh = await planFrom(text!.inString, text!.escaped);
+                const fresh = planRest !== undefined && nearEnd(left, plannedLength) ? undefined : await planFrom(text!.inString, text!.escaped);
                 // The planner is greedy: after a token on its last plan it can choose a longer way
                 // (`"set-term"` and its required keys instead of the `"set-variable"` it had begun:
                 // 103 tokens became 108 with 104 left, Github_hard---o17383.json). The rest of the
@@ -325,7 +329,8 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
             if (text) text.follow(spelled);
             if (second) history.push(token);
             if (forced) forced = forced.subarray(Math.min(spelled.length, forced.length));
-            planRest = planRest !== undefined && startsWith(planRest, spelled) ? planRest.subarray(spelled.length) : undefined;
+            planRest = plansAfter.get(token) ?? (planRest !== undefined && startsWith(planRest, spelled) ? planRest.subarray(spelled.length) : undefined);
+            plansAfter.clear();
           },
           isComplete: () => deadEndAtStep !== undefined || matcher.isTerminated(),
           dispose: () => matcher.dispose(),
@@ -479,9 +484,14 @@ function closingReserve(maxNewTokens: number): number {
   return Math.min(Math.max(16, Math.ceil(maxNewTokens / 4)), Math.floor(maxNewTokens / 2));
 }
 
-/** Plan every step once the budget left is within this many tokens of the last plan's length. */
+/**
+ * Plan every step (and keep only tokens shown to leave room: keepRoomy) once the budget left is
+ * within PLAN_WATCH tokens of the last plan's length, or within half the plan's length again: one
+ * token can open a structure that long (an array item whose required keys took the plan from 93
+ * tokens to 131 with 118 left: Github_hard---o17383.json).
+ */
 const PLAN_WATCH = 24;
-const nearEnd = (left: number, plannedLength: number) => Number.isFinite(plannedLength) && left <= plannedLength + PLAN_WATCH;
+const nearEnd = (left: number, plannedLength: number) => Number.isFinite(plannedLength) && left <= plannedLength + Math.max(PLAN_WATCH, plannedLength / 2);
 /** Elsewhere, plan every this many steps. */
 const PLAN_EVERY = 16;
 /** Near the end, the likeliest tokens off the plan that are each tried with a plan of their own. */

@@ -118,6 +118,18 @@ describe('finishing inside the token budget', function () {
     }
   });
 
+  it('watches for such a token from half the plan\'s length away when the plan is long (an item of 30 tokens while 80 are pending: Github_hard---o17383.json)', async () => {
+    // Each run is `{"tool": {"name": "sarif", "tags": ["t", ...x8]}}`; after the runs, 30 more "x" are required.
+    const item = { type: 'object', properties: { tool: { type: 'object', properties: { name: { const: 'sarif' }, tags: { type: 'array', items: { const: 't' }, minItems: 8, maxItems: 8 } }, required: ['name', 'tags'], additionalProperties: false } }, required: ['tool'], additionalProperties: false };
+    const long = { type: 'object', properties: { runs: { type: 'array', items: item }, pad: { type: 'array', items: { const: 'x' }, minItems: 30, maxItems: 30 } }, required: ['runs', 'pad'], additionalProperties: false };
+    for (let budget = 150; budget <= 200; budget += 7) {
+      const { text, tokens, deadEnd } = await decode(engines, long, budget, opener);
+      assert.equal(deadEnd, undefined, `budget ${budget}: a dead end at step ${deadEnd}: ${text}`);
+      assert.ok(tokens <= budget, `${tokens} tokens for a budget of ${budget}`);
+      assert.deepEqual(checkSchema(long).validateText(text).issues, [], text);
+    }
+  });
+
   it('keeps to the rest of its plan when planning again would take a longer way (`"set-` went on as `term` and its required list: Github_hard---o17383.json)', async () => {
     const kinds = {
       anyOf: [
