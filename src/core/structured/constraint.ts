@@ -199,6 +199,8 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
          * The rest are forbidden unseen (a plan per token of the vocabulary is too costly); the
          * plan's own first token always stays, so this never leaves no token.
          */
+        /** keepRoomy's plans after the tokens it showed to leave room, this step. */
+        const plansAfter = new Map<number, Uint8Array>();
         const keepRoomy = async (row: Float32Array, plan: Uint8Array, left: number): Promise<number> => {
           const room = left - 1;
           const keep = new Set<number>();
@@ -266,8 +268,6 @@ export function createConstraintEngines(modules: EngineModules, vocab: Constrain
          * next step plans nothing new (a plan on both masks replays the whole output).
          */
         let planRest: Uint8Array | undefined;
-        /** keepRoomy's plans after the tokens it showed to leave room, this step. */
-        const plansAfter = new Map<number, Uint8Array>();
         return {
           get closingFromStep() {
             return closingFromStep;
