@@ -13,39 +13,32 @@ const vocab = constraintVocabFromTokenizerJson(tokenizerJson, 1400, [0]);
 const bytes = tokenBytesOf(vocab);
 const decoder = new TextDecoder();
 
-/**
- * A model that never wants to finish: among the tokens the mask allows it picks the longest one
- * with no quote or closing bracket (rambling inside a string, opening more), and a stop token last.
- */
-function rambler(row: Float32Array): number {
+/** A model that picks, among the tokens the mask allows, the one `score` likes best. */
+const modelBy = (score: (bytes: Uint8Array, stop: boolean) => number) => (row: Float32Array): number => {
   let best = -1;
   let bestScore = -Infinity;
   for (let t = 0; t < row.length; t++) {
     if (row[t] === -Infinity) continue;
-    const b = bytes[t]!;
-    const closes = b.some((x) => x === 0x22 || x === 0x7d || x === 0x5d);
-    const score = vocab.eosTokenIds.includes(t) ? -1000 : (closes ? -100 : 0) + b.length;
-    if (score > bestScore) (bestScore = score), (best = t);
+    const value = score(bytes[t]!, vocab.eosTokenIds.includes(t));
+    if (value > bestScore) (bestScore = value), (best = t);
   }
   return best;
-}
+};
+
+/**
+ * A model that never wants to finish: among the tokens the mask allows it picks the longest one
+ * with no quote or closing bracket (rambling inside a string, opening more), and a stop token last.
+ */
+const rambler = modelBy((b, stop) => (stop ? -1000 : (b.some((x) => x === 0x22 || x === 0x7d || x === 0x5d) ? -100 : 0) + b.length));
 
 /**
  * A model that keeps opening more: it takes a token with a `,` or `{` whenever the mask allows one
  * (one more array item), else one that closes a string or object, never `]` or a stop token.
  */
-function opener(row: Float32Array): number {
-  let best = -1;
-  let bestScore = -Infinity;
-  for (let t = 0; t < row.length; t++) {
-    if (row[t] === -Infinity) continue;
-    const b = bytes[t]!;
-    const has = (c: string) => b.includes(c.charCodeAt(0));
-    const score = vocab.eosTokenIds.includes(t) || has(']') ? -1000 : (has(',') || has('{') ? 100 : 0) + (has('"') || has('}') ? 10 : 0) - b.length;
-    if (score > bestScore) (bestScore = score), (best = t);
-  }
-  return best;
-}
+const opener = modelBy((b, stop) => {
+  const has = (c: string) => b.includes(c.charCodeAt(0));
+  return stop || has(']') ? -1000 : (has(',') || has('{') ? 100 : 0) + (has('"') || has('}') ? 10 : 0) - b.length;
+});
 
 async function decode(engines: ConstraintEngines, schema: object, maxNewTokens: number, model = rambler): Promise<{ text: string; tokens: number; closingFrom?: number; deadEnd?: number }> {
   const compiled = await engines.compile(checkSchema(schema));
