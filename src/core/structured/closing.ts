@@ -188,6 +188,13 @@ function latin1(b: Uint8Array, from: number, to: number): string {
   return text;
 }
 
+/** Whether a token spelled `token` is a prefix of `plan` after which the rest takes at most `room` tokens. */
+export function fitsPlan(token: Uint8Array, plan: Uint8Array, room: number, counter: PlanCounter): boolean {
+  if (token.length === 0 || token.length > plan.length) return false;
+  for (let k = 0; k < token.length; k++) if (token[k] !== plan[k]) return false;
+  return counter.count(plan.subarray(token.length)) <= room;
+}
+
 /**
  * Forbids every allowed token that does not spell a prefix of `plan`, or after which the rest of
  * the plan no longer fits in `left - 1` tokens; with the plan done, only stop tokens stay.
@@ -198,11 +205,7 @@ export function keepPlanPrefix(row: Float32Array, plan: Uint8Array, left: number
   const n = Math.min(row.length, bytes.length);
   for (let t = 0; t < n; t++) {
     if (row[t] === -Infinity) continue;
-    const b = bytes[t]!;
-    let ok = b.length > 0 && b.length <= plan.length;
-    for (let k = 0; ok && k < b.length; k++) ok = b[k] === plan[k];
-    if (ok) ok = counter.count(plan.subarray(b.length)) <= left - 1;
-    if (plan.length === 0) ok = eosTokenIds.includes(t);
+    const ok = plan.length === 0 ? eosTokenIds.includes(t) : fitsPlan(bytes[t]!, plan, left - 1, counter);
     if (ok) kept++;
     else row[t] = -Infinity;
   }

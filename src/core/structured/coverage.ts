@@ -3,6 +3,7 @@
  * (its coverage table feeds each engine a valid and an invalid instance per keyword). A keyword an
  * engine compiles but does not enforce would let invalid output through, so the glue must know.
  */
+import { forEachSubschema } from './dialect';
 import { resolve } from './rewrite';
 
 export interface KeywordUse {
@@ -35,12 +36,32 @@ const XGRAMMAR_ENFORCED = new Set([
 const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 /** Formats XGrammar turned into a grammar in our probes; others it would accept as any string. */
 const XGRAMMAR_FORMATS = new Set(['duration', 'email', 'uri', 'uuid', 'ipv4', 'hostname']);
-/** Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through. */
+/**
+ * Formats ajv-formats checks: one XGrammar does not enforce would let invalid output through.
+ * Its `password` and `binary` pass every string (node_modules/ajv-formats/dist/formats.js), so
+ * they are annotations here.
+ */
 export const AJV_FORMATS: ReadonlySet<string> = new Set([
   'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
   'email', 'hostname', 'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
-  'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double', 'password', 'binary',
+  'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double',
 ]);
+/**
+ * The formats of AJV_FORMATS that transformers-structured-output reads as annotations: it refuses
+ * the others by name (ASSERTED_FORMATS in its src/engine/json.ts). Where one is left in its
+ * schema (under a choice, where XGrammar's pattern says nothing about the branch the other took,
+ * or where it runs alone), no mask checks it.
+ */
+const SECOND_ENGINE_IGNORES = new Set(['iso-time', 'iso-date-time', 'uri-template', 'url', 'json-pointer-uri-fragment', 'byte', 'int32', 'int64', 'float', 'double']);
+
+/** The formats in the second engine's schema that no mask checks: ajv checks them after decoding, and the card says so. */
+export function formatsNoMaskChecks(secondSchema: unknown): KeywordUse[] {
+  const found: KeywordUse[] = [];
+  forEachSubschema(secondSchema, (node, at) => {
+    if (typeof node.format === 'string' && SECOND_ENGINE_IGNORES.has(node.format)) found.push({ keyword: `format "${node.format}"`, path: at });
+  });
+  return found;
+}
 
 /** Subschema-holding keywords: name -> how its value holds schemas. */
 const SCHEMA_MAP = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);

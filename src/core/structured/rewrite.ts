@@ -7,7 +7,9 @@
  * - the siblings of `anyOf`/`oneOf` are distributed into each branch;
  * - `oneOf` whose branches cannot both match (different types, different constants) is `anyOf`;
  * - `enum`/`const` keep only the values their siblings allow;
- * - a `required` name without a property schema gets one (the additional-properties schema).
+ * - a `required` name without a property schema gets one (the additional-properties schema);
+ * - ajv-formats' numeric formats become what they check: `int32` an integer within 32 bits,
+ *   `int64` an integer, `float` and `double` nothing (every number passes).
  * What does not merge is left as it is: coverage.ts then names it, and the glue routes it to the
  * second engine or refuses it. Patterns and formats are the engine's business (xgrammarSchema.ts).
  */
@@ -28,6 +30,8 @@ const MAX_REF_DEPTH = 8;
 export function rewriteForEngines(schema: Schema): Schema {
   if (typeof schema === 'boolean') return schema;
   const root = cloneJson(schema);
+  // Before any merge: a merge gives up on two different formats, and bounds merge.
+  forEachSubschema(root, numericFormat);
   const visited = new Set<Node>();
   // Bottom-up would be tidier, but each rewrite only reads its own node and resolved $refs.
   forEachSubschema(root, (node) => {
@@ -79,6 +83,41 @@ function rewriteNode(node: Node, root: Node): void {
   }
   filterValues(node);
   requiredHaveProperties(node);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * ajv-formats' OpenAPI number formats (node_modules/ajv-formats/dist/formats.js: `int32` is
+ * `Number.isInteger` within ±2^31, `int64` is `Number.isInteger`, `float` and `double` accept any
+ * number) as the type and bounds they amount to. Neither engine checks them as formats: XGrammar
+ * reads `format` on strings only, and transformers-structured-output ignores these names. Like
+ * every number format they apply to numbers only, so a node that cannot hold a number drops them.
+ */
+function numericFormat(node: Node): void {
+  const format = node.format;
+  if (format !== 'int32' && format !== 'int64' && format !== 'float' && format !== 'double') return;
+  const listed = types(node.type);
+  const numeric = listed.length === 0 || listed.includes('number') || listed.includes('integer');
+  if (format === 'float' || format === 'double' || !numeric) {
+    delete node.format;
+    return;
+  }
+  if (listed.includes('number')) {
+    const integer = [...new Set(listed.map((t) => (t === 'number' ? 'integer' : t)))];
+    node.type = integer.length === 1 ? integer[0] : integer;
+  } else if (listed.length === 0) {
+    // No type: the format still makes every number an integer. A fractional multipleOf beside it
+    // would need two; the format stays then, and coverage names it.
+    if (node.multipleOf !== undefined && !Number.isInteger(node.multipleOf)) return;
+    node.multipleOf ??= 1;
+  }
+  delete node.format;
+  if (format === 'int32') {
+    node.minimum = typeof node.minimum === 'number' ? Math.max(node.minimum, INT32_MIN) : INT32_MIN;
+    node.maximum = typeof node.maximum === 'number' ? Math.min(node.maximum, INT32_MAX) : INT32_MAX;
+  }
 }
 
 /** The keywords of `node` that constrain an instance, besides `except` and the definitions. */

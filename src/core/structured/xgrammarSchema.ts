@@ -11,7 +11,8 @@
  * - string constants with a `/` become patterns (XGrammar would write `\/`);
  * - `date`, `time` and `date-time` become patterns with the calendar in them (February 30 cannot
  *   be written), the subset of ajv-formats' check without leap seconds;
- * - `byte` (base64) becomes a pattern, which neither engine checked as a format;
+ * - `byte` (base64), `iso-time`, `iso-date-time`, `uri-template`, `url` and
+ *   `json-pointer-uri-fragment` become ajv-formats' regexes, which neither engine checked as formats;
  * - `email` becomes ajv-formats' own regex: XGrammar's email grammar is looser (it finished
  *   `"qvy/@j"`, a domain without a dot, in Github_hard---o34872.json and Github_easy---o64536.json).
  */
@@ -29,10 +30,38 @@ const DAY30 = '(?:0[1-9]|[12][0-9]|30)';
 const DAY28 = '(?:0[1-9]|1[0-9]|2[0-8])';
 const LEAP_YEAR = '(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)';
 const DATE = `(?:[0-9]{4}-(?:(?:0[13578]|1[02])-${DAY31}|(?:0[469]|11)-${DAY30}|02-${DAY28})|${LEAP_YEAR}-02-29)`;
-const TIME = '(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:[zZ]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)';
+const TIME_OF_DAY = '(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?';
+const ZONE = '(?:[zZ]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)';
+const TIME = `${TIME_OF_DAY}${ZONE}`;
+/** ajv-formats' `iso-time`: the time zone may be left out. */
+const ISO_TIME = `${TIME_OF_DAY}${ZONE}?`;
 /** One character of an email's local part, and one label of its domain (ajv-formats' "full" email, case-insensitive). */
 const EMAIL_CHAR = "[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]";
 const EMAIL_LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+const HEX2 = '%[0-9a-fA-F]{2}';
+/** ajv-formats' `uri-template` (RFC 6570), case-insensitive. */
+const URI_TEMPLATE_VAR = `(?:[a-zA-Z0-9_]|${HEX2})+(?::[1-9][0-9]{0,3}|\\*)?`;
+const URI_TEMPLATE = `^(?:[^\\x00-\\x20"'<>%\\\\^\`{|}]|${HEX2}|\\{[+#./;?&=,!@|]?${URI_TEMPLATE_VAR}(?:,${URI_TEMPLATE_VAR})*\\})*$`;
+/**
+ * ajv-formats' `url` (dperini's regex, flags i and u) without its lookaheads, which XGrammar
+ * cannot read: they keep out the private IPv4 ranges 10/8, 127/8, 169.254/16, 192.168/16 and
+ * 172.16/12, so here the first two octets spell that out. `\S` is written out as the printable
+ * characters of the Basic Multilingual Plane less ECMAScript's whitespace, so no regex engine's
+ * idea of `\s` decides it (a positive class: XGrammar aborts on `[^\u1680]`); characters beyond
+ * it are left out, a narrowing.
+ */
+const NOT_SPACE = '[!-~\\u0080-\\u009f\\u00a1-\\u167f\\u1681-\\u1fff\\u200b-\\u2027\\u202a-\\u202e\\u2030-\\u205e\\u2060-\\u2fff\\u3001-\\ufefe\\uff00-\\uffff]';
+const OCTET = '(?:[0-9]{1,2}|1[0-9]{2}|2[0-4][0-9]|25[0-5])';
+const URL_FIRST = '(?:[1-9]|1[1-9]|[2-9][0-9]|1[013458][0-9]|12[0-689]|16[0-8]|17[013-9]|19[013-9]|2[01][0-9]|22[0-3])';
+const URL_IPV4 =
+  `(?:${URL_FIRST}\\.${OCTET}\\.${OCTET}` +
+  `|169\\.(?:[0-9]{1,2}|1[0-9]{2}|2[0-4][0-9]|25[0-35])\\.${OCTET}` +
+  `|192\\.(?:[0-9]{1,2}|1[0-57-9][0-9]|16[0-79]|2[0-4][0-9]|25[0-5])\\.${OCTET}` +
+  `|172\\.(?:[0-9]|0[0-9]|1[0-5]|3[2-9]|[4-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.${OCTET})` +
+  '\\.(?:[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])';
+const URL_LABEL = '(?:[a-zA-Z0-9\\u00a1-\\uffff]+-)*[a-zA-Z0-9\\u00a1-\\uffff]+';
+const URL_HOST = `${URL_LABEL}(?:\\.${URL_LABEL})*\\.[a-zA-Z\\u00a1-\\uffff]{2,}`;
+const URL = `^(?:[hH][tT][tT][pP][sS]?|[fF][tT][pP])://(?:${NOT_SPACE}+(?::${NOT_SPACE}*)?@)?(?:${URL_IPV4}|${URL_HOST})(?::[0-9]{2,5})?(?:/${NOT_SPACE}*)?$`;
 /**
  * Formats given as patterns instead (ajv-formats' `date`, `time` and `date-time`, strict time zone;
  * its `email` and `byte`). Neither engine checks `byte` as a format: transformers-structured-output
@@ -45,6 +74,12 @@ export const FORMAT_PATTERNS: Record<string, string> = {
   byte: '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
   time: `^${TIME}$`,
   'date-time': `^${DATE}[tT ]${TIME}$`,
+  'iso-time': `^${ISO_TIME}$`,
+  // ajv-formats splits at any whitespace too; a tab or newline would be an escape in the JSON text.
+  'iso-date-time': `^${DATE}[tT ]${ISO_TIME}$`,
+  'uri-template': URI_TEMPLATE,
+  url: URL,
+  'json-pointer-uri-fragment': `^#(?:/(?:[a-zA-Z0-9_\\-.!$&'()*+,;:=@]|${HEX2}|~0|~1)*)*$`,
 };
 
 /** A copy of `schema` with every regex rewritten for XGrammar; undefined entries where one cannot be. */

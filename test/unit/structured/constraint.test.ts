@@ -246,6 +246,49 @@ describe('the mask refuses what the schema forbids, and allows what it allows (i
     }
   });
 
+  it("checks iso-time, iso-date-time, uri-template, url and json-pointer-uri-fragment as ajv-formats does (neither engine checked them)", async () => {
+    const cases: Record<string, { invalid: string[]; valid: string[] }> = {
+      'iso-time': { invalid: ['24:00:00', '12:34', '12:00:00+25:00'], valid: ['12:34:56', '12:34:56.5Z'] },
+      'iso-date-time': { invalid: ['2023-02-29T10:00:00', '2023-01-01'], valid: ['2024-02-29T10:00:00', '2023-01-01 10:00:00+01:00'] },
+      'uri-template': { invalid: ['a b', '{a,}', '%zz'], valid: ['/users/{id}{?q,page}', 'http://x.io/{+path}'] },
+      url: { invalid: ['http://10.0.0.1/', 'http://192.168.1.1', 'http://localhost', 'example.com'], valid: ['https://example.com/a?b=c', 'ftp://8.8.8.8'] },
+      'json-pointer-uri-fragment': { invalid: ['/a', '#/a b', '#/~2'], valid: ['#', '#/definitions/a~1b'] },
+    };
+    for (const [format, { invalid, valid }] of Object.entries(cases)) {
+      const schema = { type: 'string', format };
+      assert.equal((await engines.compile(checkSchema(schema))).engine, 'xgrammar', format);
+      for (const value of invalid) {
+        assert.equal(checkSchema(schema).validate(value).valid, false, `ajv-formats passes ${format} ${value}`);
+        assert.equal(await lets(schema, value), false, `the mask let ${format} ${value} through`);
+      }
+      for (const value of valid) {
+        assert.equal(checkSchema(schema).validate(value).valid, true, `ajv-formats fails ${format} ${value}`);
+        assert.equal(await lets(schema, value), true, `the mask refused ${format} ${value}`);
+      }
+    }
+  });
+
+  it('holds int32 as an integer within 32 bits, and drops float and double (ajv-formats passes every number)', async () => {
+    const int32 = { type: 'object', properties: { n: { type: ['number', 'null'], format: 'int32' }, x: { type: 'number', format: 'double' } } };
+    const compiled = await engines.compile(checkSchema(int32));
+    assert.doesNotMatch(compiled.reason, /format/, 'no format left unchecked or named as a gap');
+    for (const [value, valid] of [[{ n: 2 ** 31 }, false], [{ n: -(2 ** 31) - 1 }, false], [{ n: 1.5 }, false], [{ n: 2 ** 31 - 1 }, true], [{ n: null, x: 2.5 }, true]] as const) {
+      assert.equal(checkSchema(int32).validate(value).valid, valid, JSON.stringify(value));
+      assert.equal(await lets(int32, value), valid, JSON.stringify(value));
+    }
+  });
+
+  it('lists a format no mask checks as checked after decoding (url in a oneOf branch, which the second engine reads as an annotation)', async () => {
+    const schema = { oneOf: [{ type: 'string', format: 'url' }, { type: 'string', maxLength: 3 }] };
+    const compiled = await engines.compile(checkSchema(schema));
+    assert.equal(compiled.engine, 'xgrammar + transformers-structured-output');
+    assert.deepEqual(compiled.afterDecoding, [{ keyword: 'format "url"', path: '/oneOf/0' }]);
+    assert.ok(compiled.notes.some((n) => /^checked after decoding \(by ajv\), not by the mask: `format "url"` at \/oneOf\/0$/.test(n)), compiled.notes.join('; '));
+    const tests = ['http://10.0.0.1', 'abc', 'https://example.com', 'abcd'].map((data) => ({ data, valid: checkSchema(schema).validate(data).valid }));
+    const check = await maskCheck(engines, schema, tests, bytes);
+    assert.equal(check.invalidationErrors, 0, JSON.stringify(check.wrong));
+  });
+
   it('searches with pattern (unanchored unless ^ or $), and never lets a bare quote into the string', async () => {
     assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'https://example.com/a'), true);
     assert.equal(await lets({ type: 'string', pattern: '^https?://' }, 'ftp://example.com'), false);
@@ -357,6 +400,34 @@ describe('real-world schemas from the JSONSchemaBench sample (issue 14)', functi
     assert.equal(await lets(schema, { rating: 5.5 }), false, 'rating above its maximum');
     assert.equal(await lets(schema, { createdAt: '2023-02-30T10:00:00Z' }), false, 'February 30');
     assert.equal(await lets(schema, { rating: 4.5, createdAt: '2024-02-29T10:00:00Z' }), true);
+  });
+
+  it('holds int32 on Kubernetes schemas instead of leaving it unchecked: Kubernetes---kb_882_Normalized.json', async () => {
+    // partition: {"format": "int32", "type": ["integer", "null"]}; its instances test the type, so the bounds are tried here too.
+    const { schema, tests } = sampleFile('Kubernetes---kb_882_Normalized.json');
+    const checked = checkSchema(schema);
+    const compiled = await engines.compile(checked);
+    assert.doesNotMatch(compiled.reason, /format/);
+    const check = await maskCheck(engines, schema, tests.map((t) => ({ data: t.data, valid: checked.validate(t.data).valid })), bytes);
+    assert.equal(check.instances, 5);
+    assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0], JSON.stringify(check.wrong));
+    assert.equal(await lets(schema, { partition: 2 ** 31 }), false, 'above int32');
+    assert.equal(await lets(schema, { partition: 2 ** 31 - 1 }), true);
+  });
+
+  it('compiles uri-template (refused before) and url on XGrammar, and lets no invalid instance through: MCPspec---ClientRequest.json, Github_hard---o50673.json', async () => {
+    for (const name of ['MCPspec---ClientRequest.json', 'Github_hard---o50673.json']) {
+      const { schema, tests } = sampleFile(name);
+      const checked = checkSchema(schema);
+      assert.equal((await engines.compile(checked)).engine, 'xgrammar', name);
+      const check = await maskCheck(engines, schema, tests.map((t) => ({ data: t.data, valid: checked.validate(t.data).valid })), bytes);
+      assert.ok(check.instances >= 2);
+      assert.deepEqual([check.validationErrors, check.invalidationErrors], [0, 0], `${name}: ${JSON.stringify(check.wrong)}`);
+    }
+    // Github_hard---o50673.json's license_url: {"format": "url", "type": "string"}.
+    const { schema } = sampleFile('Github_hard---o50673.json');
+    assert.equal(await lets(schema, { license_url: 'http://127.0.0.1/licence' }), false, 'a loopback address, which ajv-formats refuses');
+    assert.equal(await lets(schema, { license_url: 'https://creativecommons.org/licenses/by/4.0/' }), true);
   });
 
   it('follows a $ref into a place that is not a keyword ("#/definitions/actions/single_commit": `actions` is a map of schemas): Github_hard---o65310.json', async () => {
