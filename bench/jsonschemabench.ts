@@ -54,6 +54,8 @@ interface Row {
   refusedBudget: number;
   validationErrors: number;
   invalidationErrors: number;
+  /** Invalid instances the mask let through only for a format it lists as checked after decoding. */
+  afterDecoding: number;
   instances: number;
   labelDisagreements: number;
   /** At 151,936 tokens, over the drawn schemas (qwenSchemas of them). */
@@ -170,6 +172,7 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
         r.instances += check.instances;
         r.validationErrors += check.validationErrors;
         r.invalidationErrors += check.invalidationErrors;
+        r.afterDecoding += check.afterDecoding;
         if (check.invalidationErrors > 0) leaks.push(`${file.name} (${check.engine})`);
         if (check.compileMs !== undefined) r.compileSmallMs.push(check.compileMs);
         compiled.push({ file, checked, judged, compileSmallMs: check.compileMs ?? 0 });
@@ -256,6 +259,7 @@ export async function benchJsonSchemaBench(model: CausalLM, bundled: ConstraintV
     ...[...maskByEngine.entries()].map(engineLine),
     '',
     `Refused before decoding because ${MAX_NEW_TOKENS} tokens cannot hold the shortest valid document: ${all.refusedBudget}. ` +
+      `Invalid instances the mask lets through only for a format the card lists as checked after decoding (ajv rejects the output; not counted as invalidation errors): ${all.afterDecoding}. ` +
       `Instances where MaskBench's label and ajv disagree (judged by ajv above): ${all.labelDisagreements}.` +
       (leaks.length > 0 ? ` Schemas with an invalid instance let through: ${leaks.join(', ')}.` : '') +
       (failures.length > 0 ? ` Decoding failed (a bug, counted as no output): ${failures.join('; ')}.` : ''),
@@ -302,14 +306,14 @@ function drawPerSubset(compiled: readonly Compiled[], perSubset: number): Compil
 }
 
 function emptyRow(): Row {
-  return { schemas: 0, compiled: 0, valid: 0, invalidFinished: 0, cutOff: 0, refusedBudget: 0, validationErrors: 0, invalidationErrors: 0, instances: 0, labelDisagreements: 0, maskMs: [], compileMs: [], qwenSchemas: 0, compileSmallMs: [], seconds: 0 };
+  return { schemas: 0, compiled: 0, valid: 0, invalidFinished: 0, cutOff: 0, refusedBudget: 0, validationErrors: 0, invalidationErrors: 0, afterDecoding: 0, instances: 0, labelDisagreements: 0, maskMs: [], compileMs: [], qwenSchemas: 0, compileSmallMs: [], seconds: 0 };
 }
 
 function addRows(a: Row, r: Row): Row {
   return {
     schemas: a.schemas + r.schemas, compiled: a.compiled + r.compiled, valid: a.valid + r.valid, invalidFinished: a.invalidFinished + r.invalidFinished,
     cutOff: a.cutOff + r.cutOff, refusedBudget: a.refusedBudget + r.refusedBudget, validationErrors: a.validationErrors + r.validationErrors,
-    invalidationErrors: a.invalidationErrors + r.invalidationErrors, instances: a.instances + r.instances, labelDisagreements: a.labelDisagreements + r.labelDisagreements,
+    invalidationErrors: a.invalidationErrors + r.invalidationErrors, afterDecoding: a.afterDecoding + r.afterDecoding, instances: a.instances + r.instances, labelDisagreements: a.labelDisagreements + r.labelDisagreements,
     maskMs: [...a.maskMs, ...r.maskMs], compileMs: [...a.compileMs, ...r.compileMs], qwenSchemas: a.qwenSchemas + r.qwenSchemas,
     compileSmallMs: [...a.compileSmallMs, ...r.compileSmallMs], seconds: a.seconds + r.seconds,
   };
