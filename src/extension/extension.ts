@@ -10,6 +10,7 @@ import { compareModels, type CompareModelsArgs } from './commands/compareModels'
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { addEndpoint, setEndpointApiKey, type AddEndpointArgs, type SetEndpointKeyArgs } from './commands/endpointCommands';
 import { EndpointEngines, selectedEndpoint } from './endpoints';
+import { GgufEngines } from './engines/ggufEngines';
 import { HostRunEngines } from './engines/runEngines';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
@@ -49,7 +50,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
   const runInputs = new RunInputs(context.workspaceState);
-  const engines = new HostRunEngines(panel, session, endpointEngines);
+  const ggufEngines = new GgufEngines(log);
+  const engines = new HostRunEngines(panel, session, endpointEngines, ggufEngines);
   const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), engines);
   const remoteBranches = new RemoteBranches({
     runOf: (runId) => history.cardsOf(runId),
@@ -106,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     panel,
     session,
     endpointEngines,
+    ggufEngines,
     runner,
     riskMarks,
     preferences,
@@ -133,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       try {
         const s = readSettings();
         void session.settingsChanged(s.model, s.device);
+        void ggufEngines.settingsChanged(s.model);
       } catch (e) {
         lastError = reportError(e, log);
       }
@@ -146,7 +150,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     ),
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
-    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, endpointEngines, args)),
+    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel({ session, extensionUri: context.extensionUri, endpoints: endpointEngines, gguf: ggufEngines }, args)),
     command('samplingLab.setHubToken', () => setHubToken(context.secrets)),
     command('samplingLab.addEndpoint', (args?: AddEndpointArgs) => addEndpoint(log, args)),
     command('samplingLab.setEndpointApiKey', (args?: SetEndpointKeyArgs) => setEndpointApiKey(context.secrets, log, args)),

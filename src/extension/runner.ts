@@ -12,7 +12,9 @@ import type { Engine } from '../core/engine/types';
 import { isWebviewBackend } from '../core/model/backends';
 import type { DevicePreference, RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { endpointName } from './endpoints';
+import { resolveGguf } from './engines/ggufEngines';
 import { runEngineOf, type RunEngines } from './engines/runEngines';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { TokenBatches } from './engines/tokenBatches';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
@@ -310,6 +312,7 @@ export class Runner implements vscode.Disposable {
     const name = endpointName(model);
     if (name !== undefined) return `endpoint ${name}`;
     try {
+      if (isGgufPath(model)) return `GGUF file ${resolveGguf(model).file}`;
       const choice = this.session.resolve(model);
       return choice.kind === 'folder' ? `folder ${choice.dir}` : choice.kind === 'hub' ? `hub ${choice.name}` : 'bundled';
     } catch {
@@ -332,7 +335,7 @@ export class Runner implements vscode.Disposable {
   /** The model's display name for a record, even when the setting does not resolve. */
   private modelName(model: string): string {
     try {
-      return this.session.resolve(model).name;
+      return isGgufPath(model) ? resolveGguf(model).name : this.session.resolve(model).name;
     } catch {
       return model;
     }

@@ -176,6 +176,12 @@ export interface RunEngine {
   modelSetting?: string;
   /** Why Branch is off on its cards (no completions endpoint, a chat run); absent with `modelSetting`: branching by continuation. */
   branchRefused?: string;
+  /**
+   * Why the explorer (and its branches) cannot open a card of this run, said in its place: the
+   * explorer reads the model loaded in the panel's worker, and a full-distribution engine in the
+   * host (llama.cpp on a GGUF file) has its model there, not in the worker.
+   */
+  explorerRefused?: string;
 }
 
 /** One run as kept in history (workspace storage and webview state). */

@@ -267,6 +267,7 @@ const runEngine = obj({
   refused: arr(obj({ strategy: str, reason: str })),
   modelSetting: optional(str),
   branchRefused: optional(str),
+  explorerRefused: optional(str),
 });
 
 const runRecord: Check<RunRecord> = obj({

@@ -415,7 +415,7 @@ export class ExplorerView {
   /** Branching decodes on with the model, or, on a run a server sampled, by the server continuing the text where it can. */
   private canBranch(): boolean {
     const run = this.target?.run;
-    const refused = run && this.target?.approximateFrom !== undefined ? (this.remote ? remoteBranchRefusal(run) : 'No branching on a server run in this view.') : undefined;
+    const refused = run?.engine?.explorerRefused ?? (run && this.target?.approximateFrom !== undefined ? (this.remote ? remoteBranchRefusal(run) : 'No branching on a server run in this view.') : undefined);
     this.branchButton.title = refused ?? '';
     this.branchNote.textContent = refused ?? '';
     this.branchNote.hidden = refused === undefined;
@@ -427,6 +427,9 @@ export class ExplorerView {
     const requestId = `explorer-${this.nextId++}`;
     this.latestStep = requestId;
     this.element.dataset.pending = 'true';
+    // An engine in the host with the whole distribution: the worker has not got its model.
+    const refused = this.target.run.engine?.explorerRefused;
+    if (refused) return this.handle({ type: 'explorerFailed', requestId, error: refused });
     const from = this.target.approximateFrom;
     if (!from) return this.ask({ type: 'explorerStep', requestId, ...this.base() });
     try {

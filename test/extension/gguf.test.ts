@@ -1,0 +1,161 @@
+/**
+ * GGUF models in the editor: samplingLab.model naming a .gguf file runs the llama.cpp engine
+ * (node-llama-cpp's prebuilt CPU binary) in the extension host. facts-lm is converted to GGUF at
+ * test time (tools/model/gguf.py), and its greedy card must be the bundled ONNX model's greedy
+ * output token for token. A file that is not a GGUF, a path a workspace may not name, and a
+ * node-llama-cpp that does not load each give a message naming the problem and the fix, and the
+ * panel's own model keeps working.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { compareStrategies } from '../../src/core/decode/compare';
+import { strategyFromSettings } from '../../src/core/decode/strategies';
+import { resolveGgufFile } from '../../src/extension/modelChoice';
+import { NODE_LLAMA_CPP_ENV } from '../../src/node/engines/llamacpp/llamaCppModel';
+import type { RunRecord } from '../../src/protocol/messages';
+import { ggufFile } from '../support/ggufModel';
+import { bundledModel, cityQuestion, world } from '../support/model';
+import { EXTENSION_ID, labApi, nextEvent, useSettingsInSuite } from './extensionApi';
+
+const MAX_TOKENS = 8;
+const person = world('known')[2]!;
+const PROMPT = cityQuestion(person.name);
+
+function compare(prompt = PROMPT): Thenable<RunRecord | undefined> {
+  return vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.compareSelection', { prompt });
+}
+
+function selectModel(model: string): Thenable<{ gguf?: string; where?: string; name?: string } | undefined> {
+  return vscode.commands.executeCommand('samplingLab.selectModel', { model });
+}
+
+function modelSetting(): string | undefined {
+  return vscode.workspace.getConfiguration('samplingLab').get<string>('model');
+}
+
+describe('GGUF models (llama.cpp in the extension host)', function () {
+  // The conversion (first run only) and llama.cpp's load happen in this host.
+  this.timeout(300_000);
+  let f32: string;
+  let scratch: string;
+
+  before(() => {
+    f32 = ggufFile('F32');
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'sl-ext-gguf-'));
+  });
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  useSettingsInSuite({ model: 'facts-lm', strategies: [{ kind: 'greedy' }, { kind: 'top_p', topP: 0.9, temperature: 0.8 }], samples: 1, maxNewTokens: MAX_TOKENS, threads: 1, 'cache.enabled': false });
+
+  it('compares on a .gguf file in the host: greedy is the ONNX model\'s greedy token for token, and the tokens stream to the panel', async () => {
+    const api = await labApi();
+    const selected = await selectModel(f32);
+    assert.equal(selected?.gguf, f32, api.lastError());
+    assert.equal(selected?.where, 'cpu (llama.cpp)');
+    assert.equal(modelSetting(), f32);
+
+    const protocolErrors: string[] = [];
+    const watch = api.onPanelEvent((e) => e.type === 'protocolError' && protocolErrors.push(e.error));
+    const streamed = nextEvent(api.onTokens, (e) => e.count > 0, 120_000);
+    const run = await compare();
+    watch.dispose();
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    await streamed;
+    assert.deepEqual(protocolErrors, [], 'the panel took every message of the run');
+    assert.equal(run!.model, 'facts-lm-F32.gguf');
+    assert.equal(run!.result!.device, 'cpu (llama.cpp)');
+    assert.equal(run!.engine?.sampledBy, 'cpu (llama.cpp)');
+    assert.equal(run!.engine?.distribution, 'full');
+    assert.deepEqual(run!.engine?.refused, []);
+
+    const onnx = await compareStrategies(await bundledModel(), PROMPT, [strategyFromSettings({ kind: 'greedy' })], { maxNewTokens: MAX_TOKENS, seed: run!.options.seed });
+    const expected = onnx.results[0]!.best;
+    const greedy = run!.result!.results[0]!.best;
+    assert.deepEqual(greedy.tokens.map((t) => t.token), expected.tokens.map((t) => t.token), 'llama.cpp\'s greedy ids are onnxruntime\'s');
+    assert.equal(greedy.text, expected.text);
+    assert.ok(greedy.text.includes(person.city), `the model's known answer (${person.city}) in ${JSON.stringify(greedy.text)}`);
+    assert.ok(greedy.tokens.every((t) => t.alternatives.length > 1), 'the full distribution gives every step its alternatives');
+    assert.equal(run!.result!.results[1]!.strategy.kind, 'top_p', 'our own sampler chain ran top-p');
+    // The explorer reads the panel worker's model: the record says by name that it is not this one.
+    assert.match(run!.engine!.explorerRefused!, /^The distribution explorer is not available for facts-lm-F32\.gguf on cpu \(llama\.cpp\) yet: it reads the model loaded in the panel/);
+    assert.ok(api.history().some((h) => h.id === run!.id && h.status === 'done'), 'the run is in history');
+  });
+
+  it('runs Generate JSON on the GGUF file: three routes through our sampler, the constrained one refused on its card by name', async () => {
+    const api = await labApi();
+    assert.equal((await selectModel(f32))?.gguf, f32, api.lastError());
+    const schemaFile = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'fixtures', 'schemas', 'person.schema.json');
+    const run = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.generateJson', { selection: `JSON for ${person.name}:\n`, schemaFile });
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    const routes = run!.structured!.routes;
+    assert.deepEqual(routes.map((r) => r.route), ['prompting', 'repair', 'constrained', 'test_time']);
+    assert.ok(routes.filter((r) => r.route !== 'constrained').every((r) => r.error === undefined && r.output.length > 0), JSON.stringify(routes));
+    assert.match(JSON.stringify(routes[2]), /constrained: not supported by cpu \(llama\.cpp\)/);
+  });
+
+  it('a file that is not a GGUF is refused with a message naming it, and the model in use stays selected', async () => {
+    const api = await labApi();
+    const garbage = path.join(scratch, 'notes.gguf');
+    fs.writeFileSync(garbage, 'these are notes, not weights\n');
+    assert.equal(await selectModel(garbage), undefined);
+    assert.match(api.lastError() ?? '', /"[^"]*notes\.gguf" is not a GGUF file \(it does not start with the GGUF magic\)\. Convert the model/);
+    assert.equal(modelSetting(), f32, 'the good pick was not replaced');
+
+    const missing = path.join(scratch, 'gone.gguf');
+    assert.equal(await selectModel(missing), undefined);
+    assert.match(api.lastError() ?? '', /Cannot open GGUF file "[^"]*gone\.gguf": ENOENT\. Check the path given to samplingLab\.model\./);
+    const run = await compare();
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    assert.equal(run!.model, 'facts-lm-F32.gguf');
+  });
+
+  it('a relative .gguf path is taken only from the workspace\'s settings, and never leads outside the workspace', async () => {
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const config = vscode.workspace.getConfiguration('samplingLab');
+    const before = config.inspect('model')?.workspaceValue;
+    const outside = path.join(scratch, 'outside.gguf');
+    fs.copyFileSync(f32, outside);
+    const link = path.join(root, 'linked-out.gguf');
+    fs.symlinkSync(outside, link);
+    try {
+      assert.throws(() => resolveGgufFile('./linked-out.gguf', root), /relative path in your user settings/);
+      await config.update('model', './linked-out.gguf', vscode.ConfigurationTarget.Workspace);
+      assert.throws(() => resolveGgufFile('./linked-out.gguf', root), /leads outside the workspace/);
+      const climbing = path.relative(root, outside);
+      await config.update('model', climbing, vscode.ConfigurationTarget.Workspace);
+      assert.throws(() => resolveGgufFile(climbing, root), /leads outside the workspace/);
+      fs.copyFileSync(f32, path.join(root, 'inside.gguf'));
+      await config.update('model', 'inside.gguf', vscode.ConfigurationTarget.Workspace);
+      assert.equal(resolveGgufFile('inside.gguf', root), path.join(root, 'inside.gguf'));
+    } finally {
+      await config.update('model', before, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(link, { force: true });
+      fs.rmSync(path.join(root, 'inside.gguf'), { force: true });
+    }
+  });
+
+  it('a node-llama-cpp that does not load is named with the fix, and the panel\'s own model still runs', async () => {
+    const api = await labApi();
+    // Another file, so the engine loads again rather than serving the kept one.
+    const q8 = ggufFile('Q8_0');
+    process.env[NODE_LLAMA_CPP_ENV] = path.join(scratch, 'no-such-node-llama-cpp', 'index.js');
+    try {
+      assert.equal(await selectModel(q8), undefined);
+      const error = api.lastError() ?? '';
+      assert.match(error, /The llama\.cpp engine for \.gguf files needs the node-llama-cpp package, which did not load from "[^"]*no-such-node-llama-cpp[^"]*"/);
+      assert.match(error, /Install the Sampling Lab build for this platform .*unset SAMPLING_LAB_NODE_LLAMA_CPP\. ONNX models are not affected\.$/);
+      assert.doesNotMatch(error, /\n\s+at /, 'no stack trace');
+    } finally {
+      delete process.env[NODE_LLAMA_CPP_ENV];
+    }
+    const loaded = await selectModel('facts-lm');
+    assert.equal(loaded?.name, 'facts-lm', api.lastError());
+    const run = await compare();
+    assert.equal(run?.status, 'done', run?.error ?? api.lastError());
+    assert.equal(run!.model, 'facts-lm');
+    assert.equal(run!.engine, undefined, 'the panel\'s own model needs no engine block');
+  });
+});
