@@ -18,7 +18,7 @@ import { NODE_LLAMA_CPP_ENV } from '../../src/node/engines/llamacpp/llamaCppMode
 import type { RunRecord } from '../../src/protocol/messages';
 import { ggufFile } from '../support/ggufModel';
 import { bundledModel, cityQuestion, world } from '../support/model';
-import { EXTENSION_ID, labApi, nextEvent, useSettingsInSuite } from './extensionApi';
+import { EXTENSION_ID, labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
 
 const MAX_TOKENS = 8;
 const person = world('known')[2]!;
@@ -94,6 +94,27 @@ describe('GGUF models (llama.cpp in the extension host)', function () {
     assert.deepEqual(routes.map((r) => r.route), ['prompting', 'repair', 'constrained', 'test_time']);
     assert.ok(routes.filter((r) => r.route !== 'constrained').every((r) => r.error === undefined && r.output.length > 0), JSON.stringify(routes));
     assert.match(JSON.stringify(routes[2]), /constrained: not supported by cpu \(llama\.cpp\)/);
+  });
+
+  it("runs a prompt test suite whose model: is the GGUF file, and serves the repeat from the cache keyed by the file", async () => {
+    const api = await labApi();
+    const dir = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'gguf-suite');
+    fs.mkdirSync(dir, { recursive: true });
+    const suite = path.join(dir, 'city.prompttest.yaml');
+    fs.writeFileSync(suite, `model: ${JSON.stringify(f32)}\ndefaults:\n  strategy: greedy\n  max_tokens: 8\ncases:\n  - name: the birth city\n    prompt: ${JSON.stringify(PROMPT)}\n    assert:\n      - type: contains\n        value: ${person.city}\n`);
+    try {
+      await withSettings({ 'cache.enabled': true }, async () => {
+        await api.promptTests.discover();
+        const uri = vscode.Uri.file(suite).toString();
+        const first = await api.promptTests.run([uri]);
+        assert.deepEqual(first, { passed: 1, failed: 0, errored: 0, skipped: 0, cached: 0 }, api.lastError());
+        const again = await api.promptTests.run([uri]);
+        assert.deepEqual(again, { passed: 1, failed: 0, errored: 0, skipped: 0, cached: 1 });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.sampling-lab', 'cache'), { recursive: true, force: true });
+    }
   });
 
   it('a file that is not a GGUF is refused with a message naming it, and the model in use stays selected', async () => {

@@ -51,6 +51,11 @@ describe('the protocol of runs sampled by a server', () => {
     assert.match((bad as { error: string }).error, /runUpdated\.run\.engine\.distribution must be one of full, top-logprobs, none/);
     const noReason = validateHostToWebview(wire({ type: 'runUpdated', run: { ...run, engine: { ...run.engine, refused: [{ strategy: 'x' }] } } }));
     assert.match((noReason as { error: string }).error, /engine\.refused\[0\]\.reason must be a string/);
+    // llama.cpp in the host: the full distribution, and the explorer's refusal said by name.
+    const host = { ...run, engine: { sampledBy: 'cpu (llama.cpp)', distribution: 'full', maxTopLogprobs: 0, notes: [], refused: [], explorerRefused: 'The distribution explorer is not available for x.gguf on cpu (llama.cpp) yet.' } };
+    assert.deepEqual(validateHostToWebview(wire({ type: 'runUpdated', run: host })), { ok: true, message: wire({ type: 'runUpdated', run: host }) });
+    const notText = validateHostToWebview(wire({ type: 'runUpdated', run: { ...host, engine: { ...host.engine, explorerRefused: true } } }));
+    assert.match((notText as { error: string }).error, /engine\.explorerRefused must be a string/);
   });
 
   it('still refuses a log-prob that is neither a number nor null', () => {
