@@ -33,6 +33,8 @@ import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { RemoteBranches } from './remoteBranches';
+import { HostExplorer } from './hostExplorer';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { Runner } from './runner';
 import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
@@ -67,6 +69,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
     },
     log: (message) => log.info(message),
+  });
+  const hostExplorer = new HostExplorer({
+    runOf: (runId) => history.cardsOf(runId),
+    // Only a GGUF file's engine lives here with the full distribution; the record's setting is the host's own.
+    engineFor: (setting) => (isGgufPath(setting) ? ggufEngines.open(setting) : undefined),
   });
   const structuredRuns = new StructuredRuns(runner, panel, engines, history, log);
   const riskMarks = new RiskMarks();
@@ -237,6 +244,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       case 'branchStop':
         remoteBranches.stop(event.branchId);
         break;
+      case 'hostExplorer': {
+        const reply = await hostExplorer.answer(event);
+        await panel.post({ type: 'hostExplorerReply', reply }).catch(() => undefined);
+        return reply.type === 'explorerFailed' ? { explorer: reply, error: reply.error } : { explorer: reply };
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(event.text);
         vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);

@@ -79,9 +79,45 @@ describe('GGUF models (llama.cpp in the extension host)', function () {
     assert.ok(greedy.text.includes(person.city), `the model's known answer (${person.city}) in ${JSON.stringify(greedy.text)}`);
     assert.ok(greedy.tokens.every((t) => t.alternatives.length > 1), 'the full distribution gives every step its alternatives');
     assert.equal(run!.result!.results[1]!.strategy.kind, 'top_p', 'our own sampler chain ran top-p');
-    // The explorer reads the panel worker's model: the record says by name that it is not this one.
-    assert.match(run!.engine!.explorerRefused!, /^The distribution explorer is not available for facts-lm-F32\.gguf on cpu \(llama\.cpp\) yet: it reads the model loaded in the panel/);
+    // The panel's worker has not got this model: the record sends the explorer to the host.
+    assert.equal(run!.engine?.explorer, 'host');
+    assert.equal(run!.engine?.modelSetting, f32);
     assert.ok(api.history().some((h) => h.id === run!.id && h.status === 'done'), 'the run is in history');
+  });
+
+  it('answers the explorer from the GGUF model in the host: the step\'s full distribution, and a branch from an alternative', async () => {
+    const api = await labApi();
+    const run = api.history().find((r) => r.model === 'facts-lm-F32.gguf' && r.status === 'done' && r.kind !== 'json');
+    assert.ok(run, 'the GGUF run is in history');
+    const card = run!.result!.results[0]!.best;
+    const generated = card.tokens.map((t) => t.token);
+    const step = 1;
+    const base = { prompt: run!.prompt, maxNewTokens: run!.options.maxNewTokens, generated, step, settings: { temperature: 1 }, model: run!.model };
+    const ask = async (request: Record<string, unknown>) => {
+      const handled = nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'hostExplorer' && (o.event as { request: { requestId: string } }).request.requestId === request.requestId, 120_000);
+      assert.deepEqual(api.receiveFromPanel({ type: 'hostExplorer', runId: run!.id, request }), { ok: true });
+      return (await handled).explorer!;
+    };
+    const reply = await ask({ type: 'explorerStep', requestId: 'host-explorerStep-1', ...base });
+    assert.equal(reply.type, 'explorerStepDone', JSON.stringify(reply));
+    if (reply.type !== 'explorerStepDone') return;
+    assert.equal(reply.vocabSize, (await bundledModel()).vocabSize, 'the whole vocabulary, not a top-k');
+    assert.equal(reply.chosen.token, generated[step]);
+    assert.equal(reply.chosen.rank, 0, 'greedy chose the top token');
+    assert.ok(Math.abs(Math.log(reply.chosen.rawProb) - card.tokens[step]!.logprobRaw) < 1e-4, `the card's own probability (${reply.chosen.rawProb} vs ${Math.exp(card.tokens[step]!.logprobRaw)})`);
+    assert.ok(reply.bars.length >= 2 && reply.bars[0]!.chosen, 'bars, the chosen first');
+    const alt = reply.bars[1]!;
+    const branched = await ask({ type: 'explorerBranch', requestId: 'host-explorerBranch-2', ...base, altToken: alt.token, seed: run!.options.seed });
+    assert.equal(branched.type, 'explorerBranchDone', JSON.stringify(branched));
+    if (branched.type !== 'explorerBranchDone') return;
+    assert.equal(branched.token, alt.token);
+    assert.equal(branched.tokenText, alt.text);
+    assert.ok(branched.tokens.length > 0 && branched.text.length > 0, 'the branch decoded on from the alternative');
+    const gone = await ask({ type: 'explorerStep', requestId: 'host-explorerStep-3', ...base, model: 'x' });
+    assert.equal(gone.type, 'explorerStepDone', 'the host names the model from its record, not the request');
+    const unknown = nextEvent(api.onDidHandlePanelEvent, (o) => o.event.type === 'hostExplorer', 60_000);
+    api.receiveFromPanel({ type: 'hostExplorer', runId: 'run-that-never-was', request: { type: 'explorerStep', requestId: 'host-explorerStep-4', ...base } });
+    assert.match((await unknown).error ?? '', /^Run run-that-never-was is no longer in history: nothing to explore\.$/);
   });
 
   it('runs Generate JSON on the GGUF file: three routes through our sampler, the constrained one refused on its card by name', async () => {

@@ -95,6 +95,8 @@ export class ExplorerView {
     private readonly requestOf: ExplorerRequester,
     private readonly onBranch: (runId: string, branch: BranchRecord) => void,
     private readonly remote?: RemoteBranchCards,
+    /** The explorer's requester for a run whose model runs in the host (hostExplorer.ts). */
+    private readonly hostRequestOf?: (runId: string) => ExplorerRequester,
   ) {
     const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls = '') => {
       const e = document.createElement(tag);
@@ -415,7 +417,7 @@ export class ExplorerView {
   /** Branching decodes on with the model, or, on a run a server sampled, by the server continuing the text where it can. */
   private canBranch(): boolean {
     const run = this.target?.run;
-    const refused = run?.engine?.explorerRefused ?? (run && this.target?.approximateFrom !== undefined ? (this.remote ? remoteBranchRefusal(run) : 'No branching on a server run in this view.') : undefined);
+    const refused = run && this.target?.approximateFrom !== undefined ? (this.remote ? remoteBranchRefusal(run) : 'No branching on a server run in this view.') : undefined;
     this.branchButton.title = refused ?? '';
     this.branchNote.textContent = refused ?? '';
     this.branchNote.hidden = refused === undefined;
@@ -427,9 +429,6 @@ export class ExplorerView {
     const requestId = `explorer-${this.nextId++}`;
     this.latestStep = requestId;
     this.element.dataset.pending = 'true';
-    // An engine in the host with the whole distribution: the worker has not got its model.
-    const refused = this.target.run.engine?.explorerRefused;
-    if (refused) return this.handle({ type: 'explorerFailed', requestId, error: refused });
     const from = this.target.approximateFrom;
     if (!from) return this.ask({ type: 'explorerStep', requestId, ...this.base() });
     try {
@@ -439,9 +438,14 @@ export class ExplorerView {
     }
   }
 
-  /** Asks the worker; its reply, or its failure (the worker's error, a malformed reply, a crash), is handled alike. */
+  /**
+   * Asks the worker, or the host for a card whose model runs there; the reply, or the failure (the
+   * error, a malformed reply, a crash), is handled alike.
+   */
   private ask(request: ExplorerRequest): void {
-    this.requestOf(request).then(
+    const run = this.target?.run;
+    const requestOf = run?.engine?.explorer === 'host' && this.hostRequestOf ? this.hostRequestOf(run.id) : this.requestOf;
+    requestOf(request).then(
       (reply) => this.handle(reply),
       (e: unknown) => this.handle({ type: 'explorerFailed', requestId: request.requestId, error: e instanceof Error ? e.message : String(e) }),
     );

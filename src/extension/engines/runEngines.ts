@@ -91,15 +91,9 @@ export function runEngineOf(engine: Engine, modelSetting: string | undefined, re
       refused: refusals.map((r) => ({ strategy: r.strategy.name, reason: r.reason })),
       ...(modelSetting !== undefined ? { modelSetting } : {}),
       ...(branchRefused ? { branchRefused } : {}),
-      ...(fullHere && !inPanel ? { explorerRefused: explorerRefusal(engine) } : {}),
+      // The explorer asks the host, which holds this model, rather than the panel's worker.
+      ...(fullHere && !inPanel ? { explorer: 'host' as const } : {}),
     },
   };
 }
 
-/** The explorer's words for a full-distribution engine in the host: it reads the panel worker's model, which this is not. */
-export function explorerRefusal(engine: Engine): string {
-  return (
-    `The distribution explorer is not available for ${engine.model} on ${engine.where} yet: it reads the model loaded in the panel, and this model runs in the extension host. ` +
-    'Its cards keep every token with its probability and alternatives; to explore a step, run the prompt on an ONNX model (Sampling Lab: Select Model…).'
-  );
-}
