@@ -13,7 +13,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { compareStrategies } from '../../src/core/decode/compare';
 import { strategyFromSettings } from '../../src/core/decode/strategies';
+import { modelPickItems } from '../../src/extension/commands/selectModel';
 import { resolveGgufFile } from '../../src/extension/modelChoice';
+import { findGgufFiles } from '../../src/node/engines/llamacpp/ggufFiles';
 import { NODE_LLAMA_CPP_ENV } from '../../src/node/engines/llamacpp/llamaCppModel';
 import type { RunRecord } from '../../src/protocol/messages';
 import { ggufFile } from '../support/ggufModel';
@@ -151,6 +153,26 @@ describe('GGUF models (llama.cpp in the extension host)', function () {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.sampling-lab', 'cache'), { recursive: true, force: true });
     }
+  });
+
+  it("Select Model lists the GGUF files LM Studio holds (read-only), each picking its path, beside Open a GGUF file…", () => {
+    const lmstudio = path.join(scratch, 'lmstudio');
+    const inRepo = path.join(lmstudio, 'sampling-lab', 'facts-lm-GGUF');
+    fs.mkdirSync(inRepo, { recursive: true });
+    fs.copyFileSync(f32, path.join(inRepo, 'facts-lm-F32.gguf'));
+    const found = findGgufFiles({ lmstudio: [lmstudio], ollama: [], folders: [] });
+    const items = modelPickItems('facts-lm', path.join(scratch, 'no-hub-cache'), 'auto', found);
+    const labels = items.map((i) => i.label);
+    const at = labels.indexOf('GGUF files (llama.cpp in the extension host)');
+    assert.ok(at > 0, labels.join(' | '));
+    const row = items[at + 1]!;
+    assert.equal(row.label, '$(file-binary) sampling-lab/facts-lm-GGUF/facts-lm-F32.gguf');
+    assert.match(row.description ?? '', /^LM Studio · 7\.\d+ MB$/);
+    assert.equal(row.model, path.join(inRepo, 'facts-lm-F32.gguf'));
+    assert.equal(labels.at(-1), '$(file-binary) Open a GGUF file…');
+    // The current GGUF setting is listed as current, found or not.
+    const current = modelPickItems(f32, path.join(scratch, 'no-hub-cache'), 'auto', found).find((i) => i.model === f32);
+    assert.equal(current?.description, 'current');
   });
 
   it('a file that is not a GGUF is refused with a message naming it, and the model in use stays selected', async () => {
