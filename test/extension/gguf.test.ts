@@ -17,7 +17,9 @@ import { modelPickItems } from '../../src/extension/commands/selectModel';
 import { resolveGgufFile } from '../../src/extension/modelChoice';
 import { findGgufFiles } from '../../src/node/engines/llamacpp/ggufFiles';
 import { NODE_LLAMA_CPP_ENV } from '../../src/node/engines/llamacpp/llamaCppModel';
+import type { Calibration } from '../../src/core/consistency';
 import type { RunRecord } from '../../src/protocol/messages';
+import { writeCalibrationSet } from './calibrationSet';
 import { ggufFile } from '../support/ggufModel';
 import { bundledModel, cityQuestion, world } from '../support/model';
 import { EXTENSION_ID, labApi, nextEvent, useSettingsInSuite, withSettings } from './extensionApi';
@@ -173,6 +175,23 @@ describe('GGUF models (llama.cpp in the extension host)', function () {
     // The current GGUF setting is listed as current, found or not.
     const current = modelPickItems(f32, path.join(scratch, 'no-hub-cache'), 'auto', found).find((i) => i.model === f32);
     assert.equal(current?.description, 'current');
+  });
+
+  it('Calibrate Hallucination Risk on the GGUF file stores its fit by the file\'s fingerprint, and the next check uses it', async () => {
+    const { set, probe } = writeCalibrationSet(fs.mkdtempSync(path.join(scratch, 'cal-')));
+    await withSettings({ model: f32, 'risk.samples': 4, 'cache.enabled': false }, async () => {
+      const before = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.checkRisk', { prompt: probe });
+      assert.equal(before?.status, 'done', before?.error ?? (await labApi()).lastError());
+      assert.equal(before!.model, 'facts-lm-F32.gguf');
+      assert.equal(before!.risks?.[0]?.band, 'uncalibrated', 'not facts-lm\'s bands');
+      const calibration = await vscode.commands.executeCommand<Calibration | undefined>('samplingLab.calibrateRisk', { file: set });
+      assert.ok(calibration, (await labApi()).lastError());
+      assert.equal(calibration.model.name, 'facts-lm-F32.gguf');
+      assert.deepEqual(calibration.meta.rows, { wrong: 6, right: 6 });
+      const after = await vscode.commands.executeCommand<RunRecord | undefined>('samplingLab.checkRisk', { prompt: probe });
+      assert.ok(['Low', 'Medium', 'High'].includes(after?.risks?.[0]?.band ?? ''), `the GGUF file's own calibration gives a band (${after?.risks?.[0]?.band})`);
+      assert.equal(after?.risks?.[0]?.calibration?.model, 'facts-lm-F32.gguf');
+    });
   });
 
   it('a file that is not a GGUF is refused with a message naming it, and the model in use stays selected', async () => {
