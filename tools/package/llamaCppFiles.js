@@ -76,21 +76,22 @@ function closure(binaryPackage) {
   return [...seen];
 }
 
-function copy(dirs) {
-  fs.rmSync(out, { recursive: true, force: true });
+/** Copies the packages into `dest` (a node_modules folder), replacing what it held; returns how many and their bytes. */
+function copy(dirs, dest = out) {
+  fs.rmSync(dest, { recursive: true, force: true });
   const modules = path.join(root, 'node_modules');
   // A nested package is copied with its parent's folder: skip it on its own.
   const tops = dirs.filter((d) => !dirs.some((p) => p !== d && d.startsWith(p + path.sep)));
   let bytes = 0;
   for (const dir of tops) {
     const rel = path.relative(modules, dir);
-    fs.cpSync(dir, path.join(out, rel), {
+    fs.cpSync(dir, path.join(dest, rel), {
       recursive: true,
       dereference: true,
       filter: (src) => !SKIPPED.some((s) => src.endsWith(path.sep + s)) && !SKIPPED_EXTENSIONS.test(src),
     });
   }
-  for (const entry of fs.readdirSync(out, { recursive: true, withFileTypes: true })) if (entry.isFile()) bytes += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size;
+  for (const entry of fs.readdirSync(dest, { recursive: true, withFileTypes: true })) if (entry.isFile()) bytes += fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).size;
   return { packages: tops.length, bytes };
 }
 
