@@ -87,6 +87,9 @@ describe('GGUF models (llama.cpp in the extension host)', function () {
     assert.equal(run!.engine?.explorer, 'host');
     assert.equal(run!.engine?.modelSetting, f32);
     assert.ok(api.history().some((h) => h.id === run!.id && h.status === 'done'), 'the run is in history');
+    // Model Anatomy reads ONNX graphs: it says so by name rather than read the file as a folder.
+    assert.equal(await vscode.commands.executeCommand('samplingLab.showAnatomy'), undefined);
+    assert.match(api.lastError() ?? '', /Model Anatomy reads an ONNX export \(config\.json and the graph\); it does not read \.gguf files yet\. Select the model folder/);
   });
 
   it('answers the explorer from the GGUF model in the host: the step\'s full distribution, and a branch from an alternative', async () => {
