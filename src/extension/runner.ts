@@ -6,15 +6,15 @@
  * finished, stopped or failed, and the panel gets the host's final record.
  */
 import * as vscode from 'vscode';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
+import { resolveGguf } from './engines/ggufEngines';
 import type { Calibration } from '../core/consistency';
 import type { CompareResult, Strategy } from '../core/decode/types';
 import type { Engine } from '../core/engine/types';
 import { isWebviewBackend } from '../core/model/backends';
 import type { DevicePreference, RunKind, RunOptions, RunRecord } from '../protocol/messages';
 import { endpointName } from './endpoints';
-import { resolveGguf } from './engines/ggufEngines';
 import { runEngineOf, type RunEngines } from './engines/runEngines';
-import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { TokenBatches } from './engines/tokenBatches';
 import { compactRun, type RunHistory } from './history';
 import type { ModelSession } from './modelSession';
