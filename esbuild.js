@@ -40,7 +40,10 @@ const builds = [
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
-    external: ['vscode'],
+    // node-llama-cpp (GGUF models) loads its native binary from its own folder: it stays a package
+    // beside the bundle (tools/package/llamaCppFiles.js copies it for the .vsix). The constraint
+    // engines' modules load only when a local model in the host builds a token mask.
+    external: ['vscode', 'node-llama-cpp', '@huggingface/transformers-structured-output', '@mlc-ai/web-xgrammar'],
   },
   {
     ...common,

@@ -3,6 +3,7 @@
  * extensions), so they can drive the panel protocol and watch runs without the UI.
  */
 import type * as vscode from 'vscode';
+import type { ExplorerReply } from '../core/explorer/messages';
 import type { RunRecord } from '../protocol/messages';
 import type { ModelState } from './modelSession';
 import type { PanelEvent } from './panelProvider';
@@ -55,6 +56,8 @@ export interface PanelEventOutcome {
   error?: string;
   /** Insert: how many risk marks the inserted answer got. */
   marked?: number;
+  /** hostExplorer: the reply the host sent the panel. */
+  explorer?: ExplorerReply;
 }
 
 export interface HostResources {

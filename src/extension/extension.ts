@@ -10,6 +10,7 @@ import { compareModels, type CompareModelsArgs } from './commands/compareModels'
 import { compareSelection, type CompareArgs } from './commands/compareSelection';
 import { addEndpoint, setEndpointApiKey, type AddEndpointArgs, type SetEndpointKeyArgs } from './commands/endpointCommands';
 import { EndpointEngines, selectedEndpoint } from './endpoints';
+import { GgufEngines } from './engines/ggufEngines';
 import { HostRunEngines } from './engines/runEngines';
 import { generateJson, type GenerateJsonArgs } from './commands/generateJson';
 import { sampleWithSettings, type SampleArgs } from './commands/sampleWithSettings';
@@ -32,6 +33,8 @@ import { ResponseCache } from './responseCache';
 import { RiskCalibrations } from './riskCalibrations';
 import { RiskMarks } from './riskMarks';
 import { RemoteBranches } from './remoteBranches';
+import { HostExplorer } from './hostExplorer';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { Runner } from './runner';
 import { RunInputs } from './runInputs';
 import { readSettings, SECTION } from './settings';
@@ -49,7 +52,8 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
   const calibrations = new RiskCalibrations(context.globalStorageUri, context.extensionUri, log);
   const endpointEngines = new EndpointEngines(context.secrets, log);
   const runInputs = new RunInputs(context.workspaceState);
-  const engines = new HostRunEngines(panel, session, endpointEngines);
+  const ggufEngines = new GgufEngines(log);
+  const engines = new HostRunEngines(panel, session, endpointEngines, ggufEngines);
   const runner = new Runner(panel, session, history, cache, log, (model) => calibrations.forModel(model), engines);
   const remoteBranches = new RemoteBranches({
     runOf: (runId) => history.cardsOf(runId),
@@ -65,6 +69,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       await panel.post({ type: 'runUpdated', run: kept.run }).catch(() => undefined);
     },
     log: (message) => log.info(message),
+  });
+  const hostExplorer = new HostExplorer({
+    runOf: (runId) => history.cardsOf(runId),
+    // Only a GGUF file's engine lives here with the full distribution; the record's setting is the host's own.
+    engineFor: (setting) => (isGgufPath(setting) ? ggufEngines.open(setting) : undefined),
   });
   const structuredRuns = new StructuredRuns(runner, panel, engines, history, log);
   const riskMarks = new RiskMarks();
@@ -106,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     panel,
     session,
     endpointEngines,
+    ggufEngines,
     runner,
     riskMarks,
     preferences,
@@ -133,6 +143,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       try {
         const s = readSettings();
         void session.settingsChanged(s.model, s.device);
+        void ggufEngines.settingsChanged(s.model);
       } catch (e) {
         lastError = reportError(e, log);
       }
@@ -146,7 +157,7 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
     ),
     command('samplingLab.generateJson', (args?: GenerateJsonArgs) => generateJson(structuredRuns, args)),
     command('samplingLab.clearRiskMarks', async () => riskMarks.clear()),
-    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel(session, context.extensionUri, endpointEngines, args)),
+    command('samplingLab.selectModel', (args?: SelectModelArgs) => selectModel({ session, extensionUri: context.extensionUri, endpoints: endpointEngines, gguf: ggufEngines }, args)),
     command('samplingLab.setHubToken', () => setHubToken(context.secrets)),
     command('samplingLab.addEndpoint', (args?: AddEndpointArgs) => addEndpoint(log, args)),
     command('samplingLab.setEndpointApiKey', (args?: SetEndpointKeyArgs) => setEndpointApiKey(context.secrets, log, args)),
@@ -233,6 +244,11 @@ export function activate(context: vscode.ExtensionContext): SamplingLabApi {
       case 'branchStop':
         remoteBranches.stop(event.branchId);
         break;
+      case 'hostExplorer': {
+        const reply = await hostExplorer.answer(event);
+        await panel.post({ type: 'hostExplorerReply', reply }).catch(() => undefined);
+        return reply.type === 'explorerFailed' ? { explorer: reply, error: reply.error } : { explorer: reply };
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(event.text);
         vscode.window.setStatusBarMessage('Sampling Lab: completion copied.', 3000);

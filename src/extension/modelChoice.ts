@@ -6,11 +6,13 @@
  * by the host.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chooseDtype, type Dtype, type DtypeChoice } from '../core/model/hubModel';
 import { BUNDLED_MODEL, checkModelFolder, externalDataOf, folderDtypes, modelFingerprint, nameModel } from '../node/modelFolder';
 import { readWorkspaceBytes, UnsafeFileError } from '../node/safeFiles';
+import { ModelLoadError } from '../core/model/errors';
 import type { DevicePreference, ModelSpec } from '../protocol/messages';
 
 export interface ModelChoice {
@@ -134,6 +136,46 @@ export async function readModelFile(choice: ModelChoice, relative: string): Prom
     const code = (e as NodeJS.ErrnoException).code;
     throw Object.assign(new Error(`${path.join(choice.dir, relative)}: ${code ?? (e as Error).message}`), { status: code === 'ENOENT' ? 404 : 500 });
   }
+}
+
+/**
+ * The .gguf file a setting names, as an absolute path. A relative path is taken only from the
+ * workspace's own settings in a trusted workspace (as a relative folder is), and must stay inside
+ * the workspace once `..` and symlinks are followed: a repository's settings never make the host
+ * read a file outside it. The file itself is checked when llama.cpp opens it (checkGgufHeader).
+ */
+export function resolveGgufFile(setting: string, workspaceRoot?: string): string {
+  const value = setting.trim();
+  const home = os.homedir();
+  if ((value === '~' || value.startsWith('~/')) && home) return path.resolve(home, value.slice(2));
+  if (path.isAbsolute(value)) return path.resolve(value);
+  const base = relativeBaseFor(value, workspaceRoot);
+  if (base === undefined) {
+    throw new ModelLoadError(
+      `samplingLab.model "${value}" is a relative path in your user settings (or an untrusted workspace's): it would name a file inside whichever workspace is open. ` +
+        "Give an absolute path or one starting with ~/, or set it in this trusted workspace's settings.",
+      value,
+    );
+  }
+  const file = path.resolve(base, value);
+  if (!insideFolder(realOrSelf(file), realOrSelf(base))) {
+    throw new ModelLoadError(`samplingLab.model "${value}" in the workspace's settings leads outside the workspace (${file}): a workspace may name only its own files. Give the path in your user settings instead.`, value);
+  }
+  return file;
+}
+
+/** The path with symlinks followed, or as given when it does not exist (checkGgufHeader then names it). */
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function insideFolder(file: string, folder: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /**

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { Backend, DevicePreference } from '../protocol/messages';
 import { isDtype, parseHubId, type Dtype, type DtypeChoice } from '../core/model/hubModel';
 import { ModelLoadError } from '../core/model/errors';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
 import { endpointName } from './endpoints';
 import { pullForEditor } from './hubModels';
 import { linkFreeFolder, modelKey, modelSpecFor, readModelFile, resolveModelChoice, type ModelChoice } from './modelChoice';
@@ -92,6 +93,9 @@ export class ModelSession implements vscode.Disposable {
   resolve(model: string): ModelChoice {
     if (endpointName(model) !== undefined) {
       throw new ModelLoadError(`${SECTION}.model is "${model}", a server: this command runs the model in the panel and does not run on an endpoint yet. Select a local model (Sampling Lab: Select Model…) for it.`, model);
+    }
+    if (isGgufPath(model)) {
+      throw new ModelLoadError(`${SECTION}.model is "${model}", a GGUF file run by llama.cpp in the extension host: this command runs the model in the panel and does not run on a GGUF file yet. Select an ONNX model (Sampling Lab: Select Model…) for it.`, model);
     }
     return resolveModelChoice(model, this.extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, dtypeSetting());
   }

@@ -10,6 +10,8 @@ import type { Calibration } from '../core/consistency';
 import { CalibrationStore } from '../node/calibrationStore';
 import { normalizeBaseUrl } from '../node/engines/remote/dialects';
 import { modelFingerprint } from '../node/modelFingerprint';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
+import { resolveGguf } from './engines/ggufEngines';
 import { endpointName, selectedEndpoint, type EndpointSetting } from './endpoints';
 import { resolveModelChoice, type ModelChoice } from './modelChoice';
 
@@ -52,6 +54,8 @@ export class RiskCalibrations {
   forModel(model: string): Calibration | undefined {
     try {
       const endpoint = endpointName(model) !== undefined ? selectedEndpoint(model) : undefined;
+      // A GGUF file is keyed by its own fingerprint, as `sampling-lab risk --model file.gguf` keys it.
+      if (isGgufPath(model)) return this.store.get(resolveGguf(model).fingerprint);
       return this.store.get(endpoint ? endpointFingerprint(endpoint) : this.fingerprintOf(this.choiceFor(model)));
     } catch (e) {
       this.log.warn(`Risk calibration for ${model}: ${(e as Error).message}`);

@@ -6,6 +6,8 @@
  * finished, stopped or failed, and the panel gets the host's final record.
  */
 import * as vscode from 'vscode';
+import { isGgufPath } from '../node/engines/llamacpp/llamaCppModel';
+import { resolveGguf } from './engines/ggufEngines';
 import type { Calibration } from '../core/consistency';
 import type { CompareResult, Strategy } from '../core/decode/types';
 import type { Engine } from '../core/engine/types';
@@ -304,6 +306,7 @@ export class Runner implements vscode.Disposable {
     const name = endpointName(model);
     if (name !== undefined) return `endpoint ${name}`;
     try {
+      if (isGgufPath(model)) return `GGUF file ${resolveGguf(model).file}`;
       const choice = this.session.resolve(model);
       return choice.kind === 'folder' ? `folder ${choice.dir}` : choice.kind === 'hub' ? `hub ${choice.name}` : 'bundled';
     } catch {
@@ -326,7 +329,7 @@ export class Runner implements vscode.Disposable {
   /** The model's display name for a record, even when the setting does not resolve. */
   private modelName(model: string): string {
     try {
-      return this.session.resolve(model).name;
+      return isGgufPath(model) ? resolveGguf(model).name : this.session.resolve(model).name;
     } catch {
       return model;
     }

@@ -13,6 +13,7 @@ import type { RiskLevel, RiskParts } from '../core/consistency/risk';
 import type { CompareResult, Strategy, TokenEvent } from '../core/decode/types';
 import type { StrategyEntry } from '../core/decode/strategyEdits';
 import type { RouteResult, StructuredRoutesResult } from '../core/structured/routes';
+import type { ExplorerReply, ExplorerRequest } from '../core/explorer/messages';
 
 /** Bumped when a message changes shape; the webview reports it in `ready`. */
 export const PROTOCOL_VERSION = 7;
@@ -176,6 +177,11 @@ export interface RunEngine {
   modelSetting?: string;
   /** Why Branch is off on its cards (no completions endpoint, a chat run); absent with `modelSetting`: branching by continuation. */
   branchRefused?: string;
+  /**
+   * 'host': the run's model has the full distribution but runs in the extension host (llama.cpp
+   * on a GGUF file), not in the panel's worker, so the explorer asks the host (hostExplorer).
+   */
+  explorer?: 'host';
 }
 
 /** One run as kept in history (workspace storage and webview state). */
@@ -364,6 +370,12 @@ export interface BranchProgress {
   branch: BranchRecord;
 }
 
+/** The host's answer to a hostExplorer ask: the reply the worker would give for a model it holds. */
+export interface HostExplorerReply {
+  type: 'hostExplorerReply';
+  reply: ExplorerReply;
+}
+
 /** What the host sends that the webview forwards to the worker. */
 export type WorkerRequest =
   | LoadModelRequest
@@ -375,7 +387,7 @@ export type WorkerRequest =
   | FileErrorReply;
 
 /** Everything the host sends to the webview: the worker's requests, and what the panel itself shows. */
-export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate | RunDefaults | BranchProgress;
+export type HostToWebview = WorkerRequest | HistoryUpdate | RunUpdate | RunTokens | PreferenceRecorded | StrategySettingsUpdate | RunDefaults | BranchProgress | HostExplorerReply;
 
 // ---------------------------------------------------------------- worker / webview -> host
 
@@ -498,6 +510,15 @@ export interface BranchContinueAction {
   step: number;
   tokenText: string;
 }
+/**
+ * The explorer on a card of run `runId` whose model runs in the host (its RunEngine.explorer is
+ * 'host'): the host answers from that model with hostExplorerReply, under the request's own id.
+ */
+export interface HostExplorerAsk {
+  type: 'hostExplorer';
+  runId: string;
+  request: ExplorerRequest;
+}
 /** Stop a branch by continuation: the tokens that arrived are kept. */
 export interface BranchStopAction {
   type: 'branchStop';
@@ -561,6 +582,7 @@ export type WebviewToHost =
   | BranchAddedAction
   | BranchContinueAction
   | BranchStopAction
+  | HostExplorerAsk
   | RunAction
   | StopAction
   | TokensStreamedEvent

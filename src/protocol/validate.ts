@@ -27,6 +27,8 @@ import type { CompareResult, Completion, Strategy, StrategyResult, TokenEvent, T
 import type { StageType } from '../core/sampling/types';
 import type { Attempt, RouteResult, StructuredRoutesResult } from '../core/structured/routes';
 import type { ValidationIssue } from '../core/structured/schema';
+import type { ExplorerReply, ExplorerRequest } from '../core/explorer/messages';
+import { validateExplorerReply, validateExplorerRequest } from './explorer';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -52,6 +54,15 @@ const num: Check<number> = (v, at) => (typeof v === 'number' ? v : fail(at, 'a n
 const logprob: Check<number> = (v, at) => (v === null || typeof v === 'number' ? (v as number) : fail(at, 'a number or null', v));
 const bool: Check<boolean> = (v, at) => (typeof v === 'boolean' ? v : fail(at, 'a boolean', v));
 const int: Check<number> = (v, at) => (Number.isInteger(v) ? (v as number) : fail(at, 'an integer', v));
+/** The explorer's own messages, checked by its own validators (explorer.ts), which say what is wrong. */
+const explorerRequest: Check<ExplorerRequest> = (v, at) => {
+  const checked = validateExplorerRequest(v);
+  return typeof checked === 'string' ? fail(at, `an explorer request (${checked})`, v) : checked;
+};
+const explorerReply: Check<ExplorerReply> = (v, at) => {
+  const checked = validateExplorerReply(v);
+  return typeof checked === 'string' ? fail(at, `an explorer reply (${checked})`, v) : checked;
+};
 const bytes: Check<Uint8Array> = (v, at) => (v instanceof Uint8Array ? v : fail(at, 'a Uint8Array', v));
 
 function oneOf<T extends string>(...values: T[]): Check<T> {
@@ -267,6 +278,7 @@ const runEngine = obj({
   refused: arr(obj({ strategy: str, reason: str })),
   modelSetting: optional(str),
   branchRefused: optional(str),
+  explorer: optional(oneOf('host')),
 });
 
 const runRecord: Check<RunRecord> = obj({
@@ -329,6 +341,7 @@ const hostToWebviewShapes = {
   }),
   runDefaults: obj({ maxNewTokens: int }),
   branchProgress: obj({ branchId: str, runId: str, branch: branchRecord }),
+  hostExplorerReply: obj({ reply: explorerReply }),
 } satisfies Record<HostToWebview['type'], Check<unknown>>;
 
 const workerEventShapes = {
@@ -354,6 +367,7 @@ const webviewToHostShapes = {
   // Which texts a step may branch with is the host's check, against the run it keeps.
   branchContinue: obj({ branchId: str, runId: str, strategyIndex: int, sample: int, step: int, tokenText: str }),
   branchStop: obj({ branchId: str }),
+  hostExplorer: obj({ runId: str, request: explorerRequest }),
   stop: obj({}),
   tokensStreamed: obj({ ...id, count: int }),
   saveStrategies: obj({ strategies: arr(strategyEntry), base: arr(strategyEntry), target: oneOf('user', 'workspace') }),

@@ -31,7 +31,7 @@ describe('the packaged .vsix', function () {
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('npm run package builds a .vsix without sources, tests or node_modules', () => {
+  it('npm run package builds a .vsix without sources, tests or node_modules, but with node-llama-cpp for this platform', () => {
     const started = Date.now();
     execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
     const size = fs.statSync(vsix).size;
@@ -43,9 +43,13 @@ describe('the packaged .vsix', function () {
     for (const forbidden of [/^src\//, /^test\//, /^tools\//, /^node_modules\//, /\.map$/, /^dist\/cli\.js$/, /^webview-ui\//]) {
       assert.ok(!listing.some((f) => forbidden.test(f)), `no file matches ${forbidden}`);
     }
-    for (const needed of ['dist/extension.js', 'dist/webview.js', 'dist/worker.js', 'dist/ort-wasm-simd-threaded.asyncify.wasm', 'models/facts-lm/onnx/model.onnx', 'models/facts-lm/README.md', 'models/facts-lm/world/heldout.json', 'LICENSE']) {
+    for (const needed of ['dist/extension.js', 'dist/webview.js', 'dist/worker.js', 'dist/ort-wasm-simd-threaded.asyncify.wasm', 'models/facts-lm/onnx/model.onnx', 'models/facts-lm/README.md', 'models/facts-lm/world/heldout.json', 'LICENSE', 'dist/node_modules/node-llama-cpp/package.json']) {
       assert.ok(listing.includes(needed), `${needed} is packaged`);
     }
+    // node-llama-cpp (GGUF models) with this platform's binary only (tools/package/llamaCppFiles.js).
+    const binaries = new Set(listing.map((f) => /^dist\/node_modules\/@node-llama-cpp\/([^/]+)\//.exec(f)?.[1]).filter((b) => b !== undefined));
+    assert.equal(binaries.size, 1, `one platform's binary: ${[...binaries].join(', ')}`);
+    assert.ok(listing.some((f) => /^dist\/node_modules\/@node-llama-cpp\/[^/]+\/bins\/.+\.node$/.test(f)), 'the native addon is packaged');
   });
 
   it('installs into code-server and runs Compare Strategies on Selection from it', async () => {

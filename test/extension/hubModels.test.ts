@@ -77,7 +77,7 @@ describe('hub models in the panel', function () {
     assert.equal(server.requests.filter((r) => r.host === 'cdn').length, cdnBefore, 'read from the cache: nothing downloaded again');
   });
 
-  it('the picker lists the downloaded model with its dtypes and size, the catalog with sizes for the dtype, and the two ways to name another', () => {
+  it('the picker lists the downloaded model with its dtypes and size, the catalog with sizes for the dtype, and the ways to name another', () => {
     const items = modelPickItems('facts-lm', cacheDir, 'auto');
     const labels = items.map((i) => i.label);
     assert.equal(labels[0], '$(package) facts-lm');
@@ -87,7 +87,7 @@ describe('hub models in the panel', function () {
     assert.match(smol?.description ?? '', /^135M parameters · ≈140 MB in q8$/);
     assert.match(smol?.detail ?? '', /^Apache-2\.0 · https:\/\/huggingface\.co\/HuggingFaceTB\/SmolLM2-135M-Instruct$/);
     assert.match(modelPickItems('facts-lm', cacheDir, 'q4f16').find((i) => i.label === smol!.label)?.description ?? '', /in q4f16$/);
-    assert.deepEqual(labels.slice(-2), ['$(edit) Enter a model id…', '$(folder-opened) Open a folder…']);
+    assert.deepEqual(labels.slice(-3), ['$(edit) Enter a model id…', '$(folder-opened) Open a folder…', '$(file-binary) Open a GGUF file…']);
   });
 
   it('a run renders the prompt through the chat template with the system prompt; raw on request', async () => {

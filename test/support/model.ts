@@ -4,7 +4,16 @@ import * as path from 'node:path';
 import type { CausalLM } from '../../src/core/model/types';
 import { loadNodeModel } from '../../src/node/loadNodeModel';
 
-export const REPO = path.resolve(__dirname, '..', '..');
+/**
+ * The repository root: the first folder up from here holding package.json. The extension-host
+ * suites run this file bundled into out/test/extension/, one level deeper than test/support/.
+ */
+function repoRoot(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  return path.resolve(from, '..', '..');
+}
+
+export const REPO = repoRoot(__dirname);
 export const MODEL_DIR = path.join(REPO, 'models', 'facts-lm');
 
 let loading: Promise<CausalLM> | undefined;

@@ -95,6 +95,8 @@ export class ExplorerView {
     private readonly requestOf: ExplorerRequester,
     private readonly onBranch: (runId: string, branch: BranchRecord) => void,
     private readonly remote?: RemoteBranchCards,
+    /** The explorer's requester for a run whose model runs in the host (hostExplorer.ts). */
+    private readonly hostRequestOf?: (runId: string) => ExplorerRequester,
   ) {
     const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls = '') => {
       const e = document.createElement(tag);
@@ -436,9 +438,14 @@ export class ExplorerView {
     }
   }
 
-  /** Asks the worker; its reply, or its failure (the worker's error, a malformed reply, a crash), is handled alike. */
+  /**
+   * Asks the worker, or the host for a card whose model runs there; the reply, or the failure (the
+   * error, a malformed reply, a crash), is handled alike.
+   */
   private ask(request: ExplorerRequest): void {
-    this.requestOf(request).then(
+    const run = this.target?.run;
+    const requestOf = run?.engine?.explorer === 'host' && this.hostRequestOf ? this.hostRequestOf(run.id) : this.requestOf;
+    requestOf(request).then(
       (reply) => this.handle(reply),
       (e: unknown) => this.handle({ type: 'explorerFailed', requestId: request.requestId, error: e instanceof Error ? e.message : String(e) }),
     );

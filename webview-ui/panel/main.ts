@@ -6,6 +6,7 @@ import type { HostToWebview, RunRecord, WorkerEvent } from '../../src/protocol/m
 import { PROTOCOL_VERSION } from '../../src/protocol/messages';
 import { validateHostToWebview } from '../../src/protocol/validate';
 import { ExplorerView } from './explorerView';
+import { HostExplorerClient } from './hostExplorer';
 import { RemoteBranchCards } from './remoteBranch';
 import { ModelStatus } from './modelStatus';
 import { JsonRunView } from './jsonRoutesView';
@@ -308,6 +309,9 @@ function onHostMessage(message: HostToWebview): void {
     case 'branchProgress':
       explorer.onBranchProgress(message);
       return;
+    case 'hostExplorerReply':
+      hostExplorer.onReply(message);
+      return;
     case 'preferenceRecorded': {
       const view = views.get(message.runId);
       if (view instanceof RunView) view.showPreference(message);
@@ -365,10 +369,12 @@ stopButton.addEventListener('click', () => {
 runsEl.addEventListener('run-toggled', () => persist());
 installTokenInteractions(runsEl, byId('token-tooltip'));
 // The distribution explorer: a click or Enter on a token of a finished card opens it above the cards.
+const hostExplorer = new HostExplorerClient(postToHost);
 const explorer = new ExplorerView(
   (request) => ensureWorker().request(request),
   (runId, branch) => postToHost({ type: 'branchAdded', runId, branch }),
   new RemoteBranchCards(postToHost),
+  (runId) => hostExplorer.requesterFor(runId),
 );
 runsEl.before(explorer.element);
 const openExplorer = (e: Event) => {

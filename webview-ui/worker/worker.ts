@@ -12,7 +12,7 @@ import type { Backend as WebviewBackend, CompareRequest, LoadModelRequest, RunOp
 import { withPromptFormat } from '../../src/core/model/promptFormat';
 import { validateWorkerRequest } from '../../src/protocol/validate';
 import { isExplorerMessage, validateExplorerRequest } from '../../src/protocol/explorer';
-import { handleExplorer, type LoadedModelName } from './explorerWorker';
+import { handleExplorer, type LoadedModelName } from '../../src/core/explorer/answer';
 import { chooseBackend } from './chooseBackend';
 import { ModelFiles, MODEL_PREFIX } from './modelFiles';
 import { PanelFetch } from './panelFetch';

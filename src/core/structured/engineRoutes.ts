@@ -30,6 +30,11 @@ function hasOwnRoutes(engine: Engine): engine is Engine & OwnRoutes {
 /** How the routes run on `engine`: beside its model where it runs them, else each try a `compare` on it. */
 export function routesOn(engine: Engine): RunRoutes {
   if (hasOwnRoutes(engine)) return engine.runRoutes.bind(engine);
+  return routesByCompare(engine);
+}
+
+/** Each route's tries sampled through `compare`; the constrained route as the engine's capabilities allow (engineSampler.ts). */
+export function routesByCompare(engine: Engine): RunRoutes {
   return (prompt, schema, options) => {
     const strategy = options.strategy ?? strategyFromSettings({ kind: 'temperature', temperature: 1.0 });
     const maxNewTokens = options.maxNewTokens ?? STRUCTURED_DEFAULTS.maxNewTokens;

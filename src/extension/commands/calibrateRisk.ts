@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isGgufPath } from '../../node/engines/llamacpp/llamaCppModel';
+import { resolveGguf } from '../engines/ggufEngines';
 import {
   CalibrationSetError,
   fitRiskCalibration,
@@ -83,12 +85,16 @@ export async function calibrateRisk(deps: CalibrateRiskDeps, args: CalibrateRisk
   const questions = parseCalibrationSet(fs.readFileSync(file, 'utf8'), path.basename(file));
   const settings = readSettings();
   const risk = readRiskSettings();
-  // An endpoint (the user's own selection) is calibrated by its server and model id; a local model by its files.
+  // An endpoint (the user's own selection) is calibrated by its server and model id; a GGUF file by
+  // its own fingerprint (as forModel finds it); a model folder by its files.
   const endpoint = selectedEndpoint(settings.model);
-  const choice = endpoint ? undefined : deps.calibrations.choiceFor(settings.model);
+  const gguf = !endpoint && isGgufPath(settings.model) ? resolveGguf(settings.model) : undefined;
+  const choice = endpoint || gguf ? undefined : deps.calibrations.choiceFor(settings.model);
   const model = endpoint
     ? { name: endpointCalibrationName(endpoint), fingerprint: endpointFingerprint(endpoint) }
-    : { name: choice!.name, fingerprint: deps.calibrations.fingerprintOf(choice!) };
+    : gguf
+      ? { name: gguf.name, fingerprint: gguf.fingerprint }
+      : { name: choice!.name, fingerprint: deps.calibrations.fingerprintOf(choice!) };
 
   const calibration = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Calibrating hallucination risk for ${model.name}`, cancellable: true },

@@ -1,7 +1,8 @@
 /**
  * "Sampling Lab: Select Model…": the bundled model, the hub models already in the cache (dtypes,
  * size on disk), a catalog of small models that run in transformers.js (parameters, download size
- * for the chosen dtype, licence, gated), "Enter a model id…" and "Open a folder…". The pick is
+ * for the chosen dtype, licence, gated), the GGUF files LM Studio and Ollama keep (run by llama.cpp
+ * in the extension host), "Enter a model id…", "Open a folder…" and "Open a GGUF file…". The pick is
  * written to `samplingLab.model` (user settings), the old model is released and the new one
  * loaded (a hub model is downloaded first), so a bad pick is reported now rather than on the next run.
  */
@@ -16,6 +17,9 @@ import { BUNDLED_MODEL, resolveModelChoice } from '../modelChoice';
 import { byteSize as bytes } from '../../core/model/loadProgress';
 import { readSettings, updateSetting } from '../settings';
 import { ENDPOINT_PREFIX, endpointName, readEndpoints, selectedEndpoint, type EndpointEngines } from '../endpoints';
+import { findGgufFiles, type GgufFile } from '../../node/engines/llamacpp/ggufFiles';
+import { isGgufPath } from '../../node/engines/llamacpp/llamaCppModel';
+import type { GgufEngines } from '../engines/ggufEngines';
 
 export interface SelectModelArgs {
   /** Skips the pickers: "facts-lm", a folder path or a hub id (tests). */
@@ -28,7 +32,21 @@ export interface SelectedEndpoint {
   where: string;
 }
 
-export async function selectModel(session: ModelSession, extensionUri: vscode.Uri, engines: EndpointEngines, args: SelectModelArgs = {}): Promise<LoadedModel | SelectedEndpoint | undefined> {
+/** A GGUF file picked as the model: loaded by llama.cpp in the host, to check it opens. */
+export interface SelectedGguf {
+  gguf: string;
+  where: string;
+}
+
+export interface SelectModelDeps {
+  session: ModelSession;
+  extensionUri: vscode.Uri;
+  endpoints: EndpointEngines;
+  gguf: GgufEngines;
+}
+
+export async function selectModel(deps: SelectModelDeps, args: SelectModelArgs = {}): Promise<LoadedModel | SelectedEndpoint | SelectedGguf | undefined> {
+  const { session, extensionUri, endpoints: engines } = deps;
   const model = args.model ?? (await pickModel());
   if (model === undefined) return undefined;
   if (model === ADD_ENDPOINT) {
@@ -57,6 +75,14 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
     await session.unload('an endpoint was picked');
     return { endpoint: name, where: engine.where };
   }
+  if (isGgufPath(model)) {
+    // Loaded before touching settings: a file llama.cpp cannot open replaces nothing.
+    const engine = await deps.gguf.open(model);
+    await updateSetting('model', model);
+    // The panel's model is not used while a GGUF file is: its memory goes back.
+    await session.unload('a GGUF file was picked');
+    return { gguf: model, where: engine.where };
+  }
   // Check the folder before touching settings: a wrong pick must not replace a good one.
   resolveModelChoice(model, extensionUri, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
   // Read back only once the new value is visible here: else the old model loads, and the late
@@ -67,16 +93,16 @@ export async function selectModel(session: ModelSession, extensionUri: vscode.Ur
   return session.ensureLoaded(settings.model, settings.device);
 }
 
-type Item = vscode.QuickPickItem & { model?: string; action?: 'enterId' | 'folder' };
+type Item = vscode.QuickPickItem & { model?: string; action?: 'enterId' | 'folder' | 'gguf' };
 
 /** The picker's "Add Endpoint…" row, as a model value no setting can hold. */
 const ADD_ENDPOINT = '\u0000add-endpoint';
 
-/** The picker's items: bundled, current, cached, catalog, then the two ways to name another. */
-export function modelPickItems(current: string, cacheDir: string, dtypeSetting: string): Item[] {
+/** The picker's items: bundled, current, cached, catalog, endpoints, GGUF files, then the ways to name another. */
+export function modelPickItems(current: string, cacheDir: string, dtypeSetting: string, ggufFiles: readonly GgufFile[] = []): Item[] {
   const items: Item[] = [{ label: `$(package) ${BUNDLED_MODEL}`, description: 'bundled with the extension', model: BUNDLED_MODEL }];
   const cached = listCachedModels(cacheDir).filter((m) => m.snapshots.some((s) => s.dtypes.length > 0));
-  if (current !== BUNDLED_MODEL && !parseHubId(current) && endpointName(current) === undefined) items.push({ label: `$(folder) ${current}`, description: 'current', model: current });
+  if (current !== BUNDLED_MODEL && !parseHubId(current) && endpointName(current) === undefined && !isGgufPath(current)) items.push({ label: `$(folder) ${current}`, description: 'current', model: current });
   if (cached.length > 0) items.push({ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator });
   for (const m of cached) {
     const dtypes = [...new Set(m.snapshots.flatMap((s) => s.dtypes))];
@@ -100,16 +126,30 @@ export function modelPickItems(current: string, cacheDir: string, dtypeSetting: 
     items.push({ label: `$(server) Endpoint: ${e.name}`, description: `${e.model} at ${e.baseUrl}${model === current ? ' · current' : ''}`, model });
   }
   items.push({ label: '$(add) Add Endpoint…', detail: 'An OpenAI-compatible server: vLLM, llama.cpp server, Ollama, LM Studio, OpenAI', model: ADD_ENDPOINT });
+  items.push(...ggufItems(current, ggufFiles));
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
   items.push({ label: '$(edit) Enter a model id…', detail: 'owner/name or owner/name@revision, e.g. onnx-community/Qwen3-0.6B-ONNX', action: 'enterId' });
   items.push({ label: '$(folder-opened) Open a folder…', detail: 'A folder with config.json, tokenizer.json and onnx/model.onnx', action: 'folder' });
+  items.push({ label: '$(file-binary) Open a GGUF file…', detail: 'A .gguf model, run by llama.cpp in the extension host', action: 'gguf' });
   return items;
+}
+
+const SOURCE_NAMES: Record<GgufFile['source'], string> = { lmstudio: 'LM Studio', ollama: 'Ollama', folder: 'folder' };
+
+/** The GGUF files found on this machine (read-only: LM Studio's and Ollama's folders), and the current one. */
+function ggufItems(current: string, files: readonly GgufFile[]): Item[] {
+  const items: Item[] = [];
+  if (isGgufPath(current) && !files.some((f) => f.file === current)) items.push({ label: `$(file-binary) ${current}`, description: 'current', model: current });
+  for (const f of files) {
+    items.push({ label: `$(file-binary) ${f.name}`, description: `${SOURCE_NAMES[f.source]} · ${bytes(f.bytes)}${f.file === current ? ' · current' : ''}`, detail: f.file, model: f.file });
+  }
+  return items.length > 0 ? [{ label: 'GGUF files (llama.cpp in the extension host)', kind: vscode.QuickPickItemKind.Separator }, ...items] : [];
 }
 
 async function pickModel(): Promise<string | undefined> {
   const settings = readSettings();
   const current = settings.model;
-  const picked = await vscode.window.showQuickPick(modelPickItems(current, editorHubCacheDir(), settings.dtype), {
+  const picked = await vscode.window.showQuickPick(modelPickItems(current, editorHubCacheDir(), settings.dtype, findGgufFiles()), {
     title: 'Sampling Lab: Select Model',
     placeHolder: `Current: ${current}`,
     matchOnDescription: true,
@@ -117,6 +157,10 @@ async function pickModel(): Promise<string | undefined> {
   });
   if (!picked) return undefined;
   if (picked.model) return picked.model;
+  if (picked.action === 'gguf') {
+    const files = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, openLabel: 'Use this model', title: 'A GGUF model file' });
+    return files?.[0]?.fsPath;
+  }
   if (picked.action === 'enterId') {
     return vscode.window.showInputBox({
       title: 'Sampling Lab: a Hugging Face model id',

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { ModelAnatomy } from '../../core/anatomy';
 import { parseHubId, type Dtype, type HubId } from '../../core/model/hubModel';
 import { loadModelAnatomy } from '../../node/modelAnatomy';
+import { isGgufPath } from '../../node/engines/llamacpp/llamaCppModel';
 import { endpointName } from '../endpoints';
 import { resolveModelChoice } from '../modelChoice';
 import { readSettings } from '../settings';
@@ -33,6 +34,12 @@ export async function showAnatomy(extensionUri: vscode.Uri, pullHub: PullHubMode
     throw new Error(
       `Sampling Lab: Model Anatomy counts a model's parameters from its weights, and endpoint ${endpoint} runs its model on a server that does not share them. ` +
         'Select a local or hub model (Sampling Lab: Select Model…) to see its anatomy.',
+    );
+  }
+  if (isGgufPath(setting)) {
+    throw new Error(
+      'Model Anatomy reads an ONNX export (config.json and the graph); it does not read .gguf files yet. ' +
+        'Select the model folder the GGUF file was converted from, or another ONNX model (Sampling Lab: Select Model…), to see its anatomy.',
     );
   }
   const workspaceRoot = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

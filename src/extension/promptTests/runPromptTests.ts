@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isWebviewBackend } from '../../core/model/backends';
 import type { Calibration } from '../../core/consistency';
 import type { Engine } from '../../core/engine/types';
 import { suiteEndpointName, type CaseGeneration, type GenerationPlan } from '../../core/prompttest';
@@ -114,7 +115,7 @@ export class PromptTestRunner {
         let opened: CasesEngine;
         try {
           // A suite is workspace content: an endpoint it names is checked (trust, the user's own endpoints) before it opens;
-          // any other model is the panel's.
+          // any other model is the panel's, or a GGUF file's in this host.
           opened = suiteEndpointName(group.model) !== undefined ? await openEndpointCases(group, token, deps) : await this.openPanelCases(group, settings, token);
         } catch (e) {
           casesNotOpened(group, out, e, token);
@@ -170,8 +171,10 @@ export class PromptTestRunner {
       if (token.isCancellationRequested || isCancellation(e) || !group.fromSuite) throw e;
       throw new CasesNotRun(`The suite's model "${group.model}" could not be loaded: ${(e as Error).message}`);
     }
-    const fingerprint = this.session.current.status === 'ready' ? this.session.current.key : undefined;
-    return { engine, name: engine.model, label: `${engine.model} (${engine.where.toUpperCase()})`, identity: { name: engine.model, device: engine.where, fingerprint }, concurrency: 1 };
+    // A GGUF file runs in this host, not in the panel: its cached outputs are keyed by its own content.
+    const inPanel = isWebviewBackend(engine.backend);
+    const fingerprint = !inPanel ? this.engines.cacheIdentity(group.model) : this.session.current.status === 'ready' ? this.session.current.key : undefined;
+    return { engine, name: engine.model, label: `${engine.model} (${inPanel ? engine.where.toUpperCase() : engine.where})`, identity: { name: engine.model, device: engine.where, fingerprint }, concurrency: 1 };
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { explainStep } from '../../../src/core/explorer/explainStep';
 import { isExplorerMessage, validateExplorerReply, validateExplorerRequest } from '../../../src/protocol/explorer';
-import { explorerModelMismatch } from '../../../webview-ui/worker/explorerWorker';
+import { explorerModelMismatch } from '../../../src/core/explorer/answer';
 
 const step = { type: 'explorerStep', requestId: 'explorer-1', prompt: 'Q:', maxNewTokens: 8, generated: [3, 4], step: 1, settings: { temperature: 0.7, topK: 2 } };
 

@@ -51,6 +51,24 @@ describe('the protocol of runs sampled by a server', () => {
     assert.match((bad as { error: string }).error, /runUpdated\.run\.engine\.distribution must be one of full, top-logprobs, none/);
     const noReason = validateHostToWebview(wire({ type: 'runUpdated', run: { ...run, engine: { ...run.engine, refused: [{ strategy: 'x' }] } } }));
     assert.match((noReason as { error: string }).error, /engine\.refused\[0\]\.reason must be a string/);
+    // llama.cpp in the host: the full distribution, and the explorer asks the host.
+    const host = { ...run, engine: { sampledBy: 'cpu (llama.cpp)', distribution: 'full', maxTopLogprobs: 0, notes: [], refused: [], modelSetting: '/m/x.gguf', explorer: 'host' } };
+    assert.deepEqual(validateHostToWebview(wire({ type: 'runUpdated', run: host })), { ok: true, message: wire({ type: 'runUpdated', run: host }) });
+    const elsewhere = validateHostToWebview(wire({ type: 'runUpdated', run: { ...host, engine: { ...host.engine, explorer: 'worker' } } }));
+    assert.match((elsewhere as { error: string }).error, /engine\.explorer must be one of host/);
+  });
+
+  it("the explorer on a host engine's card: the panel asks with the run's id and the explorer's own request, the host answers with the explorer's reply", () => {
+    const request = { type: 'explorerStep', requestId: 'explorer-3', prompt: 'Q: x\nA:', maxNewTokens: 8, generated: [5, 6], step: 1, settings: { temperature: 0.7, topK: 40 }, model: 'x.gguf' };
+    const ask = { type: 'hostExplorer', runId: 'run-1', request };
+    assert.deepEqual(validateWebviewToHost(ask), { ok: true, message: ask });
+    assert.match((validateWebviewToHost({ ...ask, request: { ...request, step: 2 } }) as { error: string }).error, /hostExplorer\.request must be an explorer request \(bad generated ids or step\)/);
+    assert.match((validateWebviewToHost({ ...ask, runId: 3 }) as { error: string }).error, /hostExplorer\.runId must be a string/);
+    const failed = { type: 'hostExplorerReply', reply: { type: 'explorerFailed', requestId: 'explorer-3', error: 'gone' } };
+    assert.deepEqual(validateHostToWebview(failed), { ok: true, message: failed });
+    const branch = { type: 'hostExplorerReply', reply: { type: 'explorerBranchDone', requestId: 'explorer-4', step: 1, token: 7, tokenText: ' Lyon', text: ' Lyon.', tokens: [] } };
+    assert.deepEqual(validateHostToWebview(branch), { ok: true, message: branch });
+    assert.match((validateHostToWebview({ type: 'hostExplorerReply', reply: { type: 'explorerStepDone', requestId: 'e', bars: 'many' } }) as { error: string }).error, /hostExplorerReply\.reply must be an explorer reply \(bad explorer step reply\)/);
   });
 
   it('still refuses a log-prob that is neither a number nor null', () => {

@@ -15,6 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ModelLoadError } from '../../../core/model/errors';
 import { forwardShape } from '../../../core/model/forwardShape';
 import { byteFallbackByte, byteLevelBytes, tokenDisplayText } from '../../../core/model/tokenBytes';
@@ -70,6 +71,8 @@ export interface GgufModelOptions {
   contextSize?: number;
   onLog?: (line: string) => void;
   signal?: AbortSignal;
+  /** What named the file, for messages: '--model' (the CLI), 'samplingLab.model' (the editor). */
+  setting?: string;
 }
 
 /**
@@ -85,7 +88,15 @@ const DEFAULT_MAX_CONTEXT = 2048;
 // A real import() the TypeScript/esbuild CJS output keeps: node-llama-cpp is ESM with top-level await.
 const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-let llamaLoading: Promise<NlcLlama> | undefined;
+/**
+ * Where node-llama-cpp is imported from: the package, or SAMPLING_LAB_NODE_LLAMA_CPP (a path or
+ * package name) to use another build of it, e.g. one compiled for a GPU. Tests point it at a
+ * missing path to check what the user sees when the package or its binary is gone.
+ */
+export const NODE_LLAMA_CPP_ENV = 'SAMPLING_LAB_NODE_LLAMA_CPP';
+
+/** Per module specifier, so pointing the variable elsewhere loads that build. */
+const llamaLoading = new Map<string, Promise<NlcLlama>>();
 let nlcModule: NlcModule | undefined;
 /** llama.cpp's recent error lines: a failed load names its reason here, not in the thrown error. */
 const recentErrors: string[] = [];
@@ -93,59 +104,80 @@ const recentErrors: string[] = [];
 // its reason arrives; loadFailure waits on this for that line (bounded), never on a fixed sleep.
 let onLogLine: (() => void) | undefined;
 
-/** node-llama-cpp's CPU backend, loaded once per process; a missing prebuilt binary is a ModelLoadError that says so. */
+/** node-llama-cpp's CPU backend, loaded once per process; a missing package or prebuilt binary is a ModelLoadError that says so. */
 export async function llamaRuntime(): Promise<NlcLlama> {
-  llamaLoading ??= (async () => {
-    try {
-      nlcModule = (await importEsm('node-llama-cpp')) as NlcModule;
-    } catch (e) {
-      throw new ModelLoadError(`The llama.cpp engine needs the node-llama-cpp package, which did not load: ${(e as Error).message}. Run npm ci.`);
-    }
-    try {
-      // build: 'never' — never compile or download; only the prebuilt binary shipped in node_modules.
-      return await nlcModule.getLlama({
-        gpu: false,
-        build: 'never',
-        usePrebuiltBinaries: true,
-        progressLogs: false,
-        logLevel: nlcModule.LlamaLogLevel.error ?? 'error',
-        // Kept for the error a failed load throws, instead of printed between our own output.
-        logger: (_level: string, message: string) => {
-          recentErrors.push(message.trim());
-          if (recentErrors.length > 8) recentErrors.shift();
-          onLogLine?.();
-        },
-      });
-    } catch (e) {
-      throw new ModelLoadError(
-        `llama.cpp has no prebuilt binary that loads on ${process.platform}-${process.arch} (${(e as Error).message}). ` +
-          'node-llama-cpp ships them as the optional @node-llama-cpp/* packages: run npm ci on this platform, or use an ONNX model folder instead of a .gguf file.',
-      );
-    }
-  })();
-  llamaLoading.catch(() => (llamaLoading = undefined));
-  return llamaLoading;
+  const specifier = process.env[NODE_LLAMA_CPP_ENV]?.trim() || 'node-llama-cpp';
+  let loading = llamaLoading.get(specifier);
+  if (!loading) {
+    loading = loadRuntime(specifier);
+    llamaLoading.set(specifier, loading);
+    loading.catch(() => llamaLoading.delete(specifier));
+  }
+  return loading;
 }
 
-/** Whether a --model / setting value names a GGUF file (by extension). */
+async function loadRuntime(specifier: string): Promise<NlcLlama> {
+  try {
+    // A path is imported as a file URL (a Windows path is no valid specifier).
+    nlcModule = (await importEsm(path.isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier)) as NlcModule;
+  } catch (e) {
+    throw new ModelLoadError(
+      `The llama.cpp engine for .gguf files needs the node-llama-cpp package, which did not load from "${specifier}" (${firstLine(e)}). ` +
+        `Install the Sampling Lab build for this platform (its .vsix carries node-llama-cpp), or run npm ci in a source checkout${specifier !== 'node-llama-cpp' ? `, or unset ${NODE_LLAMA_CPP_ENV}` : ''}. ONNX models are not affected.`,
+    );
+  }
+  try {
+    // build: 'never' — never compile or download; only the prebuilt binary shipped beside the package.
+    return await nlcModule.getLlama({
+      gpu: false,
+      build: 'never',
+      usePrebuiltBinaries: true,
+      progressLogs: false,
+      logLevel: nlcModule.LlamaLogLevel.error ?? 'error',
+      // Kept for the error a failed load throws, instead of printed between our own output.
+      logger: (_level: string, message: string) => {
+        recentErrors.push(message.trim());
+        if (recentErrors.length > 8) recentErrors.shift();
+        onLogLine?.();
+      },
+    });
+  } catch (e) {
+    throw new ModelLoadError(
+      `llama.cpp has no prebuilt binary that loads on ${process.platform}-${process.arch} (${firstLine(e)}). ` +
+        'node-llama-cpp ships them as the optional @node-llama-cpp/* packages: install the Sampling Lab build for this platform (or run npm ci on it in a source checkout), or use an ONNX model instead of a .gguf file.',
+    );
+  }
+}
+
+/** An error's first line: a module loader's message can go on with a require stack. */
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}
+
+/**
+ * Whether a --model / setting value names a GGUF file: by its .gguf extension, or as an Ollama
+ * weights blob (blobs/sha256-<64 hex>, which has none; ggufFiles.ts lists them by that path).
+ */
 export function isGgufPath(model: string | undefined): model is string {
-  return typeof model === 'string' && /\.gguf$/i.test(model.trim());
+  if (typeof model !== 'string') return false;
+  const value = model.trim();
+  return /\.gguf$/i.test(value) || /(^|[\\/])blobs[\\/]sha256-[0-9a-f]{64}$/.test(value);
 }
 
 /**
  * Checks a file is a complete-looking GGUF before llama.cpp opens it, so a wrong or cut file is a
  * ModelLoadError naming the file and the fix, never a native abort.
  */
-export function checkGgufHeader(file: string): void {
+export function checkGgufHeader(file: string, setting = '--model'): void {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new ModelLoadError(`Cannot open GGUF file "${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path given to --model.`, file);
+    throw new ModelLoadError(`Cannot open GGUF file "${file}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path given to ${setting}.`, file);
   }
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new ModelLoadError(`"${file}" is not a file. Give --model the path of a .gguf file.`, file);
+    if (!stat.isFile()) throw new ModelLoadError(`"${file}" is not a file. Give ${setting} the path of a .gguf file.`, file);
     const head = Buffer.alloc(24);
     const n = fs.readSync(fd, head, 0, 24, 0);
     if (n < 4 || head.toString('latin1', 0, 4) !== 'GGUF') {
@@ -195,7 +227,7 @@ async function loadFailure(file: string, e: unknown): Promise<ModelLoadError> {
 
 export async function loadGgufModel(options: GgufModelOptions): Promise<CausalLM> {
   const file = path.resolve(options.file);
-  checkGgufHeader(file);
+  checkGgufHeader(file, options.setting);
   const llama = await llamaRuntime();
   if (options.signal?.aborted) throw new ModelLoadError('Loading was cancelled.');
   let model: NlcModel;

@@ -1,13 +1,17 @@
 /**
- * The explorer's work in the model worker: the logits of a finished completion (kept for the
- * last one asked about, so moving a control costs only explainStep), the step explained under
- * the live settings, the temperature sweep, and branches. The same core code the sampler uses.
+ * The explorer's work beside the model, wherever the model is loaded (the panel's worker, or the
+ * extension host for a GGUF file): the logits of a finished completion (kept for the last one
+ * asked about, so moving a control costs only explainStep), the step explained under the live
+ * settings, the temperature sweep, and branches. The same core code the sampler uses.
  */
-import { preparePrompt } from '../../src/core/decode/compare';
-import { completionLogits, continueFrom, explainStep, explorerStrategy, stepHistory, temperatureSweep, type CompletionLogits } from '../../src/core/explorer';
-import { withPromptFormat } from '../../src/core/model/promptFormat';
-import type { CausalLM } from '../../src/core/model/types';
-import type { ExplorerReply, ExplorerRequest, ExplorerStepRequest } from '../../src/protocol/explorer';
+import { preparePrompt } from '../decode/compare';
+import { withPromptFormat } from '../model/promptFormat';
+import type { CausalLM } from '../model/types';
+import { completionLogits, continueFrom, stepHistory, type CompletionLogits } from './branch';
+import { explainStep } from './explainStep';
+import type { ExplorerReply, ExplorerRequest, ExplorerStepRequest } from './messages';
+import { explorerStrategy } from './settings';
+import { temperatureSweep } from './temperatureSweep';
 
 let cached: { key: string; promptIds: number[]; logits: CompletionLogits } | undefined;
 
