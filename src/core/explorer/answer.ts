@@ -9,6 +9,7 @@ import { withPromptFormat } from '../model/promptFormat';
 import type { CausalLM } from '../model/types';
 import { completionLogits, continueFrom, stepHistory, type CompletionLogits } from './branch';
 import { explainStep } from './explainStep';
+import { stepReply } from './stepReply';
 import type { ExplorerReply, ExplorerRequest, ExplorerStepRequest } from './messages';
 import { explorerStrategy } from './settings';
 import { temperatureSweep } from './temperatureSweep';
@@ -81,31 +82,14 @@ export async function handleExplorer(
     const row = logits.at(request.step);
     const chosenToken = request.generated[request.step]!;
     const view = explainStep(row, stepHistory(promptIds, request.generated, request.step), request.settings, { chosenToken, topN: 30, vocabulary: model });
-    const chosen = view.chosen!;
-    post({
-      type: 'explorerStepDone',
-      requestId: request.requestId,
-      promptIds,
-      vocabSize: view.vocabSize,
-      bars: view.tokens.map((t, i) => ({
-        token: t.token,
-        text: model.tokenText(t.token),
-        rank: t.rank,
-        logit: t.logit,
-        prob: t.prob,
-        finalProb: t.finalProb,
-        chosen: t.chosen,
-        cutBy: t.cutBy,
-        survives: view.stages.slice(1).map((s) => s.survives[i] ?? false),
-      })),
-      entropyBits: view.entropyBits,
-      tailMass: view.tailMass,
-      chain: view.chain,
-      stages: view.stages.map((s) => ({ name: s.name, survivors: s.survivors })),
-      surviving: view.final.surviving,
-      chosen: { token: chosen.token, text: model.tokenText(chosen.token), rank: chosen.rank, rawProb: chosen.rawProb, finalProb: chosen.finalProb, cutBy: chosen.cutBy },
-      sweep: temperatureSweep(row, chosenToken, { from: 0.1, to: 2.0, steps: 20 }).map((p) => ({ temperature: p.temperature, chosenProb: p.chosenProb, entropyBits: p.entropyBits })),
-    });
+    post(
+      stepReply(request.requestId, view, (token) => model.tokenText(token), {
+        promptIds,
+        vocabSize: view.vocabSize,
+        tailMass: view.tailMass,
+        sweep: temperatureSweep(row, chosenToken, { from: 0.1, to: 2.0, steps: 20 }),
+      }),
+    );
   } catch (e) {
     post({ type: 'explorerFailed', requestId: request.requestId, error: e instanceof Error ? e.message : String(e) });
   }
