@@ -91,11 +91,12 @@ export class ModelFiles {
 export function missMessage(path: string, status: number): string {
   if (status === 408) {
     // VS Code's webview service worker reads a resource whole through the editor window and gives
-    // up after 30 s (resolveTimeout in its service-worker.js).
+    // up after 30 s (resolveTimeout in its service-worker.js). Measured in code-server 4.100.3: a
+    // 389 MB graph missed it even on an idle machine (`npm run bench -- memory`).
     return (
       `The editor did not hand the panel ${path} within its 30 s limit for a webview resource (HTTP 408). ` +
-      'It reads a file whole before the panel gets any of it, so a large file on a busy machine can take longer. ' +
-      'Try again when the machine is less busy, or choose smaller weights (samplingLab.dtype: q8 or q4).'
+      'It reads a file whole before the panel gets any of it; in code-server and remote windows a file of a few hundred MB already takes longer, and a busy machine makes it worse. ' +
+      'Choose smaller weights (samplingLab.dtype: q8 or q4); the CLI (sampling-lab --model) reads the file from disk and has no such limit.'
     );
   }
   if (status === 401 || status === 403) return `The panel was not allowed to read ${path} (HTTP ${status}). Reload the window, then select the model again.`;

@@ -1,7 +1,7 @@
 /**
  * The worker's model files (webview-ui/worker/modelFiles.ts) when the panel cannot read one:
  * code-server's webview service worker answers 408 when the editor takes over 30 s to hand over a
- * resource (a 389 MB graph on a busy machine, `npm run bench -- memory`), and transformers.js read
+ * resource (a 389 MB graph, even on an idle machine: `npm run bench -- memory`), and transformers.js read
  * the bodyless reply as the file, failing with "Cannot read properties of null (reading 'getReader')".
  */
 import * as assert from 'node:assert/strict';
